@@ -1,0 +1,64 @@
+"""Receipt codes: entropy, readability, forgiving input, slow salted storage."""
+
+from __future__ import annotations
+
+import re
+
+from storage.receipts import (
+    ALPHABET,
+    RECEIPT_BITS,
+    format_receipt,
+    hash_receipt,
+    lookup_id,
+    new_receipt,
+    normalize,
+    verify_receipt,
+)
+
+KEY = b"k" * 32
+
+
+def test_receipt_has_at_least_80_bits_in_an_unambiguous_alphabet() -> None:
+    assert RECEIPT_BITS >= 80
+    assert len(ALPHABET) == 32 and not set("ILOU") & set(ALPHABET)
+    codes = {new_receipt() for _ in range(200)}
+    assert len(codes) == 200
+    for code in codes:
+        assert len(code) * 5 >= 80 and set(code) <= set(ALPHABET)
+
+
+def test_format_groups_by_four() -> None:
+    assert re.fullmatch(r"([0-9A-Z]{4}-){3}[0-9A-Z]{4}", format_receipt(new_receipt()))
+
+
+def test_normalize_forgives_case_separators_and_lookalikes() -> None:
+    code = "7KQ2MX9D41B0ZR8W"
+    assert normalize("7kq2 mx9d-4lb o zr8w") == code
+    assert normalize(" 7KQ2-MX9D-4IBO-ZR8W\n") == code
+    assert normalize(format_receipt(code)) == code
+
+
+def test_normalize_rejects_wrong_length_and_symbols() -> None:
+    assert normalize("7KQ2-MX9D-41B0") is None
+    assert normalize("7KQ2-MX9D-41B0-ZR8W-X") is None
+    assert normalize("7KQ2-MX9D-41B0-ZR8U") is None  # U is not in the alphabet
+    assert normalize("") is None
+
+
+def test_stored_hash_verifies_only_the_right_code() -> None:
+    code = new_receipt()
+    stored = hash_receipt(code, KEY)
+    assert code.encode() not in stored.hash + stored.salt + stored.lookup
+    assert verify_receipt(code, stored)
+    other = new_receipt()
+    assert not verify_receipt(other, stored)
+    assert not verify_receipt(None, stored)
+    assert not verify_receipt(code, None)
+
+
+def test_hash_is_salted_and_lookup_depends_on_the_key() -> None:
+    code = new_receipt()
+    first, second = hash_receipt(code, KEY), hash_receipt(code, KEY)
+    assert first.salt != second.salt and first.hash != second.hash
+    assert first.lookup == second.lookup == lookup_id(code, KEY)
+    assert lookup_id(code, b"x" * 32) != first.lookup
