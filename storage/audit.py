@@ -1,0 +1,205 @@
+"""The moderators' audit log: append-only and hash-chained.
+
+Every moderator action on reports, exports and the moderator list is appended here, so a
+forum can later check who did what (by pseudonym) and that nobody quietly rewrote history.
+
+Each entry's ``hash`` is HMAC-SHA256, keyed by ``ServerSecret.derive_key("audit")``, over
+the previous entry's hash and the entry's own canonical JSON. Editing, inserting or
+removing an entry in the middle breaks every later link; and because the chain is keyed,
+someone holding only the database file cannot recompute a forged chain. (Cutting entries
+off the *end* leaves a valid shorter chain; ``consultbot audit verify`` prints the count
+and last hash so that they can be compared with a copy kept elsewhere.) SQL triggers in
+migration 0002 additionally refuse ``UPDATE``/``DELETE`` on the table.
+
+Actors are moderator pseudonyms (``ServerSecret.participant_key``) or ``"cli"``, never a
+raw Telegram id: :meth:`AuditLog.append` refuses an all-digit actor.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import aiosqlite
+
+__all__ = ["GENESIS", "AuditEntry", "AuditLog", "AuditVerification"]
+
+#: The ``prev_hash`` of the first entry.
+GENESIS = "0" * 64
+_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One recorded moderator action."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    details: Mapping[str, object]
+    prev_hash: str
+    hash: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditVerification:
+    """The outcome of :meth:`AuditLog.verify`.
+
+    Attributes:
+        ok: Whether every link of the chain holds.
+        entries: How many entries were checked.
+        last_hash: The hash of the last entry (``GENESIS`` when empty), to compare with a
+            copy noted elsewhere: the only way to notice entries cut off the end.
+        first_broken: The first entry that does not match, when ``ok`` is false.
+        reason: Why that entry is broken, in plain words.
+    """
+
+    ok: bool
+    entries: int
+    last_hash: str
+    first_broken: AuditEntry | None = None
+    reason: str | None = None
+
+
+def _canonical(details: Mapping[str, object]) -> str:
+    return json.dumps(dict(details), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _link_hash(key: bytes, prev_hash: str, seq: int, at: str, actor: str, action: str,
+               details_json: str) -> str:
+    message = json.dumps(
+        [prev_hash, seq, at, actor, action, details_json], separators=(",", ":"), ensure_ascii=True
+    )
+    return hmac.new(key, message.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+class AuditLog:
+    """Appends to and verifies the ``audit_log`` table.
+
+    Args:
+        db: The :class:`storage.database.Database` (its ``write``/``read`` run a function
+            with the connection inside one transaction).
+        key: ``ServerSecret.derive_key("audit")``.
+        clock: Returns the current UTC time; tests pass a fixed one.
+    """
+
+    __slots__ = ("_clock", "_db", "_key")
+
+    def __init__(
+        self,
+        db: Any,
+        key: bytes,
+        clock: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.UTC),
+    ) -> None:
+        self._db = db
+        self._key = key
+        self._clock = clock
+
+    async def append(self, actor: str, action: str, details: Mapping[str, object]) -> AuditEntry:
+        """Record one action, chained to the previous entry.
+
+        Args:
+            actor: A moderator pseudonym or ``"cli"``; never a Telegram id.
+            action: A short stable verb, e.g. ``"report.status"``, ``"export"``.
+            details: JSON-serialisable facts (report id, new status, format …); never
+                report text or identities.
+
+        Raises:
+            ValueError: The actor looks like a raw Telegram id, or is empty.
+        """
+        if not actor or actor.lstrip("-").isdigit():
+            raise ValueError("audit actors are pseudonyms or 'cli', never Telegram ids")
+        details_json = _canonical(details)
+        at = self._clock().astimezone(_dt.UTC).replace(microsecond=0).isoformat()
+
+        async def insert(connection: aiosqlite.Connection) -> AuditEntry:
+            cursor = await connection.execute(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+            )
+            last = await cursor.fetchone()
+            seq, prev_hash = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
+            entry_hash = _link_hash(self._key, prev_hash, seq, at, actor, action, details_json)
+            await connection.execute(
+                "INSERT INTO audit_log (seq, at, actor, action, details, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (seq, at, actor, action, details_json, prev_hash, entry_hash),
+            )
+            return AuditEntry(seq, at, actor, action, json.loads(details_json), prev_hash,
+                              entry_hash)
+
+        entry: AuditEntry = await self._db.write(insert)
+        return entry
+
+    async def entries(self, after: int = 0, limit: int = _BATCH) -> list[AuditEntry]:
+        """Read entries in order, ``limit`` at a time after sequence number ``after``."""
+
+        async def select(connection: aiosqlite.Connection) -> list[AuditEntry]:
+            cursor = await connection.execute(
+                "SELECT seq, at, actor, action, details, prev_hash, hash FROM audit_log "
+                "WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
+            )
+            rows = await cursor.fetchall()
+            return [
+                AuditEntry(int(r[0]), str(r[1]), str(r[2]), str(r[3]), _details(str(r[4])),
+                           str(r[5]), str(r[6]))
+                for r in rows
+            ]
+
+        result: list[AuditEntry] = await self._db.read(select)
+        return result
+
+    async def verify(self) -> AuditVerification:
+        """Walk the whole chain and report the first entry that does not hold."""
+        prev_hash, expected_seq, count, after = GENESIS, 1, 0, 0
+        while True:
+            batch = await self._raw_batch(after)
+            if not batch:
+                return AuditVerification(ok=True, entries=count, last_hash=prev_hash)
+            for seq, at, actor, action, details_json, stored_prev, stored_hash in batch:
+                entry = AuditEntry(seq, at, actor, action, _details(details_json), stored_prev,
+                                   stored_hash)
+                reason = None
+                if seq != expected_seq:
+                    reason = f"entry {expected_seq} is missing (found {seq} next)"
+                elif stored_prev != prev_hash:
+                    reason = "its link to the previous entry does not match"
+                elif stored_hash != _link_hash(self._key, stored_prev, seq, at, actor, action,
+                                                details_json):
+                    reason = "its content was changed after it was written"
+                if reason is not None:
+                    return AuditVerification(ok=False, entries=count, last_hash=prev_hash,
+                                             first_broken=entry, reason=reason)
+                prev_hash, expected_seq, count = stored_hash, seq + 1, count + 1
+            after = batch[-1][0]
+
+    async def _raw_batch(self, after: int) -> list[tuple[int, str, str, str, str, str, str]]:
+        async def select(connection: aiosqlite.Connection) -> list[tuple[Any, ...]]:
+            cursor = await connection.execute(
+                "SELECT seq, at, actor, action, details, prev_hash, hash FROM audit_log "
+                "WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, _BATCH),
+            )
+            return list(await cursor.fetchall())
+
+        rows = await self._db.read(select)
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]))
+                for r in rows]
+
+
+def _details(details_json: str) -> Mapping[str, object]:
+    try:
+        value = json.loads(details_json)
+    except ValueError:
+        return {"unreadable": details_json}
+    return value if isinstance(value, dict) else {"value": value}

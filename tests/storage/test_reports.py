@@ -1,0 +1,185 @@
+"""The report repository: what is stored, what can be read back, and what is erased."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.attachments import Attachment
+from storage.database import Database
+from storage.errors import NotFound
+from storage.receipts import format_receipt
+from storage.reports import ReportRepository, ReportStatus
+from storage.sealing import ReportCipher, generate_key_pair, load_private_key, load_public_key
+
+SERVER_KEY = b"s" * 32
+RECEIPT_KEY = b"r" * 32
+BODY = "Wages unpaid for six weeks at the Northgate depot"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.day = dt.date(2026, 3, 2)
+
+    def __call__(self) -> dt.date:
+        return self.day
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "consultbot.sqlite3")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def reports(db: Database, clock: Clock) -> ReportRepository:
+    return ReportRepository(db, ReportCipher(server_key=SERVER_KEY), RECEIPT_KEY, today=clock)
+
+
+def all_bytes(directory: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file())
+
+
+async def test_filing_and_reading_back(reports: ReportRepository) -> None:
+    photo = Attachment("photo.jpg", "image/jpeg", b"\xff\xd8pixels")
+    filed = await reports.file("labour_rights", BODY, [photo])
+    report = await reports.get(filed.report_id)
+    assert report.body == BODY
+    assert report.summary.status is ReportStatus.NEW
+    assert report.summary.filed_on == dt.date(2026, 3, 2)
+    assert report.summary.files == 1 and report.items[0].attachment == photo
+    assert await reports.find_by_receipt(format_receipt(filed.receipt).lower()) == filed.report_id
+
+
+async def test_wrong_and_malformed_receipts_open_nothing(reports: ReportRepository) -> None:
+    filed = await reports.file("other", BODY)
+    wrong = ("0" if filed.receipt[0] != "0" else "1") + filed.receipt[1:]
+    assert await reports.find_by_receipt(wrong) is None
+    assert await reports.find_by_receipt("hello") is None
+    assert await reports.find_by_receipt("") is None
+
+
+async def test_row_holds_no_plaintext_no_receipt_no_identity(
+    reports: ReportRepository, db: Database, tmp_path: Path
+) -> None:
+    filed = await reports.file("corruption", BODY, [Attachment("d.pdf", "application/pdf",
+                                                               b"%PDF payroll-ledger")])
+    await reports.add_followup(filed.report_id, "The supervisor is called Ruslan")
+    await db.checkpoint()
+    raw = all_bytes(tmp_path)
+    for secret in (BODY.encode(), b"payroll-ledger", b"Ruslan", filed.receipt.encode(),
+                   format_receipt(filed.receipt).encode()):
+        assert secret not in raw
+    connection = sqlite3.connect(tmp_path / "consultbot.sqlite3")
+    columns = {row[1] for table in ("reports", "report_items")
+               for row in connection.execute(f"PRAGMA table_info({table})")}
+    connection.close()
+    assert not {c for c in columns if any(w in c for w in ("user", "chat", "message", "file_id",
+                                                              "name", "time"))}
+
+
+async def test_sealed_reports_cannot_be_read_by_the_server(
+    db: Database, clock: Clock, tmp_path: Path
+) -> None:
+    private_path, public_path = generate_key_pair(tmp_path / "keys")
+    server = ReportRepository(
+        db, ReportCipher(server_key=SERVER_KEY, public_key=load_public_key(public_path)),
+        RECEIPT_KEY, today=clock)
+    filed = await server.file("safety_of_defenders", BODY)
+    await server.add_followup(filed.report_id, "more detail")
+    await server.add_reply(filed.report_id, "Thank you, we are on it")
+    on_server = await server.get(filed.report_id)
+    assert on_server.body is None and on_server.summary.sealed
+    assert [i.readable for i in on_server.items] == [False, True]
+    view = await server.reporter_view(filed.report_id)
+    assert view.replies == ((dt.date(2026, 3, 2), "Thank you, we are on it"),)
+    moderator = ReportRepository(
+        db, ReportCipher(private_key=load_private_key(private_path)), RECEIPT_KEY)
+    on_laptop = await moderator.get(filed.report_id)
+    assert on_laptop.body == BODY and on_laptop.items[0].text == "more detail"
+
+
+async def test_status_replies_and_reporter_view(reports: ReportRepository, clock: Clock) -> None:
+    filed = await reports.file("discrimination", BODY)
+    clock.day = dt.date(2026, 3, 5)
+    summary = await reports.set_status(filed.report_id, ReportStatus.IN_REVIEW)
+    assert summary.status is ReportStatus.IN_REVIEW and summary.closed_on is None
+    await reports.add_reply(filed.report_id, "Can you say which shift?")
+    await reports.add_followup(filed.report_id, "Night shift")
+    view = await reports.reporter_view(filed.report_id)
+    assert view.status is ReportStatus.IN_REVIEW and view.followups == 1
+    assert view.replies == ((dt.date(2026, 3, 5), "Can you say which shift?"),)
+    closed = await reports.set_status(filed.report_id, ReportStatus.RESOLVED)
+    assert closed.closed_on == dt.date(2026, 3, 5)
+    reopened = await reports.set_status(filed.report_id, ReportStatus.IN_REVIEW)
+    assert reopened.closed_on is None
+    with pytest.raises(NotFound):
+        await reports.set_status("NOSUCHID", ReportStatus.NEW)
+
+
+async def test_listing_filters_by_status(reports: ReportRepository) -> None:
+    first = await reports.file("other", "a")
+    second = await reports.file("other", "b")
+    await reports.set_status(second.report_id, ReportStatus.REJECTED)
+    open_ids = [s.report_id for s in await reports.list_reports([ReportStatus.NEW])]
+    assert open_ids == [first.report_id]
+    assert len(await reports.list_reports()) == 2
+
+
+async def test_digest_counts_each_report_once(reports: ReportRepository) -> None:
+    assert (await reports.take_digest()).new == 0
+    await reports.file("other", "a")
+    await reports.file("other", "b")
+    counts = await reports.take_digest()
+    assert (counts.new, counts.open) == (2, 2)
+    counts = await reports.take_digest()
+    assert (counts.new, counts.open) == (0, 2)
+
+
+async def test_retention_erases_closed_reports_and_overwrites_them(
+    reports: ReportRepository, db: Database, clock: Clock, tmp_path: Path
+) -> None:
+    marker = "UNIQUE-MARKER-" * 20
+    kept = await reports.file("other", "still open")
+    gone = await reports.file("other", marker, [Attachment("p.png", "image/png", b"x" * 5000)])
+    await reports.add_reply(gone.report_id, "done")
+    await db.checkpoint()
+    ciphertext_sample = await _ciphertext(db, gone.report_id)
+    assert ciphertext_sample in all_bytes(tmp_path)
+    await reports.set_status(gone.report_id, ReportStatus.RESOLVED)
+    clock.day += dt.timedelta(days=89)
+    assert await reports.purge_closed(90) == 0
+    clock.day += dt.timedelta(days=1)
+    assert await reports.purge_closed(90) == 1
+    with pytest.raises(NotFound):
+        await reports.get(gone.report_id)
+    assert (await reports.get(kept.report_id)).body == "still open"
+    assert ciphertext_sample not in all_bytes(tmp_path)  # secure_delete + WAL truncated
+
+
+async def _ciphertext(db: Database, report_id: str) -> bytes:
+    async def select(connection):  # type: ignore[no-untyped-def]
+        cursor = await connection.execute("SELECT body FROM reports WHERE report_id = ?",
+                                          (report_id,))
+        return bytes((await cursor.fetchone())[0])
+
+    body: bytes = await db.read(select)
+    return body[20:60]
+
+
+async def test_delete_overwrites(reports: ReportRepository, db: Database, tmp_path: Path) -> None:
+    filed = await reports.file("other", "x" * 300)
+    await db.checkpoint()
+    sample = await _ciphertext(db, filed.report_id)
+    assert await reports.delete(filed.report_id)
+    assert sample not in all_bytes(tmp_path)
