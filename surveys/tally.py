@@ -1,0 +1,140 @@
+"""The single streaming pass over submitted responses that aggregation is built on.
+
+Only counters are kept (per question, per breakdown group, per answer value), never the
+responses themselves, so a million responses cost the memory of their distinct values.
+Medians come from value counters for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from surveys.model import Answer, Answers, Question, QuestionType, Survey
+
+__all__ = [
+    "MIN_DETECTABLE_LENGTH",
+    "UNDETERMINED",
+    "QuestionTally",
+    "SurveyTally",
+    "detect_language",
+    "tally_responses",
+]
+
+#: Shorter texts are not given to the language detector: its guesses on a few words are noise.
+MIN_DETECTABLE_LENGTH = 20
+#: The language "code" of texts too short or too odd to classify.
+UNDETERMINED = "undetermined"
+
+#: One submitted response as aggregation sees it: answers, submission day, language.
+Response = tuple[Answers, _dt.date | None, str | None]
+
+
+def detect_language(text: str) -> str:
+    """The ISO code langdetect sees in ``text``, or :data:`UNDETERMINED`.
+
+    The detector is seeded so the same answers always give the same summary (langdetect is
+    randomised otherwise, and a summary that changes on refresh erodes trust).
+    """
+    text = text.strip()
+    if len(text) < MIN_DETECTABLE_LENGTH:
+        return UNDETERMINED
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    DetectorFactory.seed = 0
+    try:
+        return str(detect(text))
+    except LangDetectException:
+        return UNDETERMINED
+
+
+@dataclass(slots=True)
+class QuestionTally:
+    """Counters for one question, per breakdown group (``None`` = no answer to "by")."""
+
+    question: Question
+    answered: Counter[str | None] = field(default_factory=Counter)
+    #: Per group: choice id / scale or number value / language code -> count.
+    values: dict[str | None, Counter[object]] = field(default_factory=dict)
+
+    def add(self, group: str | None, answer: Answer) -> None:
+        """Count one answer of a respondent in ``group``; unusable answers are ignored."""
+        keys = _keys_of(self.question, answer)
+        if keys is None:
+            return
+        self.answered[group] += 1
+        counter = self.values.setdefault(group, Counter())
+        for key in keys:
+            counter[key] += 1
+
+
+@dataclass(slots=True)
+class SurveyTally:
+    """Everything one pass over the responses learns."""
+
+    respondents: int = 0
+    per_day: Counter[_dt.date] = field(default_factory=Counter)
+    #: Respondents per answer to the breakdown question (``None`` = did not answer it).
+    group_sizes: Counter[str | None] = field(default_factory=Counter)
+    questions: dict[str, QuestionTally] = field(default_factory=dict)
+
+
+def tally_responses(
+    survey: Survey, responses: Iterable[Response], by: Question | None = None
+) -> SurveyTally:
+    """Count ``responses`` in one pass.
+
+    Args:
+        survey: The survey whose questions are counted; answers to unknown questions or
+            unknown choices (e.g. from a withdrawn version) are ignored.
+        responses: Submitted responses, streamed.
+        by: A single-choice question to break the counts down by, or ``None``.
+
+    Returns:
+        The counters.
+    """
+    tally = SurveyTally(
+        questions={
+            q.id: QuestionTally(q) for q in survey.questions if q.type is not QuestionType.NOTE
+        }
+    )
+    for answers, submitted_on, _language in responses:
+        tally.respondents += 1
+        if submitted_on is not None:
+            tally.per_day[submitted_on] += 1
+        group: str | None = None
+        if by is not None:
+            raw = answers.get(by.id)
+            group = raw if isinstance(raw, str) and by.choice(raw) is not None else None
+            tally.group_sizes[group] += 1
+        for question_id, answer in answers.items():
+            question_tally = tally.questions.get(question_id)
+            if question_tally is not None:
+                question_tally.add(group, answer)
+    return tally
+
+
+def _keys_of(question: Question, answer: Answer) -> tuple[object, ...] | None:
+    """The counter keys one answer contributes, or ``None`` when it is not an answer."""
+    if answer is None:
+        return None
+    kind = question.type
+    if kind is QuestionType.SINGLE:
+        return (answer,) if isinstance(answer, str) and question.choice(answer) else None
+    if kind is QuestionType.MULTI:
+        if isinstance(answer, str):
+            answer = (answer,)
+        if not isinstance(answer, (tuple, list)):
+            return None
+        return tuple(c for c in dict.fromkeys(answer) if question.choice(str(c)) is not None)
+    if kind in (QuestionType.SCALE, QuestionType.NUMBER):
+        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+            return None
+        return (answer,)
+    if kind is QuestionType.TEXT:
+        return (detect_language(answer),) if isinstance(answer, str) else None
+    if kind is QuestionType.DATE:
+        return ()
+    return None
