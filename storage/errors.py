@@ -1,0 +1,50 @@
+"""Exceptions raised by storage, independent of the database engine behind it.
+
+Handlers and commands catch these names, never ``sqlite3``/``aiosqlite`` errors, so that a
+PostgreSQL implementation can raise the same ones.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadySubmitted",
+    "DatabaseClosed",
+    "InvalidTransition",
+    "MigrationError",
+    "NotFound",
+    "SchemaTooNew",
+    "SecretKeyError",
+    "StorageError",
+]
+
+
+class StorageError(Exception):
+    """Base of every error storage raises on purpose."""
+
+
+class DatabaseClosed(StorageError):
+    """A read or write was attempted after :meth:`Database.close` started."""
+
+
+class MigrationError(StorageError):
+    """A migration could not be applied, or the recorded history contradicts the files."""
+
+
+class SchemaTooNew(MigrationError):
+    """The database was written by a newer consultbot; opening it could corrupt it."""
+
+
+class SecretKeyError(StorageError):
+    """The secret key file is missing, unsafe (readable by others) or damaged."""
+
+
+class NotFound(StorageError, LookupError):
+    """The survey, version or response does not exist."""
+
+
+class InvalidTransition(StorageError):
+    """A life-cycle step that the current state does not allow (e.g. publish without a draft)."""
+
+
+class AlreadySubmitted(StorageError):
+    """The response was already submitted; a response is submitted exactly once."""

@@ -1,0 +1,396 @@
+"""Responses: one per respondent pseudonym and survey, in progress until submitted once.
+
+The respondent is only ever the pseudonym of :meth:`storage.secret.ServerSecret.respondent_key`;
+this module never sees a Telegram id. Progress (answers so far, the current question) is
+stored on every answer, so a restart or a different device resumes exactly where the
+participant was, and every method that changes a response returns only after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+import aiosqlite
+
+from storage.database import Database
+from storage.errors import AlreadySubmitted, NotFound
+from surveys import model
+from surveys.codec import answers_from_json, answers_to_json
+from surveys.model import Answer, Answers
+
+__all__ = ["ResponseCounts", "ResponseRecord", "ResponseRepository", "ResponseStatus"]
+
+DEFAULT_BATCH_SIZE = 500
+
+
+class ResponseStatus(StrEnum):
+    """A response is answered step by step, then submitted exactly once."""
+
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRecord:
+    """One participant's response to one survey (``answers`` is read-only)."""
+
+    survey_id: str
+    version: int
+    respondent_key: str
+    status: ResponseStatus
+    answers: Mapping[str, Answer]
+    current_question: str | None
+    language: str | None
+    started_on: _dt.date
+    updated_on: _dt.date
+    submitted_on: _dt.date | None
+
+    @property
+    def submitted(self) -> bool:
+        """The response is final and counts in summaries and exports."""
+        return self.status is ResponseStatus.SUBMITTED
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCounts:
+    """How many responses a survey has, by status."""
+
+    in_progress: int
+    submitted: int
+
+    @property
+    def total(self) -> int:
+        """Every stored response."""
+        return self.in_progress + self.submitted
+
+
+_COLUMNS = (
+    "survey_id, version, respondent_key, status, answers, current_question, language, "
+    "started_on, updated_on, submitted_on"
+)
+
+
+def _record(row: sqlite3.Row) -> ResponseRecord:
+    submitted_on = row["submitted_on"]
+    return ResponseRecord(
+        survey_id=row["survey_id"],
+        version=row["version"],
+        respondent_key=row["respondent_key"],
+        status=ResponseStatus(row["status"]),
+        answers=MappingProxyType(answers_from_json(row["answers"])),
+        current_question=row["current_question"],
+        language=row["language"],
+        started_on=_dt.date.fromisoformat(row["started_on"]),
+        updated_on=_dt.date.fromisoformat(row["updated_on"]),
+        submitted_on=None if submitted_on is None else _dt.date.fromisoformat(submitted_on),
+    )
+
+
+async def _get(connection: aiosqlite.Connection, survey_id: str, respondent_key: str) -> ResponseRecord | None:
+    async with connection.execute(
+        f"SELECT {_COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
+        (survey_id, respondent_key),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else _record(row)
+
+
+async def _in_progress(connection: aiosqlite.Connection, survey_id: str, respondent_key: str) -> ResponseRecord:
+    response = await _get(connection, survey_id, respondent_key)
+    if response is None:
+        raise NotFound(f"no response to {survey_id!r} for this respondent")
+    if response.submitted:
+        raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
+    return response
+
+
+class ResponseRepository:
+    """Stores responses under respondent pseudonyms."""
+
+    __slots__ = ("_db", "_today")
+
+    def __init__(self, db: Database, *, today: Callable[[], _dt.date] = model.today) -> None:
+        """Args:
+        db: The database.
+        today: The clock (to the day), replaceable in tests.
+        """
+        self._db = db
+        self._today = today
+
+    async def get(self, survey_id: str, respondent_key: str) -> ResponseRecord | None:
+        """The response of this respondent to this survey, in progress or submitted."""
+        return await self._db.read(lambda c: _get(c, survey_id, respondent_key))
+
+    async def start(
+        self,
+        survey_id: str,
+        version: int,
+        respondent_key: str,
+        *,
+        language: str | None = None,
+        current_question: str | None = None,
+    ) -> ResponseRecord:
+        """Begin a response, or return the existing one (in progress or submitted) unchanged.
+
+        Starting twice (a double tap, a second deep link) must resume, not reset.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> ResponseRecord:
+            existing = await _get(connection, survey_id, respondent_key)
+            if existing is not None:
+                return existing
+            today = self._today().isoformat()
+            await connection.execute(
+                "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
+                "current_question, language, started_on, updated_on) "
+                "VALUES (?, ?, ?, 'in_progress', '{}', ?, ?, ?, ?)",
+                (survey_id, version, respondent_key, current_question, language, today, today),
+            )
+            created = await _get(connection, survey_id, respondent_key)
+            assert created is not None
+            return created
+
+        return await self._db.write(work)
+
+    async def restart(
+        self,
+        survey_id: str,
+        version: int,
+        respondent_key: str,
+        *,
+        language: str | None = None,
+        current_question: str | None = None,
+    ) -> ResponseRecord:
+        """Discard an unfinished response and begin again (e.g. on a newer survey version).
+
+        Raises:
+            AlreadySubmitted: A submitted response is never replaced.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> ResponseRecord:
+            existing = await _get(connection, survey_id, respondent_key)
+            if existing is not None and existing.submitted:
+                raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
+            today = self._today().isoformat()
+            await connection.execute(
+                "INSERT OR REPLACE INTO responses (survey_id, version, respondent_key, status, "
+                "answers, current_question, language, started_on, updated_on) "
+                "VALUES (?, ?, ?, 'in_progress', '{}', ?, ?, ?, ?)",
+                (survey_id, version, respondent_key, current_question, language, today, today),
+            )
+            created = await _get(connection, survey_id, respondent_key)
+            assert created is not None
+            return created
+
+        return await self._db.write(work)
+
+    async def _update(
+        self,
+        survey_id: str,
+        respondent_key: str,
+        change: Callable[[ResponseRecord], tuple[Answers, str | None, str | None]],
+    ) -> ResponseRecord:
+        async def work(connection: aiosqlite.Connection) -> ResponseRecord:
+            response = await _in_progress(connection, survey_id, respondent_key)
+            answers, current_question, language = change(response)
+            await connection.execute(
+                "UPDATE responses SET answers = ?, current_question = ?, language = ?, "
+                "updated_on = ? WHERE survey_id = ? AND respondent_key = ?",
+                (
+                    answers_to_json(answers),
+                    current_question,
+                    language,
+                    self._today().isoformat(),
+                    survey_id,
+                    respondent_key,
+                ),
+            )
+            updated = await _get(connection, survey_id, respondent_key)
+            assert updated is not None
+            return updated
+
+        return await self._db.write(work)
+
+    async def save_answer(
+        self,
+        survey_id: str,
+        respondent_key: str,
+        question_id: str,
+        answer: Answer,
+        current_question: str | None,
+    ) -> ResponseRecord:
+        """Record one answer and where the participant goes next; returns after the commit.
+
+        Args:
+            answer: ``None`` records a skipped question.
+            current_question: The question to ask next (None when the review comes next).
+
+        Raises:
+            NotFound: :meth:`start` was not called.
+            AlreadySubmitted: Submitted answers are final.
+        """
+        return await self._update(
+            survey_id,
+            respondent_key,
+            lambda r: ({**r.answers, question_id: answer}, current_question, r.language),
+        )
+
+    async def save_answers(
+        self,
+        survey_id: str,
+        respondent_key: str,
+        answers: Answers,
+        current_question: str | None,
+    ) -> ResponseRecord:
+        """Replace all answers at once (e.g. after dropping answers no longer relevant).
+
+        Raises:
+            NotFound: :meth:`start` was not called.
+            AlreadySubmitted: Submitted answers are final.
+        """
+        return await self._update(
+            survey_id, respondent_key, lambda r: (dict(answers), current_question, r.language)
+        )
+
+    async def set_current(
+        self,
+        survey_id: str,
+        respondent_key: str,
+        current_question: str | None,
+        *,
+        language: str | None = None,
+    ) -> ResponseRecord:
+        """Move to another question (Back, resume) and optionally change the survey language.
+
+        Raises:
+            NotFound: :meth:`start` was not called.
+            AlreadySubmitted: A submitted response has no current question.
+        """
+        return await self._update(
+            survey_id,
+            respondent_key,
+            lambda r: (r.answers, current_question, language or r.language),
+        )
+
+    async def submit(
+        self, survey_id: str, respondent_key: str, answers: Answers | None = None
+    ) -> ResponseRecord:
+        """Submit the response, atomically and exactly once.
+
+        Args:
+            answers: The final answers to store (e.g. only the relevant ones); by default
+                the answers saved so far.
+
+        Raises:
+            NotFound: There is no response to submit.
+            AlreadySubmitted: It was submitted before (also for a double tap on "Submit").
+        """
+
+        async def work(connection: aiosqlite.Connection) -> ResponseRecord:
+            response = await _in_progress(connection, survey_id, respondent_key)
+            today = self._today().isoformat()
+            final = response.answers if answers is None else answers
+            await connection.execute(
+                "UPDATE responses SET status = 'submitted', answers = ?, current_question = NULL, "
+                "updated_on = ?, submitted_on = ? "
+                "WHERE survey_id = ? AND respondent_key = ? AND status = 'in_progress'",
+                (answers_to_json(final), today, today, survey_id, respondent_key),
+            )
+            submitted = await _get(connection, survey_id, respondent_key)
+            assert submitted is not None
+            return submitted
+
+        return await self._db.write(work)
+
+    async def delete(self, survey_id: str, respondent_key: str) -> bool:
+        """Erase this respondent's response (``/forget``); True if there was one.
+
+        The write-ahead log is checkpointed before returning, so the erased answers do not
+        linger there either (``secure_delete`` zeroes them in the database file).
+        """
+        return await self.delete_all_for(survey_id, respondent_key) > 0
+
+    async def delete_all_for(self, survey_id: str, respondent_key: str) -> int:
+        """Erase everything stored under this respondent pseudonym for this survey.
+
+        Returns:
+            The number of rows erased.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> int:
+            cursor = await connection.execute(
+                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ?",
+                (survey_id, respondent_key),
+            )
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
+        return await self._db.write(work, checkpoint=True)
+
+    async def iter_submitted(
+        self,
+        survey_id: str,
+        *,
+        version: int | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> AsyncIterator[ResponseRecord]:
+        """Yield every submitted response of a survey, ``batch_size`` at a time.
+
+        Memory stays bounded whatever the number of responses, and no reader connection is
+        held between batches. Responses come in pseudonym order, which is random: an export
+        cannot be used to tell who answered first. Keyset pagination (``respondent_key >
+        last``) rather than OFFSET keeps each batch an index seek.
+
+        Args:
+            version: Only responses to this version (default: all versions).
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        version_filter = "" if version is None else " AND version = ?"
+        sql = (
+            f"SELECT {_COLUMNS} FROM responses WHERE survey_id = ? AND status = 'submitted' "
+            f"AND respondent_key > ?{version_filter} ORDER BY respondent_key LIMIT ?"
+        )
+        after = ""
+        while True:
+            params: tuple[object, ...] = (
+                (survey_id, after, batch_size)
+                if version is None
+                else (survey_id, after, version, batch_size)
+            )
+
+            async def page(connection: aiosqlite.Connection, params: tuple[object, ...] = params) -> list[ResponseRecord]:
+                rows = await connection.execute_fetchall(sql, params)
+                return [_record(row) for row in rows]
+
+            batch = await self._db.read(page)
+            for response in batch:
+                yield response
+            if len(batch) < batch_size:
+                return
+            after = batch[-1].respondent_key
+
+    async def counts(self, survey_id: str, *, version: int | None = None) -> ResponseCounts:
+        """How many responses are in progress and submitted (optionally for one version)."""
+        version_filter = "" if version is None else " AND version = ?"
+        params: tuple[object, ...] = (survey_id,) if version is None else (survey_id, version)
+
+        async def work(connection: aiosqlite.Connection) -> ResponseCounts:
+            rows = await connection.execute_fetchall(
+                f"SELECT status, count(*) FROM responses WHERE survey_id = ?{version_filter} "
+                "GROUP BY status",
+                params,
+            )
+            by_status = {status: count for status, count in rows}
+            return ResponseCounts(
+                in_progress=by_status.get(ResponseStatus.IN_PROGRESS.value, 0),
+                submitted=by_status.get(ResponseStatus.SUBMITTED.value, 0),
+            )
+
+        return await self._db.read(work)

@@ -1,0 +1,308 @@
+"""Survey definitions: drafts, the published version, closed versions.
+
+A survey id names a consultation; each upload of its definition is a *version*. Versions are
+never edited once published, because responses point at the version they answered: an
+export must read each response with the questions it was given.
+
+Life cycle of one survey id::
+
+    save_draft ──> draft ──publish──> published ──close──> closed
+                     ^                    │
+                     └── a newer draft ───┘  (publishing it closes the older version)
+
+At most one draft and one published version exist at a time (enforced by the schema).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import aiosqlite
+
+from storage.database import Database
+from storage.errors import InvalidTransition, NotFound
+from surveys import model
+from surveys.codec import survey_from_json, survey_to_json
+from surveys.model import Survey
+
+__all__ = ["SurveyRecord", "SurveyRepository", "SurveySource", "SurveyStatus"]
+
+
+class SurveyStatus(StrEnum):
+    """Where a survey version is in its life cycle."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRecord:
+    """One stored version of a survey."""
+
+    survey_id: str
+    version: int
+    status: SurveyStatus
+    survey: Survey
+    created_on: _dt.date
+    published_on: _dt.date | None
+    closed_on: _dt.date | None
+    source_name: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        """Participants can answer this version."""
+        return self.status is SurveyStatus.PUBLISHED
+
+
+@dataclass(frozen=True, slots=True)
+class SurveySource:
+    """The file a version was loaded from, byte for byte (for moderators to download)."""
+
+    name: str
+    data: bytes
+
+
+# Definitions are immutable text; decoding the same text again gives an equal survey, so a
+# small cache saves re-parsing the open surveys on every /surveys.
+_decode = functools.lru_cache(maxsize=128)(survey_from_json)
+
+_COLUMNS = "survey_id, version, status, definition, source_name, created_on, published_on, closed_on"
+
+
+def _day(value: str | None) -> _dt.date | None:
+    return None if value is None else _dt.date.fromisoformat(value)
+
+
+def _record(row: sqlite3.Row) -> SurveyRecord:
+    return SurveyRecord(
+        survey_id=row["survey_id"],
+        version=row["version"],
+        status=SurveyStatus(row["status"]),
+        survey=_decode(row["definition"]),
+        created_on=_dt.date.fromisoformat(row["created_on"]),
+        published_on=_day(row["published_on"]),
+        closed_on=_day(row["closed_on"]),
+        source_name=row["source_name"],
+    )
+
+
+async def _one(connection: aiosqlite.Connection, where: str, params: tuple[object, ...]) -> SurveyRecord | None:
+    async with connection.execute(f"SELECT {_COLUMNS} FROM surveys WHERE {where}", params) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else _record(row)
+
+
+async def _many(connection: aiosqlite.Connection, where: str, params: tuple[object, ...]) -> list[SurveyRecord]:
+    rows = await connection.execute_fetchall(
+        f"SELECT {_COLUMNS} FROM surveys WHERE {where} ORDER BY survey_id, version", params
+    )
+    return [_record(row) for row in rows]
+
+
+async def _latest(connection: aiosqlite.Connection, survey_id: str) -> SurveyRecord | None:
+    return await _one(
+        connection,
+        "survey_id = ? AND version = (SELECT max(version) FROM surveys WHERE survey_id = ?)",
+        (survey_id, survey_id),
+    )
+
+
+class SurveyRepository:
+    """Stores and retrieves survey versions. Every method is one transaction or one query."""
+
+    __slots__ = ("_db", "_today")
+
+    def __init__(self, db: Database, *, today: Callable[[], _dt.date] = model.today) -> None:
+        """Args:
+        db: The database.
+        today: The clock (to the day), replaceable in tests.
+        """
+        self._db = db
+        self._today = today
+
+    # --- changes -------------------------------------------------------------------------
+
+    async def _save_draft(
+        self, connection: aiosqlite.Connection, survey: Survey, source: bytes, source_name: str
+    ) -> SurveyRecord:
+        today = self._today().isoformat()
+        definition = survey_to_json(survey)
+        latest = await _latest(connection, survey.id)
+        if latest is not None and latest.status is SurveyStatus.DRAFT:
+            version = latest.version
+            await connection.execute(
+                "UPDATE surveys SET definition = ?, source = ?, source_name = ?, created_on = ? "
+                "WHERE survey_id = ? AND version = ?",
+                (definition, source, source_name, today, survey.id, version),
+            )
+        else:
+            version = 1 if latest is None else latest.version + 1
+            await connection.execute(
+                "INSERT INTO surveys (survey_id, version, status, definition, source, "
+                "source_name, created_on) VALUES (?, ?, 'draft', ?, ?, ?, ?)",
+                (survey.id, version, definition, source, source_name, today),
+            )
+        record = await _one(connection, "survey_id = ? AND version = ?", (survey.id, version))
+        assert record is not None
+        return record
+
+    async def _publish(self, connection: aiosqlite.Connection, survey_id: str) -> SurveyRecord:
+        draft = await _one(connection, "survey_id = ? AND status = 'draft'", (survey_id,))
+        if draft is None:
+            if await _latest(connection, survey_id) is None:
+                raise NotFound(f"no survey {survey_id!r}")
+            raise InvalidTransition(f"survey {survey_id!r} has no draft to publish")
+        today = self._today().isoformat()
+        # The older version stops taking answers; its responses stay attached to it.
+        await connection.execute(
+            "UPDATE surveys SET status = 'closed', closed_on = ? "
+            "WHERE survey_id = ? AND status = 'published'",
+            (today, survey_id),
+        )
+        await connection.execute(
+            "UPDATE surveys SET status = 'published', published_on = ? "
+            "WHERE survey_id = ? AND version = ?",
+            (today, survey_id, draft.version),
+        )
+        record = await _one(connection, "survey_id = ? AND version = ?", (survey_id, draft.version))
+        assert record is not None
+        return record
+
+    async def save_draft(self, survey: Survey, source: bytes, source_name: str) -> SurveyRecord:
+        """Store a definition as the survey's draft.
+
+        Replaces the current draft if there is one; otherwise creates the next version
+        (the published and closed versions are never modified).
+
+        Args:
+            survey: The validated survey.
+            source: The uploaded file's bytes, kept so moderators can retrieve it.
+            source_name: The uploaded file's name.
+        """
+        return await self._db.write(lambda c: self._save_draft(c, survey, source, source_name))
+
+    async def publish(self, survey_id: str) -> SurveyRecord:
+        """Publish the draft; a previously published version is closed in the same commit.
+
+        Raises:
+            NotFound: No survey has this id.
+            InvalidTransition: The survey has no draft.
+        """
+        return await self._db.write(lambda c: self._publish(c, survey_id))
+
+    async def publish_definition(self, survey: Survey, source: bytes, source_name: str) -> SurveyRecord:
+        """Make sure this definition is published, without piling up identical versions.
+
+        Meant for surveys loaded from ``CONSULTBOT_SURVEYS`` at every start: if the latest
+        version already has this definition (or this exact source file) it is returned as
+        it is, so a restart neither creates a version nor reopens a survey a moderator
+        closed. Otherwise the definition is saved and published in one transaction.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> SurveyRecord:
+            latest = await _latest(connection, survey.id)
+            if latest is not None and await self._same(connection, latest, survey, source):
+                if latest.status is SurveyStatus.DRAFT:
+                    return await self._publish(connection, survey.id)
+                return latest
+            await self._save_draft(connection, survey, source, source_name)
+            return await self._publish(connection, survey.id)
+
+        return await self._db.write(work)
+
+    @staticmethod
+    async def _same(
+        connection: aiosqlite.Connection, latest: SurveyRecord, survey: Survey, source: bytes
+    ) -> bool:
+        if survey_to_json(latest.survey) == survey_to_json(survey):
+            return True
+        async with connection.execute(
+            "SELECT source FROM surveys WHERE survey_id = ? AND version = ?",
+            (latest.survey_id, latest.version),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row is not None and bytes(row[0]) == source
+
+    async def close(self, survey_id: str) -> SurveyRecord:
+        """Close the published version: no new answers, and unfinished responses are erased.
+
+        In-progress answers are only kept so a participant can finish; once nobody can,
+        keeping them would be data without a purpose (DESIGN.md §3).
+
+        Raises:
+            NotFound: No survey has this id.
+            InvalidTransition: No version of it is published.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> SurveyRecord:
+            published = await _one(connection, "survey_id = ? AND status = 'published'", (survey_id,))
+            if published is None:
+                if await _latest(connection, survey_id) is None:
+                    raise NotFound(f"no survey {survey_id!r}")
+                raise InvalidTransition(f"survey {survey_id!r} is not published")
+            await connection.execute(
+                "UPDATE surveys SET status = 'closed', closed_on = ? WHERE survey_id = ? AND version = ?",
+                (self._today().isoformat(), survey_id, published.version),
+            )
+            await connection.execute(
+                "DELETE FROM responses WHERE survey_id = ? AND status = 'in_progress'", (survey_id,)
+            )
+            record = await _one(connection, "survey_id = ? AND version = ?", (survey_id, published.version))
+            assert record is not None
+            return record
+
+        return await self._db.write(work, checkpoint=True)
+
+    # --- queries -------------------------------------------------------------------------
+
+    async def get(self, survey_id: str, version: int | None = None) -> SurveyRecord | None:
+        """A given version, or the latest one (whatever its status) when ``version`` is None."""
+        if version is None:
+            return await self._db.read(lambda c: _latest(c, survey_id))
+        return await self._db.read(
+            lambda c: _one(c, "survey_id = ? AND version = ?", (survey_id, version))
+        )
+
+    async def published(self, survey_id: str) -> SurveyRecord | None:
+        """The version participants answer now, or None if the survey is not open."""
+        return await self._db.read(
+            lambda c: _one(c, "survey_id = ? AND status = 'published'", (survey_id,))
+        )
+
+    async def list_open(self) -> list[SurveyRecord]:
+        """Every published version, ordered by survey id."""
+        return await self._db.read(lambda c: _many(c, "status = 'published'", ()))
+
+    async def list_all(self) -> list[SurveyRecord]:
+        """The latest version of every survey, ordered by survey id."""
+        return await self._db.read(
+            lambda c: _many(
+                c,
+                "version = (SELECT max(version) FROM surveys AS newer "
+                "WHERE newer.survey_id = surveys.survey_id)",
+                (),
+            )
+        )
+
+    async def versions(self, survey_id: str) -> list[SurveyRecord]:
+        """Every version of one survey, oldest first."""
+        return await self._db.read(lambda c: _many(c, "survey_id = ?", (survey_id,)))
+
+    async def source(self, survey_id: str, version: int) -> SurveySource | None:
+        """The file a version was loaded from."""
+
+        async def work(connection: aiosqlite.Connection) -> SurveySource | None:
+            async with connection.execute(
+                "SELECT source_name, source FROM surveys WHERE survey_id = ? AND version = ?",
+                (survey_id, version),
+            ) as cursor:
+                row = await cursor.fetchone()
+            return None if row is None else SurveySource(row[0], bytes(row[1]))
+
+        return await self._db.read(work)

@@ -1,0 +1,247 @@
+"""JSON round-trip of the survey model and of answers, for storage.
+
+A published survey is stored as its *validated model*, not only as the uploaded file: a later
+change to a loader must never change what a survey that people already answered means.
+The encoding is explicit (every field written, a ``format`` number on top) so that a stored
+definition stays readable by the next version of consultbot, and strict on the way back in,
+so that a damaged row fails loudly instead of becoming a subtly different survey.
+
+Pure and synchronous like the rest of ``surveys/``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from surveys.model import Answer, Answers, Choice, Question, QuestionType, Survey, Text
+
+__all__ = [
+    "CodecError",
+    "FORMAT",
+    "answers_from_json",
+    "answers_to_json",
+    "survey_from_json",
+    "survey_to_json",
+]
+
+#: Version of the stored survey encoding; bump it (and keep reading the old one) on change.
+FORMAT = 1
+
+
+class CodecError(ValueError):
+    """A stored survey or answer set is not what this codec writes."""
+
+
+def _dumps(value: object) -> str:
+    # ensure_ascii=False keeps Arabic/French labels readable in the database and compact;
+    # allow_nan=False because NaN is not JSON and would not survive other readers.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _loads(text: str | bytes) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CodecError(f"not valid JSON: {error}") from error
+
+
+# --- surveys -------------------------------------------------------------------------------
+
+
+def _text_to_dict(text: Text | None) -> dict[str, str] | None:
+    return None if text is None else text.to_dict()
+
+
+def _question_to_dict(question: Question) -> dict[str, object]:
+    return {
+        "id": question.id,
+        "type": question.type.value,
+        "label": question.label.to_dict(),
+        "hint": _text_to_dict(question.hint),
+        "choices": [{"id": c.id, "label": c.label.to_dict()} for c in question.choices],
+        "required": question.required,
+        "relevant": question.relevant,
+        "constraint": question.constraint,
+        "constraint_message": _text_to_dict(question.constraint_message),
+        "min": question.min,
+        "max": question.max,
+        "integer": question.integer,
+        "max_length": question.max_length,
+        "line": question.line,
+    }
+
+
+def survey_to_json(survey: Survey) -> str:
+    """Encode a survey as JSON text.
+
+    Args:
+        survey: A validated survey.
+
+    Returns:
+        Compact JSON; equal surveys give equal text, so the text can be compared to detect
+        an unchanged definition.
+    """
+    return _dumps(
+        {
+            "format": FORMAT,
+            "id": survey.id,
+            "title": survey.title.to_dict(),
+            "languages": list(survey.languages),
+            "questions": [_question_to_dict(q) for q in survey.questions],
+        }
+    )
+
+
+def _expect(value: object, kind: type | tuple[type, ...], where: str) -> Any:
+    # bool is an int in Python but never a valid number, id or bound here.
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise CodecError(f"{where}: unexpected boolean")
+    if not isinstance(value, kind):
+        raise CodecError(f"{where}: expected {kind}, got {type(value).__name__}")
+    return value
+
+
+def _text_from(value: object, where: str) -> Text:
+    mapping = _expect(value, dict, where)
+    for language, text in mapping.items():
+        _expect(text, str, f"{where}.{language}")
+    return Text(mapping)
+
+
+def _optional_text_from(value: object, where: str) -> Text | None:
+    return None if value is None else _text_from(value, where)
+
+
+def _optional(value: object, kind: type | tuple[type, ...], where: str) -> Any:
+    return None if value is None else _expect(value, kind, where)
+
+
+def _question_from(data: object, index: int) -> Question:
+    where = f"questions[{index}]"
+    fields = _expect(data, dict, where)
+    try:
+        question_type = QuestionType(fields["type"])
+        choices = tuple(
+            Choice(
+                id=_expect(choice["id"], str, f"{where}.choices[{n}].id"),
+                label=_text_from(choice["label"], f"{where}.choices[{n}].label"),
+            )
+            for n, choice in enumerate(_expect(fields["choices"], list, f"{where}.choices"))
+        )
+        return Question(
+            id=_expect(fields["id"], str, f"{where}.id"),
+            type=question_type,
+            label=_text_from(fields["label"], f"{where}.label"),
+            hint=_optional_text_from(fields["hint"], f"{where}.hint"),
+            choices=choices,
+            required=_expect(fields["required"], bool, f"{where}.required"),
+            relevant=_optional(fields["relevant"], str, f"{where}.relevant"),
+            constraint=_optional(fields["constraint"], str, f"{where}.constraint"),
+            constraint_message=_optional_text_from(
+                fields["constraint_message"], f"{where}.constraint_message"
+            ),
+            min=_optional(fields["min"], (int, float), f"{where}.min"),
+            max=_optional(fields["max"], (int, float), f"{where}.max"),
+            integer=_expect(fields["integer"], bool, f"{where}.integer"),
+            max_length=_optional(fields["max_length"], int, f"{where}.max_length"),
+            line=_optional(fields["line"], int, f"{where}.line"),
+        )
+    except KeyError as error:
+        raise CodecError(f"{where}: missing field {error}") from error
+    except (TypeError, ValueError) as error:
+        if isinstance(error, CodecError):
+            raise
+        raise CodecError(f"{where}: {error}") from error
+
+
+def survey_from_json(text: str | bytes) -> Survey:
+    """Decode a survey written by :func:`survey_to_json`.
+
+    Args:
+        text: The stored JSON.
+
+    Returns:
+        The survey, equal to the one that was encoded.
+
+    Raises:
+        CodecError: The text is not a survey in a format this version understands.
+    """
+    data = _expect(_loads(text), dict, "survey")
+    if data.get("format") != FORMAT:
+        raise CodecError(f"unknown survey format {data.get('format')!r}")
+    try:
+        return Survey(
+            id=_expect(data["id"], str, "id"),
+            title=_text_from(data["title"], "title"),
+            languages=tuple(
+                _expect(language, str, "languages")
+                for language in _expect(data["languages"], list, "languages")
+            ),
+            questions=tuple(
+                _question_from(question, index)
+                for index, question in enumerate(_expect(data["questions"], list, "questions"))
+            ),
+        )
+    except KeyError as error:
+        raise CodecError(f"survey: missing field {error}") from error
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+def _answer_to_json_value(question_id: str, answer: Answer) -> object:
+    if answer is None or isinstance(answer, str):
+        return answer
+    if isinstance(answer, bool):
+        raise CodecError(f"{question_id}: a boolean is not an answer")
+    if isinstance(answer, (int, float)):
+        return answer
+    if isinstance(answer, tuple) and all(isinstance(item, str) for item in answer):
+        return list(answer)
+    raise CodecError(f"{question_id}: cannot store an answer of type {type(answer).__name__}")
+
+
+def answers_to_json(answers: Answers) -> str:
+    """Encode answers (question id -> answer) as a JSON object.
+
+    Multi-select tuples become lists; ``None`` (skipped) stays ``null`` so that a skipped
+    question is distinguishable from an unanswered one.
+
+    Raises:
+        CodecError: A value is not an :data:`~surveys.model.Answer`.
+    """
+    return _dumps(
+        {
+            _expect(question_id, str, "question id"): _answer_to_json_value(question_id, answer)
+            for question_id, answer in answers.items()
+        }
+    )
+
+
+def _answer_from_json_value(question_id: str, value: object) -> Answer:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        raise CodecError(f"{question_id}: a boolean is not an answer")
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise CodecError(f"{question_id}: not an answer: {type(value).__name__}")
+
+
+def answers_from_json(text: str | bytes) -> dict[str, Answer]:
+    """Decode answers written by :func:`answers_to_json`.
+
+    Returns:
+        A new dict (question id -> answer) with multi-select answers as tuples.
+
+    Raises:
+        CodecError: The text is not an answers object.
+    """
+    data = _loads(text)
+    if not isinstance(data, Mapping):
+        raise CodecError("answers: expected an object")
+    return {question_id: _answer_from_json_value(question_id, v) for question_id, v in data.items()}
