@@ -71,7 +71,7 @@ def inspect_bytes(data: bytes, filename: str) -> LoadResult:
         )
         draft = None
     if draft is not None:
-        validate_survey(draft.survey, problems, draft.locations)
+        validate_survey(draft.survey, problems, draft.locations, title_translatable=draft.title_translatable)
     survey = draft.survey if draft is not None and not problems.has_errors else None
     return LoadResult(survey, tuple(problems.problems))
 

@@ -24,15 +24,16 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 WIDEST_SCALE = 11
 
 
-def validate_survey(survey: Survey, problems: ProblemList, locations: Mapping[str, int | None]) -> None:
+def validate_survey(survey: Survey, problems: ProblemList, locations: Mapping[str, int | None], *, title_translatable: bool = True) -> None:
     """Record every problem of ``survey`` in ``problems``.
 
     Args:
         survey: The draft survey a loader built.
         problems: Where to record problems.
         locations: Row/line of the survey-level fields ``id``, ``title`` and ``languages``.
+        title_translatable: Whether the format can translate the title at all.
     """
-    _check_header(survey, problems, locations)
+    _check_header(survey, problems, locations, title_translatable)
     seen: dict[str, Question] = {}
     for question in survey.questions:
         _check_question(survey, question, seen, problems)
@@ -42,7 +43,7 @@ def validate_survey(survey: Survey, problems: ProblemList, locations: Mapping[st
         problems.error(locations.get("questions"), "no-questions", N_("the survey has no questions"))
 
 
-def _check_header(survey: Survey, problems: ProblemList, locations: Mapping[str, int | None]) -> None:
+def _check_header(survey: Survey, problems: ProblemList, locations: Mapping[str, int | None], title_translatable: bool) -> None:
     if not SURVEY_ID.fullmatch(survey.id):
         problems.error(
             locations.get("id"), "bad-survey-id",
@@ -58,7 +59,8 @@ def _check_header(survey: Survey, problems: ProblemList, locations: Mapping[str,
         if language in seen:
             problems.error(locations.get("languages"), "duplicate-language", N_("language '{language}' is listed twice"), language=language)
         seen.add(language)
-    _check_text(survey, survey.title, N_("the survey title"), locations.get("title"), problems, what_params={})
+    if title_translatable:
+        _check_text(survey, survey.title, N_("the survey title"), locations.get("title"), problems, what_params={})
 
 
 def _check_question(survey: Survey, question: Question, seen: Mapping[str, Question], problems: ProblemList) -> None:

@@ -33,6 +33,8 @@ class DraftSurvey:
 
     survey: Survey
     locations: dict[str, int | None]
+    #: XLSForm has no translated form title: missing title translations are then no news.
+    title_translatable: bool = True
 
 
 def _line(node: Node) -> int:
