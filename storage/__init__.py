@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 from typing import Final
 
+from storage.audit import AuditLog
 from storage.database import Database, WriteStats
 from storage.errors import (
     AlreadySubmitted,
@@ -26,7 +27,9 @@ from storage.errors import (
     StorageError,
 )
 from storage.preferences import PreferenceRepository, Preferences
+from storage.reports import ReportRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
+from storage.sealing import ReportCipher, load_public_key
 from storage.secret import ServerSecret
 from storage.surveys import SurveyRecord, SurveyRepository, SurveySource, SurveyStatus
 
@@ -76,20 +79,27 @@ class Storage:
     ``self.reports = ReportRepository(db, secret)``.
     """
 
-    def __init__(self, db: Database, secret: ServerSecret) -> None:
+    def __init__(
+        self, db: Database, secret: ServerSecret, report_cipher: ReportCipher | None = None
+    ) -> None:
         """Use :meth:`open`; this only wires already opened parts together."""
         self.db = db
         self.secret = secret
         self.surveys = SurveyRepository(db)
         self.responses = ResponseRepository(db)
         self.preferences = PreferenceRepository(db)
+        self.reports = ReportRepository(db, report_cipher or _report_cipher(secret, None),
+                                        secret.derive_key("receipts"))
+        self.audit = AuditLog(db, secret.derive_key("audit"))
 
     @classmethod
-    async def open(cls, data_dir: Path) -> Storage:
+    async def open(cls, data_dir: Path, *, report_key: Path | None = None) -> Storage:
         """Open (creating on first start) the data directory, secret key and database.
 
         The directory is created with mode 0700, the key file with 0600; migrations are
-        applied before this returns.
+        applied before this returns. ``report_key`` is ``CONSULTBOT_REPORT_KEY``: reports
+        are then sealed to that public key (a bad key file fails here, never silently
+        falling back to server-key encryption).
 
         Raises:
             SecretKeyError: The key file is unsafe or damaged.
@@ -99,8 +109,9 @@ class Storage:
         data_dir = Path(data_dir)
         _prepare_data_dir(data_dir)
         secret = ServerSecret.load_or_create(data_dir)
+        report_cipher = _report_cipher(secret, report_key)  # a bad key fails before the db opens
         db = await Database.open(data_dir / DATABASE_FILE_NAME)
-        return cls(db, secret)
+        return cls(db, secret, report_cipher)
 
     async def close(self) -> None:
         """Commit every write already accepted, then close the database."""
@@ -111,3 +122,8 @@ class Storage:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+def _report_cipher(secret: ServerSecret, report_key: Path | None) -> ReportCipher:
+    public_key = load_public_key(report_key) if report_key is not None else None
+    return ReportCipher(server_key=secret.derive_key("reports"), public_key=public_key)

@@ -28,8 +28,10 @@ from typing import Any
 
 import aiosqlite
 
-__all__ = ["GENESIS", "AuditEntry", "AuditLog", "AuditVerification"]
+__all__ = ["CLI_ACTOR", "GENESIS", "AuditEntry", "AuditLog", "AuditVerification", "moderator_actor"]
 
+#: The actor of actions taken on the server's command line.
+CLI_ACTOR = "cli"
 #: The ``prev_hash`` of the first entry.
 GENESIS = "0" * 64
 _BATCH = 500
@@ -69,6 +71,18 @@ class AuditVerification:
     last_hash: str
     first_broken: AuditEntry | None = None
     reason: str | None = None
+
+
+def moderator_actor(secret: Any, user_id: int) -> str:
+    """The audit pseudonym of a moderator: ``mod:`` + 16 hex digits.
+
+    Keyed by ``ServerSecret.derive_key("audit-actor")``, so it matches no other pseudonym
+    in the database (not the participant key of the same person), yet is stable, so the
+    log shows that the same moderator acted twice. Whoever holds the secret key file and
+    the moderator list can tell who it is, which is what an accountable log needs.
+    """
+    key = secret.derive_key("audit-actor")
+    return "mod:" + hmac.new(key, str(int(user_id)).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _canonical(details: Mapping[str, object]) -> str:
