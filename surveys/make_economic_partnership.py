@@ -1,9 +1,10 @@
-"""Write ``economic-partnership.xlsx``, the XLSForm example, from the tables below.
+"""Write ``examples/economic-partnership.xlsx``, the XLSForm example, from the tables below.
 
 The workbook is generated rather than edited by hand so that its content can be reviewed
-in a diff. Run from the repository root after changing a row:
+in a diff. This script lives outside ``examples/`` so that ``consultbot check
+surveys/examples/*`` sees survey files only. Run after changing a row:
 
-    python surveys/examples/make_economic_partnership.py
+    python -m surveys.make_economic_partnership
 """
 
 from __future__ import annotations
@@ -169,4 +170,4 @@ def build(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(__file__).with_name("economic-partnership.xlsx"))
+    build(Path(__file__).with_name("examples") / "economic-partnership.xlsx")

@@ -1,0 +1,70 @@
+"""``consultbot check FILE...``: validate survey files and list every problem.
+
+Problems are printed one per line as ``FILE: row N: message`` (XLSForm) or
+``FILE: line N: message`` (YAML), the format editors and CI logs understand. Warnings
+(e.g. a missing translation) are shown but do not fail the check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gettext
+import sys
+from pathlib import Path
+
+from surveys.loading import LoadResult, inspect_bytes
+from surveys.problems import Problem, ProblemList
+
+__all__ = ["add_parser", "run"]
+
+# The operator's terminal: English message ids, translated if a catalog is installed.
+_ = gettext.gettext
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``check``."""
+    parser = subparsers.add_parser(
+        "check",
+        help=_("validate survey files (YAML or XLSForm)"),
+        description=_(
+            "Validate survey files and print every problem as 'FILE: row N: message' (XLSForm) "
+            "or 'FILE: line N: message' (YAML). Exits with 0 when all files are valid, 1 otherwise."
+        ),
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help=_("a .yaml, .yml or .xlsx survey file"))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every file; return 0 only if none has an error."""
+    failed = 0
+    for path in args.files:
+        result = _inspect(path)
+        for problem in sorted(result.problems, key=_position):
+            print(problem.render(_))
+        if result.survey is None:
+            failed += 1
+        else:
+            survey = result.survey
+            print(
+                _("{file}: OK: survey '{id}', {count} questions, languages {languages}").format(
+                    file=path, id=survey.id, count=len(survey.questions), languages=", ".join(survey.languages)
+                )
+            )
+    if failed:
+        print(_("{count} of {total} file(s) have errors.").format(count=failed, total=len(args.files)), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _inspect(path: Path) -> LoadResult:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problems = ProblemList(str(path), "line")
+        problems.error(None, "unreadable", "cannot read the file: {reason}", reason=error.strerror or str(error))
+        return LoadResult(None, tuple(problems.problems))
+    return inspect_bytes(data, str(path))
+
+
+def _position(problem: Problem) -> int:
+    return problem.number or 0
