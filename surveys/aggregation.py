@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from surveys.disclosure import LinkedTable, SuppressionReason, effective_min_cell
 from surveys.messages import Message, N_
 from surveys.model import Question, QuestionType, Survey, Text
-from surveys.tally import QuestionTally, Response, SurveyTally, tally_responses
+from surveys.tally import QuestionTally, Response, SurveyTally, Tallier
 
 __all__ = [
     "BreakdownError",
@@ -39,6 +39,7 @@ __all__ = [
     "QuestionSummary",
     "Result",
     "Stats",
+    "Summarizer",
     "SurveySummary",
     "summarize",
 ]
@@ -150,6 +151,35 @@ class SurveySummary:
         return dict(counts)
 
 
+class Summarizer:
+    """Aggregates responses fed batch by batch, then builds the suppressed summary.
+
+    The incremental form lets the bot read a batch from storage, count it in a worker thread,
+    and hold no more than one batch at a time.
+    """
+
+    __slots__ = ("_by", "_k", "_survey", "_tallier")
+
+    def __init__(self, survey: Survey, *, min_cell: int = 5, by: str | None = None) -> None:
+        """Prepare the counters.
+
+        Raises:
+            BreakdownError: ``by`` is not a single-choice question of the survey.
+        """
+        self._survey = survey
+        self._k = effective_min_cell(min_cell)
+        self._by = _breakdown_question(survey, by)
+        self._tallier = Tallier(survey, self._by)
+
+    def add_many(self, responses: Iterable[Response]) -> None:
+        """Count a batch of ``(answers, submitted_on, language)`` responses."""
+        self._tallier.add_many(responses)
+
+    def result(self, in_progress: int = 0) -> SurveySummary:
+        """The summary of everything counted so far, with disclosure control applied."""
+        return _build(self._survey, self._tallier.tally, self._by, self._k, in_progress)
+
+
 def summarize(
     survey: Survey,
     responses: Iterable[Response],
@@ -173,9 +203,14 @@ def summarize(
     Raises:
         BreakdownError: ``by`` is not a single-choice question of the survey.
     """
-    k = effective_min_cell(min_cell)
-    by_question = _breakdown_question(survey, by)
-    tally = tally_responses(survey, responses, by_question)
+    summarizer = Summarizer(survey, min_cell=min_cell, by=by)
+    summarizer.add_many(responses)
+    return summarizer.result(in_progress)
+
+
+def _build(
+    survey: Survey, tally: SurveyTally, by_question: Question | None, k: int, in_progress: int
+) -> SurveySummary:
     total = tally.respondents
     if total < k:
         return SurveySummary(
@@ -188,13 +223,16 @@ def summarize(
         )
     progress = _small_count(in_progress, k)
     rate = total / (total + in_progress) if progress.shown else None
-    groups, by_summary = _groups(by_question, tally, k) if by_question else ((), None)
+    groups: tuple[Group, ...] = ()
+    by_summary: QuestionSummary | None = None
+    if by_question is not None:
+        groups, by_summary = _groups(by_question, tally, k)
     questions = []
     for question in survey.questions:
         question_tally = tally.questions.get(question.id)
         if question_tally is None:
             continue
-        if by_summary is not None and question.id == by_question.id:
+        if by_summary is not None and question.id == by_summary.question.id:
             questions.append(by_summary)
         else:
             questions.append(_question_summary(question_tally, groups, k))

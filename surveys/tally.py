@@ -19,6 +19,7 @@ __all__ = [
     "UNDETERMINED",
     "QuestionTally",
     "SurveyTally",
+    "Tallier",
     "detect_language",
     "tally_responses",
 ]
@@ -81,6 +82,44 @@ class SurveyTally:
     questions: dict[str, QuestionTally] = field(default_factory=dict)
 
 
+class Tallier:
+    """Counts responses one at a time, so an async caller can feed it batch by batch."""
+
+    __slots__ = ("_by", "tally")
+
+    def __init__(self, survey: Survey, by: Question | None = None) -> None:
+        self._by = by
+        self.tally = SurveyTally(
+            questions={
+                q.id: QuestionTally(q)
+                for q in survey.questions
+                if q.type is not QuestionType.NOTE
+            }
+        )
+
+    def add(self, response: Response) -> None:
+        """Count one submitted response."""
+        answers, submitted_on, _language = response
+        tally = self.tally
+        tally.respondents += 1
+        if submitted_on is not None:
+            tally.per_day[submitted_on] += 1
+        group: str | None = None
+        if self._by is not None:
+            raw = answers.get(self._by.id)
+            group = raw if isinstance(raw, str) and self._by.choice(raw) is not None else None
+            tally.group_sizes[group] += 1
+        for question_id, answer in answers.items():
+            question_tally = tally.questions.get(question_id)
+            if question_tally is not None:
+                question_tally.add(group, answer)
+
+    def add_many(self, responses: Iterable[Response]) -> None:
+        """Count a batch of responses."""
+        for response in responses:
+            self.add(response)
+
+
 def tally_responses(
     survey: Survey, responses: Iterable[Response], by: Question | None = None
 ) -> SurveyTally:
@@ -95,25 +134,9 @@ def tally_responses(
     Returns:
         The counters.
     """
-    tally = SurveyTally(
-        questions={
-            q.id: QuestionTally(q) for q in survey.questions if q.type is not QuestionType.NOTE
-        }
-    )
-    for answers, submitted_on, _language in responses:
-        tally.respondents += 1
-        if submitted_on is not None:
-            tally.per_day[submitted_on] += 1
-        group: str | None = None
-        if by is not None:
-            raw = answers.get(by.id)
-            group = raw if isinstance(raw, str) and by.choice(raw) is not None else None
-            tally.group_sizes[group] += 1
-        for question_id, answer in answers.items():
-            question_tally = tally.questions.get(question_id)
-            if question_tally is not None:
-                question_tally.add(group, answer)
-    return tally
+    tallier = Tallier(survey, by)
+    tallier.add_many(responses)
+    return tallier.tally
 
 
 def _keys_of(question: Question, answer: Answer) -> tuple[object, ...] | None:
