@@ -1,0 +1,164 @@
+"""``consultbot reports --key PRIVATE_KEY_FILE``: read sealed reports on a moderator's machine.
+
+With ``CONSULTBOT_REPORT_KEY`` set, the server stores reports sealed to the moderators'
+public key and cannot read them. A moderator copies the data directory (or at least
+``consultbot.sqlite3``) to their own computer and runs this with the private key from
+``consultbot keygen``; reports, follow-ups and moderator replies are printed, and files
+are written to ``--files-to`` if given. Replies (server-encrypted) show only where the
+secret key file is present too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gettext
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parser", "data_dir_of", "run"]
+
+_ = gettext.gettext
+
+_STATUSES = ("new", "in_review", "forwarded", "resolved", "rejected")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``reports``."""
+    parser = subparsers.add_parser(
+        "reports",
+        help=_("decrypt and list sealed reports (moderators)"),
+        description=_(
+            "Decrypt and list reports with the moderators' private key. Run it on your own "
+            "computer with a copy of the data directory; never put the private key on the server."
+        ),
+    )
+    parser.add_argument("--key", required=True, type=Path, metavar="PRIVATE_KEY_FILE",
+                        help=_("the private key file written by 'consultbot keygen'"))
+    parser.add_argument("--status", action="append", choices=_STATUSES, default=None,
+                        help=_("only reports with this status (repeatable; default: all)"))
+    parser.add_argument("--files-to", type=Path, metavar="DIR", default=None,
+                        help=_("write attached files into this directory"))
+    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
+                        help=_("configuration file (consultbot.toml)"))
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", default=None,
+                        help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
+    parser.set_defaults(handler=run)
+
+
+def data_dir_of(args: argparse.Namespace) -> Path | None:
+    """The data directory from ``--data-dir`` or the configuration; prints why if unusable."""
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir is not None:
+        return Path(data_dir)
+    from bot.config import ConfigError, load_config  # noqa: PLC0415
+
+    try:
+        return load_config(getattr(args, "config", None)).data_dir
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """List every (selected) report with everything the keys here can open."""
+    from storage.sealing import load_private_key  # noqa: PLC0415
+
+    data_dir = data_dir_of(args)
+    if data_dir is None:
+        return 2
+    try:
+        private_key = load_private_key(args.key)
+    except (OSError, ValueError) as error:
+        print(_("Cannot read the private key {path}: {reason}").format(path=args.key,
+                                                                       reason=error),
+              file=sys.stderr)
+        return 2
+    return asyncio.run(_list(data_dir, private_key, args.status, args.files_to))
+
+
+async def _list(data_dir: Path, private_key: Any, statuses: list[str] | None,
+                files_to: Path | None) -> int:
+    from storage import DATABASE_FILE_NAME, SecretKeyError, ServerSecret  # noqa: PLC0415
+    from storage.audit import CLI_ACTOR, AuditLog  # noqa: PLC0415
+    from storage.database import Database  # noqa: PLC0415
+    from storage.reports import ReportRepository, ReportStatus  # noqa: PLC0415
+    from storage.sealing import ReportCipher  # noqa: PLC0415
+    from storage.secret import KEY_FILE_NAME  # noqa: PLC0415
+
+    database = data_dir / DATABASE_FILE_NAME
+    if not database.is_file():
+        print(_("No consultbot database in {dir}.").format(dir=data_dir), file=sys.stderr)
+        return 2
+    secret = None
+    if (data_dir / KEY_FILE_NAME).is_file():  # never create one on a moderator's laptop
+        try:
+            secret = ServerSecret.load_or_create(data_dir)
+        except SecretKeyError as error:
+            print(_("Ignoring the secret key file: {reason}").format(reason=error),
+                  file=sys.stderr)
+    server_key = secret.derive_key("reports") if secret else None
+    receipt_key = secret.derive_key("receipts") if secret else b"\0" * 32
+    cipher = ReportCipher(server_key=server_key, private_key=private_key)
+    wanted = [ReportStatus(s) for s in statuses] if statuses else None
+    async with await Database.open(database) as db:
+        repository = ReportRepository(db, cipher, receipt_key)
+        shown = 0
+        unreadable = 0
+        offset = 0
+        while True:
+            page = await repository.list_reports(wanted, limit=100, offset=offset)
+            if not page:
+                break
+            offset += len(page)
+            for summary in page:
+                report = await repository.get(summary.report_id)
+                unreadable += _print_report(report, files_to)
+                shown += 1
+        if secret is not None:
+            await AuditLog(db, secret.derive_key("audit")).append(
+                CLI_ACTOR, "reports.decrypt", {"reports": shown})
+    print(_("{count} report(s).").format(count=shown))
+    if unreadable:
+        print(_("{count} part(s) could not be decrypted with this key (sealed to another key, "
+                "or server-encrypted and the secret key file is not here).").format(
+                    count=unreadable), file=sys.stderr)
+    return 0
+
+
+def _print_report(report: Any, files_to: Path | None) -> int:
+    """Print one report; return how many of its parts could not be opened."""
+    s = report.summary
+    unreadable = 0
+    print("=" * 72)
+    print(_("Report {id} | {category} | {status} | filed {filed} | updated {updated}{sealed}")
+          .format(id=s.report_id, category=s.category, status=s.status.value,
+                  filed=s.filed_on, updated=s.updated_on,
+                  sealed=_(" | sealed") if s.sealed else ""))
+    print()
+    if report.body is None:
+        print(_("[cannot decrypt the description with this key]"))
+        unreadable += 1
+    else:
+        print(report.body)
+    for item in report.items:
+        label = {"followup": _("follow-up from the reporter"), "file": _("file"),
+                 "reply": _("moderator reply")}.get(item.kind, item.kind)
+        print()
+        print(f"--- {label}, {item.added_on}")
+        if not item.readable:
+            print(_("[cannot decrypt this part here]"))
+            unreadable += 1
+        elif item.attachment is not None:
+            attachment = item.attachment
+            where = ""
+            if files_to is not None:
+                files_to.mkdir(parents=True, exist_ok=True)
+                target = files_to / f"{s.report_id}-{item.seq}-{attachment.name}"
+                target.write_bytes(attachment.data)
+                where = " -> " + str(target)
+            print(f"{attachment.name} ({attachment.mime}, {len(attachment.data)} bytes){where}")
+        else:
+            print(item.text)
+    return unreadable
