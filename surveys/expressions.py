@@ -176,10 +176,10 @@ def _tokens(source: str) -> Iterator[_Token]:
 def _reference_token(source: str, index: int) -> _Token:
     end = source.find("}", index)
     if end < 0:
-        raise ExpressionError(index, Message(N_("unterminated reference: '${' without a closing '}'")))
+        raise ExpressionError(index, Message(N_("unterminated reference: '${{' without a closing '}}'")))
     name = source[index + 2 : end].strip()
     if not name:
-        raise ExpressionError(index, Message(N_("empty reference '${}': write ${question_id}")))
+        raise ExpressionError(index, Message(N_("empty reference '${{}}': write ${{question_id}}")))
     if not _REF_NAME.fullmatch(name):
         raise ExpressionError(index, Message(N_("'{name}' is not a valid question id in a reference"), {"name": name}))
     return _Token("ref", name, index)
@@ -275,6 +275,8 @@ class _Parser:
         raise ExpressionError(token.position, Message(N_("unexpected {token}"), {"token": _describe(token)}))
 
     def _call(self, name: _Token) -> Call:
+        if any(name.text in level for level in _LEVELS):
+            raise ExpressionError(name.position, Message(N_("unexpected {token}"), {"token": _describe(name)}))
         if self._peek().kind != "lparen":
             raise ExpressionError(name.position, Message(N_("unknown name '{name}' (to refer to a question write ${{{name}}})"), {"name": name.text}))
         if name.text not in FUNCTIONS:

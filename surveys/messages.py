@@ -50,13 +50,16 @@ class Message:
 
         Returns:
             The finished text. A translation with a broken placeholder falls back to
-            the English template rather than failing in front of a user.
+            the English template (and that to the raw template) rather than failing in
+            front of a user.
         """
         translated = gettext(self.template)
-        try:
-            return translated.format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return self.template.format(**self.params)
+        for template in (translated, self.template):
+            try:
+                return template.format(**self.params)
+            except (KeyError, IndexError, ValueError, AttributeError):
+                continue
+        return self.template
 
     def __str__(self) -> str:
         return self.render()
