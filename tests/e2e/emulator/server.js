@@ -11,7 +11,9 @@
  * Usage: node server.js [PORT]   (or E2E_EMULATOR_PORT; 0 = any free port)
  * Binds 127.0.0.1 only. Writes the chosen port to E2E_EMULATOR_PORT_FILE (if set) and stdout.
  *
- * Extra client routes (for the Python harness, tests/e2e/harness.py):
+ * Client routes (for the Python harness, tests/e2e/harness/): the library's /sendMessage,
+ * /sendCommand and /sendCallback (same bodies; they answer {message_id} / {callback_query_id}, and
+ * /sendCallback accepts {chat_id, message_id} of the pressed bot message instead of `message`), and:
  *   POST /getChatMessages {token, chatId, afterVersion?, timeout?}  messages in Bot API form,
  *        held (long poll) until the bot changes something for this token when afterVersion given
  *   POST /sendPhoto, /sendDocument {botToken, from, chat, date, filename, mimeType, dataBase64, caption?}
@@ -440,15 +442,26 @@ function rememberChat(req, _res, next) {
 }
 client.post(['/sendMessage', '/sendCommand', '/sendCallback', '/sendPhoto', '/sendDocument'], rememberChat);
 
+// The library's client routes answer null; these answer the ids the library assigns (read
+// before the call: it takes them synchronously), so a test can follow its own message.
+client.post(['/sendMessage', '/sendCommand'], async (req, res) => {
+  const messageId = tts.messageId;
+  if (req.path === '/sendCommand') await tts.addUserCommand(req.body);
+  else await tts.addUserMessage(req.body);
+  ok(res, { message_id: messageId });
+});
+
 /** A press on a button: the callback carries the bot message as it is NOW. */
-client.post('/sendCallback', (req, res, next) => {
-  if (req.body.message || req.body.message_id === undefined) { next(); return; }
-  const record = findBotMessage(req.body.botToken, req.body.chat_id, req.body.message_id);
-  if (!record) { apiError(res, 'message to press a button on not found (deleted?)', 404); return; }
-  req.body.message = toTelegramMessage(record);
-  delete req.body.message_id;
-  delete req.body.chat_id;
-  next();
+client.post('/sendCallback', async (req, res) => {
+  const { chat_id: chatId, message_id: messageId, ...callback } = req.body;
+  if (!callback.message) {
+    const record = findBotMessage(callback.botToken, chatId, messageId);
+    if (!record) { apiError(res, 'message to press a button on not found (deleted?)', 404); return; }
+    callback.message = toTelegramMessage(record);
+  }
+  const callbackQueryId = String(tts.callbackId);
+  await tts.addUserCallback(callback);
+  ok(res, { callback_query_id: callbackQueryId });
 });
 
 function userFile(kind) {
@@ -456,8 +469,9 @@ function userFile(kind) {
     const { botToken, dataBase64, filename, mimeType, ...message } = req.body;
     const file = storeFile(Buffer.from(dataBase64 || '', 'base64'), filename, mimeType, kind);
     message[kind] = kind === 'photo' ? photoSizes(file) : documentOf(file);
+    const messageId = tts.messageId;
     await tts.addUserMessage({ ...message, botToken });
-    ok(res, { file_id: file.fileId });
+    ok(res, { message_id: messageId, file_id: file.fileId });
   };
 }
 client.post('/sendPhoto', userFile('photo'));
@@ -536,7 +550,7 @@ app.get('/file/bot:token/*', (req, res) => {
   res.type('application/octet-stream').send(file.data);
 });
 app.use(client);
-app.use(tts.webServer); // the library's own client routes: /sendMessage, /sendCommand, ...
+app.use(tts.webServer); // the library's other client routes: /getUpdates, /getUpdatesHistory
 
 const port = Number(process.argv[2] || process.env.E2E_EMULATOR_PORT || 0);
 const server = http.createServer(app);
