@@ -119,15 +119,16 @@ def split_statements(sql: str) -> list[str]:
     """
     statements: list[str] = []
     buffer = ""
-    for piece in sql.split(";"):
+    pieces = sql.split(";")
+    for piece in pieces[:-1]:
         buffer += piece + ";"
         if sqlite3.complete_statement(buffer):
             if buffer.strip(" \t\r\n;"):
                 statements.append(buffer.strip())
             buffer = ""
-    rest = buffer[:-1]  # the split added one ';' too many at the end
-    if rest.strip():
-        statements.append(rest.strip())
+    buffer += pieces[-1]
+    if buffer.strip():
+        statements.append(buffer.strip())
     return statements
 
 

@@ -12,6 +12,7 @@ Pure and synchronous like the rest of ``surveys/``.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -196,7 +197,11 @@ def _answer_to_json_value(question_id: str, answer: Answer) -> object:
         return answer
     if isinstance(answer, bool):
         raise CodecError(f"{question_id}: a boolean is not an answer")
-    if isinstance(answer, (int, float)):
+    if isinstance(answer, int):
+        return answer
+    if isinstance(answer, float):
+        if not math.isfinite(answer):
+            raise CodecError(f"{question_id}: {answer} is not a storable number")
         return answer
     if isinstance(answer, tuple) and all(isinstance(item, str) for item in answer):
         return list(answer)

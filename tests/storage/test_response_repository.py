@@ -1,0 +1,231 @@
+"""Responses: start, resume, answer, submit once, erase, stream for export."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from storage import Storage
+from storage.database import Database
+from storage.errors import AlreadySubmitted, NotFound
+from storage.responses import ResponseRepository, ResponseStatus
+from storage.surveys import SurveyRepository
+from tests.storage.samples import Clock, make_survey
+
+SURVEY = "labour-2026"
+KEY = "c" * 64
+
+
+@pytest.fixture
+async def responses(database: Database, clock: Clock) -> ResponseRepository:
+    surveys = SurveyRepository(database, today=clock)
+    await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    await surveys.publish_definition(make_survey("other"), b"", "o.yaml")
+    return ResponseRepository(database, today=clock)
+
+
+def key(n: int) -> str:
+    return f"{n:064x}"
+
+
+async def test_start_then_answer_then_resume(responses: ResponseRepository, clock: Clock) -> None:
+    started = await responses.start(SURVEY, 1, KEY, language="fr", current_question="sector")
+    assert (started.status, started.answers, started.current_question) == (ResponseStatus.IN_PROGRESS, {}, "sector")
+    assert started.started_on == clock.day and started.submitted_on is None
+
+    clock.day = dt.date(2026, 3, 20)
+    await responses.save_answer(SURVEY, KEY, "sector", "garment", "issues")
+    await responses.save_answer(SURVEY, KEY, "issues", ("pay", "safety"), "weeks")
+    saved = await responses.save_answer(SURVEY, KEY, "remedy", None, None)
+
+    assert dict(saved.answers) == {"sector": "garment", "issues": ("pay", "safety"), "remedy": None}
+    assert saved.current_question is None
+    assert (saved.language, saved.started_on, saved.updated_on) == ("fr", dt.date(2026, 3, 14), dt.date(2026, 3, 20))
+
+    again = await responses.start(SURVEY, 1, KEY, current_question="sector")  # a second deep link
+    assert again == saved
+    assert await responses.get(SURVEY, KEY) == saved
+
+
+async def test_answers_are_read_only(responses: ResponseRepository) -> None:
+    record = await responses.start(SURVEY, 1, KEY)
+    with pytest.raises(TypeError):
+        record.answers["sector"] = "mining"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.status = ResponseStatus.SUBMITTED  # type: ignore[misc]
+
+
+async def test_back_and_replacing_answers(responses: ResponseRepository) -> None:
+    await responses.start(SURVEY, 1, KEY, current_question="sector")
+    await responses.save_answer(SURVEY, KEY, "sector", "garment", "weeks")
+    await responses.save_answer(SURVEY, KEY, "weeks", 12, "remedy")
+    back = await responses.set_current(SURVEY, KEY, "weeks", language="en")
+    assert (back.current_question, back.language, dict(back.answers)) == ("weeks", "en", {"sector": "garment", "weeks": 12})
+
+    trimmed = await responses.save_answers(SURVEY, KEY, {"sector": "mining"}, "remedy")
+    assert dict(trimmed.answers) == {"sector": "mining"}
+
+
+async def test_progress_survives_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    storage = await Storage.open(data_dir)
+    await storage.surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    respondent = storage.secret.respondent_key(SURVEY, 424242)
+    await storage.responses.start(SURVEY, 1, respondent, current_question="sector")
+    await storage.responses.save_answer(SURVEY, respondent, "sector", "mining", "issues")
+    await storage.close()
+
+    storage = await Storage.open(data_dir)
+    try:
+        resumed = await storage.responses.get(SURVEY, storage.secret.respondent_key(SURVEY, 424242))
+    finally:
+        await storage.close()
+    assert resumed is not None
+    assert (resumed.current_question, dict(resumed.answers)) == ("issues", {"sector": "mining"})
+
+
+async def test_submit_happens_exactly_once(responses: ResponseRepository) -> None:
+    await responses.start(SURVEY, 1, KEY)
+    await responses.save_answer(SURVEY, KEY, "sector", "garment", "weeks")
+    await responses.save_answer(SURVEY, KEY, "weeks", 3, None)
+
+    submitted = await responses.submit(SURVEY, KEY, {"sector": "garment"})  # relevant answers only
+    assert submitted.submitted and submitted.current_question is None
+    assert dict(submitted.answers) == {"sector": "garment"}
+
+    with pytest.raises(AlreadySubmitted):
+        await responses.submit(SURVEY, KEY)
+    with pytest.raises(AlreadySubmitted):
+        await responses.save_answer(SURVEY, KEY, "sector", "mining", None)
+    with pytest.raises(AlreadySubmitted):
+        await responses.restart(SURVEY, 1, KEY)
+    assert (await responses.start(SURVEY, 1, KEY)).submitted  # start shows the submitted one
+
+
+async def test_a_double_tap_on_submit_submits_once(responses: ResponseRepository) -> None:
+    await responses.start(SURVEY, 1, KEY)
+    results = await asyncio.gather(
+        *(responses.submit(SURVEY, KEY) for _ in range(5)), return_exceptions=True
+    )
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert sum(isinstance(r, AlreadySubmitted) for r in results) == 4
+    assert (await responses.counts(SURVEY)).submitted == 1
+
+
+async def test_changing_a_response_that_was_never_started(responses: ResponseRepository) -> None:
+    with pytest.raises(NotFound):
+        await responses.save_answer(SURVEY, KEY, "sector", "garment", None)
+    with pytest.raises(NotFound):
+        await responses.submit(SURVEY, KEY)
+    assert await responses.get(SURVEY, KEY) is None
+
+
+async def test_restart_discards_unfinished_answers(responses: ResponseRepository) -> None:
+    await responses.start(SURVEY, 1, KEY)
+    await responses.save_answer(SURVEY, KEY, "sector", "garment", "weeks")
+    fresh = await responses.restart(SURVEY, 1, KEY, current_question="sector", language="fr")
+    assert (dict(fresh.answers), fresh.current_question, fresh.language) == ({}, "sector", "fr")
+
+
+async def test_one_response_per_survey_and_none_shared_between_surveys(responses: ResponseRepository) -> None:
+    await responses.start(SURVEY, 1, KEY)
+    await responses.start("other", 1, KEY)
+    await responses.save_answer("other", KEY, "sector", "mining", None)
+    assert dict((await responses.get(SURVEY, KEY)).answers) == {}
+    assert (await responses.counts(SURVEY)).total == 1
+
+
+async def test_delete_erases_the_response(responses: ResponseRepository) -> None:
+    await responses.start(SURVEY, 1, KEY)
+    await responses.submit(SURVEY, KEY, {"remedy": "a very identifying sentence"})
+    await responses.start("other", 1, KEY)
+
+    assert await responses.delete(SURVEY, KEY) is True
+    assert await responses.delete(SURVEY, KEY) is False
+    assert await responses.delete_all_for("other", KEY) == 1
+    assert await responses.get(SURVEY, KEY) is None
+    assert (await responses.counts(SURVEY)).total == 0
+
+
+async def test_erased_text_is_gone_from_the_files(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path)
+    try:
+        await storage.surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+        respondent = storage.secret.respondent_key(SURVEY, 77)
+        await storage.responses.start(SURVEY, 1, respondent)
+        await storage.responses.save_answer(SURVEY, respondent, "remedy", "my boss Zebulon Quux", None)
+        await storage.responses.delete(SURVEY, respondent)
+        files = [p.read_bytes() for p in tmp_path.iterdir() if p.is_file()]
+    finally:
+        await storage.close()
+    assert files and not any(b"Zebulon" in content for content in files)
+
+
+async def test_iter_submitted_streams_every_submitted_response_in_pseudonym_order(
+    responses: ResponseRepository,
+) -> None:
+    submitted = set()
+    for n in range(53):
+        await responses.start(SURVEY, 1, key(n))
+        if n % 4 != 0:  # every fourth stays in progress
+            await responses.submit(SURVEY, key(n), {"weeks": n})
+            submitted.add(key(n))
+    await responses.start("other", 1, key(1000))
+    await responses.submit("other", key(1000))
+
+    streamed = [r async for r in responses.iter_submitted(SURVEY, batch_size=7)]
+
+    assert [r.respondent_key for r in streamed] == sorted(submitted)
+    assert all(r.submitted and r.survey_id == SURVEY for r in streamed)
+    assert {r.answers["weeks"] for r in streamed} == {n for n in range(53) if n % 4}
+    counts = await responses.counts(SURVEY)
+    assert (counts.in_progress, counts.submitted) == (14, 39)
+
+
+async def test_iter_submitted_with_a_batch_size_dividing_the_total(responses: ResponseRepository) -> None:
+    for n in range(10):
+        await responses.start(SURVEY, 1, key(n))
+        await responses.submit(SURVEY, key(n))
+    assert len([r async for r in responses.iter_submitted(SURVEY, batch_size=5)]) == 10
+    assert [r async for r in responses.iter_submitted("other")] == []
+
+
+async def test_iter_submitted_and_counts_by_version(database: Database, clock: Clock) -> None:
+    surveys = SurveyRepository(database, today=clock)
+    responses = ResponseRepository(database, today=clock)
+    await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    await responses.start(SURVEY, 1, key(1))
+    await responses.submit(SURVEY, key(1))
+    await surveys.publish_definition(make_survey(SURVEY, title="v2"), b"2", "s.yaml")
+    await responses.start(SURVEY, 2, key(2))
+    await responses.submit(SURVEY, key(2))
+
+    assert [r.respondent_key async for r in responses.iter_submitted(SURVEY, version=2)] == [key(2)]
+    assert (await responses.counts(SURVEY, version=1)).submitted == 1
+    assert (await responses.counts(SURVEY)).submitted == 2
+
+
+async def test_the_database_never_holds_the_telegram_id(tmp_path: Path) -> None:
+    user_id = 987654321
+    storage = await Storage.open(tmp_path)
+    try:
+        await storage.surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+        respondent = storage.secret.respondent_key(SURVEY, user_id)
+        participant = storage.secret.participant_key(user_id)
+        await storage.preferences.set_consent(participant)
+        await storage.preferences.set_language(participant, "fr")
+        await storage.responses.start(SURVEY, 1, respondent)
+        await storage.responses.save_answer(SURVEY, respondent, "weeks", 4, None)
+        await storage.responses.submit(SURVEY, respondent)
+        await storage.db.checkpoint()
+        files = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    finally:
+        await storage.close()
+    for name, content in files.items():
+        assert str(user_id).encode() not in content, name
+        assert user_id.to_bytes(8, "big") not in content, name
+        assert user_id.to_bytes(8, "little") not in content, name
