@@ -1,0 +1,84 @@
+"""``consultbot summary SURVEY_ID``: the aggregated, disclosure-controlled summary on the server.
+
+Prints exactly what ``/summary`` shows in Telegram (the same code builds it), optionally
+broken down by one single-choice question, and writes one PNG chart per question with
+``--charts DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gettext
+import sys
+from pathlib import Path
+
+__all__ = ["add_parser", "run"]
+
+_ = gettext.gettext
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``summary``."""
+    parser = subparsers.add_parser(
+        "summary",
+        help=_("print the aggregated summary of a survey"),
+        description=_(
+            "Print respondents, completion rate, responses per day and per-question figures. "
+            "Groups smaller than CONSULTBOT_MIN_CELL are hidden, with complementary suppression."
+        ),
+    )
+    parser.add_argument("survey_id", metavar="SURVEY_ID", help=_("the survey id"))
+    parser.add_argument("--by", metavar="QUESTION", default=None,
+                        help=_("break every question down by this single-choice question"))
+    parser.add_argument("--lang", metavar="L", default="en",
+                        help=_("language and locale for labels, numbers and dates (default: en)"))
+    parser.add_argument("--charts", metavar="DIR", type=Path, default=None,
+                        help=_("write one PNG bar chart per question into DIR"))
+    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
+                        help=_("configuration file (consultbot.toml)"))
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build and print the summary; 0 on success, 1 for an unknown survey or question."""
+    from bot.config import ConfigError, load_config  # noqa: PLC0415
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    return asyncio.run(_summary(config, args))
+
+
+async def _summary(config: object, args: argparse.Namespace) -> int:
+    from bot.i18n import load_translations  # noqa: PLC0415
+    from handlers.moderation_data import SurveyNotFound, build_summary  # noqa: PLC0415
+    from storage import Storage  # noqa: PLC0415
+    from surveys.aggregation import BreakdownError  # noqa: PLC0415
+    from surveys.charts import render_charts  # noqa: PLC0415
+    from surveys.summary_text import render_summary  # noqa: PLC0415
+
+    translator = load_translations().translator(args.lang.split("-")[0].split("_")[0])
+    async with await Storage.open(config.data_dir) as storage:  # type: ignore[attr-defined]
+        try:
+            summary = await build_summary(storage, args.survey_id, by=args.by,
+                                          min_cell=config.min_cell)  # type: ignore[attr-defined]
+        except SurveyNotFound:
+            print(_("No survey with the id '{id}'.").format(id=args.survey_id), file=sys.stderr)
+            return 1
+        except BreakdownError as error:
+            print(error.message.render(translator.gettext), file=sys.stderr)
+            return 1
+    print(render_summary(summary, gettext=translator.gettext, ngettext=translator.ngettext,
+                         locale=args.lang))
+    if args.charts is not None:
+        charts = await asyncio.to_thread(render_charts, summary, gettext=translator.gettext,
+                                         language=args.lang)
+        args.charts.mkdir(parents=True, exist_ok=True)
+        for chart in charts:
+            path = args.charts / f"{args.survey_id}-{chart.question_id}.png"
+            path.write_bytes(chart.png)
+            print(_("Chart written: {path}").format(path=path), file=sys.stderr)
+    return 0

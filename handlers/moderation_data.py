@@ -1,0 +1,129 @@
+"""Summaries and exports read from storage: shared by ``/summary``, ``/export`` and the CLI.
+
+No Telegram here, so ``consultbot summary``/``export`` and the bot run exactly the same code
+and show the same numbers. Responses are read batch by batch from storage and handed to a
+worker thread (counting, detecting languages, writing XLSX are CPU work): one moderator's
+export never stalls a participant's answer, and memory holds one batch at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from surveys.aggregation import Summarizer, SurveySummary
+from surveys.export import ExportFormat, ExportResult, ExportRow, ExportWriter
+from surveys.model import Survey
+
+__all__ = [
+    "BATCH_SIZE",
+    "SurveyNotFound",
+    "build_summary",
+    "export_responses",
+    "record_export",
+    "survey_for_results",
+]
+
+#: Responses per storage read and per worker-thread hand-off.
+BATCH_SIZE = 500
+
+
+class SurveyNotFound(LookupError):
+    """No survey with this id exists (draft, published or closed)."""
+
+
+async def survey_for_results(storage: Any, survey_id: str) -> Survey:
+    """The survey to summarise or export: the latest version, plus questions of older ones.
+
+    Publishing a new version keeps old responses attached to their version; questions that
+    only an older version asked are appended so their answers are not silently dropped.
+    """
+    versions = await storage.surveys.versions(survey_id)
+    if not versions:
+        raise SurveyNotFound(survey_id)
+    latest = max(versions, key=lambda record: record.version)
+    questions = list(latest.survey.questions)
+    known = {question.id for question in questions}
+    for record in sorted(versions, key=lambda record: -record.version):
+        for question in record.survey.questions:
+            if question.id not in known:
+                questions.append(question)
+                known.add(question.id)
+    survey = latest.survey
+    return Survey(survey.id, survey.title, survey.languages, tuple(questions))
+
+
+async def build_summary(
+    storage: Any, survey_id: str, *, by: str | None = None, min_cell: int = 5
+) -> SurveySummary:
+    """Aggregate every submitted response of a survey, with disclosure control.
+
+    Raises:
+        SurveyNotFound: No such survey.
+        BreakdownError: ``by`` is not a single-choice question.
+    """
+    survey = await survey_for_results(storage, survey_id)
+    summarizer = Summarizer(survey, min_cell=min_cell, by=by)
+    batch: list[tuple[Any, Any, Any]] = []
+    async for response in storage.responses.iter_submitted(survey_id, batch_size=BATCH_SIZE):
+        batch.append((response.answers, response.submitted_on, response.language))
+        if len(batch) >= BATCH_SIZE:
+            await asyncio.to_thread(summarizer.add_many, batch)
+            batch = []
+    if batch:
+        await asyncio.to_thread(summarizer.add_many, batch)
+    counts = await storage.responses.counts(survey_id)
+    return await asyncio.to_thread(summarizer.result, counts.in_progress)
+
+
+async def export_responses(
+    storage: Any,
+    survey_id: str,
+    fmt: ExportFormat | str,
+    output: Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportResult:
+    """Write every submitted response of a survey to ``output``.
+
+    Args:
+        progress: Called with ``(rows written, rows expected)`` every thousand rows.
+
+    Raises:
+        SurveyNotFound: No such survey.
+        ExportTooLarge: XLSX cannot hold that many rows.
+    """
+    survey = await survey_for_results(storage, survey_id)
+    expected = (await storage.responses.counts(survey_id)).submitted
+    report = None if progress is None else (lambda rows: progress(rows, expected))
+    writer = await asyncio.to_thread(ExportWriter, survey, fmt, Path(output), expected, report)
+    try:
+        batch: list[ExportRow] = []
+        async for response in storage.responses.iter_submitted(survey_id, batch_size=BATCH_SIZE):
+            batch.append(ExportRow(response.version, response.submitted_on,
+                                   response.language, response.answers))
+            if len(batch) >= BATCH_SIZE:
+                await asyncio.to_thread(writer.add_many, batch)
+                batch = []
+        if batch:
+            await asyncio.to_thread(writer.add_many, batch)
+    except BaseException:
+        await asyncio.to_thread(writer.abort)
+        raise
+    return await asyncio.to_thread(writer.close)
+
+
+async def record_export(storage: Any, actor: str, survey_id: str, result: ExportResult) -> None:
+    """Put the export in the audit log: who (pseudonym), what, how many rows, which hash."""
+    await storage.audit.append(
+        actor,
+        "export",
+        {
+            "survey_id": survey_id,
+            "format": result.format.value,
+            "rows": result.rows,
+            "sha256": result.sha256,
+        },
+    )
