@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tests.e2e.harness.emulator import DEFAULT_TIMEOUT, Emulator
+from tests.e2e.harness.emulator import DEFAULT_TIMEOUT, Emulator, terminate_with_parent
 
 __all__ = ["CONSULTBOT_RUN", "BotProcess"]
 
@@ -91,7 +91,12 @@ class BotProcess:
             log.write(f"--- e2e harness: start #{self.starts} ---\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                self.command, env=self.env, cwd=self.data_dir.parent, stdout=log, stderr=subprocess.STDOUT
+                self.command,
+                env=self.env,
+                cwd=self.data_dir.parent,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=terminate_with_parent,
             )
         if wait:
             self.wait_until_polling(baseline, timeout)

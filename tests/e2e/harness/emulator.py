@@ -7,11 +7,13 @@ test failure, never a skip: CI must not pass without the end-to-end tests.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -20,13 +22,33 @@ from typing import Any
 
 import httpx
 
-__all__ = ["EMULATOR_DIR", "DEFAULT_TIMEOUT", "Emulator", "EmulatorError", "ensure_emulator_installed"]
+__all__ = [
+    "EMULATOR_DIR",
+    "DEFAULT_TIMEOUT",
+    "Emulator",
+    "EmulatorError",
+    "ensure_emulator_installed",
+    "terminate_with_parent",
+]
 
 EMULATOR_DIR = Path(__file__).resolve().parents[1] / "emulator"
 #: Seconds any wait of the harness gives the bot before failing the test.
 DEFAULT_TIMEOUT = float(os.environ.get("E2E_TIMEOUT", "20"))
 #: Packages server.js requires; their presence means ``npm ci`` has run.
 _REQUIRED = {"telegram-test-api": "4.2.1", "busboy": "1.6.0", "express": "4.18.3"}
+
+
+def terminate_with_parent() -> None:
+    """``preexec_fn`` for child processes: SIGTERM them when the test run dies (Linux).
+
+    Without this, a killed pytest leaves a bot polling and an emulator listening on a machine
+    the whole team shares.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 class EmulatorError(RuntimeError):
@@ -101,6 +123,7 @@ class Emulator:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=terminate_with_parent,
             )
         deadline = time.monotonic() + timeout
         while not (port_file.is_file() and port_file.read_text().strip()):
