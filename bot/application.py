@@ -1,0 +1,168 @@
+"""Composing the running bot: configuration + storage + catalogs + feature handlers.
+
+This is the one place that knows every feature. Each ``handlers.<feature>`` module exports
+``register(application)``; :func:`build_application` calls them in an explicit order, because
+python-telegram-bot gives the first matching handler of a group the update, so order is
+behaviour (e.g. a moderator's document upload must be looked at before the survey flow's
+"answer by text" catch-all).
+
+Start-up work that needs the event loop (opening storage, publishing surveys, setting the
+command lists) runs in the application's ``initialize`` (see
+``handlers.context.ConsultbotApplication``), and closing storage in ``shutdown``, so that
+``run_polling`` and a test's ``async with application:`` behave the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+import handlers.data_rights
+import handlers.fallback
+import handlers.help
+import handlers.start
+import handlers.survey
+from bot.config import Config
+from bot.errors import error_handler
+from bot.i18n import Translations, load_translations
+from bot.survey_files import SurveyFile
+from handlers.commands import command_list
+from handlers.context import BotContext, CommandScope, ConsultbotApplication, Services
+
+if TYPE_CHECKING:
+    from storage import Storage
+
+__all__ = ["CONCURRENT_UPDATES", "build_application"]
+
+logger = logging.getLogger(__name__)
+
+#: Updates processed at once. Small: the work is mostly waiting for the database's grouped
+#: commit, and a 2-core server gains nothing from more.
+CONCURRENT_UPDATES = 8
+#: How often the rate limiter retries a message Telegram asked us to slow down for.
+RATE_LIMIT_RETRIES = 3
+
+
+def build_application(
+    config: Config,
+    storage: Storage | None = None,
+    request: BaseRequest | None = None,
+    *,
+    survey_files: Sequence[SurveyFile] = (),
+    translations: Translations | None = None,
+) -> ConsultbotApplication:
+    """Build the consultbot application; nothing is opened until it is initialized.
+
+    Args:
+        config: The validated configuration (the token must be set).
+        storage: An already open storage (tests); by default the application opens
+            ``config.data_dir`` on initialize and closes it on shutdown.
+        request: A python-telegram-bot request object for every Bot API call (tests pass
+            the offline fake); by default ptb's HTTP client.
+        survey_files: Surveys read from ``CONSULTBOT_SURVEYS`` (validated by the caller
+            before anything starts); published on initialize when new or changed.
+        translations: The bot's catalogs; loaded from ``locales/`` by default.
+
+    Returns:
+        The application, with every feature's handlers registered.
+    """
+    services = Services(settings=config, translations=translations or load_translations())
+    builder = (
+        ApplicationBuilder()
+        .application_class(ConsultbotApplication, kwargs={"services": services})
+        .token(config.require_token())
+        .base_url(config.api_url)
+        .base_file_url(config.file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    assert isinstance(application, ConsultbotApplication)
+
+    owns_storage = storage is None
+
+    async def open_services(app: ConsultbotApplication) -> None:
+        if storage is None:
+            from storage import Storage  # noqa: PLC0415 - aiosqlite only when running
+
+            app.services.storage = await Storage.open(config.data_dir)
+        else:
+            app.services.storage = storage
+        app.services.bot_username = app.bot.username
+        await publish_survey_files(app.services, survey_files)
+        await set_command_lists(app, config)
+
+    async def close_services(app: ConsultbotApplication) -> None:
+        if owns_storage and app.services.has_storage:
+            await app.services.storage.close()
+        app.services.storage = None
+
+    application.on_initialize.append(open_services)
+    application.on_shutdown.append(close_services)
+
+    # Feature handlers, in the order they get to look at an update (see module doc).
+    handlers.start.register(application)
+    handlers.help.register(application)
+    handlers.data_rights.register(application)
+    handlers.survey.register(application)  # after features with free-text steps: typed answers
+    handlers.fallback.register(application)  # last: answers buttons nobody else claimed
+
+    application.add_error_handler(error_handler)
+    return application
+
+
+async def publish_survey_files(services: Services, survey_files: Sequence[SurveyFile]) -> None:
+    """Publish each survey file whose definition differs from the latest version.
+
+    Storage compares definitions (not just bytes), so re-saving a spreadsheet without
+    changes creates no new version, a restart does not reopen a survey a moderator closed,
+    and any change to a question does publish a new version.
+    """
+    for survey_file in survey_files:
+        record = await services.storage.surveys.publish_definition(
+            survey_file.survey, survey_file.source, survey_file.path.name
+        )
+        logger.info("Survey file %s: version %d is %s", survey_file.path.name,
+                    record.version, record.status)
+
+
+async def set_command_lists(application: ConsultbotApplication, config: Config) -> None:
+    """Register the command menus with Telegram, in every catalog language.
+
+    Participants see their commands in all private chats; each configured admin also sees
+    the moderator commands in their own chat. A failure only costs a menu, not the bot
+    (e.g. an admin who never opened a chat with the bot cannot get one yet).
+    """
+    services = application.services
+    bot = application.bot
+    for language in services.translations.languages:
+        translator = services.translations.translator(language)
+        language_code = None if language == services.translations.default_language else language
+        participant = [BotCommand(name, text) for name, text in
+                       command_list(services, translator, CommandScope.PARTICIPANT)]
+        moderator = [BotCommand(name, text) for name, text in
+                     command_list(services, translator, CommandScope.MODERATOR)]
+        try:
+            await bot.set_my_commands(participant, scope=BotCommandScopeAllPrivateChats(),
+                                      language_code=language_code)
+        except TelegramError as error:
+            logger.warning("Could not set the participants' command menu (%s)",
+                           type(error).__name__)
+        if not moderator:
+            continue
+        for admin in sorted(config.admins):
+            try:
+                await bot.set_my_commands(participant + moderator,
+                                          scope=BotCommandScopeChat(chat_id=admin),
+                                          language_code=language_code)
+            except TelegramError as error:
+                logger.warning("Could not set an admin's command menu (%s)", type(error).__name__)

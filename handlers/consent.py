@@ -1,0 +1,96 @@
+"""Consent: nothing about a participant is stored before they agree to the privacy notice.
+
+Consent itself is the first thing stored, under the participant pseudonym
+(HMAC of their user id), with the day it was given. A deep-linked survey id travels in the
+consent button's data, so agreeing leads straight into that survey without storing it.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
+
+from handlers.callback_data import pack, survey_ref, unpack
+from handlers.common import edit_text_quietly
+from handlers.context import BotContext, ConsultbotApplication, Services, Translator
+from handlers.survey_flow import Participant, open_survey, show_survey_list
+from handlers.survey_state import find_open_by_ref
+
+__all__ = ["ask_consent", "has_consented", "participant", "register"]
+
+_NO_SURVEY = "-"
+
+
+async def has_consented(services: Services, user_id: int) -> bool:
+    """Whether this user agreed to the privacy notice (and has not used /forget since)."""
+    storage = services.storage
+    preferences = await storage.preferences.get(storage.secret.participant_key(user_id))
+    return preferences is not None and preferences.consented_on is not None
+
+
+def privacy_notice(tr: Translator) -> str:
+    """The short notice shown before consent (/privacy has the long version)."""
+    _ = tr.gettext
+    return _(
+        "Before you start, how your answers are handled:\n"
+        "• Your answers are stored under a code made from your Telegram account with a "
+        "secret key. Your name, username and Telegram id are never stored with them.\n"
+        "• Moderators only see totals, and never groups so small that someone could be "
+        "recognised.\n"
+        "• You can see everything stored about you with /mydata and erase it with /forget.\n"
+        "• Telegram itself can see that you talk to this bot.\n\n"
+        "Nothing is stored until you agree. Read more with /privacy."
+    )
+
+
+async def ask_consent(update: Update, context: BotContext, survey_id: str | None = None) -> None:
+    """Welcome, the short privacy notice and the "I agree" button."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    tr = await context.translator(update)
+    _ = tr.gettext
+    target = survey_ref(survey_id) if survey_id else _NO_SURVEY
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
+        _("I agree"), callback_data=pack(context.services, user.id, "c", target))]])
+    text = _("Welcome! This bot runs consultations: short surveys whose results help "
+             "organisations act on what people like you say.") + "\n\n" + privacy_notice(tr)
+    await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+
+
+def participant(update: Update, context: BotContext, tr: Translator) -> Participant | None:
+    """The participant behind an update in a chat, or None (channel posts, etc.)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    return Participant(context, user.id, chat.id, tr, user.language_code)
+
+
+async def on_consent(update: Update, context: BotContext) -> None:
+    """The "I agree" button: store consent, then open the deep-linked survey or the list."""
+    query = update.callback_query
+    assert query is not None
+    tr = await context.translator(update)
+    _ = tr.gettext
+    who = participant(update, context, tr)
+    fields = unpack(context.services, query.from_user.id, query.data)
+    if who is None or fields is None or len(fields) != 2:
+        await query.answer(_("This button is not valid any more."))
+        return
+    storage = context.services.storage
+    await storage.preferences.set_consent(storage.secret.participant_key(who.user_id))
+    await query.answer(_("Thank you."))
+    if query.message is not None:
+        await edit_text_quietly(context.bot, who.chat_id, query.message.message_id,
+                                _("Thank you. You agreed to the privacy notice."))
+    if fields[1] != _NO_SURVEY:
+        record = await find_open_by_ref(context.services, fields[1])
+        if record is not None:
+            await open_survey(who, record.survey_id)
+            return
+    await show_survey_list(who)
+
+
+def register(application: ConsultbotApplication) -> None:
+    """The consent button (the /start command that shows it is in handlers.start)."""
+    application.add_handler(CallbackQueryHandler(on_consent, pattern=r"^c\|"))

@@ -1,0 +1,264 @@
+"""The typed services every handler reaches through ``context.services``.
+
+Handlers never look anything up in ``bot_data["…"]`` by string key: the application
+(:mod:`bot.application`) builds one :class:`Services` object and every callback receives a
+:class:`BotContext`, whose :attr:`BotContext.services` is that object, fully typed.
+
+How a feature adds what it needs
+--------------------------------
+* **Storage**: add your repository to the ``storage.Storage`` facade (``storage.reports``,
+  ``storage.moderators`` …) and reach it as ``context.services.storage.<name>``. Nothing to
+  change here.
+* **A configuration value**: add the field to ``bot.config.Config`` and a read-only property
+  with the same name to :class:`Settings` below; ``context.services.settings.<name>`` is then
+  typed. (Handlers may not import ``bot``, hence the protocol.)
+* **A long-lived helper object** (e.g. a digest scheduler): add a field with a default to
+  :class:`Services` and fill it in your ``register(application)`` through
+  ``application.services`` (already built when ``register`` runs).
+* **A command in the menu and /help**: ``handlers.commands.add_command(application, "name",
+  N_("What it does"), CommandScope.MODERATOR)`` in ``register``.
+* **Data about a user that /forget must erase** (e.g. update subscriptions keyed by raw id):
+  append an async ``eraser(user_id) -> None`` to ``Services.erasers`` in ``register``.
+
+Translating
+-----------
+``tr = await context.translator(update)`` gives the reader's :class:`Translator`; write
+``_ = tr.gettext`` then ``_("Literal text {name}").format(name=…)`` so ``pybabel extract``
+finds the message id. Plurals: ``tr.ngettext("{n} answer", "{n} answers", n).format(n=n)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from telegram import Update, User
+from telegram.ext import Application, CallbackContext, ExtBot
+
+if TYPE_CHECKING:
+    from storage import Storage
+
+__all__ = [
+    "ActiveSurvey",
+    "BotContext",
+    "CommandInfo",
+    "CommandScope",
+    "ConsultbotApplication",
+    "Eraser",
+    "Services",
+    "Settings",
+    "TranslationProvider",
+    "Translator",
+    "services_of",
+]
+
+@dataclass(slots=True)
+class ActiveSurvey:
+    """The survey a user is answering in this process, and the message awaiting an answer.
+
+    ``prompt`` is (chat id, message id) of the question message whose buttons are live, so
+    they can be removed once the question is answered by a typed message.
+    """
+
+    survey_id: str
+    prompt: tuple[int, int] | None = None
+
+
+class CommandScope(StrEnum):
+    """Who sees a command in Telegram's menu (and in /help)."""
+
+    PARTICIPANT = "participant"
+    MODERATOR = "moderator"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInfo:
+    """A command for the menus and /help; ``description`` is an ``N_()``-marked msgid."""
+
+    name: str
+    description: str
+    scope: CommandScope = CommandScope.PARTICIPANT
+
+
+#: Erases what a feature keeps about one Telegram user (raw id), for /forget.
+Eraser = Callable[[int], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Bot text in one language: ``gettext``/``ngettext`` bound to that language's catalog."""
+
+    language: str
+    gettext: Callable[[str], str]
+    ngettext: Callable[[str, str, int], str]
+
+
+class TranslationProvider(Protocol):
+    """The catalogs of the bot's own text, as :mod:`bot.i18n` loads them."""
+
+    @property
+    def default_language(self) -> str:
+        """The language of the message ids and the final fallback."""
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages that have a catalog, default first."""
+
+    def translator(self, language: str) -> Translator:
+        """A translator for ``language``; unknown languages get the default."""
+
+    def negotiate(self, language_code: str | None) -> str | None:
+        """The best catalog for a Telegram ``language_code`` (``pt-BR`` → ``pt``), or None."""
+
+
+class Settings(Protocol):
+    """The configuration values handlers may read (``bot.config.Config`` satisfies this)."""
+
+    @property
+    def admins(self) -> frozenset[int]:
+        """Telegram ids of the admins named in the configuration."""
+
+    @property
+    def min_cell(self) -> int:
+        """Smallest group size any summary may show."""
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the database and the secret key live."""
+
+    @property
+    def report_key(self) -> Path | None:
+        """The moderators' public key file, if reports are sealed to it."""
+
+
+@dataclass(slots=True, eq=False)
+class Services:
+    """Everything handlers use besides the update itself.
+
+    Attributes:
+        settings: Configuration values.
+        translations: The bot's own message catalogs.
+        bot_username: The bot's @username without the ``@`` (for deep links); set on start.
+        active_surveys: Which survey a user is answering right now, by Telegram user id.
+            Deliberately kept **in memory only** (it is the one place a raw id meets a
+            survey id); after a restart it is rebuilt from the pseudonymous progress in
+            storage (see ``handlers.survey_state.in_progress``).
+        erasers: Extra erasers /forget runs, registered by features (see module doc).
+        commands: Commands for the menus and /help, in the order features registered
+            them (``handlers.commands.add_command``).
+    """
+
+    settings: Settings
+    translations: TranslationProvider
+    bot_username: str = ""
+    active_surveys: dict[int, ActiveSurvey] = field(default_factory=dict)
+    erasers: list[Eraser] = field(default_factory=list)
+    commands: list[CommandInfo] = field(default_factory=list)
+    _storage: Storage | None = None
+
+    @property
+    def storage(self) -> Storage:
+        """The open storage; only ``None`` before the application is initialized."""
+        if self._storage is None:
+            raise RuntimeError("storage is not open yet: initialize the application first")
+        return self._storage
+
+    @storage.setter
+    def storage(self, value: Storage | None) -> None:
+        self._storage = value
+
+    @property
+    def has_storage(self) -> bool:
+        """Whether storage is open (the error handler may run before it is)."""
+        return self._storage is not None
+
+    async def language_of(self, user: User | None) -> str:
+        """The language to write bot text in for ``user``.
+
+        Order: the language they picked with /language (stored under their pseudonym),
+        then their Telegram ``language_code`` negotiated against our catalogs, then the
+        default. (The multilingual issue may insert language detection before the default.)
+        """
+        translations = self.translations
+        if user is None:
+            return translations.default_language
+        if self._storage is not None:
+            storage = self._storage
+            preference = await storage.preferences.get(storage.secret.participant_key(user.id))
+            chosen = getattr(preference, "language", None) if preference else None
+            if chosen and chosen in translations.languages:
+                return str(chosen)
+        negotiated = translations.negotiate(user.language_code)
+        return negotiated or translations.default_language
+
+
+class ConsultbotApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """python-telegram-bot's Application carrying the typed :class:`Services`.
+
+    ``initialize``/``shutdown`` also open and close what the services need (storage,
+    surveys, command lists) through the hooks :mod:`bot.application` installs. That way a
+    test's ``async with application:`` gets exactly what ``run_polling`` gets; ptb's own
+    ``post_init`` only runs under ``run_polling``.
+    """
+
+    __slots__ = ("services", "on_initialize", "on_shutdown", "_services_started")
+
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+        self.on_initialize: list[Callable[[ConsultbotApplication], Awaitable[None]]] = []
+        self.on_shutdown: list[Callable[[ConsultbotApplication], Awaitable[None]]] = []
+        self._services_started = False
+
+    async def initialize(self) -> None:
+        """Initialize ptb, then open storage, publish surveys and set commands."""
+        await super().initialize()
+        if self._services_started:
+            return
+        self._services_started = True
+        for hook in self.on_initialize:
+            await hook(self)
+
+    async def shutdown(self) -> None:
+        """Close the services (draining pending writes), then shut ptb down."""
+        try:
+            if self._services_started:
+                self._services_started = False
+                for hook in reversed(self.on_shutdown):
+                    await hook(self)
+        finally:
+            await super().shutdown()
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context of consultbot handlers: ptb's context plus typed services."""
+
+    __slots__ = ("_translator",)
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
+                 chat_id: int | None = None, user_id: int | None = None) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self._translator: Translator | None = None
+
+    @property
+    def services(self) -> Services:
+        """The application's services."""
+        return services_of(self.application)
+
+    async def translator(self, update: object) -> Translator:
+        """The translator for the user of ``update``, negotiated once per update."""
+        if self._translator is None:
+            user = update.effective_user if isinstance(update, Update) else None
+            language = await self.services.language_of(user)
+            self._translator = self.services.translations.translator(language)
+        return self._translator
+
+
+def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    """The :class:`Services` of a consultbot application."""
+    if not isinstance(application, ConsultbotApplication):
+        raise TypeError("not a consultbot application: build it with bot.application")
+    return application.services

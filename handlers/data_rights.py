@@ -1,0 +1,167 @@
+"""Participants' data rights: /mydata, /forget (with confirmation) and /privacy.
+
+There is no index from a person to their responses (that is the point of the
+pseudonyms), so /mydata and /forget compute the respondent key for every survey the bot
+knows, open or closed, and look each one up.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from handlers.callback_data import pack, unpack
+from handlers.commands import add_command
+from handlers.common import clip, edit_text_quietly, send_long, survey_language
+from handlers.context import BotContext, ConsultbotApplication, Translator
+from handlers.survey_render import review_lines
+from handlers.survey_state import user_lock
+from surveys.messages import N_
+
+__all__ = ["privacy_text", "register"]
+
+
+def privacy_text(tr: Translator) -> str:
+    """The privacy model in plain words."""
+    _ = tr.gettext
+    return _(
+        "How this bot handles your data\n\n"
+        "What is stored: your answers to each survey, and whether you agreed to this "
+        "notice (and your language, if you choose one). Dates are kept to the day, not "
+        "the time.\n\n"
+        "How: your answers are stored under a code computed from your Telegram account "
+        "and a secret key kept outside the database. Each survey gets a different code, so "
+        "your answers to different surveys cannot be linked. Your name, username and "
+        "Telegram id are never stored with your answers.\n\n"
+        "Who sees what: moderators see totals and exports without names. Groups smaller "
+        "than a minimum size are hidden, so nobody can be singled out.\n\n"
+        "Unfinished answers are kept until the survey closes, then erased.\n\n"
+        "Your rights: /mydata shows everything stored about you; /forget erases it.\n\n"
+        "What Telegram sees: Telegram knows that your account talks to this bot and can "
+        "see the messages, as with any chat. For anonymous concerns, use /report."
+    )
+
+
+async def privacy_command(update: Update, context: BotContext) -> None:
+    """/privacy: the privacy model."""
+    if update.effective_chat is None:
+        return
+    tr = await context.translator(update)
+    await context.bot.send_message(update.effective_chat.id, privacy_text(tr))
+
+
+async def mydata_command(update: Update, context: BotContext) -> None:
+    """/mydata: consent, language and every response stored under this user's pseudonyms."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    tr = await context.translator(update)
+    _ = tr.gettext
+    storage = context.services.storage
+    lines: list[str] = []
+    preferences = await storage.preferences.get(storage.secret.participant_key(user.id))
+    if preferences is not None and preferences.consented_on is not None:
+        lines.append(_("You agreed to the privacy notice on {date}.").format(
+            date=preferences.consented_on.isoformat()))
+    if preferences is not None and preferences.language:
+        lines.append(_("Your chosen language: {language}").format(language=preferences.language))
+    for record in await storage.surveys.list_all():
+        key = storage.secret.respondent_key(record.survey_id, user.id)
+        response = await storage.responses.get(record.survey_id, key)
+        if response is None:
+            continue
+        survey = record.survey
+        language = survey_language(survey, tr.language, user.language_code)
+        title = survey.title.get(language, survey.default_language)
+        if response.submitted and response.submitted_on is not None:
+            header = _("“{title}”: submitted on {date}").format(
+                title=title, date=response.submitted_on.isoformat())
+        else:
+            header = _("“{title}”: in progress, last changed on {date}").format(
+                title=title, date=response.updated_on.isoformat())
+        answers = review_lines(survey, dict(response.answers), language, tr)
+        lines.append("\n".join([header, *(clip(line) for line in answers)])
+                     if answers else header + "\n" + _("(no answers yet)"))
+    if not lines:
+        lines.append(_("Nothing is stored about you."))
+    else:
+        lines.insert(0, _("This is everything stored about you:"))
+        lines.append(_("To erase all of it, use /forget."))
+    await send_long(context.bot, chat.id, lines)
+
+
+async def forget_command(update: Update, context: BotContext) -> None:
+    """/forget: ask for confirmation before erasing."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    tr = await context.translator(update)
+    _ = tr.gettext
+    services = context.services
+    keyboard = InlineKeyboardMarkup([
+        [InlineKeyboardButton(_("Yes, erase everything"), callback_data=pack(services, user.id, "f", "yes"))],
+        [InlineKeyboardButton(_("No, keep my data"), callback_data=pack(services, user.id, "f", "no"))],
+    ])
+    await context.bot.send_message(
+        chat.id,
+        _("This erases all your answers (also submitted ones) and your settings. "
+          "It cannot be undone. Are you sure?"),
+        reply_markup=keyboard,
+    )
+
+
+async def forget_button(update: Update, context: BotContext) -> None:
+    """The confirmation of /forget."""
+    query = update.callback_query
+    assert query is not None
+    tr = await context.translator(update)
+    _ = tr.gettext
+    user = query.from_user
+    fields = unpack(context.services, user.id, query.data)
+    if fields is None or len(fields) != 2 or fields[1] not in ("yes", "no"):
+        await query.answer(_("This button is not valid any more."))
+        return
+    message = query.message
+    if fields[1] == "no":
+        await query.answer()
+        if message is not None:
+            await edit_text_quietly(context.bot, message.chat.id, message.message_id,
+                                    _("Nothing was erased."))
+        return
+    async with user_lock(user.id):
+        erased = await erase_user(context, user.id)
+    await query.answer(_("Erased."))
+    if message is not None:
+        await edit_text_quietly(
+            context.bot, message.chat.id, message.message_id,
+            tr.ngettext("Done: {count} survey response and your settings were erased.",
+                        "Done: {count} survey responses and your settings were erased.",
+                        erased).format(count=erased))
+
+
+async def erase_user(context: BotContext, user_id: int) -> int:
+    """Erase responses, preferences and whatever features registered; returns responses erased."""
+    services = context.services
+    storage = services.storage
+    erased = 0
+    for record in await storage.surveys.list_all():
+        key = storage.secret.respondent_key(record.survey_id, user_id)
+        if await storage.responses.delete(record.survey_id, key):
+            erased += 1
+    await storage.preferences.delete(storage.secret.participant_key(user_id))
+    for eraser in services.erasers:
+        await eraser(user_id)
+    services.active_surveys.pop(user_id, None)
+    return erased
+
+
+def register(application: ConsultbotApplication) -> None:
+    """/privacy, /mydata, /forget and its confirmation button."""
+    add_command(application, "privacy", N_("How your data is handled"))
+    add_command(application, "mydata", N_("See everything stored about you"))
+    add_command(application, "forget", N_("Erase everything stored about you"))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("privacy", privacy_command, filters=private))
+    application.add_handler(CommandHandler("mydata", mydata_command, filters=private))
+    application.add_handler(CommandHandler("forget", forget_command, filters=private))
+    application.add_handler(CallbackQueryHandler(forget_button, pattern=r"^f\|"))

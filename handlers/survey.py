@@ -1,0 +1,105 @@
+"""The survey conversation: /surveys, answering by button or by message, review, submit.
+
+Each handler reads like a sentence: check the button is genuine and current, let the
+engine judge the answer, commit it, then acknowledge and show what comes next (see
+:mod:`handlers.survey_flow`). A stale, forged or closed-survey button gets a polite
+``answerCallbackQuery`` and changes nothing.
+
+Button data (signed, see :mod:`handlers.callback_data`):
+
+* ``o|<ref>`` open a survey from the list;
+* ``a|<ref>|<version>|<question index>|<op>|<arg>`` answer the question at that index:
+  ``v`` choose value (choice index or scale number), ``t`` toggle a multi-select (arg:
+  the selection mask it leads to, hex), ``d`` done with a multi-select (arg: mask),
+  ``s`` skip, ``b`` back, ``k`` keep the current answer;
+* ``r|<ref>|<version>|<op>`` on the review: ``submit`` or ``back``.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers.callback_data import unpack
+from handlers.commands import add_command
+from handlers.common import remove_keyboard_quietly
+from handlers.consent import ask_consent, has_consented, participant
+from handlers.context import BotContext, ConsultbotApplication
+from handlers.survey_answers import answer_button, answer_text, review_button
+from handlers.survey_flow import open_survey, show_survey_list
+from handlers.survey_state import find_open_by_ref
+from surveys.messages import N_
+
+__all__ = ["register"]
+
+
+async def surveys_command(update: Update, context: BotContext) -> None:
+    """/surveys: the open surveys as buttons (after consent)."""
+    tr = await context.translator(update)
+    who = participant(update, context, tr)
+    if who is None:
+        return
+    if not await has_consented(context.services, who.user_id):
+        await ask_consent(update, context)
+        return
+    await show_survey_list(who)
+
+
+async def open_button(update: Update, context: BotContext) -> None:
+    """A survey button of the /surveys list."""
+    query = update.callback_query
+    assert query is not None
+    tr = await context.translator(update)
+    _ = tr.gettext
+    who = participant(update, context, tr)
+    fields = unpack(context.services, query.from_user.id, query.data)
+    if who is None or fields is None or len(fields) != 2:
+        await query.answer(_("This button is not valid any more."))
+        return
+    record = await find_open_by_ref(context.services, fields[1])
+    if record is None:
+        await query.answer(_("This survey is closed."))
+        return
+    if not await has_consented(context.services, who.user_id):
+        await query.answer()
+        await ask_consent(update, context, record.survey_id)
+        return
+    await query.answer()
+    await open_survey(who, record.survey_id)
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    """/cancel: leave the current survey; the answers so far stay until it closes."""
+    tr = await context.translator(update)
+    _ = tr.gettext
+    who = participant(update, context, tr)
+    if who is None:
+        return
+    active = context.services.active_surveys.pop(who.user_id, None)
+    if active is None:
+        await context.bot.send_message(who.chat_id, _("You are not taking a survey right now."))
+        return
+    if active.prompt is not None:
+        await remove_keyboard_quietly(context.bot, *active.prompt)
+    await context.bot.send_message(
+        who.chat_id,
+        _("You left the survey. Your answers so far are kept until the survey closes; "
+          "use /surveys to continue later, or /forget to erase them."),
+    )
+
+
+def register(application: ConsultbotApplication) -> None:
+    """/surveys, /cancel, the survey buttons and answers typed as messages.
+
+    The typed-answer handler takes every private text message that is not a command, so
+    features with their own free-text steps must be registered before this module.
+    """
+    add_command(application, "surveys", N_("See the open surveys and take one"))
+    add_command(application, "cancel", N_("Leave the current survey (answers are kept)"))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("surveys", surveys_command, filters=private))
+    application.add_handler(CommandHandler("cancel", cancel_command, filters=private))
+    application.add_handler(CallbackQueryHandler(open_button, pattern=r"^o\|"))
+    application.add_handler(CallbackQueryHandler(answer_button, pattern=r"^a\|"))
+    application.add_handler(CallbackQueryHandler(review_button, pattern=r"^r\|"))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, answer_text))

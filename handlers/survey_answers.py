@@ -1,0 +1,312 @@
+"""Answers arriving by button or by message, and the review's Submit and Back.
+
+Every handler holds the participant's lock (:func:`handlers.survey_state.user_lock`) from
+reading their progress to committing the change, so two quick taps are handled one after
+the other and the second sees the first's result (and is then stale).
+"""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Update
+
+from handlers.callback_data import pack, unpack
+from handlers.common import remove_keyboard_quietly
+from handlers.consent import participant
+from handlers.context import BotContext, Translator
+from handlers.survey_flow import (
+    Participant,
+    ask,
+    close_prompt,
+    last_question,
+    send_review,
+    show_survey_list,
+    walk,
+)
+from handlers.survey_render import question_keyboard, selected_ids
+from handlers.survey_state import (
+    Progress,
+    find_open,
+    find_open_by_ref,
+    in_progress,
+    load_progress,
+    user_lock,
+)
+from storage.errors import AlreadySubmitted
+from surveys.engine import (
+    InvalidAnswer,
+    check_answer,
+    parse_answer,
+    previous_question,
+    relevant_answers,
+)
+from surveys.model import Answer, Question, QuestionType
+
+__all__ = ["answer_button", "answer_text", "review_button"]
+
+
+def _stale(progress: Progress, version: str, tr: Translator) -> str | None:
+    """Why a genuine button cannot be used any more, or None when it still can."""
+    _ = tr.gettext
+    response = progress.response
+    if response is None:
+        return _("Please open the survey again with /surveys.")
+    if response.submitted:
+        return _("You have already submitted this survey.")
+    if version != str(progress.record.version) or response.version != progress.record.version:
+        return _("This survey was updated. Please open it again with /surveys.")
+    return None
+
+
+def _message_of(query: CallbackQuery) -> tuple[int, int] | None:
+    message = query.message
+    return (message.chat.id, message.message_id) if message is not None else None
+
+
+async def _record(who: Participant, progress: Progress, question: Question, value: Answer,
+                  prompt: tuple[int, int] | None, query: CallbackQuery | None = None) -> None:
+    """Commit the answer and the next step, then acknowledge and show the next step."""
+    survey = progress.survey
+    answers = {**progress.answers, question.id: value}
+    notes, following = walk(survey, answers, question.id)
+    response = await who.context.services.storage.responses.save_answer(
+        survey.id, progress.respondent_key, question.id, value,
+        following.id if following is not None else None,
+    )
+    # Committed: only now does the participant see that the answer was taken.
+    if query is not None:
+        await query.answer()
+    await close_prompt(who, survey, question, value, prompt)
+    progress = Progress(progress.record, progress.respondent_key, response)
+    if following is None:
+        await send_review(who, progress, dict(response.answers), notes)
+    else:
+        await ask(who, progress, following, dict(response.answers), notes)
+
+
+def _button_value(question: Question, op: str, arg: str, answers: dict[str, Answer]) -> Answer:
+    """The answer a button stands for; ValueError when its data does not fit the question."""
+    if op == "s":
+        return None
+    if op == "k":
+        if question.id not in answers:
+            raise ValueError("nothing to keep")
+        return answers[question.id]
+    if op == "v" and question.type is QuestionType.SINGLE:
+        index = int(arg)
+        if not 0 <= index < len(question.choices):
+            raise ValueError("no such choice")
+        return question.choices[index].id
+    if op == "v" and question.type is QuestionType.SCALE:
+        return int(arg)
+    if op == "d" and question.type is QuestionType.MULTI:
+        return selected_ids(question, _mask(question, arg))
+    raise ValueError("button does not fit the question")
+
+
+def _mask(question: Question, arg: str) -> int:
+    mask = int(arg, 16)
+    if not 0 <= mask < 1 << len(question.choices):
+        raise ValueError("mask out of range")
+    return mask
+
+
+async def answer_button(update: Update, context: BotContext) -> None:
+    """A button under a question: choose, toggle, done, skip, back or keep."""
+    query = update.callback_query
+    assert query is not None
+    tr = await context.translator(update)
+    _ = tr.gettext
+    who = participant(update, context, tr)
+    fields = unpack(context.services, query.from_user.id, query.data)
+    if who is None or fields is None or len(fields) != 6:
+        await query.answer(_("This button is not valid any more."))
+        return
+    _kind, ref, version, index, op, arg = fields
+    record = await find_open_by_ref(context.services, ref)
+    if record is None:
+        await query.answer(_("This survey is closed."))
+        return
+    async with user_lock(who.user_id):
+        progress = await load_progress(context.services, record, who.user_id)
+        problem = _stale(progress, version, tr)
+        survey = progress.survey
+        position = int(index) if index.isdigit() else -1
+        if problem is None and not (
+            0 <= position < len(survey.questions)
+            and progress.response is not None
+            and survey.questions[position].id == progress.response.current_question
+        ):
+            problem = _("This question is not the current one. Please answer the latest question.")
+        if problem is not None:
+            await query.answer(problem)
+            return
+        question = survey.questions[position]
+        answers = progress.answers
+        language = who.language(survey)
+        try:
+            if op == "t":
+                mask = _mask(question, arg)
+                keyboard = question_keyboard(
+                    survey, question, language, tr,
+                    lambda o, a="": _same_question_data(fields, o, a, context, who.user_id),
+                    mask=mask, first=walk(survey, answers, None)[1] == question,
+                    has_current=question.id in answers, current=answers.get(question.id))
+                await query.answer()
+                await query.edit_message_reply_markup(keyboard)
+                return
+            if op == "b":
+                await _back(who, progress, question, query)
+                return
+            if op == "s" and question.required:
+                await query.answer(_("This question needs an answer."), show_alert=True)
+                return
+            value = _button_value(question, op, arg, answers)
+        except ValueError:
+            await query.answer(_("This button is not valid any more."))
+            return
+        try:
+            value = check_answer(question, value, answers, language=language,
+                                 default_language=survey.default_language)
+        except InvalidAnswer as error:
+            await query.answer(error.message.render(_), show_alert=True)
+            return
+        await _record(who, progress, question, value, _message_of(query), query)
+
+
+def _same_question_data(fields: list[str], op: str, arg: object, context: BotContext,
+                        user_id: int) -> str:
+    return pack(context.services, user_id, *fields[:4], op, str(arg))
+
+
+async def _back(who: Participant, progress: Progress, question: Question,
+                query: CallbackQuery) -> None:
+    _ = who.tr.gettext
+    survey = progress.survey
+    answers = progress.answers
+    previous = previous_question(survey, answers, question.id)
+    if previous is None:
+        await query.answer(_("This is the first question."))
+        return
+    await who.context.services.storage.responses.set_current(
+        survey.id, progress.respondent_key, previous.id)
+    await query.answer()
+    prompt = _message_of(query)
+    if prompt is not None:
+        await remove_keyboard_quietly(who.context.bot, *prompt)
+    await ask(who, progress, previous, answers)
+
+
+async def answer_text(update: Update, context: BotContext) -> None:
+    """A message typed in the chat: the answer to the current question, if there is one."""
+    message = update.effective_message
+    tr = await context.translator(update)
+    _ = tr.gettext
+    who = participant(update, context, tr)
+    if who is None or message is None or message.text is None:
+        return
+    services = context.services
+    async with user_lock(who.user_id):
+        progress: Progress | None = None
+        prompt = None
+        active = services.active_surveys.get(who.user_id)
+        if active is not None:
+            record = await find_open(services, active.survey_id)
+            if record is not None:
+                progress = await load_progress(services, record, who.user_id)
+                prompt = active.prompt
+            if progress is None or progress.response is None or progress.submitted:
+                services.active_surveys.pop(who.user_id, None)
+                progress = None
+        if progress is None:
+            # After a restart the in-memory map is empty: find the survey in storage.
+            found = await in_progress(services, who.user_id)
+            if not found:
+                await context.bot.send_message(
+                    who.chat_id, _("To take a survey, use /surveys. For help, use /help."))
+                return
+            if len(found) > 1:
+                await show_survey_list(who)
+                return
+            progress = found[0]
+        await _answer_typed(who, progress, message.text, prompt)
+
+
+async def _answer_typed(who: Participant, progress: Progress, text: str,
+                        prompt: tuple[int, int] | None) -> None:
+    _ = who.tr.gettext
+    survey = progress.survey
+    response = progress.response
+    assert response is not None
+    question = survey.question(response.current_question) if response.current_question else None
+    if question is None:
+        await who.context.bot.send_message(
+            who.chat_id, _("Your answers are ready. Please check them and press Submit."))
+        await send_review(who, progress, progress.answers)
+        return
+    try:
+        value = parse_answer(question, text, progress.answers, language=who.language(survey),
+                             default_language=survey.default_language)
+    except InvalidAnswer as error:
+        await who.context.bot.send_message(who.chat_id, error.message.render(_))
+        if prompt is not None:
+            await remove_keyboard_quietly(who.context.bot, *prompt)
+        await ask(who, progress, question, progress.answers)
+        return
+    await _record(who, progress, question, value, prompt)
+
+
+async def review_button(update: Update, context: BotContext) -> None:
+    """Submit (exactly once) or Back from the review."""
+    query = update.callback_query
+    assert query is not None
+    tr = await context.translator(update)
+    _ = tr.gettext
+    who = participant(update, context, tr)
+    fields = unpack(context.services, query.from_user.id, query.data)
+    if who is None or fields is None or len(fields) != 4 or fields[3] not in ("submit", "back"):
+        await query.answer(_("This button is not valid any more."))
+        return
+    _kind, ref, version, op = fields
+    record = await find_open_by_ref(context.services, ref)
+    if record is None:
+        await query.answer(_("This survey is closed."))
+        return
+    async with user_lock(who.user_id):
+        progress = await load_progress(context.services, record, who.user_id)
+        problem = _stale(progress, version, tr)
+        if problem is None and progress.response is not None and progress.response.current_question:
+            problem = _("Please answer the current question first.")
+        if problem is not None:
+            await query.answer(problem)
+            return
+        survey, answers = progress.survey, progress.answers
+        responses = context.services.storage.responses
+        if op == "back":
+            previous = last_question(survey, answers)
+            if previous is None:
+                await query.answer(_("There is nothing to go back to."))
+                return
+            await responses.set_current(survey.id, progress.respondent_key, previous.id)
+            await query.answer()
+            await _tidy(who, query)
+            await ask(who, progress, previous, answers)
+            return
+        try:
+            await responses.submit(survey.id, progress.respondent_key, relevant_answers(survey, answers))
+        except AlreadySubmitted:
+            await query.answer(_("You have already submitted this survey."))
+            return
+        await query.answer(_("Submitted. Thank you!"))
+        await _tidy(who, query)
+        context.services.active_surveys.pop(who.user_id, None)
+        await context.bot.send_message(
+            who.chat_id,
+            _("Thank you! Your answers were submitted.\n\nYou can see them with /mydata. "
+              "Use /surveys to see other open surveys."),
+        )
+
+
+async def _tidy(who: Participant, query: CallbackQuery) -> None:
+    prompt = _message_of(query)
+    if prompt is not None:
+        await remove_keyboard_quietly(who.context.bot, *prompt)

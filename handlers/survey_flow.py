@@ -1,0 +1,233 @@
+"""Moving a participant through a survey: commit where they are, then show it.
+
+The order is always the same: compute the next step with the pure engine, **commit it**
+to storage, then talk to Telegram. So an answer is acknowledged only once it is durable,
+and a restart (or a lost message) can always resume from what storage says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.callback_data import pack, survey_ref
+from handlers.common import clip, edit_text_quietly, send_long, survey_language
+from handlers.context import ActiveSurvey, BotContext, Translator
+from handlers.survey_render import (
+    answered_text,
+    question_keyboard,
+    question_text,
+    review_keyboard,
+    review_lines,
+)
+from handlers.survey_state import Progress, carry_over, load_progress
+from surveys.engine import is_relevant, next_question, relevant_answers
+from surveys.model import Answer, Question, Survey
+
+__all__ = [
+    "Participant",
+    "ask",
+    "ask_current",
+    "last_question",
+    "open_survey",
+    "send_review",
+    "send_submitted",
+    "show_survey_list",
+    "walk",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Who is answering, where, and in which language they read the bot."""
+
+    context: BotContext
+    user_id: int
+    chat_id: int
+    tr: Translator
+    language_code: str | None
+
+    def language(self, survey: Survey) -> str:
+        """The language of the survey's labels for this participant."""
+        return survey_language(survey, self.tr.language, self.language_code)
+
+
+def walk(survey: Survey, answers: dict[str, Answer],
+         after: str | None) -> tuple[list[Question], Question | None]:
+    """The notes to show and the next question waiting for an answer (None: review)."""
+    notes: list[Question] = []
+    question = next_question(survey, answers, after)
+    while question is not None and not question.waits_for_answer:
+        notes.append(question)
+        question = next_question(survey, answers, question.id)
+    return notes, question
+
+
+def last_question(survey: Survey, answers: dict[str, Answer]) -> Question | None:
+    """The last relevant question that waits for an answer ("Back" from the review)."""
+    current = relevant_answers(survey, answers)
+    for question in reversed(survey.questions):
+        if question.waits_for_answer and is_relevant(question, current):
+            return question
+    return None
+
+
+def _is_first(survey: Survey, answers: dict[str, Answer], question: Question) -> bool:
+    return walk(survey, answers, None)[1] == question
+
+
+async def ask(who: Participant, progress: Progress, question: Question,
+              answers: dict[str, Answer], notes: Sequence[Question] = ()) -> None:
+    """Show ``notes`` then ask ``question`` (already committed as the current question)."""
+    bot = who.context.bot
+    survey = progress.survey
+    language = who.language(survey)
+    for note in notes:
+        await bot.send_message(who.chat_id, question_text(survey, note, language, who.tr))
+    services = who.context.services
+    ref = survey_ref(survey.id)
+    index = survey.index_of(question.id)
+
+    def make_data(op: str, arg: object = "") -> str:
+        return pack(services, who.user_id, "a", ref, progress.record.version, index, op, str(arg))
+
+    has_current = question.id in answers
+    current = answers.get(question.id)
+    message = await bot.send_message(
+        who.chat_id,
+        question_text(survey, question, language, who.tr, current, has_current),
+        reply_markup=question_keyboard(
+            survey, question, language, who.tr, make_data, current=current,
+            has_current=has_current, first=_is_first(survey, answers, question),
+        ),
+    )
+    services.active_surveys[who.user_id] = ActiveSurvey(survey.id, (who.chat_id, message.message_id))
+
+
+async def send_review(who: Participant, progress: Progress, answers: dict[str, Answer],
+                      notes: Sequence[Question] = ()) -> None:
+    """Show ``notes``, then every answer and the Submit / Back buttons."""
+    _ = who.tr.gettext
+    survey = progress.survey
+    language = who.language(survey)
+    for note in notes:
+        await who.context.bot.send_message(who.chat_id, question_text(survey, note, language, who.tr))
+    ref = survey_ref(survey.id)
+    services = who.context.services
+
+    def make_data(op: str) -> str:
+        return pack(services, who.user_id, "r", ref, progress.record.version, op)
+
+    lines = [_("Please check your answers:")]
+    lines += [clip(line) for line in review_lines(survey, relevant_answers(survey, answers), language, who.tr)]
+    lines.append(_("Press Submit to send them. After that they cannot be changed."))
+    message = await send_long(who.context.bot, who.chat_id, lines, review_keyboard(who.tr, make_data))
+    prompt = (who.chat_id, message.message_id) if message is not None else None
+    services.active_surveys[who.user_id] = ActiveSurvey(survey.id, prompt)
+
+
+async def send_submitted(who: Participant, progress: Progress) -> None:
+    """Show a participant the answers they submitted (they cannot submit twice)."""
+    _ = who.tr.gettext
+    survey = progress.survey
+    language = who.language(survey)
+    response = progress.response
+    assert response is not None and response.submitted_on is not None
+    lines = [_("You already submitted “{title}” on {date}. Thank you! Your answers:").format(
+        title=survey.title.get(language, survey.default_language),
+        date=response.submitted_on.isoformat())]
+    lines += [clip(line) for line in review_lines(survey, dict(response.answers), language, who.tr)]
+    await send_long(who.context.bot, who.chat_id, lines)
+    who.context.services.active_surveys.pop(who.user_id, None)
+
+
+async def ask_current(who: Participant, progress: Progress) -> None:
+    """Ask the question storage says is current, or show the review when there is none."""
+    answers = progress.answers
+    current = progress.response.current_question if progress.response else None
+    question = progress.survey.question(current) if current else None
+    if question is None:
+        await send_review(who, progress, answers)
+    else:
+        await ask(who, progress, question, answers)
+
+
+async def open_survey(who: Participant, record_id: str) -> None:
+    """Start, resume or show a survey (the participant has consented).
+
+    Starting twice resumes; a new survey version keeps the answers that still fit.
+    """
+    services = who.context.services
+    _ = who.tr.gettext
+    record = await services.storage.surveys.published(record_id)
+    if record is None:
+        await who.context.bot.send_message(
+            who.chat_id, _("This survey is not open. Use /surveys to see the open ones."))
+        return
+    progress = await load_progress(services, record, who.user_id)
+    language = who.language(record.survey)
+    responses = services.storage.responses
+    if progress.submitted:
+        await send_submitted(who, progress)
+        return
+    if progress.response is None:
+        notes, question = walk(record.survey, {}, None)
+        response = await responses.start(record.survey_id, record.version, progress.respondent_key,
+                                         language=language,
+                                         current_question=question.id if question else None)
+        progress = Progress(record, progress.respondent_key, response)
+        title = record.survey.title.get(language, record.survey.default_language)
+        await who.context.bot.send_message(who.chat_id, _("“{title}”\n\nYou can go back and change "
+                                                          "your answers until you submit them. "
+                                                          "/cancel pauses the survey.").format(title=title))
+        if question is None:
+            await send_review(who, progress, {}, notes)
+        else:
+            await ask(who, progress, question, {}, notes)
+        return
+    if progress.response.version != record.version:
+        kept, current = carry_over(record.survey, progress.answers, language)
+        await responses.restart(record.survey_id, record.version, progress.respondent_key,
+                                language=language, current_question=current)
+        response = await responses.save_answers(record.survey_id, progress.respondent_key, kept, current)
+        progress = Progress(record, progress.respondent_key, response)
+        await who.context.bot.send_message(
+            who.chat_id, _("This survey was updated since you started. Your answers that still "
+                           "apply are kept."))
+    else:
+        await who.context.bot.send_message(who.chat_id, _("Continue where you left off."))
+    await ask_current(who, progress)
+
+
+async def show_survey_list(who: Participant) -> None:
+    """The open surveys as buttons, each marked with where this participant stands."""
+    _ = who.tr.gettext
+    services = who.context.services
+    records = await services.storage.surveys.list_open()
+    if not records:
+        await who.context.bot.send_message(
+            who.chat_id, _("There are no open surveys right now. Please come back later."))
+        return
+    rows = []
+    for record in records:
+        progress = await load_progress(services, record, who.user_id)
+        title = record.survey.title.get(who.language(record.survey), record.survey.default_language)
+        if progress.submitted:
+            title = _("{title} (submitted)").format(title=title)
+        elif progress.response is not None:
+            title = _("{title} (continue)").format(title=title)
+        data = pack(services, who.user_id, "o", survey_ref(record.survey_id))
+        rows.append([InlineKeyboardButton(clip(title, 60), callback_data=data)])
+    await who.context.bot.send_message(who.chat_id, _("Which survey would you like to take?"),
+                                       reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def close_prompt(who: Participant, survey: Survey, question: Question,
+                       answer: Answer, message: tuple[int, int] | None) -> None:
+    """Turn an answered question's message into a record of the answer, without buttons."""
+    if message is None:
+        return
+    text = answered_text(survey, question, who.language(survey), who.tr, answer)
+    await edit_text_quietly(who.context.bot, message[0], message[1], text)

@@ -1,0 +1,133 @@
+"""Where a participant is in a survey: looked up from storage under their pseudonym.
+
+Progress is domain data in storage, keyed by ``respondent_key = HMAC(secret, survey id,
+user id)``, not python-telegram-bot conversation state (which would store raw ids). The
+only raw-id-to-survey link is the in-memory ``Services.active_surveys`` map, and it is
+rebuilt from storage after a restart (:func:`in_progress`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from handlers.callback_data import survey_ref
+from handlers.context import Services
+from surveys.engine import InvalidAnswer, check_answer, next_question, relevant_answers
+from surveys.model import Answer, Survey
+
+if TYPE_CHECKING:
+    from storage.responses import ResponseRecord
+    from storage.surveys import SurveyRecord
+
+__all__ = [
+    "Progress",
+    "carry_over",
+    "find_open",
+    "find_open_by_ref",
+    "in_progress",
+    "load_progress",
+    "user_lock",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A participant's standing in one open survey."""
+
+    record: SurveyRecord
+    respondent_key: str
+    response: ResponseRecord | None
+
+    @property
+    def survey(self) -> Survey:
+        """The published definition."""
+        return self.record.survey
+
+    @property
+    def submitted(self) -> bool:
+        """They already submitted; their answers are final."""
+        return self.response is not None and self.response.submitted
+
+    @property
+    def answers(self) -> dict[str, Answer]:
+        """The answers saved so far (empty before the first)."""
+        return dict(self.response.answers) if self.response is not None else {}
+
+
+async def find_open(services: Services, survey_id: str) -> SurveyRecord | None:
+    """The published version of ``survey_id``, or ``None`` when it is not open."""
+    return await services.storage.surveys.published(survey_id)
+
+
+async def find_open_by_ref(services: Services, ref: str) -> SurveyRecord | None:
+    """The open survey whose short reference (from button data) is ``ref``."""
+    for record in await services.storage.surveys.list_open():
+        if survey_ref(record.survey_id) == ref:
+            return record
+    return None
+
+
+async def load_progress(services: Services, record: SurveyRecord, user_id: int) -> Progress:
+    """The participant's response to an open survey, if they have one."""
+    key = services.storage.secret.respondent_key(record.survey_id, user_id)
+    response = await services.storage.responses.get(record.survey_id, key)
+    return Progress(record, key, response)
+
+
+async def in_progress(services: Services, user_id: int) -> list[Progress]:
+    """Every open survey this participant has started and not submitted.
+
+    There is no reverse lookup from a user to their responses (by design): we compute the
+    pseudonym for each open survey and look each one up.
+    """
+    found = []
+    for record in await services.storage.surveys.list_open():
+        progress = await load_progress(services, record, user_id)
+        if progress.response is not None and not progress.submitted:
+            found.append(progress)
+    return found
+
+
+def carry_over(survey: Survey, answers: dict[str, Answer],
+               language: str) -> tuple[dict[str, Answer], str | None]:
+    """Answers of an older version that are still valid in ``survey``, and where to resume.
+
+    When a moderator publishes a new version while someone is answering, their answers to
+    questions that still exist (and still accept them) are kept; the rest is asked again.
+    """
+    kept: dict[str, Answer] = {}
+    for question in survey.questions:
+        if question.id not in answers or not question.waits_for_answer:
+            continue
+        try:
+            kept[question.id] = check_answer(question, answers[question.id], kept,
+                                             language=language,
+                                             default_language=survey.default_language)
+        except InvalidAnswer:
+            continue
+    kept = relevant_answers(survey, kept)
+    after: str | None = None
+    while True:
+        question = next_question(survey, kept, after)
+        if question is None or (question.waits_for_answer and question.id not in kept):
+            return kept, None if question is None else question.id
+        after = question.id
+
+
+_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def user_lock(user_id: int) -> asyncio.Lock:
+    """One lock per participant, so a double tap is handled one press after the other.
+
+    Updates are processed concurrently; without this, two quick presses could both see
+    the same current question and record it twice. Locks live only while in use.
+    """
+    lock = _locks.get(user_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _locks[user_id] = lock
+    return lock

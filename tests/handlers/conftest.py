@@ -1,0 +1,125 @@
+"""Fixtures for the handler tests: a real consultbot Application on the offline Bot API.
+
+``bot_env`` builds the application exactly as ``consultbot run`` does (same builder, same
+handlers, same storage on a temporary data directory), with python-telegram-bot's request
+layer replaced by :class:`tests.fakebot.OfflineRequest`. ``restart()`` shuts it down and
+builds a new one on the same data directory, the way an operator restarts the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.application import build_application
+from bot.config import Config
+from bot.survey_files import SurveyFile
+from handlers.context import ConsultbotApplication
+from surveys.loading import load_survey_bytes
+from tests.fakebot import BOT_TOKEN, ChatUser, FakeTelegram, OfflineRequest
+
+#: Every question type, skip logic, a constraint, an optional question and notes.
+SURVEY_YAML = b"""
+id: workers-voice
+title: {en: Workers' voice, fr: La voix des travailleurs}
+languages: [en, fr]
+questions:
+  - id: intro
+    type: note
+    label: {en: Thank you for taking part., fr: Merci de participer.}
+  - id: sector
+    type: single
+    label: {en: "Which sector do you work in?", fr: "Dans quel secteur travaillez-vous ?"}
+    choices:
+      - {id: garment, label: {en: Garment, fr: Textile}}
+      - {id: mining, label: {en: Mining, fr: Mines}}
+  - id: unpaid_weeks
+    type: number
+    label: {en: "For how many weeks were wages unpaid?", fr: "Combien de semaines impayees ?"}
+    relevant: "${sector} = 'garment'"
+    constraint: ". >= 0 and . <= 52"
+    constraint_message: {en: "Enter a number between 0 and 52", fr: "Entrez un nombre entre 0 et 52"}
+  - id: issues
+    type: multi
+    label: {en: "Which issues matter most?", fr: "Quels sujets comptent le plus ?"}
+    constraint: "count-selected(.) <= 2"
+    constraint_message: {en: Choose at most two, fr: Deux au maximum}
+    choices:
+      - {id: pay, label: {en: Pay, fr: Salaire}}
+      - {id: safety, label: {en: Safety, fr: Securite}}
+      - {id: hours, label: {en: Hours, fr: Horaires}}
+  - id: safe
+    type: scale
+    min: 1
+    max: 5
+    label: {en: "How safe do you feel raising concerns?", fr: "Vous sentez-vous en securite ?"}
+  - id: started
+    type: date
+    required: false
+    label: {en: "When did you start this job?", fr: "Depuis quand ?"}
+  - id: remedy
+    type: text
+    required: false
+    max_length: 200
+    label: {en: "What one reform would help most?", fr: "Quelle reforme aiderait le plus ?"}
+"""
+
+
+def survey_file(data: bytes = SURVEY_YAML, name: str = "workers.yaml") -> SurveyFile:
+    return SurveyFile(Path(name), load_survey_bytes(data, name), data)
+
+
+class BotEnv:
+    """A running application on the fake Bot API, restartable on the same data dir."""
+
+    def __init__(self, data_dir: Path, survey_files: list[SurveyFile], admins: frozenset[int]) -> None:
+        self.telegram = FakeTelegram()
+        self.config = Config(token=BOT_TOKEN, data_dir=data_dir, admins=admins)
+        self.survey_files = survey_files
+        self.app: ConsultbotApplication | None = None
+
+    async def start(self) -> ConsultbotApplication:
+        self.app = build_application(self.config, request=OfflineRequest(self.telegram),
+                                     survey_files=self.survey_files)
+        await self.app.initialize()
+        return self.app
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.shutdown()
+            self.app = None
+
+    async def restart(self, survey_files: list[SurveyFile] | None = None) -> None:
+        await self.stop()
+        if survey_files is not None:
+            self.survey_files = survey_files
+        await self.start()
+        for user in self.users:
+            user.app = self.app
+
+    users: list[ChatUser]
+
+    def user(self, user_id: int = 7_000_001, **kwargs: Any) -> ChatUser:
+        assert self.app is not None
+        user = ChatUser(self.app, self.telegram, user_id, **kwargs)
+        self.users.append(user)
+        return user
+
+    @property
+    def services(self):  # noqa: ANN201 - test helper
+        assert self.app is not None
+        return self.app.services
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[BotEnv]:
+    environment = BotEnv(tmp_path / "data", [survey_file()], frozenset({4242}))
+    environment.users = []
+    await environment.start()
+    try:
+        yield environment
+    finally:
+        await environment.stop()
