@@ -113,6 +113,17 @@ class Storage:
         db = await Database.open(data_dir / DATABASE_FILE_NAME)
         return cls(db, secret, report_cipher)
 
+    async def respondent_keys(self, user_id: int) -> dict[str, str]:
+        """This user's respondent pseudonym in every stored survey (survey id -> key).
+
+        For ``/mydata`` and ``/forget``: pseudonyms cannot be searched, only recomputed,
+        so the user's data is found by recomputing them for each survey.
+        """
+        return {
+            record.survey_id: self.secret.respondent_key(record.survey_id, user_id)
+            for record in await self.surveys.list_all()
+        }
+
     async def close(self) -> None:
         """Commit every write already accepted, then close the database."""
         await self.db.close()

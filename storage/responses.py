@@ -91,7 +91,9 @@ def _record(row: sqlite3.Row) -> ResponseRecord:
     )
 
 
-async def _get(connection: aiosqlite.Connection, survey_id: str, respondent_key: str) -> ResponseRecord | None:
+async def _get(
+    connection: aiosqlite.Connection, survey_id: str, respondent_key: str
+) -> ResponseRecord | None:
     async with connection.execute(
         f"SELECT {_COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
         (survey_id, respondent_key),
@@ -100,7 +102,9 @@ async def _get(connection: aiosqlite.Connection, survey_id: str, respondent_key:
     return None if row is None else _record(row)
 
 
-async def _in_progress(connection: aiosqlite.Connection, survey_id: str, respondent_key: str) -> ResponseRecord:
+async def _in_progress(
+    connection: aiosqlite.Connection, survey_id: str, respondent_key: str
+) -> ResponseRecord:
     response = await _get(connection, survey_id, respondent_key)
     if response is None:
         raise NotFound(f"no response to {survey_id!r} for this respondent")
@@ -333,6 +337,40 @@ class ResponseRepository:
 
         return await self._db.write(work, checkpoint=True)
 
+    async def find_all(self, keys: Mapping[str, str]) -> list[ResponseRecord]:
+        """Every response of one person, given their pseudonym per survey (for ``/mydata``).
+
+        Args:
+            keys: survey id -> respondent key (see ``Storage.respondent_keys``).
+        """
+
+        async def work(connection: aiosqlite.Connection) -> list[ResponseRecord]:
+            found = [await _get(connection, survey_id, key) for survey_id, key in keys.items()]
+            return [response for response in found if response is not None]
+
+        return await self._db.read(work)
+
+    async def forget(self, keys: Mapping[str, str]) -> int:
+        """Erase every response of one person in one transaction (``/forget``).
+
+        Args:
+            keys: survey id -> respondent key (see ``Storage.respondent_keys``).
+
+        Returns:
+            The number of responses erased.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> int:
+            cursor = await connection.executemany(
+                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ?",
+                list(keys.items()),
+            )
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
+        return await self._db.write(work, checkpoint=True)
+
     async def iter_submitted(
         self,
         survey_id: str,
@@ -365,7 +403,9 @@ class ResponseRepository:
                 else (survey_id, after, version, batch_size)
             )
 
-            async def page(connection: aiosqlite.Connection, params: tuple[object, ...] = params) -> list[ResponseRecord]:
+            async def page(
+                connection: aiosqlite.Connection, params: tuple[object, ...] = params
+            ) -> list[ResponseRecord]:
                 rows = await connection.execute_fetchall(sql, params)
                 return [_record(row) for row in rows]
 

@@ -72,7 +72,9 @@ class SurveySource:
 # small cache saves re-parsing the open surveys on every /surveys.
 _decode = functools.lru_cache(maxsize=128)(survey_from_json)
 
-_COLUMNS = "survey_id, version, status, definition, source_name, created_on, published_on, closed_on"
+_COLUMNS = (
+    "survey_id, version, status, definition, source_name, created_on, published_on, closed_on"
+)
 
 
 def _day(value: str | None) -> _dt.date | None:
@@ -92,13 +94,19 @@ def _record(row: sqlite3.Row) -> SurveyRecord:
     )
 
 
-async def _one(connection: aiosqlite.Connection, where: str, params: tuple[object, ...]) -> SurveyRecord | None:
-    async with connection.execute(f"SELECT {_COLUMNS} FROM surveys WHERE {where}", params) as cursor:
+async def _one(
+    connection: aiosqlite.Connection, where: str, params: tuple[object, ...]
+) -> SurveyRecord | None:
+    async with connection.execute(
+        f"SELECT {_COLUMNS} FROM surveys WHERE {where}", params
+    ) as cursor:
         row = await cursor.fetchone()
     return None if row is None else _record(row)
 
 
-async def _many(connection: aiosqlite.Connection, where: str, params: tuple[object, ...]) -> list[SurveyRecord]:
+async def _many(
+    connection: aiosqlite.Connection, where: str, params: tuple[object, ...]
+) -> list[SurveyRecord]:
     rows = await connection.execute_fetchall(
         f"SELECT {_COLUMNS} FROM surveys WHERE {where} ORDER BY survey_id, version", params
     )
@@ -196,7 +204,9 @@ class SurveyRepository:
         """
         return await self._db.write(lambda c: self._publish(c, survey_id))
 
-    async def publish_definition(self, survey: Survey, source: bytes, source_name: str) -> SurveyRecord:
+    async def publish_definition(
+        self, survey: Survey, source: bytes, source_name: str
+    ) -> SurveyRecord:
         """Make sure this definition is published, without piling up identical versions.
 
         Meant for surveys loaded from ``CONSULTBOT_SURVEYS`` at every start: if the latest
@@ -241,19 +251,24 @@ class SurveyRepository:
         """
 
         async def work(connection: aiosqlite.Connection) -> SurveyRecord:
-            published = await _one(connection, "survey_id = ? AND status = 'published'", (survey_id,))
+            published = await _one(
+                connection, "survey_id = ? AND status = 'published'", (survey_id,)
+            )
             if published is None:
                 if await _latest(connection, survey_id) is None:
                     raise NotFound(f"no survey {survey_id!r}")
                 raise InvalidTransition(f"survey {survey_id!r} is not published")
             await connection.execute(
-                "UPDATE surveys SET status = 'closed', closed_on = ? WHERE survey_id = ? AND version = ?",
+                "UPDATE surveys SET status = 'closed', closed_on = ? "
+                "WHERE survey_id = ? AND version = ?",
                 (self._today().isoformat(), survey_id, published.version),
             )
             await connection.execute(
                 "DELETE FROM responses WHERE survey_id = ? AND status = 'in_progress'", (survey_id,)
             )
-            record = await _one(connection, "survey_id = ? AND version = ?", (survey_id, published.version))
+            record = await _one(
+                connection, "survey_id = ? AND version = ?", (survey_id, published.version)
+            )
             assert record is not None
             return record
 

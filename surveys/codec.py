@@ -19,8 +19,8 @@ from typing import Any
 from surveys.model import Answer, Answers, Choice, Question, QuestionType, Survey, Text
 
 __all__ = [
-    "CodecError",
     "FORMAT",
+    "CodecError",
     "answers_from_json",
     "answers_to_json",
     "survey_from_json",

@@ -26,11 +26,18 @@ def make_survey(survey_id: str = "labour-2026", *, title: str = "Labour dialogue
                 id="issues",
                 type=QuestionType.MULTI,
                 label=Text({"en": "Issues?"}),
-                choices=(Choice("pay", Text({"en": "Pay"})), Choice("safety", Text({"en": "Safety"}))),
+                choices=(
+                    Choice("pay", Text({"en": "Pay"})),
+                    Choice("safety", Text({"en": "Safety"})),
+                ),
                 required=False,
             ),
-            Question(id="weeks", type=QuestionType.NUMBER, label=Text({"en": "Weeks?"}), min=0, max=52),
-            Question(id="remedy", type=QuestionType.TEXT, label=Text({"en": "Remedy?"}), required=False),
+            Question(
+                id="weeks", type=QuestionType.NUMBER, label=Text({"en": "Weeks?"}), min=0, max=52
+            ),
+            Question(
+                id="remedy", type=QuestionType.TEXT, label=Text({"en": "Remedy?"}), required=False
+            ),
         ),
     )
 

@@ -78,7 +78,9 @@ def committed_ids(path: Path) -> set[int]:
         return {row[0] for row in connection.execute("SELECT id FROM item")}
 
 
-async def test_concurrent_writes_share_commits_and_are_acknowledged_after_commit(db: Database) -> None:
+async def test_concurrent_writes_share_commits_and_are_acknowledged_after_commit(
+    db: Database,
+) -> None:
     counter = await trace_commits(db)
     seen_after_ack: dict[int, bool] = {}
 
@@ -123,7 +125,9 @@ async def test_one_failing_write_rolls_back_only_itself(db: Database) -> None:
     assert db.stats.failed_writes == 2
 
 
-async def test_a_failed_commit_fails_every_write_of_the_batch_and_the_writer_goes_on(db: Database) -> None:
+async def test_a_failed_commit_fails_every_write_of_the_batch_and_the_writer_goes_on(
+    db: Database,
+) -> None:
     async def orphan(connection: aiosqlite.Connection) -> None:
         # A deferred foreign key is only checked at COMMIT: the whole batch's COMMIT fails.
         await connection.execute("INSERT INTO child (id, parent_id) VALUES (1, 42)")

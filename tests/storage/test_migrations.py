@@ -22,7 +22,9 @@ def _tables(path: Path) -> set[str]:
 
 def _history(path: Path) -> list[tuple[int, str]]:
     with sqlite3.connect(path) as connection:
-        return list(connection.execute("SELECT version, name FROM schema_migrations ORDER BY version"))
+        return list(
+            connection.execute("SELECT version, name FROM schema_migrations ORDER BY version")
+        )
 
 
 def _write_migrations(directory: Path, files: dict[str, str]) -> Path:
@@ -63,7 +65,9 @@ async def test_reopening_applies_nothing_twice_and_keeps_data(tmp_path: Path) ->
     history = _history(path)
 
     db = await Database.open(path)
-    rows = await db.read(lambda c: c.execute_fetchall("SELECT language FROM participant_preferences"))
+    rows = await db.read(
+        lambda c: c.execute_fetchall("SELECT language FROM participant_preferences")
+    )
     await db.close()
 
     assert [tuple(row) for row in rows] == [("fr",)]
@@ -124,7 +128,9 @@ async def test_migrations_run_in_version_order_not_file_order(tmp_path: Path) ->
     ]
     db = await Database.open(path, migrations=migrations)
     await db.close()
-    db = await Database.open(path, migrations=[*migrations, Migration(3, "index", "CREATE INDEX ty ON t (y);")])
+    db = await Database.open(
+        path, migrations=[*migrations, Migration(3, "index", "CREATE INDEX ty ON t (y);")]
+    )
     await db.close()
     assert _history(path) == [(1, "table"), (2, "column"), (3, "index")]
 
@@ -163,7 +169,13 @@ def test_statements_split_like_sqlite_reads_them() -> None:
 async def test_pragmas_for_durability_and_erasure_are_set(database: Database) -> None:
     async def pragmas(connection) -> dict[str, object]:
         values = {}
-        for name in ("journal_mode", "synchronous", "secure_delete", "foreign_keys", "busy_timeout"):
+        for name in (
+            "journal_mode",
+            "synchronous",
+            "secure_delete",
+            "foreign_keys",
+            "busy_timeout",
+        ):
             async with connection.execute(f"PRAGMA {name}") as cursor:
                 values[name] = (await cursor.fetchone())[0]
         return values
@@ -179,7 +191,9 @@ async def test_pragmas_for_durability_and_erasure_are_set(database: Database) ->
 async def test_readers_cannot_write(database: Database) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await database.read(
-            lambda c: c.execute("INSERT INTO participant_preferences (participant_key) VALUES (?)", ("b" * 64,))
+            lambda c: c.execute(
+                "INSERT INTO participant_preferences (participant_key) VALUES (?)", ("b" * 64,)
+            )
         )
 
 

@@ -34,7 +34,11 @@ def key(n: int) -> str:
 
 async def test_start_then_answer_then_resume(responses: ResponseRepository, clock: Clock) -> None:
     started = await responses.start(SURVEY, 1, KEY, language="fr", current_question="sector")
-    assert (started.status, started.answers, started.current_question) == (ResponseStatus.IN_PROGRESS, {}, "sector")
+    assert (started.status, started.answers, started.current_question) == (
+        ResponseStatus.IN_PROGRESS,
+        {},
+        "sector",
+    )
     assert started.started_on == clock.day and started.submitted_on is None
 
     clock.day = dt.date(2026, 3, 20)
@@ -44,7 +48,11 @@ async def test_start_then_answer_then_resume(responses: ResponseRepository, cloc
 
     assert dict(saved.answers) == {"sector": "garment", "issues": ("pay", "safety"), "remedy": None}
     assert saved.current_question is None
-    assert (saved.language, saved.started_on, saved.updated_on) == ("fr", dt.date(2026, 3, 14), dt.date(2026, 3, 20))
+    assert (saved.language, saved.started_on, saved.updated_on) == (
+        "fr",
+        dt.date(2026, 3, 14),
+        dt.date(2026, 3, 20),
+    )
 
     again = await responses.start(SURVEY, 1, KEY, current_question="sector")  # a second deep link
     assert again == saved
@@ -64,7 +72,11 @@ async def test_back_and_replacing_answers(responses: ResponseRepository) -> None
     await responses.save_answer(SURVEY, KEY, "sector", "garment", "weeks")
     await responses.save_answer(SURVEY, KEY, "weeks", 12, "remedy")
     back = await responses.set_current(SURVEY, KEY, "weeks", language="en")
-    assert (back.current_question, back.language, dict(back.answers)) == ("weeks", "en", {"sector": "garment", "weeks": 12})
+    assert (back.current_question, back.language, dict(back.answers)) == (
+        "weeks",
+        "en",
+        {"sector": "garment", "weeks": 12},
+    )
 
     trimmed = await responses.save_answers(SURVEY, KEY, {"sector": "mining"}, "remedy")
     assert dict(trimmed.answers) == {"sector": "mining"}
@@ -131,7 +143,9 @@ async def test_restart_discards_unfinished_answers(responses: ResponseRepository
     assert (dict(fresh.answers), fresh.current_question, fresh.language) == ({}, "sector", "fr")
 
 
-async def test_one_response_per_survey_and_none_shared_between_surveys(responses: ResponseRepository) -> None:
+async def test_one_response_per_survey_and_none_shared_between_surveys(
+    responses: ResponseRepository,
+) -> None:
     await responses.start(SURVEY, 1, KEY)
     await responses.start("other", 1, KEY)
     await responses.save_answer("other", KEY, "sector", "mining", None)
@@ -157,7 +171,9 @@ async def test_erased_text_is_gone_from_the_files(tmp_path: Path) -> None:
         await storage.surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
         respondent = storage.secret.respondent_key(SURVEY, 77)
         await storage.responses.start(SURVEY, 1, respondent)
-        await storage.responses.save_answer(SURVEY, respondent, "remedy", "my boss Zebulon Quux", None)
+        await storage.responses.save_answer(
+            SURVEY, respondent, "remedy", "my boss Zebulon Quux", None
+        )
         await storage.responses.delete(SURVEY, respondent)
         files = [p.read_bytes() for p in tmp_path.iterdir() if p.is_file()]
     finally:
@@ -186,7 +202,9 @@ async def test_iter_submitted_streams_every_submitted_response_in_pseudonym_orde
     assert (counts.in_progress, counts.submitted) == (14, 39)
 
 
-async def test_iter_submitted_with_a_batch_size_dividing_the_total(responses: ResponseRepository) -> None:
+async def test_iter_submitted_with_a_batch_size_dividing_the_total(
+    responses: ResponseRepository,
+) -> None:
     for n in range(10):
         await responses.start(SURVEY, 1, key(n))
         await responses.submit(SURVEY, key(n))
@@ -229,3 +247,33 @@ async def test_the_database_never_holds_the_telegram_id(tmp_path: Path) -> None:
         assert str(user_id).encode() not in content, name
         assert user_id.to_bytes(8, "big") not in content, name
         assert user_id.to_bytes(8, "little") not in content, name
+
+
+async def test_mydata_and_forget_find_one_persons_responses_in_every_survey(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path)
+    try:
+        for survey_id in (SURVEY, "other", "third"):
+            await storage.surveys.publish_definition(
+                make_survey(survey_id), b"", f"{survey_id}.yaml"
+            )
+        mine = await storage.respondent_keys(11)
+        theirs = await storage.respondent_keys(12)
+        assert set(mine) == {SURVEY, "other", "third"} and set(mine.values()).isdisjoint(
+            theirs.values()
+        )
+        await storage.responses.start(SURVEY, 1, mine[SURVEY])
+        await storage.responses.start("other", 1, mine["other"])
+        await storage.responses.submit("other", mine["other"])
+        await storage.responses.start(SURVEY, 1, theirs[SURVEY])
+
+        found = await storage.responses.find_all(mine)
+        assert sorted((r.survey_id, r.status) for r in found) == [
+            ("labour-2026", ResponseStatus.IN_PROGRESS),
+            ("other", ResponseStatus.SUBMITTED),
+        ]
+
+        assert await storage.responses.forget(mine) == 2
+        assert await storage.responses.find_all(mine) == []
+        assert len(await storage.responses.find_all(theirs)) == 1
+    finally:
+        await storage.close()

@@ -102,7 +102,9 @@ def test_a_symlinked_key_file_is_refused(tmp_path: Path) -> None:
         ServerSecret.load_or_create(tmp_path / "data")
 
 
-async def test_storage_creates_a_private_data_directory_without_the_key_in_the_database(tmp_path: Path) -> None:
+async def test_storage_creates_a_private_data_directory_without_the_key_in_the_database(
+    tmp_path: Path,
+) -> None:
     data_dir = tmp_path / "data"
     storage = await Storage.open(data_dir)
     await storage.close()

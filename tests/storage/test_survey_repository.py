@@ -27,7 +27,9 @@ def responses(database: Database, clock: Clock) -> ResponseRepository:
     return ResponseRepository(database, today=clock)
 
 
-async def test_a_draft_is_replaced_until_it_is_published(surveys: SurveyRepository, clock: Clock) -> None:
+async def test_a_draft_is_replaced_until_it_is_published(
+    surveys: SurveyRepository, clock: Clock
+) -> None:
     first = await surveys.save_draft(make_survey(title="First"), b"v1", "labour.yaml")
     clock.day = dt.date(2026, 3, 15)
     second = await surveys.save_draft(make_survey(title="Second"), b"v2", "labour.yml")
@@ -58,7 +60,11 @@ async def test_full_life_cycle_keeps_every_published_version(
     v2 = await surveys.publish("labour-2026")
     assert (v2.version, v2.status) == (2, SurveyStatus.PUBLISHED)
     old = await surveys.get("labour-2026", 1)
-    assert (old.status, old.closed_on, old.published_on) == (SurveyStatus.CLOSED, dt.date(2026, 4, 1), dt.date(2026, 3, 14))
+    assert (old.status, old.closed_on, old.published_on) == (
+        SurveyStatus.CLOSED,
+        dt.date(2026, 4, 1),
+        dt.date(2026, 3, 14),
+    )
     assert old.survey.title.get("en", "en") == "One"
     kept = await responses.get("labour-2026", KEY_A)
     assert (kept.version, kept.submitted) == (1, True)
@@ -94,7 +100,10 @@ async def test_listing_open_and_all_surveys(surveys: SurveyRepository) -> None:
     await surveys.publish("c-survey")
     await surveys.save_draft(make_survey("c-survey", title="New"), b"", "c.yaml")
 
-    assert [(r.survey_id, r.version) for r in await surveys.list_open()] == [("a-survey", 1), ("c-survey", 1)]
+    assert [(r.survey_id, r.version) for r in await surveys.list_open()] == [
+        ("a-survey", 1),
+        ("c-survey", 1),
+    ]
     assert [(r.survey_id, r.version, r.status) for r in await surveys.list_all()] == [
         ("a-survey", 1, SurveyStatus.PUBLISHED),
         ("b-survey", 1, SurveyStatus.DRAFT),
@@ -131,14 +140,18 @@ async def test_publishing_the_same_definition_at_every_start_creates_one_version
     assert (await surveys.get("labour-2026", 1)).status is SurveyStatus.CLOSED
 
 
-async def test_a_restart_does_not_reopen_a_survey_a_moderator_closed(surveys: SurveyRepository) -> None:
+async def test_a_restart_does_not_reopen_a_survey_a_moderator_closed(
+    surveys: SurveyRepository,
+) -> None:
     await surveys.publish_definition(make_survey(), b"yaml", "s.yaml")
     await surveys.close("labour-2026")
     again = await surveys.publish_definition(make_survey(), b"yaml", "s.yaml")
     assert (again.version, again.status) == (1, SurveyStatus.CLOSED)
 
 
-async def test_publish_definition_publishes_an_identical_pending_draft(surveys: SurveyRepository) -> None:
+async def test_publish_definition_publishes_an_identical_pending_draft(
+    surveys: SurveyRepository,
+) -> None:
     await surveys.save_draft(make_survey(), b"yaml", "s.yaml")
     record = await surveys.publish_definition(make_survey(), b"yaml", "s.yaml")
     assert (record.version, record.status) == (1, SurveyStatus.PUBLISHED)

@@ -28,24 +28,42 @@ def full_survey() -> Survey:
                 type=QuestionType.SINGLE,
                 label=Text({"en": "Your role?", "ar": "دورك؟"}),
                 hint=Text({"en": "Pick one"}),
-                choices=(Choice("ngo", Text({"en": "NGO"})), Choice("union", Text({"en": "Union"}))),
+                choices=(
+                    Choice("ngo", Text({"en": "NGO"})),
+                    Choice("union", Text({"en": "Union"})),
+                ),
                 line=3,
             ),
             Question(
                 id="topics",
                 type=QuestionType.MULTI,
                 label=Text({"en": "Topics"}),
-                choices=(Choice("trade", Text({"en": "Trade"})), Choice("labour", Text({"en": "Labour"}))),
+                choices=(
+                    Choice("trade", Text({"en": "Trade"})),
+                    Choice("labour", Text({"en": "Labour"})),
+                ),
                 required=False,
                 relevant="${role} = 'ngo'",
                 constraint="count-selected(.) <= 2",
                 constraint_message=Text({"en": "At most two", "fr": "Deux au plus"}),
             ),
-            Question(id="trust", type=QuestionType.SCALE, label=Text({"en": "Trust"}), min=1, max=5),
-            Question(id="staff", type=QuestionType.NUMBER, label=Text({"en": "Staff"}), min=0, integer=True),
-            Question(id="share", type=QuestionType.NUMBER, label=Text({"en": "Share"}), min=0.5, max=99.5),
+            Question(
+                id="trust", type=QuestionType.SCALE, label=Text({"en": "Trust"}), min=1, max=5
+            ),
+            Question(
+                id="staff",
+                type=QuestionType.NUMBER,
+                label=Text({"en": "Staff"}),
+                min=0,
+                integer=True,
+            ),
+            Question(
+                id="share", type=QuestionType.NUMBER, label=Text({"en": "Share"}), min=0.5, max=99.5
+            ),
             Question(id="since", type=QuestionType.DATE, label=Text({"en": "Since"})),
-            Question(id="comment", type=QuestionType.TEXT, label=Text({"en": "Comment"}), max_length=2000),
+            Question(
+                id="comment", type=QuestionType.TEXT, label=Text({"en": "Comment"}), max_length=2000
+            ),
             Question(id="thanks", type=QuestionType.NOTE, label=Text({"en": "Thanks"})),
         ),
     )
