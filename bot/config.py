@@ -15,6 +15,7 @@ a mistake is reported before the bot touches Telegram or the database.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +48,13 @@ KEYS: tuple[str, ...] = (
     "surveys",
     "report_key",
     "min_cell",
+    "report_categories",
+    "report_channels",
+    "report_retention_days",
+    "report_digest_hours",
+    "report_digest_times",
+    "report_max_file_mb",
+    "reports_per_hour",
 )
 _PREFIX = "CONSULTBOT_"
 
@@ -68,6 +76,13 @@ class Config:
         surveys_dir: Survey files in here are loaded and published at start, if set.
         report_key: The moderators' public key file; reports are sealed to it, if set.
         min_cell: Smallest group size shown in any summary or export breakdown.
+        report_categories: Category ids offered by /report (empty: the built-in list).
+        report_channels: Stronger channels for high-risk cases, shown in the /report warning.
+        report_retention_days: Days a closed (resolved/rejected) report is kept.
+        report_digest_hours: Hours between moderators' report digests (from midnight UTC).
+        report_digest_times: Fixed UTC ``HH:MM`` digest times; replace ``report_digest_hours``.
+        report_max_file_mb: Largest report attachment, in MB (Telegram lets bots fetch 20).
+        reports_per_hour: Most reports one person may file per hour (kept in memory).
     """
 
     token: str = ""
@@ -77,6 +92,13 @@ class Config:
     surveys_dir: Path | None = None
     report_key: Path | None = None
     min_cell: int = DEFAULT_MIN_CELL
+    report_categories: tuple[str, ...] = ()
+    report_channels: tuple[str, ...] = ()
+    report_retention_days: int = 90
+    report_digest_hours: float = 6.0
+    report_digest_times: tuple[str, ...] = ()
+    report_max_file_mb: float = 10.0
+    reports_per_hour: int = 10
 
     @property
     def file_url(self) -> str:
@@ -143,6 +165,7 @@ def load_config(
         surveys_dir=_optional_path(values.get("surveys")),
         report_key=_optional_path(values.get("report_key")),
         min_cell=_min_cell(values.get("min_cell")),
+        **_report_settings(values),
     )
 
 
@@ -164,7 +187,8 @@ def _read_file(path: Path) -> dict[str, str]:
             known = ", ".join(_PREFIX + k.upper() for k in KEYS)
             raise ConfigError(f"{path}: unknown key {name!r} (known keys: {known})")
         if isinstance(value, list):
-            values[key] = ",".join(str(item) for item in value)
+            separator = "\n" if key == "report_channels" else ","  # a channel may hold commas
+            values[key] = separator.join(str(item) for item in value)
         elif isinstance(value, (str, int)) and not isinstance(value, bool):
             values[key] = str(value)
         else:
@@ -216,4 +240,47 @@ def _min_cell(raw: str | None) -> int:
             f"CONSULTBOT_MIN_CELL must be at least {SMALLEST_MIN_CELL} (got {value}): smaller "
             "groups would let participants be re-identified"
         )
+    return value
+
+
+def _report_settings(values: Mapping[str, str]) -> dict[str, object]:
+    """The report settings (issue 4), validated."""
+    categories = tuple(part.strip() for part in values.get("report_categories", "").split(",")
+                       if part.strip())
+    for category in categories:
+        if not re.fullmatch(r"[a-z0-9_]{1,32}", category):
+            raise ConfigError(
+                f"CONSULTBOT_REPORT_CATEGORIES: {category!r} must be 1-32 of a-z, 0-9 and _ "
+                "(e.g. labour_rights,corruption,other)")
+    channels = tuple(part.strip() for part in re.split(r"[\n|]", values.get("report_channels", ""))
+                     if part.strip())
+    times = tuple(part.strip() for part in values.get("report_digest_times", "").split(",")
+                  if part.strip())
+    for time_text in times:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", time_text):
+            raise ConfigError(f"CONSULTBOT_REPORT_DIGEST_TIMES: {time_text!r} is not HH:MM "
+                              "(UTC, e.g. 08:00,18:00)")
+    return {
+        "report_categories": categories,
+        "report_channels": channels,
+        "report_retention_days": int(_number(values, "report_retention_days", 90, 1, 36500)),
+        "report_digest_hours": _number(values, "report_digest_hours", 6.0, 0.25, 168),
+        "report_digest_times": times,
+        "report_max_file_mb": _number(values, "report_max_file_mb", 10.0, 0.01, 20),
+        "reports_per_hour": int(_number(values, "reports_per_hour", 10, 1, 1000)),
+    }
+
+
+def _number(values: Mapping[str, str], key: str, default: float, low: float,
+            high: float) -> float:
+    raw = values.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{_PREFIX}{key.upper()} must be a number (got {raw!r})") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{_PREFIX}{key.upper()} must be between {low:g} and {high:g} "
+                          f"(got {raw!r})")
     return value
