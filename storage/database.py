@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any, Final, TypeVar
 
 import aiosqlite
 
+from storage.connections import connect, create_private_file, pragma
 from storage.errors import DatabaseClosed, StorageError
 from storage.schema import Migration, apply_migrations, load_migrations
 
@@ -66,37 +66,6 @@ class WriteStats:
     writes: int
     commits: int
     failed_writes: int
-
-
-async def _pragma(connection: aiosqlite.Connection, statement: str) -> object:
-    async with connection.execute(f"PRAGMA {statement}") as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else row[0]
-
-
-async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
-    # isolation_level=None: the sqlite3 module must not open transactions behind our back;
-    # every BEGIN/COMMIT/SAVEPOINT is explicit.
-    connection = await aiosqlite.connect(path, isolation_level=None)
-    try:
-        connection.row_factory = sqlite3.Row
-        await _pragma(connection, f"busy_timeout = {int(busy_timeout_ms)}")
-        await _pragma(connection, "foreign_keys = ON")
-        # Never let a crafted database file run functions from its schema with our rights.
-        await _pragma(connection, "trusted_schema = OFF")
-    except BaseException:
-        await connection.close()
-        raise
-    return connection
-
-
-def _create_private_file(path: Path) -> None:
-    # SQLite creates a new file with mode 0644 and gives -wal/-shm the mode of the main
-    # file; creating it ourselves with 0600 keeps all three private from the start.
-    try:
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
-    except FileExistsError:
-        pass
 
 
 class Database:
@@ -172,23 +141,23 @@ class Database:
         if readers < 1 or max_batch < 1:
             raise ValueError("readers and max_batch must be at least 1")
         path = Path(path)
-        _create_private_file(path)
-        writer = await _connect(path, busy_timeout_ms)
+        create_private_file(path)
+        writer = await connect(path, busy_timeout_ms)
         opened: list[aiosqlite.Connection] = [writer]
         try:
-            mode = await _pragma(writer, "journal_mode = WAL")
+            mode = await pragma(writer, "journal_mode = WAL")
             if str(mode).lower() != "wal":
                 raise StorageError(f"cannot use WAL journal mode on {path} (got {mode!r})")
             # FULL: a committed answer survives a power cut, not only a process crash.
-            await _pragma(writer, "synchronous = FULL")
+            await pragma(writer, "synchronous = FULL")
             # Deleted responses (/forget) are overwritten with zeros, not left in free pages.
-            await _pragma(writer, "secure_delete = ON")
-            await _pragma(writer, f"journal_size_limit = {_JOURNAL_SIZE_LIMIT}")
+            await pragma(writer, "secure_delete = ON")
+            await pragma(writer, f"journal_size_limit = {_JOURNAL_SIZE_LIMIT}")
             await apply_migrations(writer, load_migrations() if migrations is None else migrations)
             for _ in range(readers):
-                reader = await _connect(path, busy_timeout_ms)
+                reader = await connect(path, busy_timeout_ms)
                 opened.append(reader)
-                await _pragma(reader, "query_only = ON")
+                await pragma(reader, "query_only = ON")
         except BaseException:
             for connection in opened:
                 await connection.close()
@@ -337,7 +306,7 @@ class Database:
 
     async def _checkpoint(self) -> None:
         try:
-            await _pragma(self._writer, "wal_checkpoint(TRUNCATE)")
+            await pragma(self._writer, "wal_checkpoint(TRUNCATE)")
         except sqlite3.Error:
             # Best effort: the data is committed; the next checkpoint will catch up.
             logger.warning("WAL checkpoint failed", exc_info=True)
@@ -390,7 +359,7 @@ class Database:
             reader = await self._readers.get()
             await reader.close()
         try:
-            await _pragma(self._writer, "optimize")
+            await pragma(self._writer, "optimize")
         except sqlite3.Error:
             logger.warning("PRAGMA optimize failed", exc_info=True)
         await self._writer.close()

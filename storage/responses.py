@@ -9,18 +9,21 @@ participant was, and every method that changes a response returns only after the
 from __future__ import annotations
 
 import datetime as _dt
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from types import MappingProxyType
 
 import aiosqlite
 
 from storage.database import Database
 from storage.errors import AlreadySubmitted, NotFound
+from storage.response_records import (
+    COLUMNS,
+    ResponseCounts,
+    ResponseRecord,
+    ResponseStatus,
+    record_from_row,
+)
 from surveys import model
-from surveys.codec import answers_from_json, answers_to_json
+from surveys.codec import answers_to_json
 from surveys.model import Answer, Answers
 
 __all__ = ["ResponseCounts", "ResponseRecord", "ResponseRepository", "ResponseStatus"]
@@ -28,78 +31,15 @@ __all__ = ["ResponseCounts", "ResponseRecord", "ResponseRepository", "ResponseSt
 DEFAULT_BATCH_SIZE = 500
 
 
-class ResponseStatus(StrEnum):
-    """A response is answered step by step, then submitted exactly once."""
-
-    IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseRecord:
-    """One participant's response to one survey (``answers`` is read-only)."""
-
-    survey_id: str
-    version: int
-    respondent_key: str
-    status: ResponseStatus
-    answers: Mapping[str, Answer]
-    current_question: str | None
-    language: str | None
-    started_on: _dt.date
-    updated_on: _dt.date
-    submitted_on: _dt.date | None
-
-    @property
-    def submitted(self) -> bool:
-        """The response is final and counts in summaries and exports."""
-        return self.status is ResponseStatus.SUBMITTED
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseCounts:
-    """How many responses a survey has, by status."""
-
-    in_progress: int
-    submitted: int
-
-    @property
-    def total(self) -> int:
-        """Every stored response."""
-        return self.in_progress + self.submitted
-
-
-_COLUMNS = (
-    "survey_id, version, respondent_key, status, answers, current_question, language, "
-    "started_on, updated_on, submitted_on"
-)
-
-
-def _record(row: sqlite3.Row) -> ResponseRecord:
-    submitted_on = row["submitted_on"]
-    return ResponseRecord(
-        survey_id=row["survey_id"],
-        version=row["version"],
-        respondent_key=row["respondent_key"],
-        status=ResponseStatus(row["status"]),
-        answers=MappingProxyType(answers_from_json(row["answers"])),
-        current_question=row["current_question"],
-        language=row["language"],
-        started_on=_dt.date.fromisoformat(row["started_on"]),
-        updated_on=_dt.date.fromisoformat(row["updated_on"]),
-        submitted_on=None if submitted_on is None else _dt.date.fromisoformat(submitted_on),
-    )
-
-
 async def _get(
     connection: aiosqlite.Connection, survey_id: str, respondent_key: str
 ) -> ResponseRecord | None:
     async with connection.execute(
-        f"SELECT {_COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
+        f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
         (survey_id, respondent_key),
     ) as cursor:
         row = await cursor.fetchone()
-    return None if row is None else _record(row)
+    return None if row is None else record_from_row(row)
 
 
 async def _in_progress(
@@ -392,7 +332,7 @@ class ResponseRepository:
             raise ValueError("batch_size must be at least 1")
         version_filter = "" if version is None else " AND version = ?"
         sql = (
-            f"SELECT {_COLUMNS} FROM responses WHERE survey_id = ? AND status = 'submitted' "
+            f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND status = 'submitted' "
             f"AND respondent_key > ?{version_filter} ORDER BY respondent_key LIMIT ?"
         )
         after = ""
@@ -407,7 +347,7 @@ class ResponseRepository:
                 connection: aiosqlite.Connection, params: tuple[object, ...] = params
             ) -> list[ResponseRecord]:
                 rows = await connection.execute_fetchall(sql, params)
-                return [_record(row) for row in rows]
+                return [record_from_row(row) for row in rows]
 
             batch = await self._db.read(page)
             for response in batch:

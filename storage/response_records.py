@@ -1,0 +1,82 @@
+"""What a response looks like outside storage: frozen records built from rows.
+
+Split from :mod:`storage.responses` so the repository module holds only the operations;
+import these names from either module.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from surveys.codec import answers_from_json
+from surveys.model import Answer
+
+__all__ = ["COLUMNS", "ResponseCounts", "ResponseRecord", "ResponseStatus", "record_from_row"]
+
+
+class ResponseStatus(StrEnum):
+    """A response is answered step by step, then submitted exactly once."""
+
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRecord:
+    """One participant's response to one survey (``answers`` is read-only)."""
+
+    survey_id: str
+    version: int
+    respondent_key: str
+    status: ResponseStatus
+    answers: Mapping[str, Answer]
+    current_question: str | None
+    language: str | None
+    started_on: _dt.date
+    updated_on: _dt.date
+    submitted_on: _dt.date | None
+
+    @property
+    def submitted(self) -> bool:
+        """The response is final and counts in summaries and exports."""
+        return self.status is ResponseStatus.SUBMITTED
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCounts:
+    """How many responses a survey has, by status."""
+
+    in_progress: int
+    submitted: int
+
+    @property
+    def total(self) -> int:
+        """Every stored response."""
+        return self.in_progress + self.submitted
+
+
+COLUMNS = (
+    "survey_id, version, respondent_key, status, answers, current_question, language, "
+    "started_on, updated_on, submitted_on"
+)
+
+
+def record_from_row(row: sqlite3.Row) -> ResponseRecord:
+    submitted_on = row["submitted_on"]
+    return ResponseRecord(
+        survey_id=row["survey_id"],
+        version=row["version"],
+        respondent_key=row["respondent_key"],
+        status=ResponseStatus(row["status"]),
+        answers=MappingProxyType(answers_from_json(row["answers"])),
+        current_question=row["current_question"],
+        language=row["language"],
+        started_on=_dt.date.fromisoformat(row["started_on"]),
+        updated_on=_dt.date.fromisoformat(row["updated_on"]),
+        submitted_on=None if submitted_on is None else _dt.date.fromisoformat(submitted_on),
+    )
