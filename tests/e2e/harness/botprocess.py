@@ -86,7 +86,7 @@ class BotProcess:
         assert not self.running, "the bot is already running"
         baseline = self.emulator.polling_status(self.token)["getUpdatesCalls"]
         self.starts += 1
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # The data directory is the bot's to create (it makes it private, mode 0700).
         with self.log_path.open("ab") as log:
             log.write(f"--- e2e harness: start #{self.starts} ---\n".encode())
             log.flush()
