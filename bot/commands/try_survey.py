@@ -9,6 +9,7 @@ piped script of answers, which is how the tests drive it.
 from __future__ import annotations
 
 import argparse
+import gettext
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,17 +30,18 @@ class InputEnded(Exception):
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``try``."""
+    _ = gettext.gettext  # the operator's terminal; the walk itself uses the bot's catalogs
     parser = subparsers.add_parser(
         "try",
-        help="walk through a survey in the terminal, as the bot would ask it",
-        description=(
+        help=_("walk through a survey in the terminal, as the bot would ask it"),
+        description=_(
             "Ask the questions of a survey file in the terminal with the bot's own skip logic and "
             "validation, then print the answers. Empty input skips an optional question. "
             "Answers may be piped on standard input, one per line."
         ),
     )
-    parser.add_argument("file", metavar="FILE", type=Path, help="a .yaml, .yml or .xlsx survey file")
-    parser.add_argument("--lang", metavar="L", default=None, help="survey language to use (default: the survey's first)")
+    parser.add_argument("file", metavar="FILE", type=Path, help=_("a .yaml, .yml or .xlsx survey file"))
+    parser.add_argument("--lang", metavar="L", default=None, help=_("survey language to use (default: the survey's first)"))
 
 
 def run(args: argparse.Namespace) -> int:
