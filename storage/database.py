@@ -190,6 +190,9 @@ class Database:
         the exception is raised here. It must only use the connection it is given and must
         not call :meth:`write` itself (that would wait for its own transaction).
 
+        ``work`` must not COMMIT or ROLLBACK itself; if it ends the transaction, every
+        write of the batch fails rather than being acknowledged without our COMMIT.
+
         If the caller is cancelled before ``work`` starts, it never runs. Once it has
         started it runs to the end and commits: half-cancelling a transaction would be
         worse than an answer the caller no longer waits for.
@@ -261,11 +264,16 @@ class Database:
                 try:
                     result = await job.work(connection)
                 except Exception as error:
-                    if grouped:
-                        await connection.execute("ROLLBACK TO work")
-                        await connection.execute("RELEASE work")
-                    else:
-                        await connection.execute("ROLLBACK")
+                    try:
+                        if grouped:
+                            await connection.execute("ROLLBACK TO work")
+                            await connection.execute("RELEASE work")
+                        else:
+                            await connection.execute("ROLLBACK")
+                    except Exception:
+                        # SQLite already abandoned the whole transaction (disk full, I/O
+                        # error): the batch fails, with this write's error as the cause.
+                        raise error from None
                     outcomes.append((job, error, None))
                     continue
                 if grouped:
@@ -274,6 +282,10 @@ class Database:
             if connection.in_transaction:
                 await connection.execute("COMMIT")
                 self._commits += 1
+            elif any(err is None for _, err, _ in outcomes):
+                # Someone's work ended the transaction itself: whatever it did, the other
+                # writes were not committed by us, so nobody may be told "saved".
+                raise StorageError("a write ended the transaction before COMMIT")
         except BaseException as error:
             # BEGIN, a savepoint or the COMMIT failed (disk full, I/O error, another process
             # holding the lock too long), or the writer is being cancelled: nothing of this
@@ -284,9 +296,10 @@ class Database:
                 except Exception:
                     logger.exception("rollback after a failed write batch failed")
             own_errors = {id(job): err for job, err, _ in outcomes if err is not None}
+            failure = error if isinstance(error, Exception) else DatabaseClosed("writer stopped")
             for job in jobs:
                 if not job.future.done():
-                    job.future.set_exception(own_errors.get(id(job), error))
+                    job.future.set_exception(own_errors.get(id(job), failure))
             self._writes += len(jobs)
             self._failed_writes += len(jobs)
             if not isinstance(error, Exception):

@@ -12,7 +12,7 @@ import aiosqlite
 import pytest
 
 from storage.database import Database
-from storage.errors import DatabaseClosed
+from storage.errors import DatabaseClosed, StorageError
 from storage.schema import Migration
 
 SCHEMA = [
@@ -250,3 +250,19 @@ async def test_checkpoint_empties_the_write_ahead_log(db: Database) -> None:
     assert wal.stat().st_size > 0
     await db.checkpoint()
     assert wal.stat().st_size == 0
+
+
+async def test_a_write_that_ends_the_transaction_is_never_acknowledged(db: Database) -> None:
+    async def rogue(connection: aiosqlite.Connection) -> None:
+        await connection.execute("INSERT INTO item (id, label) VALUES (1, 'x')")
+        await connection.execute("ROLLBACK")
+
+    with pytest.raises(StorageError):
+        await db.write(rogue)  # alone in its batch
+
+    results = await asyncio.gather(
+        db.write(insert(2)), db.write(rogue), db.write(insert(3)), return_exceptions=True
+    )
+    assert all(isinstance(result, Exception) for result in results)
+    assert committed_ids(db.path) == set()
+    assert await db.write(insert(4)) == 4
