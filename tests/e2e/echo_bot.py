@@ -95,6 +95,11 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(f"echo: {update.effective_message.text}")
 
 
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # Only the exception's class and text: never the update (it carries who sent it).
+    print(f"handler error: {type(context.error).__name__}: {context.error}", file=sys.stderr, flush=True)
+
+
 async def post_init(application: Application) -> None:
     commands = [BotCommand("start", "greet"), BotCommand("delete", "delete a message"), BotCommand("album", "album")]
     await application.bot.set_my_commands(commands)
@@ -123,6 +128,7 @@ def main() -> int:
     application.add_handler(MessageHandler(filters.PHOTO, photo))
     application.add_handler(MessageHandler(filters.Document.ALL, document))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    application.add_error_handler(on_error)
     application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 

@@ -127,6 +127,23 @@ def test_updates_sent_while_the_bot_is_down_arrive_after_a_restart(echo_bot: Bot
     assert "Traceback" not in echo_bot.log_text()
 
 
+def test_injected_failures_reach_the_bot_as_telegram_errors(
+    echo_bot: BotProcess, user: TelegramUser, emulator: Emulator
+) -> None:
+    emulator.fail_next_calls(user.token, "sendMessage", retry_after=7)
+    user.send_text("one")
+    echo_bot.wait_for_log("handler error: RetryAfter")
+    user.send_text("two")  # only the next call failed
+    assert user.wait_for_bot().text == "echo: two"
+
+    user.block_bot()
+    user.send_text("three")
+    assert "Forbidden: bot was blocked by the user" in echo_bot.wait_for_log("Forbidden")
+    user.block_bot(False)
+    user.send_text("four")
+    assert user.wait_for_bot().text == "echo: four"
+
+
 def test_users_see_only_their_own_chat(
     echo_bot: BotProcess, make_user: Callable[..., TelegramUser], user: TelegramUser
 ) -> None:

@@ -161,6 +161,19 @@ class BotProcess:
             self.process.kill()
             self.process.wait()
 
+    def wait_for_log(self, text: str, timeout: float = DEFAULT_TIMEOUT) -> str:
+        """Wait until the log contains ``text`` (e.g. a retry the bot logs); returns the log.
+
+        Raises:
+            AssertionError: Not logged within ``timeout`` seconds (the log is included).
+        """
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.log_text()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not in the bot's log after {timeout}s:\n{log}")
+            time.sleep(0.05)
+        return log
+
     def log_text(self) -> str:
         """Everything the bot printed so far, all starts."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
