@@ -109,8 +109,13 @@ class ResponseRepository:
         *,
         language: str | None = None,
         current_question: str | None = None,
+        answers: Answers | None = None,
     ) -> ResponseRecord:
         """Discard an unfinished response and begin again (e.g. on a newer survey version).
+
+        Args:
+            answers: Answers carried over to the new version (those that still apply), in
+                the same transaction, so a crash cannot lose them in between.
 
         Raises:
             AlreadySubmitted: A submitted response is never replaced.
@@ -124,8 +129,17 @@ class ResponseRepository:
             await connection.execute(
                 "INSERT OR REPLACE INTO responses (survey_id, version, respondent_key, status, "
                 "answers, current_question, language, started_on, updated_on) "
-                "VALUES (?, ?, ?, 'in_progress', '{}', ?, ?, ?, ?)",
-                (survey_id, version, respondent_key, current_question, language, today, today),
+                "VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?, ?)",
+                (
+                    survey_id,
+                    version,
+                    respondent_key,
+                    answers_to_json(answers or {}),
+                    current_question,
+                    language,
+                    today,
+                    today,
+                ),
             )
             created = await _get(connection, survey_id, respondent_key)
             assert created is not None

@@ -143,6 +143,27 @@ async def test_restart_discards_unfinished_answers(responses: ResponseRepository
     assert (dict(fresh.answers), fresh.current_question, fresh.language) == ({}, "sector", "fr")
 
 
+async def test_restart_on_a_new_version_can_carry_answers_over(
+    database: Database, clock: Clock
+) -> None:
+    surveys = SurveyRepository(database, today=clock)
+    responses = ResponseRepository(database, today=clock)
+    await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    await responses.start(SURVEY, 1, KEY)
+    await responses.save_answer(SURVEY, KEY, "sector", "garment", "weeks")
+    await surveys.publish_definition(make_survey(SURVEY, title="v2"), b"2", "s.yaml")
+
+    moved = await responses.restart(
+        SURVEY, 2, KEY, current_question="weeks", answers={"sector": "garment"}
+    )
+
+    assert (moved.version, dict(moved.answers), moved.current_question) == (
+        2,
+        {"sector": "garment"},
+        "weeks",
+    )
+
+
 async def test_one_response_per_survey_and_none_shared_between_surveys(
     responses: ResponseRepository,
 ) -> None:
