@@ -86,7 +86,7 @@ def read_xlsform(data: bytes, filename: str) -> tuple[DraftSurvey | None, Proble
     for group in context.groups:
         problems.error(group.row, "unclosed-group", N_("'begin group' on this row has no matching 'end group'"))
     survey = Survey(
-        id=settings.get("form_id") or _fallback_id(filename, problems),
+        id=settings.get("form_id") or _fallback_id(filename),
         title=_title(settings, context) or Text({languages[0]: settings.get("form_id") or Path(filename).stem}),
         languages=languages,
         questions=questions,
@@ -156,8 +156,8 @@ def _title(settings: Row, context: _Context) -> Text | None:
     return _text(settings, "form_title", context.default_language)
 
 
-def _fallback_id(filename: str, problems: ProblemList) -> str:
-    problems.warning(_FIRST_DATA_ROW, "no-form-id", N_("no form_id in the settings sheet: using the file name as the survey id"))
+def _fallback_id(filename: str) -> str:
+    """Like pyxform, a form without ``form_id`` is named after its file."""
     return Path(filename).stem
 
 

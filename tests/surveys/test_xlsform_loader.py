@@ -157,7 +157,7 @@ def test_warnings_do_not_fail_the_form() -> None:
 """, name="my_form.xlsx")
     assert result.survey is not None and result.survey.id == "my_form"
     codes = sorted(problem.code for problem in result.warnings)
-    assert codes == ["ignored-column", "ignored-metadata", "missing-translation", "no-form-id"]
+    assert codes == ["ignored-column", "ignored-metadata", "missing-translation"]
     assert "form.xlsx: row 3: warning: " in str(next(p for p in result.warnings if p.code == "missing-translation"))
 
 
