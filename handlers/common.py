@@ -7,7 +7,7 @@ to tidy an old message or how to fit a long text into Telegram's 4096-character 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden
@@ -30,17 +30,16 @@ logger = logging.getLogger(__name__)
 MESSAGE_LIMIT = 4000
 
 
-def survey_language(survey: Survey, bot_language: str, language_code: str | None) -> str:
-    """The language to show a survey's labels in.
+def survey_language(survey: Survey, wishes: Sequence[str]) -> str:
+    """The language to show a survey's labels in: the first wish it offers, else its default.
 
-    The participant's bot language first (their /language choice or negotiated Telegram
-    language), then their raw Telegram language (a survey may offer a language the bot has
-    no catalog for yet), then the survey's default.
+    Bot text and survey content are negotiated separately: a survey may offer a language
+    the bot has no catalog for yet, and the other way round.
     """
-    primary = (language_code or "").replace("_", "-").split("-")[0].lower()
-    for candidate in (bot_language, primary):
-        if candidate and candidate in survey.languages:
-            return candidate
+    offered = {language.lower(): language for language in survey.languages}
+    for wish in wishes:
+        if wish.lower() in offered:
+            return offered[wish.lower()]
     return survey.default_language
 
 

@@ -58,12 +58,13 @@ async def ask_consent(update: Update, context: BotContext, survey_id: str | None
     await context.bot.send_message(chat.id, text, reply_markup=keyboard)
 
 
-def participant(update: Update, context: BotContext, tr: Translator) -> Participant | None:
+async def participant(update: Update, context: BotContext) -> Participant | None:
     """The participant behind an update in a chat, or None (channel posts, etc.)."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return None
-    return Participant(context, user.id, chat.id, tr, user.language_code)
+    tr = await context.translator(update)
+    return Participant(context, user.id, chat.id, tr, await context.wished_languages(update))
 
 
 async def on_consent(update: Update, context: BotContext) -> None:
@@ -72,7 +73,7 @@ async def on_consent(update: Update, context: BotContext) -> None:
     assert query is not None
     tr = await context.translator(update)
     _ = tr.gettext
-    who = participant(update, context, tr)
+    who = await participant(update, context)
     fields = unpack(context.services, query.from_user.id, query.data)
     if who is None or fields is None or len(fields) != 2:
         await query.answer(_("This button is not valid any more."))

@@ -175,24 +175,36 @@ class Services:
         """Whether storage is open (the error handler may run before it is)."""
         return self._storage is not None
 
-    async def language_of(self, user: User | None) -> str:
-        """The language to write bot text in for ``user``.
+    async def wished_languages(self, user: User | None) -> tuple[str, ...]:
+        """The languages ``user`` wants, most wanted first (lower-case tags).
 
         Order: the language they picked with /language (stored under their pseudonym),
-        then their Telegram ``language_code`` negotiated against our catalogs, then the
-        default. (The multilingual issue may insert language detection before the default.)
+        then their Telegram ``language_code`` (``pt-br``), then its primary language
+        (``pt``). Bot text and survey labels each take the first wish they can serve.
+        (The multilingual issue may add the language detected from their messages.)
         """
-        translations = self.translations
+        wishes: list[str] = []
         if user is None:
-            return translations.default_language
+            return ()
         if self._storage is not None:
             storage = self._storage
             preference = await storage.preferences.get(storage.secret.participant_key(user.id))
             chosen = getattr(preference, "language", None) if preference else None
-            if chosen and chosen in translations.languages:
-                return str(chosen)
-        negotiated = translations.negotiate(user.language_code)
-        return negotiated or translations.default_language
+            if chosen:
+                wishes.append(str(chosen).lower())
+        if user.language_code:
+            tag = user.language_code.strip().replace("_", "-").lower()
+            if tag:
+                wishes += [tag, tag.split("-")[0]]
+        return tuple(dict.fromkeys(wishes))
+
+    def bot_language(self, wishes: tuple[str, ...]) -> str:
+        """The first wish we have a catalog for (``pt-br`` → ``pt``), else the default."""
+        for wish in wishes:
+            negotiated = self.translations.negotiate(wish)
+            if negotiated:
+                return negotiated
+        return self.translations.default_language
 
 
 class ConsultbotApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -236,23 +248,30 @@ class ConsultbotApplication(Application[Any, Any, Any, Any, Any, Any]):
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The callback context of consultbot handlers: ptb's context plus typed services."""
 
-    __slots__ = ("_translator",)
+    __slots__ = ("_translator", "_wishes")
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
                  chat_id: int | None = None, user_id: int | None = None) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self._translator: Translator | None = None
+        self._wishes: tuple[str, ...] | None = None
 
     @property
     def services(self) -> Services:
         """The application's services."""
         return services_of(self.application)
 
+    async def wished_languages(self, update: object) -> tuple[str, ...]:
+        """The languages the user of ``update`` wants, looked up once per update."""
+        if self._wishes is None:
+            user = update.effective_user if isinstance(update, Update) else None
+            self._wishes = await self.services.wished_languages(user)
+        return self._wishes
+
     async def translator(self, update: object) -> Translator:
         """The translator for the user of ``update``, negotiated once per update."""
         if self._translator is None:
-            user = update.effective_user if isinstance(update, Update) else None
-            language = await self.services.language_of(user)
+            language = self.services.bot_language(await self.wished_languages(update))
             self._translator = self.services.translations.translator(language)
         return self._translator
 

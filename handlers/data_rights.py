@@ -58,6 +58,7 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     tr = await context.translator(update)
     _ = tr.gettext
     storage = context.services.storage
+    wishes = await context.wished_languages(update)
     lines: list[str] = []
     preferences = await storage.preferences.get(storage.secret.participant_key(user.id))
     if preferences is not None and preferences.consented_on is not None:
@@ -71,7 +72,7 @@ async def mydata_command(update: Update, context: BotContext) -> None:
         if response is None:
             continue
         survey = record.survey
-        language = survey_language(survey, tr.language, user.language_code)
+        language = survey_language(survey, wishes)
         title = survey.title.get(language, survey.default_language)
         if response.submitted and response.submitted_on is not None:
             header = _("“{title}”: submitted on {date}").format(

@@ -29,7 +29,7 @@ _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 async def start(update: Update, context: BotContext) -> None:
     """Welcome a participant; open the survey named in a deep link."""
     tr = await context.translator(update)
-    who = participant(update, context, tr)
+    who = await participant(update, context)
     if who is None:
         return
     survey_id = None

@@ -36,7 +36,7 @@ __all__ = ["register"]
 async def surveys_command(update: Update, context: BotContext) -> None:
     """/surveys: the open surveys as buttons (after consent)."""
     tr = await context.translator(update)
-    who = participant(update, context, tr)
+    who = await participant(update, context)
     if who is None:
         return
     if not await has_consented(context.services, who.user_id):
@@ -51,7 +51,7 @@ async def open_button(update: Update, context: BotContext) -> None:
     assert query is not None
     tr = await context.translator(update)
     _ = tr.gettext
-    who = participant(update, context, tr)
+    who = await participant(update, context)
     fields = unpack(context.services, query.from_user.id, query.data)
     if who is None or fields is None or len(fields) != 2:
         await query.answer(_("This button is not valid any more."))
@@ -72,7 +72,7 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     """/cancel: leave the current survey; the answers so far stay until it closes."""
     tr = await context.translator(update)
     _ = tr.gettext
-    who = participant(update, context, tr)
+    who = await participant(update, context)
     if who is None:
         return
     active = context.services.active_surveys.pop(who.user_id, None)

@@ -116,7 +116,7 @@ async def answer_button(update: Update, context: BotContext) -> None:
     assert query is not None
     tr = await context.translator(update)
     _ = tr.gettext
-    who = participant(update, context, tr)
+    who = await participant(update, context)
     fields = unpack(context.services, query.from_user.id, query.data)
     if who is None or fields is None or len(fields) != 6:
         await query.answer(_("This button is not valid any more."))
@@ -201,7 +201,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     tr = await context.translator(update)
     _ = tr.gettext
-    who = participant(update, context, tr)
+    who = await participant(update, context)
     if who is None or message is None or message.text is None:
         return
     services = context.services
@@ -261,7 +261,7 @@ async def review_button(update: Update, context: BotContext) -> None:
     assert query is not None
     tr = await context.translator(update)
     _ = tr.gettext
-    who = participant(update, context, tr)
+    who = await participant(update, context)
     fields = unpack(context.services, query.from_user.id, query.data)
     if who is None or fields is None or len(fields) != 4 or fields[3] not in ("submit", "back"):
         await query.answer(_("This button is not valid any more."))

@@ -47,11 +47,11 @@ class Participant:
     user_id: int
     chat_id: int
     tr: Translator
-    language_code: str | None
+    wishes: tuple[str, ...]
 
     def language(self, survey: Survey) -> str:
         """The language of the survey's labels for this participant."""
-        return survey_language(survey, self.tr.language, self.language_code)
+        return survey_language(survey, self.wishes)
 
 
 def walk(survey: Survey, answers: dict[str, Answer],

@@ -123,3 +123,33 @@ async def env(tmp_path: Path) -> AsyncIterator[BotEnv]:
         yield environment
     finally:
         await environment.stop()
+
+
+SURVEY_ID = "workers-voice"
+
+
+async def stored_response(env: BotEnv, user: ChatUser, survey_id: str = SURVEY_ID) -> Any:
+    """The response storage holds for ``user`` (looked up by pseudonym, as the bot does)."""
+    storage = env.services.storage
+    return await storage.responses.get(survey_id, storage.secret.respondent_key(survey_id, user.user_id))
+
+
+async def consented_user(env: BotEnv, user_id: int = 7_000_001, **kwargs: Any) -> ChatUser:
+    """A user who agreed to the privacy notice and sees the survey list."""
+    user = env.user(user_id, **kwargs)
+    await user.command("/start")
+    await user.press("I agree")
+    return user
+
+
+async def in_survey(env: BotEnv, user_id: int = 7_000_001, title: str = "Workers' voice",
+                    **kwargs: Any) -> ChatUser:
+    """A consented user looking at the first question of the test survey."""
+    user = await consented_user(env, user_id, **kwargs)
+    await user.press(title)
+    return user
+
+
+def callbacks(calls: list[Any]) -> list[dict[str, Any]]:
+    """The answerCallbackQuery parameters among ``calls``."""
+    return [c.params for c in calls if c.method == "answerCallbackQuery"]
