@@ -59,6 +59,9 @@ def next_question(survey: Survey, answers: Answers, after: str | None) -> Questi
 
     Returns:
         The question to show, or ``None`` when the survey is complete (show the review).
+
+    Raises:
+        KeyError: ``after`` is not a question of ``survey``.
     """
     start = 0 if after is None else survey.index_of(after) + 1
     current = relevant_answers(survey, answers)

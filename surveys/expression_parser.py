@@ -153,7 +153,7 @@ def _tokens(source: str) -> Iterator[_Token]:
             yield _Token("op", operator, index)
             index += len(operator)
         else:
-            raise ExpressionError(index, Message(N_("unexpected character {char!r}"), {"char": char}))
+            raise ExpressionError(index, Message(N_("unexpected character '{char}'"), {"char": char}))
     yield _Token("end", "", len(source))
 
 

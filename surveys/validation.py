@@ -54,7 +54,8 @@ def _check_header(survey: Survey, problems: ProblemList, locations: Mapping[str,
         if not LANGUAGE_CODE.fullmatch(language):
             problems.error(
                 locations.get("languages"), "bad-language",
-                N_("'{language}' is not a language code such as en, fr or ar"), language=language,
+                N_("'{language}' is not a language code such as en, fr or ar (in XLSForm, name columns like label::English (en))"),
+                language=language,
             )
         if language in seen:
             problems.error(locations.get("languages"), "duplicate-language", N_("language '{language}' is listed twice"), language=language)

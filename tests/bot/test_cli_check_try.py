@@ -157,6 +157,14 @@ def test_try_xlsform_example_in_arabic_through_the_group() -> None:
     assert "last_consulted: 2024-02-29" in out
 
 
+def test_try_falls_back_to_the_default_language() -> None:
+    answers = ["1", "1", "2", "4", "3", ""]
+    result = consultbot("try", str(YAML_EXAMPLE), "--lang", "de", stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "not available in 'de'; using 'en'" in result.stderr
+    assert "In which capacity are you answering?" in result.stdout
+
+
 def test_try_fails_clearly_when_input_ends_early() -> None:
     result = consultbot("try", str(YAML_EXAMPLE), stdin="1\n")
     assert result.returncode == 1
