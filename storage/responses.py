@@ -16,7 +16,7 @@ from types import MappingProxyType
 import aiosqlite
 
 from storage.database import Database
-from storage.errors import AlreadySubmitted, NotFound
+from storage.errors import AlreadySubmitted, InvalidTransition, NotFound
 from storage.response_records import (
     COLUMNS,
     ResponseCounts,
@@ -55,6 +55,17 @@ async def _in_progress(
     return response
 
 
+async def _require_open(connection: aiosqlite.Connection, survey_id: str, version: int) -> None:
+    async with connection.execute(
+        "SELECT status FROM surveys WHERE survey_id = ? AND version = ?", (survey_id, version)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise NotFound(f"no survey {survey_id!r} version {version}")
+    if row[0] != "published":
+        raise InvalidTransition(f"survey {survey_id!r} version {version} is not open")
+
+
 class ResponseRepository:
     """Stores responses under respondent pseudonyms."""
 
@@ -84,12 +95,17 @@ class ResponseRepository:
         """Begin a response, or return the existing one (in progress or submitted) unchanged.
 
         Starting twice (a double tap, a second deep link) must resume, not reset.
+
+        Raises:
+            NotFound: The survey version does not exist.
+            InvalidTransition: A new response can only start on the published version.
         """
 
         async def work(connection: aiosqlite.Connection) -> ResponseRecord:
             existing = await _get(connection, survey_id, respondent_key)
             if existing is not None:
                 return existing
+            await _require_open(connection, survey_id, version)
             today = self._today().isoformat()
             await connection.execute(
                 "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
@@ -121,12 +137,15 @@ class ResponseRepository:
 
         Raises:
             AlreadySubmitted: A submitted response is never replaced.
+            NotFound: The survey version does not exist.
+            InvalidTransition: The version is not the published one.
         """
 
         async def work(connection: aiosqlite.Connection) -> ResponseRecord:
             existing = await _get(connection, survey_id, respondent_key)
             if existing is not None and existing.submitted:
                 raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
+            await _require_open(connection, survey_id, version)
             today = self._today().isoformat()
             await connection.execute(
                 "INSERT OR REPLACE INTO responses (survey_id, version, respondent_key, status, "

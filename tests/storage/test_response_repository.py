@@ -11,7 +11,7 @@ import pytest
 
 from storage import Storage
 from storage.database import Database
-from storage.errors import AlreadySubmitted, NotFound
+from storage.errors import AlreadySubmitted, InvalidTransition, NotFound
 from storage.responses import ResponseRepository, ResponseStatus
 from storage.surveys import SurveyRepository
 from tests.storage.samples import Clock, make_survey
@@ -298,3 +298,23 @@ async def test_mydata_and_forget_find_one_persons_responses_in_every_survey(tmp_
         assert len(await storage.responses.find_all(theirs)) == 1
     finally:
         await storage.close()
+
+
+async def test_new_responses_start_only_on_the_published_version(
+    database: Database, clock: Clock
+) -> None:
+    surveys = SurveyRepository(database, today=clock)
+    responses = ResponseRepository(database, today=clock)
+    await surveys.save_draft(make_survey("draft-only"), b"", "d.yaml")
+    await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    await surveys.publish_definition(make_survey(SURVEY, title="v2"), b"2", "s.yaml")
+
+    with pytest.raises(NotFound):
+        await responses.start("nope", 1, KEY)
+    with pytest.raises(InvalidTransition):
+        await responses.start("draft-only", 1, KEY)
+    with pytest.raises(InvalidTransition):
+        await responses.start(SURVEY, 1, KEY)  # superseded by version 2
+    with pytest.raises(InvalidTransition):
+        await responses.restart(SURVEY, 1, KEY)
+    assert (await responses.start(SURVEY, 2, KEY)).version == 2
