@@ -16,6 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from surveys.messages import N_
 from surveys.model import Choice, Question, QuestionType, Survey, Text
 from surveys.problems import ProblemList
+from surveys.yaml_reader import SurveyYamlLoader
 
 __all__ = ["DraftSurvey", "read_yaml"]
 
@@ -152,14 +153,14 @@ def _compose(data: bytes, problems: ProblemList) -> Node | None:
         problems.error(None, "not-utf8", N_("the file is not UTF-8 text (byte {position})"), position=error.start)
         return None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SurveyYamlLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         reason = error.problem or error.context or "?"
         if "flow" in str(error.context or ""):
-            # PyYAML rejects e.g. {en: Why?, fr: ...}: the usual fix is quoting.
-            problems.error(line, "yaml-syntax", N_("YAML syntax error: {reason}; put texts containing '?', ':' or ',' in quotes"), reason=reason)
+            # E.g. {en: Yes, but: no}: the usual fix is quoting.
+            problems.error(line, "yaml-syntax", N_("YAML syntax error: {reason}; inside {{...}} put texts containing ',' or ': ' in quotes"), reason=reason)
         else:
             problems.error(line, "yaml-syntax", N_("YAML syntax error: {reason}"), reason=reason)
         return None
