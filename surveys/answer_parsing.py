@@ -26,9 +26,9 @@ class InvalidAnswer(ValueError):
         self.message = message
 
 
-# Western digits and any other Unicode decimal digits (e.g. Arabic-Indic), an optional
-# sign, and "." / "," / the Arabic decimal separator as the decimal mark.
-_NUMBER = re.compile(r"([-+]?)(\d+)(?:[.,\u066b](\d+))?")
+# After spaces are removed and digits made ASCII: a sign, then digits with "." or ","
+# as decimal mark or thousands separator (sorted out by _split_number).
+_NUMBER = re.compile(r"([-+]?)(\d[\d.,]*|[.,]\d+)")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DAY_FIRST_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
@@ -58,20 +58,58 @@ def parse_raw(question: Question, raw: str) -> Answer:
 
 
 def parse_number(text: str, *, integer: bool) -> int | float:
-    """Accept ``12``, ``-3``, ``12.5`` and ``12,5`` (comma as decimal mark, as in French).
+    """Read a number written the way people in the survey's languages write them.
 
-    A thousands separator is not accepted: ``1,000`` would be ambiguous between
-    languages, so it is read as one (1.000) only if the question takes decimals.
+    Accepts ``12``, ``-3``, ``12.5``, ``12,5`` (decimal comma), Arabic-Indic digits with
+    ``٫``, and thousands separators (``1 000``, ``1,000,000``, ``1.234,5``, ``1,234.5``).
+    A single separator followed by exactly three digits (``1,000``) means a thousand in
+    English and one in French: for a whole-number question it can only be a thousand;
+    for a decimal question the participant is asked to write it unambiguously.
     """
-    match = _NUMBER.fullmatch(text.replace(" ", "").replace("\u00a0", ""))
+    body = _ascii_digits("".join(text.split())).replace("\u066b", ",").replace("\u066c", "").replace("'", "")
+    match = _NUMBER.fullmatch(body)
     if not match:
-        raise InvalidAnswer(Message(N_("Please enter a number, for example 12 or 12.5.")) if not integer else Message(N_("Please enter a whole number, for example 12.")))
-    sign, whole, fraction = (_ascii_digits(group or "") for group in match.groups())
+        raise InvalidAnswer(_not_a_number(integer))
+    sign, digits = match.groups()
+    whole, fraction = _split_number(digits, integer, text)
     if integer:
         if fraction.strip("0"):
             raise InvalidAnswer(Message(N_("Please enter a whole number, without decimals.")))
         return int(sign + whole)
-    return float(f"{sign}{whole}.{fraction or '0'}")
+    return float(f"{sign}{whole or '0'}.{fraction or '0'}")
+
+
+def _split_number(digits: str, integer: bool, text: str) -> tuple[str, str]:
+    """Whole and fractional digits of ``digits`` (only digits, ``,`` and ``.``)."""
+    marks = [char for char in digits if char in ",."]
+    if not marks:
+        return digits, ""
+    decimal = marks[-1]
+    if len(set(marks)) == 2:  # 1,234.5 or 1.234,5: the last mark is the decimal one
+        whole, _, fraction = digits.rpartition(decimal)
+        return _thousands(whole, integer), fraction
+    parts = digits.split(decimal)
+    if len(parts) > 2:  # 1,000,000
+        return _thousands(digits, integer), ""
+    whole, fraction = parts
+    if len(fraction) == 3 and whole.strip("0") and len(whole) <= 3:
+        if integer:
+            return whole + fraction, ""
+        raise InvalidAnswer(Message(N_("'{text}' could mean two numbers: write 1000 for a thousand, or 1.5 for one and a half."), {"text": text}))
+    return whole, fraction
+
+
+def _thousands(grouped: str, integer: bool) -> str:
+    groups = grouped.replace(",", ".").split(".")
+    if not (1 <= len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:])):
+        raise InvalidAnswer(_not_a_number(integer))
+    return "".join(groups)
+
+
+def _not_a_number(integer: bool) -> Message:
+    if integer:
+        return Message(N_("Please enter a whole number, for example 12."))
+    return Message(N_("Please enter a number, for example 12 or 12.5."))
 
 
 def _ascii_digits(text: str) -> str:

@@ -135,6 +135,30 @@ def test_number_parsing(raw: str, value: float | None) -> None:
         assert parse_answer(SHARE, raw, {}) == value
 
 
+@pytest.mark.parametrize(
+    ("raw", "integer", "value"),
+    [("1,000", True, 1000), ("1 000", True, 1000), ("2.500", True, 2500), ("1,000,000", False, 1000000.0),
+     ("1.234,5", False, 1234.5), ("1,234.5", False, 1234.5), ("12 345,67", False, 12345.67), ("0,125", False, 0.125),
+     ("12,50", False, 12.5), ("١٢٫٥", False, 12.5), (".5", False, 0.5)],
+)
+def test_thousands_separators_and_decimal_marks(raw: str, integer: bool, value: float) -> None:
+    question = Question("n", QuestionType.NUMBER, t("?"), integer=integer)
+    assert parse_answer(question, raw, {}) == value
+
+
+@pytest.mark.parametrize("raw", ["1,000", "2.500"])
+def test_a_decimal_that_could_be_a_thousand_is_asked_again(raw: str) -> None:
+    with pytest.raises(InvalidAnswer) as caught:
+        parse_answer(SHARE, raw, {})
+    assert "could mean two numbers" in caught.value.message.render()
+
+
+@pytest.mark.parametrize("raw", ["1,2,3", "1e5", "12..5", "1.2.3", "--4", "4-"])
+def test_malformed_numbers(raw: str) -> None:
+    with pytest.raises(InvalidAnswer):
+        parse_answer(SHARE, raw, {})
+
+
 def test_number_rejects_text() -> None:
     with pytest.raises(InvalidAnswer) as caught:
         parse_answer(SHARE, "twelve", {})
