@@ -136,12 +136,28 @@ class Database:
         Raises:
             SchemaTooNew: The file was written by a newer consultbot.
             MigrationError: A migration failed; the database is left as it was.
-            StorageError: The file cannot be put into WAL mode.
+            StorageError: The file is not a SQLite database, stays locked by another
+                process, or cannot be put into WAL mode.
         """
         if readers < 1 or max_batch < 1:
             raise ValueError("readers and max_batch must be at least 1")
         path = Path(path)
         create_private_file(path)
+        try:
+            return await cls._open(path, migrations, readers, max_batch, busy_timeout_ms)
+        except sqlite3.DatabaseError as error:
+            # e.g. "file is not a database", "database is locked": say which file, plainly.
+            raise StorageError(f"cannot open the database {path}: {error}") from error
+
+    @classmethod
+    async def _open(
+        cls,
+        path: Path,
+        migrations: Sequence[Migration] | None,
+        readers: int,
+        max_batch: int,
+        busy_timeout_ms: int,
+    ) -> Database:
         writer = await connect(path, busy_timeout_ms)
         opened: list[aiosqlite.Connection] = [writer]
         try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
-from storage.errors import MigrationError, SchemaTooNew
+from storage.errors import MigrationError, SchemaTooNew, StorageError
 from storage.schema import Migration, load_migrations, split_statements
 
 
@@ -199,3 +199,10 @@ async def test_readers_cannot_write(database: Database) -> None:
 
 async def test_database_file_is_private(database: Database) -> None:
     assert stat.S_IMODE(os.stat(database.path).st_mode) == 0o600
+
+
+async def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    path.write_bytes(b"this is a spreadsheet, not a database" * 200)
+    with pytest.raises(StorageError, match=r"db\.sqlite3"):
+        await Database.open(path)
