@@ -26,6 +26,10 @@ from telegram.request import BaseRequest
 import handlers.data_rights
 import handlers.fallback
 import handlers.help
+import handlers.report
+import handlers.report_jobs
+import handlers.report_status
+import handlers.reports_moderation
 import handlers.start
 import handlers.survey
 from bot.config import Config
@@ -94,7 +98,8 @@ def build_application(
         if storage is None:
             from storage import Storage  # noqa: PLC0415 - aiosqlite only when running
 
-            app.services.storage = await Storage.open(config.data_dir)
+            app.services.storage = await Storage.open(config.data_dir,
+                                                      report_key=config.report_key)
         else:
             app.services.storage = storage
         app.services.bot_username = app.bot.username
@@ -113,6 +118,10 @@ def build_application(
     handlers.start.register(application)
     handlers.help.register(application)
     handlers.data_rights.register(application)
+    handlers.report.register(application)  # drafts: group -1, before typed survey answers
+    handlers.report_status.register(application)  # follow-ups: group -2
+    handlers.reports_moderation.register(application)  # moderator replies: group -3
+    handlers.report_jobs.register(application)  # digest + retention (also at start-up)
     handlers.survey.register(application)  # after features with free-text steps: typed answers
     handlers.fallback.register(application)  # last: answers buttons nobody else claimed
 

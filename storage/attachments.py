@@ -88,11 +88,15 @@ def clean_attachment(data: bytes, mime: str | None, extension: str = "") -> Atta
         An image rebuilt from its pixels, or the document unchanged under a neutral name.
 
     Raises:
-        UnreadableImage: A recognised image that fails to decode or is absurdly large.
+        UnreadableImage: An image that fails to decode, is absurdly large, or is in a
+            format that cannot be cleaned.
     """
     image = _strip_image(data)
     if image is not None:
         return image
+    if (mime or "").startswith("image/"):
+        # An image format Pillow cannot decode (e.g. HEIC) would keep its EXIF: refuse it.
+        raise UnreadableImage(f"cannot clean an image of type {mime}")
     safe_extension = extension if extension[1:].isalnum() and len(extension) <= 8 else ""
     return Attachment(
         name=f"document{safe_extension}", mime=mime or "application/octet-stream", data=data

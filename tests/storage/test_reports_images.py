@@ -47,3 +47,8 @@ def test_png_text_chunks_are_removed() -> None:
 def test_truncated_image_is_refused() -> None:
     with pytest.raises(UnreadableImage):
         clean_attachment(jpeg_with_exif()[:200], "image/jpeg", ".jpg")
+
+
+def test_images_that_cannot_be_cleaned_are_refused() -> None:
+    with pytest.raises(UnreadableImage):
+        clean_attachment(b"....ftypheic not decodable", "image/heic", ".heic")

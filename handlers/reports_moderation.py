@@ -1,0 +1,250 @@
+"""/reports: moderators list, open and triage reports, and reply to reporters.
+
+Report text is sent as plain text (no ``parse_mode``, ever): a reporter's words are shown,
+never interpreted as Markdown or HTML. In sealed mode the server cannot read reports, so
+only metadata is shown and moderators use ``consultbot reports --key`` on their own
+machine; status changes and replies still work. A reply is stored with the report and
+reaches the reporter only when they check ``/status`` with their code: the bot has no
+idea who filed what, so it cannot message them.
+
+Every action (listing, opening, status change, reply) is appended to the audit log under
+the moderator's audit pseudonym.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.callback_data import pack, unpack
+from handlers.commands import add_command
+from handlers.common import send_long
+from handlers.context import BotContext, CommandScope, ConsultbotApplication, Translator
+from handlers.report_support import (
+    category_label,
+    is_moderator,
+    report_settings,
+    report_state,
+    status_label,
+)
+from storage.audit import moderator_actor
+from storage.errors import NotFound
+from storage.reports import CLOSED_STATUSES, Report, ReportStatus
+from surveys.messages import N_
+
+__all__ = ["REPLY_GROUP", "register"]
+
+#: Handler group of a moderator's reply text: before follow-ups (-2) and drafts (-1).
+REPLY_GROUP = -3
+_PAGE = 20
+_OPEN = [s for s in ReportStatus if s not in CLOSED_STATUSES]
+_STATUS_VALUES = frozenset(s.value for s in ReportStatus)
+
+
+def _button(context: BotContext, user_id: int, label: str, *fields: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=pack(context.services, user_id, "rm", *fields))
+
+
+async def _audit(context: BotContext, user_id: int, action: str, **details: object) -> None:
+    storage = context.services.storage
+    await storage.audit.append(moderator_actor(storage.secret, user_id), action, details)
+
+
+async def list_reports(update: Update, context: BotContext) -> None:
+    """/reports [all]: open reports (or all), newest day first."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    tr = await context.translator(update)
+    _ = tr.gettext
+    if not await is_moderator(context.services, user.id):
+        await context.bot.send_message(chat.id, _("Sorry, this command is for moderators."))
+        return
+    show_all = bool(context.args) and context.args[0].lower() == "all"
+    await _send_list(context, tr, user.id, chat.id, show_all)
+
+
+async def _send_list(context: BotContext, tr: Translator, user_id: int, chat_id: int,
+                     show_all: bool) -> None:
+    _ = tr.gettext
+    reports = context.services.storage.reports
+    summaries = await reports.list_reports(None if show_all else _OPEN, limit=_PAGE)
+    await _audit(context, user_id, "reports.list", scope="all" if show_all else "open",
+                 shown=len(summaries))
+    header = _("All reports (newest first):") if show_all else _("Open reports (newest first):")
+    if reports.sealed:
+        header += "\n" + _("Reports are sealed: the bot shows only their details. Read them "
+                           "with 'consultbot reports --key' on your own computer.")
+    if not summaries:
+        await context.bot.send_message(chat_id, header + "\n\n" + _("None."))
+        return
+    lines = [header] + [
+        _("{id} · {category} · {status} · {day} · {followups} follow-up(s), {files} file(s)")
+        .format(id=s.report_id, category=category_label(tr, s.category),
+                status=status_label(tr, s.status.value), day=s.filed_on.isoformat(),
+                followups=s.followups, files=s.files)
+        for s in summaries
+    ]
+    rows = [[_button(context, user_id, _("Open {id}").format(id=s.report_id), "o", s.report_id)]
+            for s in summaries]
+    if not show_all:
+        rows.append([_button(context, user_id, _("Show closed too"), "all")])
+    await send_long(context.bot, chat_id, ["\n".join(lines)], InlineKeyboardMarkup(rows))
+
+
+def _report_keyboard(context: BotContext, tr: Translator, user_id: int,
+                     report_id: str, current: ReportStatus) -> InlineKeyboardMarkup:
+    _ = tr.gettext
+    statuses = [
+        _button(context, user_id, ("• " if status is current else "") + status_label(tr, status),
+                "s", report_id, status.value)
+        for status in ReportStatus
+    ]
+    return InlineKeyboardMarkup([statuses[:3], statuses[3:],
+                                 [_button(context, user_id, _("Reply"), "r", report_id)]])
+
+
+def _report_lines(tr: Translator, report: Report) -> list[str]:
+    _ = tr.gettext
+    s = report.summary
+    lines = [_("Report {id}\nTopic: {category}\nStatus: {status}\nFiled: {filed}\n"
+               "Last change: {updated}").format(
+        id=s.report_id, category=category_label(tr, s.category),
+        status=status_label(tr, s.status.value), filed=s.filed_on.isoformat(),
+        updated=s.updated_on.isoformat())]
+    if report.body is None:
+        lines.append(_("This report is sealed: the server cannot read it. Read it with "
+                       "'consultbot reports --key' on your own computer. "
+                       "Follow-ups: {followups}, files: {files}.").format(
+            followups=s.followups, files=s.files))
+    else:
+        lines.append(report.body)
+    for item in report.items:
+        if item.kind == "file":
+            continue
+        heading = (_("Follow-up from the reporter, {day}:") if item.kind == "followup"
+                   else _("Moderators' reply, {day}:")).format(day=item.added_on.isoformat())
+        if item.readable and item.text is not None:
+            lines.append(heading + "\n" + item.text)
+        elif item.kind == "followup" and report.body is not None:
+            lines.append(heading + "\n" + _("(sealed)"))
+    return lines
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Open a report, set its status, start a reply, or list closed ones too."""
+    query = update.callback_query
+    assert query is not None
+    tr = await context.translator(update)
+    _ = tr.gettext
+    user_id = query.from_user.id
+    chat_id = query.message.chat.id if query.message else user_id
+    fields = unpack(context.services, user_id, query.data)
+    if fields is None or len(fields) < 2 or not await is_moderator(context.services, user_id):
+        await query.answer(_("Sorry, this is for moderators."))
+        return
+    action, arguments = fields[1], fields[2:]
+    reports = context.services.storage.reports
+    try:
+        if action == "all":
+            await query.answer()
+            await _send_list(context, tr, user_id, chat_id, show_all=True)
+        elif action == "o" and len(arguments) == 1:
+            await query.answer()
+            report = await reports.get(arguments[0])
+            await _audit(context, user_id, "report.open", report_id=arguments[0])
+            await send_long(context.bot, chat_id, _report_lines(tr, report),
+                            _report_keyboard(context, tr, user_id, arguments[0],
+                                             report.summary.status))
+            for item in report.items:
+                if item.kind == "file" and item.attachment is not None:
+                    await context.bot.send_document(
+                        chat_id, InputFile(item.attachment.data, filename=item.attachment.name),
+                        caption=_("File of report {id}, {day}").format(
+                            id=arguments[0], day=item.added_on.isoformat()))
+        elif action == "s" and len(arguments) == 2 and arguments[1] in _STATUS_VALUES:
+            before = await reports.summary(arguments[0])
+            after = await reports.set_status(arguments[0], ReportStatus(arguments[1]))
+            await _audit(context, user_id, "report.status", report_id=arguments[0],
+                         before=before.status.value, after=after.status.value)
+            await query.answer(_("Status set to: {status}").format(
+                status=status_label(tr, after.status.value)))
+            if query.message is not None:
+                await query.edit_message_reply_markup(_report_keyboard(
+                    context, tr, user_id, arguments[0], after.status))
+        elif action == "r" and len(arguments) == 1:
+            await reports.summary(arguments[0])  # NotFound if it is gone
+            await query.answer()
+            state = report_state(context.application)
+            state.replies[user_id] = state.open_session(arguments[0])
+            await context.bot.send_message(chat_id, _(
+                "Write your reply to report {id} in one message. The reporter will see it "
+                "when they check /status with their code; the bot cannot message them. "
+                "Send /cancel to stop.").format(id=arguments[0]))
+        else:
+            await query.answer()
+    except NotFound:
+        await context.bot.send_message(chat_id, _("This report no longer exists."))
+
+
+async def on_reply_text(update: Update, context: BotContext) -> None:
+    """The moderator's reply, after they pressed "Reply"."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    state = report_state(context.application)
+    session = state.session(state.replies, user.id)
+    if session is None:
+        return
+    tr = await context.translator(update)
+    _ = tr.gettext
+    state.replies.pop(user.id, None)
+    if not await is_moderator(context.services, user.id):
+        raise ApplicationHandlerStop
+    limit = report_settings(context.services).max_text
+    if len(message.text) > limit:
+        await context.bot.send_message(message.chat.id, _(
+            "A reply can have at most {limit} characters; it was not saved.").format(
+                limit=limit))
+        raise ApplicationHandlerStop
+    try:
+        await context.services.storage.reports.add_reply(session.report_id, message.text)
+    except NotFound:
+        await context.bot.send_message(message.chat.id, _("This report no longer exists."))
+        raise ApplicationHandlerStop from None
+    await _audit(context, user.id, "report.reply", report_id=session.report_id)
+    await context.bot.send_message(message.chat.id, _(
+        "Reply saved to report {id}. The reporter sees it with /status.").format(
+            id=session.report_id))
+    raise ApplicationHandlerStop
+
+
+async def on_cancel(update: Update, context: BotContext) -> None:
+    """/cancel while writing a reply."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    if report_state(context.application).replies.pop(user.id, None) is None:
+        return
+    tr = await context.translator(update)
+    await context.bot.send_message(chat.id, tr.gettext("Reply cancelled."))
+    raise ApplicationHandlerStop
+
+
+def register(application: ConsultbotApplication) -> None:
+    """/reports, its buttons, and reply input (group -3)."""
+    add_command(application, "reports", N_("Triage anonymous reports"), CommandScope.MODERATOR)
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("reports", list_reports, filters=private))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^rm\|"))
+    application.add_handler(CommandHandler("cancel", on_cancel, filters=private),
+                            group=REPLY_GROUP)
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_reply_text),
+        group=REPLY_GROUP)

@@ -1,0 +1,120 @@
+"""/reports for moderators: list, open as plain text, status, reply; digest; sealed mode."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from handlers.report_jobs import send_digest
+from storage.reports import ReportStatus
+from storage.sealing import PUBLIC_KEY_NAME, generate_key_pair
+from tests.handlers.conftest import BotEnv
+from tests.handlers.report_helpers import (
+    BODY,
+    MODERATOR_ID,
+    file_report,
+    jpeg_with_exif,
+    no_parse_mode,
+    report_id_of,
+    texts_to,
+)
+
+
+async def test_moderator_triages_and_replies_and_reporter_reads_it(env: BotEnv) -> None:
+    reporter = env.user(7_300_001)
+    markup = "*bold* <b>html</b> [link](http://example.org)"
+    receipt = await file_report(reporter, BODY + " " + markup, photo=jpeg_with_exif())
+    report_id = await report_id_of(env, receipt)
+    moderator = env.user(MODERATOR_ID, first_name="Mod", username="mod_one")
+    await moderator.command("/reports")
+    listing = moderator.last_message().text or ""
+    assert report_id in listing and "Labour rights" in listing and "new" in listing
+    calls = await moderator.press(f"Open {report_id}")
+    assert no_parse_mode(calls)
+    opened = [c for c in calls if c.method == "sendMessage"][0]
+    assert BODY + " " + markup in opened.params["text"]  # plain text, byte for byte
+    assert [c.method for c in calls].count("sendDocument") == 1  # the cleaned photo
+    await moderator.press("in review")
+    assert (await env.services.storage.reports.summary(report_id)).status is ReportStatus.IN_REVIEW
+    await moderator.press("Reply")
+    await moderator.send_text("Thank you. Which date did this start?")
+    assert "Reply saved" in (moderator.last_message().text or "")
+
+    other = env.user(7_300_002)
+    await other.command("/status", receipt)
+    shown = other.last_message().text or ""
+    assert "Status: in review" in shown and "Which date did this start?" in shown
+
+    audit = await env.services.storage.audit.entries()
+    assert [e.action for e in audit] == ["reports.list", "report.open", "report.status",
+                                          "report.reply"]
+    assert all(e.actor.startswith("mod:") and str(MODERATOR_ID) not in e.actor for e in audit)
+    assert audit[2].details == {"report_id": report_id, "before": "new", "after": "in_review"}
+    assert (await env.services.storage.audit.verify()).ok
+
+
+async def test_non_moderators_are_refused_politely(env: BotEnv) -> None:
+    reporter = env.user(7_300_003)
+    receipt = await file_report(reporter)
+    report_id = await report_id_of(env, receipt)
+    await reporter.command("/reports")
+    assert reporter.last_message().text == "Sorry, this command is for moderators."
+    # A moderator's button replayed by someone else does nothing.
+    moderator = env.user(MODERATOR_ID)
+    await moderator.command("/reports")
+    button = moderator.message_with_button(f"Open {report_id}")
+    data = next(b["callback_data"] for b in button.buttons() if b["text"] == f"Open {report_id}")
+    calls = await reporter.press_data(data, button)
+    assert reporter.answered_callbacks(calls)[0]["text"] == "Sorry, this is for moderators."
+    assert texts_to(env, reporter.chat_id, calls) == []
+
+
+async def test_digest_is_sent_even_when_empty_with_constant_wording(env: BotEnv) -> None:
+    assert env.app is not None
+    assert await send_digest(env.app) == 1
+    empty = texts_to(env, MODERATOR_ID)[-1]
+    await file_report(env.user(7_300_004))
+    await file_report(env.user(7_300_005))
+    await send_digest(env.app)
+    busy = texts_to(env, MODERATOR_ID)[-1]
+    assert re.sub(r"\d+", "N", empty) == re.sub(r"\d+", "N", busy)
+    assert "New since the last digest: 2. Open in total: 2." in busy
+    await send_digest(env.app)
+    assert "New since the last digest: 0. Open in total: 2." in texts_to(env, MODERATOR_ID)[-1]
+
+
+async def test_digest_is_scheduled_at_fixed_times(env: BotEnv) -> None:
+    assert env.app is not None and env.app.job_queue is not None
+    names = {job.name for job in env.app.job_queue.jobs()}
+    assert {"report-digest", "report-retention"} <= names
+
+
+async def test_sealed_mode_shows_only_metadata(env: BotEnv, tmp_path: Path) -> None:
+    generate_key_pair(tmp_path / "keys")
+    env.config = dataclasses.replace(env.config, report_key=tmp_path / "keys" / PUBLIC_KEY_NAME)
+    await env.restart()
+    receipt = await file_report(env.user(7_300_006))
+    report_id = await report_id_of(env, receipt)
+    moderator = env.user(MODERATOR_ID)
+    await moderator.command("/reports")
+    calls = await moderator.press(f"Open {report_id}")
+    text = " ".join(c.params.get("text", "") for c in calls if c.method == "sendMessage")
+    assert "sealed" in text and "consultbot reports --key" in text and BODY not in text
+    await moderator.press("resolved")
+    assert (await env.services.storage.reports.summary(report_id)).status is ReportStatus.RESOLVED
+
+
+async def test_retention_runs_at_start_up(env: BotEnv) -> None:
+    receipt = await file_report(env.user(7_300_007))
+    reports = env.services.storage.reports
+    report_id = await report_id_of(env, receipt)
+    await reports.set_status(report_id, ReportStatus.REJECTED)
+
+    async def age(connection):  # type: ignore[no-untyped-def]
+        await connection.execute("UPDATE reports SET closed_on = '2000-01-01'")
+
+    await env.services.storage.db.write(age)
+    await env.restart()
+    assert await env.services.storage.reports.list_reports() == []
+    assert (await env.services.storage.audit.entries())[-1].action == "reports.purge"
