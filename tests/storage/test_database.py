@@ -266,3 +266,26 @@ async def test_a_write_that_ends_the_transaction_is_never_acknowledged(db: Datab
     assert all(isinstance(result, Exception) for result in results)
     assert committed_ids(db.path) == set()
     assert await db.write(insert(4)) == 4
+
+
+async def test_callers_are_not_left_hanging_if_the_writer_is_torn_down(db: Database) -> None:
+    gate = asyncio.Event()
+    started = asyncio.Event()
+
+    async def blocking(connection: aiosqlite.Connection) -> None:
+        await connection.execute("INSERT INTO item (id, label) VALUES (1, 'x')")
+        started.set()
+        await gate.wait()
+
+    running = asyncio.create_task(db.write(blocking))
+    await started.wait()
+    queued = asyncio.create_task(db.write(insert(2)))
+    await asyncio.sleep(0)
+    db._writer_task.cancel()  # what event-loop teardown does to a forgotten database
+
+    for task in (running, queued):
+        with pytest.raises(DatabaseClosed):
+            await task
+    with pytest.raises(DatabaseClosed):
+        await db.write(insert(3))
+    assert committed_ids(db.path) == set()
