@@ -276,3 +276,11 @@ async def test_french_participant_sees_french_labels(env: BotEnv) -> None:
 async def test_unknown_language_gets_the_survey_default(env: BotEnv) -> None:
     user = await in_survey(env, language_code="pt-BR")
     assert user.last_message().button_labels() == ["Garment", "Mining"]
+
+
+async def test_a_stored_language_choice_wins_over_telegram(env: BotEnv) -> None:
+    user = await in_survey(env, language_code="en")
+    storage = env.services.storage
+    await storage.preferences.set_language(storage.secret.participant_key(user.user_id), "fr")
+    await user.press("Garment")
+    assert "Combien de semaines" in (user.last_message().text or "")
