@@ -227,16 +227,23 @@ async def _send(context: BotContext, tr: Translator, key: str, draft: Draft,
     _ = tr.gettext
     state = report_state(context.application)
     if draft.stage != "review" or draft.category is None or not draft.parts:
+        await _show_review(context, tr, draft, chat_id, chat_id)  # an old "Send" button
         return
     if not state.filings.allowed(key):
         await _prompt(context, draft, chat_id, _(
             "You have sent many reports in the last hour. Please wait a while before sending "
             "another one; this draft is kept for now."))
         return
-    filed = await context.services.storage.reports.file(draft.category, draft.body,
-                                                        draft.attachments)
-    state.filings.record(key)
+    # Take the draft (and count the filing) before the first await: a double tap on "Send"
+    # is processed concurrently and must not file the report twice.
     state.drafts.pop(key, None)
+    state.filings.record(key)
+    try:
+        filed = await context.services.storage.reports.file(draft.category, draft.body,
+                                                            draft.attachments)
+    except BaseException:
+        state.drafts.setdefault(key, draft)  # nothing was stored; the draft is not lost
+        raise
     await delete_quietly(context, chat_id, draft.prompts)
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
         _("I have written it down: remove this message"),
@@ -330,6 +337,17 @@ def register(application: ConsultbotApplication) -> None:
                                "(or with a key the configuration does not name)")
 
     application.on_initialize.append(check_sealing)
+
+    async def forget(user_id: int) -> None:
+        # /forget: drop what memory holds under this person's pseudonym (the database
+        # holds nothing that links them to a report).
+        app = application
+        key = app.services.storage.secret.participant_key(user_id)
+        state = report_state(app)
+        state.drafts.pop(key, None)
+        state.followups.pop(key, None)
+
+    application.services.erasers.append(forget)
     add_command(application, "report", N_("Report a concern anonymously"))
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("report", start_report, filters=private))

@@ -75,7 +75,6 @@ async def status(update: Update, context: BotContext) -> None:
         await context.bot.send_message(chat_id, _(
             "No report matches this code. Please check it and try again."))
         return
-    state.drafts.pop(key, None)
     state.followups[key] = state.open_session(report_id)
     await _show(context, tr, report_id, chat_id, user.id)
 

@@ -157,3 +157,24 @@ async def test_cancel_command_drops_the_draft(env: BotEnv) -> None:
     await user.command("/cancel")
     assert "Nothing was stored" in (user.last_message().text or "")
     assert report_state(env.app).drafts == {}
+
+
+async def test_a_double_tap_on_send_files_one_report(env: BotEnv) -> None:
+    import asyncio
+
+    user = env.user(7_100_011)
+    await start_report(user)
+    await user.send_text("only once")
+    await user.press("Review")
+    review = user.message_with_button("Send report")
+    await asyncio.gather(user.press("Send report", review), user.press("Send report", review))
+    assert len(await env.services.storage.reports.list_reports()) == 1
+
+
+async def test_forget_drops_a_draft_in_memory(env: BotEnv) -> None:
+    user = env.user(7_100_012)
+    await start_report(user)
+    await user.send_text("draft")
+    for eraser in env.services.erasers:
+        await eraser(user.user_id)
+    assert report_state(env.app).drafts == {}
