@@ -14,8 +14,6 @@ import datetime as _dt
 import secrets
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import aiosqlite
@@ -31,6 +29,16 @@ from storage.receipts import (
     normalize,
     verify_receipt,
 )
+from storage.report_records import (
+    CLOSED_STATUSES,
+    DigestCounts,
+    FiledReport,
+    Report,
+    ReporterView,
+    ReportItem,
+    ReportStatus,
+    ReportSummary,
+)
 from storage.sealing import CannotOpen, ReportCipher
 
 __all__ = [
@@ -44,86 +52,6 @@ __all__ = [
     "ReportSummary",
     "ReporterView",
 ]
-
-
-class ReportStatus(StrEnum):
-    """Where a report stands in the moderators' triage."""
-
-    NEW = "new"
-    IN_REVIEW = "in_review"
-    FORWARDED = "forwarded"
-    RESOLVED = "resolved"
-    REJECTED = "rejected"
-
-
-#: A closed report starts its retention countdown (see :meth:`ReportRepository.purge_closed`).
-CLOSED_STATUSES = frozenset({ReportStatus.RESOLVED, ReportStatus.REJECTED})
-
-
-@dataclass(frozen=True, slots=True)
-class FiledReport:
-    """The result of filing: the receipt is returned exactly once and never stored."""
-
-    report_id: str
-    receipt: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReportSummary:
-    """Metadata a moderator may see in any mode."""
-
-    report_id: str
-    category: str
-    status: ReportStatus
-    sealed: bool
-    filed_on: _dt.date
-    updated_on: _dt.date
-    closed_on: _dt.date | None
-    followups: int
-    files: int
-    replies: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReportItem:
-    """A follow-up, file or reply; ``readable`` is false when this process has no key."""
-
-    seq: int
-    kind: str
-    added_on: _dt.date
-    readable: bool
-    text: str | None = None
-    attachment: Attachment | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """A report as far as this process can read it (``body`` is ``None`` when sealed)."""
-
-    summary: ReportSummary
-    body: str | None
-    items: tuple[ReportItem, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ReporterView:
-    """What ``/status`` shows: status and replies, never the reporter's own text."""
-
-    report_id: str
-    status: ReportStatus
-    filed_on: _dt.date
-    updated_on: _dt.date
-    replies: tuple[tuple[_dt.date, str], ...]
-    followups: int
-    files: int
-
-
-@dataclass(frozen=True, slots=True)
-class DigestCounts:
-    """The numbers of one digest: reports not yet announced, and all open ones."""
-
-    new: int
-    open: int
 
 
 def _today() -> _dt.date:
