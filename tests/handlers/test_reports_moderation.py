@@ -118,3 +118,14 @@ async def test_retention_runs_at_start_up(env: BotEnv) -> None:
     await env.restart()
     assert await env.services.storage.reports.list_reports() == []
     assert (await env.services.storage.audit.entries())[-1].action == "reports.purge"
+
+
+def test_digest_times_are_aligned_to_midnight_utc() -> None:
+    import datetime as dt
+
+    from handlers.report_jobs import next_aligned
+
+    now = dt.datetime(2026, 3, 2, 13, 5, tzinfo=dt.UTC)
+    assert next_aligned(now, 6) == dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC)
+    assert next_aligned(now.replace(hour=18, minute=0), 6) == dt.datetime(
+        2026, 3, 3, 0, 0, tzinfo=dt.UTC)
