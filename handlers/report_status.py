@@ -26,7 +26,7 @@ from handlers.common import send_long
 from handlers.context import BotContext, ConsultbotApplication, Translator
 from handlers.report import INPUT_FILTER, delete_quietly
 from handlers.report_files import read_incoming, refusal_text
-from handlers.report_support import report_settings, report_state, status_label
+from handlers.report_support import report_settings, report_state, split_text, status_label
 from storage.errors import NotFound
 from surveys.messages import N_
 
@@ -95,7 +95,8 @@ async def _show(context: BotContext, tr: Translator, report_id: str, chat_id: in
              updated=view.updated_on.isoformat(), followups=view.followups, files=view.files)]
     if view.replies:
         lines.append(_("Replies from the moderators:"))
-        lines.extend(f"{day.isoformat()}\n{text}" for day, text in view.replies)
+        for day, text in view.replies:
+            lines.extend(split_text(f"{day.isoformat()}\n{text}"))
     else:
         lines.append(_("No reply from the moderators yet."))
     await send_long(context.bot, chat_id, lines, reply_markup=_keyboard(context, tr, user_id))

@@ -41,6 +41,7 @@ __all__ = [
     "is_moderator",
     "report_settings",
     "report_state",
+    "split_text",
     "status_label",
 ]
 
@@ -128,6 +129,25 @@ def category_label(tr: Translator, category: str) -> str:
 def status_label(tr: Translator, status: str) -> str:
     """A report status in the reader's language."""
     return tr.gettext(_STATUS_LABELS.get(status, status))
+
+
+def split_text(text: str, limit: int = 3800) -> list[str]:
+    """Cut a long text into message-sized pieces, at paragraph or line breaks when possible.
+
+    Report texts are never clipped: a moderator must read every word the reporter wrote.
+    """
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit))
+        if cut <= limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut <= limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    pieces.append(rest)
+    return pieces
 
 
 async def is_moderator(services: Services, user_id: int) -> bool:

@@ -31,6 +31,7 @@ from handlers.report_support import (
     is_moderator,
     report_settings,
     report_state,
+    split_text,
     status_label,
 )
 from storage.audit import moderator_actor
@@ -124,14 +125,14 @@ def _report_lines(tr: Translator, report: Report) -> list[str]:
                        "Follow-ups: {followups}, files: {files}.").format(
             followups=s.followups, files=s.files))
     else:
-        lines.append(report.body)
+        lines.extend(split_text(report.body))
     for item in report.items:
         if item.kind == "file":
             continue
         heading = (_("Follow-up from the reporter, {day}:") if item.kind == "followup"
                    else _("Moderators' reply, {day}:")).format(day=item.added_on.isoformat())
         if item.readable and item.text is not None:
-            lines.append(heading + "\n" + item.text)
+            lines.extend(split_text(heading + "\n" + item.text))
         elif item.kind == "followup" and report.body is not None:
             lines.append(heading + "\n" + _("(sealed)"))
     return lines

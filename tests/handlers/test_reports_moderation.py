@@ -129,3 +129,16 @@ def test_digest_times_are_aligned_to_midnight_utc() -> None:
     assert next_aligned(now, 6) == dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC)
     assert next_aligned(now.replace(hour=18, minute=0), 6) == dt.datetime(
         2026, 3, 3, 0, 0, tzinfo=dt.UTC)
+
+
+async def test_long_reports_reach_the_moderator_whole(env: BotEnv) -> None:
+    words = " ".join(f"word{n}" for n in range(1_500))  # ~11,000 characters
+    body = words[:9_500]
+    receipt = await file_report(env.user(7_300_008), body)
+    report_id = await report_id_of(env, receipt)
+    moderator = env.user(MODERATOR_ID)
+    await moderator.command("/reports")
+    calls = await moderator.press(f"Open {report_id}")
+    sent = [c.params["text"] for c in calls if c.method == "sendMessage"]
+    assert len(sent) >= 3 and all(len(text) <= 4096 for text in sent)
+    assert "".join(sent).replace("\n", "").replace(" ", "").count(body.replace(" ", "")) == 1
