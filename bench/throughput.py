@@ -1,0 +1,174 @@
+"""Benchmark 1: survey answers per second through the real Application, vs a bare echo bot.
+
+consultbot's application (built as ``consultbot run`` builds it, real SQLite storage in a
+temporary directory, the offline Bot API fake) processes ``--users`` participants
+answering the ten-question bench survey: button presses, multi-select toggles, typed
+numbers, dates and texts, and the final Submit. ``--clients`` participants are in flight at
+once, each sending its next update when the bot has handled the previous one (a chat
+client waits for the next question too). Updates go through the application's update
+processor, so ``concurrent_updates`` limits them exactly as under ``run_polling``.
+
+Not timed: deep link + consent (each participant reaching the first question).
+Timed: the answers and the submit (12 updates per participant).
+
+The baseline, in the same run: a bare python-telegram-bot application with the same fake
+and the same concurrency that answers each press and echoes each text, fed the same
+sequence of update kinds by the same number of clients.
+
+Target: consultbot >= 0.5 x echo updates/s. p50/p99 time to acknowledge are printed (from
+submitting the update to ``answerCallbackQuery`` for a press, to the first call to the chat
+for a typed answer); with ``--clients`` above ``concurrent_updates`` they include the wait
+for a free slot, as a real backlog would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import Result, add_common_arguments, median, percentile, write_result
+from bench.fakeapi import AckClock, BenchTelegram, Participant
+from bench.survey import QUESTION_KINDS
+
+FIRST_USER_ID = 800_000_000
+TARGET_RATIO = 0.5
+
+
+async def _in_clients(items: Sequence[Any], clients: int,
+                      work: Callable[[Any], Awaitable[None]]) -> None:
+    """Run ``work(item)`` for every item, at most ``clients`` at once (closed loop)."""
+    queue = list(reversed(items))
+
+    async def client() -> None:
+        while queue:
+            await work(queue.pop())
+
+    await asyncio.gather(*(client() for _ in range(min(clients, len(items)))))
+
+
+async def measure_consultbot(users: int, clients: int, data_dir: Path,
+                             keep_rate_limiter: bool) -> tuple[int, float, list[float], dict[str, int]]:
+    """(updates, seconds, ack samples, writer stats) of the timed answer phase."""
+    from bench.botapp import consultbot_app  # noqa: PLC0415 - telegram only when measuring
+
+    clock = AckClock()
+    telegram = BenchTelegram(clock.observe)
+    app = consultbot_app(telegram, data_dir, keep_rate_limiter=keep_rate_limiter)
+    await app.initialize()
+    try:
+        rng = random.Random(7)
+        people = [Participant(app, telegram, FIRST_USER_ID + i, random.Random(i))
+                  for i in range(users)]
+        rng.shuffle(people)
+        await _in_clients(people, clients, lambda p: p.start())
+        for person in people:
+            person.updates = 0
+            person.clock = clock
+        stats_before = app.services.storage.db.stats
+        gc.collect()
+        started = time.perf_counter()
+        await _in_clients(people, clients, lambda p: p.answer_all())
+        seconds = time.perf_counter() - started
+        stats_after = app.services.storage.db.stats
+        counts = await app.services.storage.responses.counts("bench-consultation")
+        if counts.submitted != users:
+            raise AssertionError(f"{counts.submitted} of {users} responses were submitted")
+        updates = sum(p.updates for p in people)
+        writer = {"writes": stats_after.writes - stats_before.writes,
+                  "commits": stats_after.commits - stats_before.commits}
+        return updates, seconds, clock.samples, writer
+    finally:
+        await app.shutdown()
+
+
+def _kinds_per_user() -> list[str]:
+    """The kinds of update one participant sends in the timed phase, in order."""
+    kinds: list[str] = []
+    for _question, kind in QUESTION_KINDS:
+        kinds += {"button": ["press"], "multi": ["press", "press"], "text": ["text"]}[kind]
+    return [*kinds, "press"]  # Submit
+
+
+async def measure_echo(users: int, clients: int) -> tuple[int, float, list[float]]:
+    """(updates, seconds, ack samples) of the echo bot fed the same update kinds."""
+    from bench.botapp import echo_app  # noqa: PLC0415
+    from tests.fakebot import BotMessage  # noqa: PLC0415
+
+    clock = AckClock()
+    telegram = BenchTelegram(clock.observe)
+    app = echo_app(telegram)
+    kinds = _kinds_per_user()
+    await app.initialize()
+    try:
+        people = [Participant(app, telegram, FIRST_USER_ID + i, random.Random(i))
+                  for i in range(users)]
+        for person in people:
+            person.clock = clock
+
+        async def replay(person: Participant) -> None:
+            prompt = BotMessage(telegram.next_message_id(), person.user_id, "Question?",
+                                {"inline_keyboard": [[{"text": "A", "callback_data": "a|x"}]]})
+            for kind in kinds:
+                if kind == "press":
+                    await person.process(person.callback_update("a|x|1|0|v|1|tag", prompt))
+                else:
+                    await person.process(person.message_update("Pay wages on time (42)"))
+
+        gc.collect()
+        started = time.perf_counter()
+        await _in_clients(people, clients, replay)
+        seconds = time.perf_counter() - started
+        return sum(p.updates for p in people), seconds, clock.samples
+    finally:
+        await app.shutdown()
+
+
+async def run(users: int, clients: int, keep_rate_limiter: bool) -> Result:
+    result = Result("1. update throughput", {"users": users, "clients": clients,
+                                             "rate_limiter": keep_rate_limiter})
+    with tempfile.TemporaryDirectory(prefix="consultbot-bench-") as tmp:
+        updates, seconds, acks, writer = await measure_consultbot(
+            users, clients, Path(tmp) / "data", keep_rate_limiter)
+    echo_updates, echo_seconds, echo_acks = await measure_echo(users, clients)
+    rate, echo_rate = updates / seconds, echo_updates / echo_seconds
+    from bot.application import CONCURRENT_UPDATES  # noqa: PLC0415
+
+    result.parameters["concurrent_updates"] = CONCURRENT_UPDATES
+    result.add("consultbot updates/s", rate, "upd/s")
+    result.add("echo bot updates/s (baseline)", echo_rate, "upd/s")
+    ratio = rate / echo_rate
+    result.add("ratio consultbot / echo", ratio, "x", f">= {TARGET_RATIO}", ratio >= TARGET_RATIO)
+    result.add("consultbot ack p50", median(acks) * 1000, "ms")
+    result.add("consultbot ack p99", percentile(acks, 0.99) * 1000, "ms")
+    result.add("echo ack p99", percentile(echo_acks, 0.99) * 1000, "ms")
+    if writer["commits"]:
+        result.add("writes per commit (grouping)", writer["writes"] / writer["commits"], "writes")
+    result.notes.append(f"{updates} consultbot updates in {seconds:.2f} s; "
+                        f"{echo_updates} echo updates in {echo_seconds:.2f} s")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=1000, help="participants (default 1000)")
+    parser.add_argument("--clients", type=int, default=32,
+                        help="participants in flight at once (default 32)")
+    parser.add_argument("--keep-rate-limiter", action="store_true",
+                        help="keep consultbot's AIORateLimiter (then Telegram's 30/s is measured)")
+    add_common_arguments(parser)
+    args = parser.parse_args(argv)
+    result = asyncio.run(run(args.users, args.clients, args.keep_rate_limiter))
+    write_result(result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
