@@ -189,9 +189,8 @@ async def open_survey(who: Participant, record_id: str) -> None:
         return
     if progress.response.version != record.version:
         kept, current = carry_over(record.survey, progress.answers, language)
-        await responses.restart(record.survey_id, record.version, progress.respondent_key,
-                                language=language, current_question=current)
-        response = await responses.save_answers(record.survey_id, progress.respondent_key, kept, current)
+        response = await responses.restart(record.survey_id, record.version, progress.respondent_key,
+                                           language=language, current_question=current, answers=kept)
         progress = Progress(record, progress.respondent_key, response)
         await who.context.bot.send_message(
             who.chat_id, _("This survey was updated since you started. Your answers that still "

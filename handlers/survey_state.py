@@ -62,9 +62,18 @@ async def find_open(services: Services, survey_id: str) -> SurveyRecord | None:
     return await services.storage.surveys.published(survey_id)
 
 
+#: Short button references already resolved to survey ids. Refs are a fixed function of
+#: the id, so the map never goes stale; it spares decoding every open survey per press.
+_ids_by_ref: dict[str, str] = {}
+
+
 async def find_open_by_ref(services: Services, ref: str) -> SurveyRecord | None:
     """The open survey whose short reference (from button data) is ``ref``."""
+    known = _ids_by_ref.get(ref)
+    if known is not None:
+        return await services.storage.surveys.published(known)
     for record in await services.storage.surveys.list_open():
+        _ids_by_ref[survey_ref(record.survey_id)] = record.survey_id
         if survey_ref(record.survey_id) == ref:
             return record
     return None
