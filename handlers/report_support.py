@@ -174,22 +174,25 @@ class SlidingWindow:
 
     def allowed(self, key: str) -> bool:
         """Whether one more event would stay within the limit (does not record it)."""
-        return len(self._recent(key)) < self.limit
+        return len(_recent(self._events, key, self._clock() - self.window)) < self.limit
 
     def record(self, key: str) -> None:
         """Count one event."""
-        self._recent(key).append(self._clock())
+        _recent(self._events, key, self._clock() - self.window)
+        self._events.setdefault(key, deque()).append(self._clock())
 
-    def _recent(self, key: str) -> deque[float]:
-        events = self._events.setdefault(key, deque())
-        cutoff = self._clock() - self.window
-        while events and events[0] <= cutoff:
-            events.popleft()
-        if not events:
-            # Do not keep keys of people who stopped: the map must not become a roster.
-            self._events.pop(key, None)
-            events = self._events.setdefault(key, deque())
-        return events
+
+def _recent(events: dict[str, deque[float]], key: str, cutoff: float) -> deque[float]:
+    """The events of ``key`` after ``cutoff``; a key with none left is forgotten entirely,
+    so the map never becomes a roster of everyone who ever used the feature."""
+    found = events.get(key)
+    if found is None:
+        return deque()
+    while found and found[0] <= cutoff:
+        found.popleft()
+    if not found:
+        del events[key]
+    return found
 
 
 class GuessThrottle:
@@ -210,7 +213,7 @@ class GuessThrottle:
 
     def wait_seconds(self, key: str) -> float:
         """How long this person must wait before the next attempt (0 if they may try)."""
-        failures = self._prune(key)
+        failures = _recent(self._failures, key, self._clock() - 3600.0)
         if len(failures) < self.free:
             return 0.0
         delay = min(60.0 * 2 ** (len(failures) - self.free), 3600.0)
@@ -218,14 +221,8 @@ class GuessThrottle:
 
     def failed(self, key: str) -> None:
         """Record one wrong code."""
-        self._prune(key).append(self._clock())
-
-    def _prune(self, key: str) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        cutoff = self._clock() - 3600.0
-        while failures and failures[0] <= cutoff:
-            failures.popleft()
-        return failures
+        _recent(self._failures, key, self._clock() - 3600.0)
+        self._failures.setdefault(key, deque()).append(self._clock())
 
 
 @dataclass(slots=True)
