@@ -50,7 +50,9 @@ def test_button_press_edits_the_message_and_answers_the_query(echo_bot: BotProce
     assert user.wait_for_callback_answer(query_id)["text"] == "pong"
 
     user.press("Ping")
+    assert [m.text for m in user.unseen_bot_messages()] in ([], ["Pong #2"])  # the bot may be quick
     assert user.wait_for_bot().text == "Pong #2"
+    assert user.unseen_bot_messages() == []
 
     user.press("Close")
     closed = user.wait_for_bot(contains="Closed.")
@@ -154,6 +156,7 @@ def test_users_see_only_their_own_chat(
     assert other.wait_for_bot().text == "echo: theirs"
     assert user.wait_for_bot().text == "echo: mine"
     assert [m.text for m in other.bot_messages()] == ["echo: theirs"]
+    assert other.unseen_bot_messages() == [] and user.unseen_bot_messages() == []
 
 
 def test_leak_scan_finds_ids_in_sqlite_text_logs_and_zips(user: TelegramUser, tmp_path: Path) -> None:

@@ -562,7 +562,7 @@ server.listen(port, HOST, () => {
 
 function shutdown() {
   server.close(() => process.exit(0));
-  server.closeAllConnections();
+  if (server.closeAllConnections) server.closeAllConnections();
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

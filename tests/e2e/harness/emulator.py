@@ -75,6 +75,9 @@ def ensure_emulator_installed() -> None:
                 f"{tool} not found: the end-to-end tests need Node.js and npm "
                 "(e.g. apt-get install nodejs npm)"
             )
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    if not version.startswith("v") or int(version[1:].split(".")[0]) < 18:
+        raise EmulatorError(f"the end-to-end tests need Node.js 18 or newer, found {version or 'nothing'}")
     # Several test runs may share a checkout; one npm ci at a time, the others wait for it.
     lock_path = Path(tempfile.gettempdir()) / f"consultbot-e2e-npm-{os.getuid()}.lock"
     with lock_path.open("w") as lock:

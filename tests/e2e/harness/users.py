@@ -264,6 +264,14 @@ class TelegramUser:
         """Bot messages the bot deleted in this chat."""
         return [m for m in self.bot_messages(include_deleted=True) if m.deleted]
 
+    def unseen_bot_messages(self) -> list[BotMessage]:
+        """Bot messages new or edited since the user's last action and not yet waited for.
+
+        For "the bot said nothing else" checks, once the bot has shown it is done (e.g. after
+        waiting for its last expected message), since silence cannot be awaited.
+        """
+        return [m for m in self.bot_messages() if self._is_unseen(m)]
+
     def _mark_seen(self) -> None:
         for message in self.bot_messages(include_deleted=True):
             self._seen[message.message_id] = message.version
