@@ -8,6 +8,7 @@ the other and the second sees the first's result (and is then stale).
 from __future__ import annotations
 
 from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
 
 from handlers.callback_data import pack, unpack
 from handlers.common import remove_keyboard_quietly
@@ -110,6 +111,20 @@ def _mask(question: Question, arg: str) -> int:
     return mask
 
 
+def _current_question(progress: Progress, version: str, index: str,
+                      tr: Translator) -> Question | str:
+    """The question a genuine button belongs to if it is still the current one, else why not."""
+    problem = _stale(progress, version, tr)
+    if problem is not None:
+        return problem
+    survey, response = progress.survey, progress.response
+    position = int(index) if index.isdigit() else -1
+    if (0 <= position < len(survey.questions) and response is not None
+            and survey.questions[position].id == response.current_question):
+        return survey.questions[position]
+    return tr.gettext("This question is not the current one. Please answer the latest question.")
+
+
 async def answer_button(update: Update, context: BotContext) -> None:
     """A button under a question: choose, toggle, done, skip, back or keep."""
     query = update.callback_query
@@ -128,31 +143,14 @@ async def answer_button(update: Update, context: BotContext) -> None:
         return
     async with user_lock(who.user_id):
         progress = await load_progress(context.services, record, who.user_id)
-        problem = _stale(progress, version, tr)
-        survey = progress.survey
-        position = int(index) if index.isdigit() else -1
-        if problem is None and not (
-            0 <= position < len(survey.questions)
-            and progress.response is not None
-            and survey.questions[position].id == progress.response.current_question
-        ):
-            problem = _("This question is not the current one. Please answer the latest question.")
-        if problem is not None:
-            await query.answer(problem)
+        question = _current_question(progress, version, index, tr)
+        if isinstance(question, str):
+            await query.answer(question)
             return
-        question = survey.questions[position]
-        answers = progress.answers
-        language = who.language(survey)
+        survey, answers = progress.survey, progress.answers
         try:
             if op == "t":
-                mask = _mask(question, arg)
-                keyboard = question_keyboard(
-                    survey, question, language, tr,
-                    lambda o, a="": _same_question_data(fields, o, a, context, who.user_id),
-                    mask=mask, first=walk(survey, answers, None)[1] == question,
-                    has_current=question.id in answers, current=answers.get(question.id))
-                await query.answer()
-                await query.edit_message_reply_markup(keyboard)
+                await _toggle(who, progress, question, fields, query)
                 return
             if op == "b":
                 await _back(who, progress, question, query)
@@ -165,7 +163,7 @@ async def answer_button(update: Update, context: BotContext) -> None:
             await query.answer(_("This button is not valid any more."))
             return
         try:
-            value = check_answer(question, value, answers, language=language,
+            value = check_answer(question, value, answers, language=who.language(survey),
                                  default_language=survey.default_language)
         except InvalidAnswer as error:
             await query.answer(error.message.render(_), show_alert=True)
@@ -173,9 +171,31 @@ async def answer_button(update: Update, context: BotContext) -> None:
         await _record(who, progress, question, value, _message_of(query), query)
 
 
-def _same_question_data(fields: list[str], op: str, arg: object, context: BotContext,
-                        user_id: int) -> str:
-    return pack(context.services, user_id, *fields[:4], op, str(arg))
+async def _toggle(who: Participant, progress: Progress, question: Question, fields: list[str],
+                  query: CallbackQuery) -> None:
+    """Flip one choice of a multi-select: only the keyboard changes, nothing is stored.
+
+    The selection travels in the buttons themselves (a bit mask in each button's data),
+    so it needs no server state and the answer is stored once, on Done.
+    """
+    survey, answers = progress.survey, progress.answers
+    services = who.context.services
+
+    def make_data(op: str, arg: object = "") -> str:
+        return pack(services, who.user_id, *fields[:4], op, str(arg))
+
+    keyboard = question_keyboard(
+        survey, question, who.language(survey), who.tr, make_data,
+        mask=_mask(question, fields[5]), first=walk(survey, answers, None)[1] == question,
+        has_current=question.id in answers, current=answers.get(question.id))
+    await query.answer()
+    prompt = _message_of(query)
+    if prompt is not None:
+        try:
+            await who.context.bot.edit_message_reply_markup(
+                chat_id=prompt[0], message_id=prompt[1], reply_markup=keyboard)
+        except BadRequest:
+            pass  # "message is not modified" after a repeated tap: the keyboard is right
 
 
 async def _back(who: Participant, progress: Progress, question: Question,
