@@ -211,3 +211,17 @@ def test_stale_and_forged_buttons_against_the_emulator(
     assert "not the current one" in bob.wait_for_callback_answer().get("text", "")
     bob.send_callback("a|forged|1|1|v|0|AAAAAAAA", prompt)
     assert bob.wait_for_callback_answer().get("text") == "This button is not valid any more."
+
+
+def test_unusable_data_directory_stops_start_up_with_a_clear_message(
+    start_bot: Callable[..., BotProcess], data_dir: Path,
+) -> None:
+    data_dir.mkdir(parents=True)
+    key = data_dir / "secret.key"
+    key.write_bytes(b"too short")
+    key.chmod(0o600)
+    bot = start_bot(wait=False)
+    assert bot.wait() != 0
+    log = bot.log_text()
+    assert "consultbot: cannot open the data in" in log
+    assert "Traceback" not in log
