@@ -76,8 +76,8 @@ async def _send_list(context: BotContext, tr: Translator, user_id: int, chat_id:
     _ = tr.gettext
     reports = context.services.storage.reports
     summaries = await reports.list_reports(None if show_all else _OPEN, limit=_PAGE)
-    await _audit(context, user_id, "reports.list", scope="all" if show_all else "open",
-                 shown=len(summaries))
+    # No count in the entry: timestamped counts would narrow down when a report arrived.
+    await _audit(context, user_id, "reports.list", scope="all" if show_all else "open")
     header = _("All reports (newest first):") if show_all else _("Open reports (newest first):")
     if reports.sealed:
         header += "\n" + _("Reports are sealed: the bot shows only their details. Read them "
