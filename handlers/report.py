@@ -234,9 +234,11 @@ async def _send(context: BotContext, tr: Translator, key: str, draft: Draft,
             "You have sent many reports in the last hour. Please wait a while before sending "
             "another one; this draft is kept for now."))
         return
-    # Take the draft (and count the filing) before the first await: a double tap on "Send"
-    # is processed concurrently and must not file the report twice.
-    state.drafts.pop(key, None)
+    # Take the draft (and count the filing) with no await in between: a double tap on
+    # "Send" is processed concurrently, and only the tap that takes the draft files it.
+    if state.drafts.get(key) is not draft:
+        return
+    del state.drafts[key]
     state.filings.record(key)
     try:
         filed = await context.services.storage.reports.file(draft.category, draft.body,
