@@ -26,11 +26,14 @@ from storage.errors import (
     SecretKeyError,
     StorageError,
 )
+from storage.moderators import ModeratorRepository
+from storage.outbox import OutboxRepository
 from storage.preferences import PreferenceRepository, Preferences
 from storage.reports import ReportRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
 from storage.sealing import ReportCipher, load_public_key
 from storage.secret import ServerSecret
+from storage.subscriptions import SubscriptionRepository
 from storage.surveys import SurveyRecord, SurveyRepository, SurveySource, SurveyStatus
 
 __all__ = [
@@ -91,6 +94,9 @@ class Storage:
         self.reports = ReportRepository(db, report_cipher or _report_cipher(secret, None),
                                         secret.derive_key("receipts"))
         self.audit = AuditLog(db, secret.derive_key("audit"))
+        self.moderators = ModeratorRepository(db)
+        self.subscriptions = SubscriptionRepository(db)
+        self.outbox = OutboxRepository(db)
 
     @classmethod
     async def open(cls, data_dir: Path, *, report_key: Path | None = None) -> Storage:

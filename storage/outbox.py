@@ -1,0 +1,183 @@
+"""Announcements ("you said, we did") and their persistent delivery queue.
+
+Announcing writes the announcement and one outbox row per subscriber in one transaction,
+so every subscriber at that moment gets it exactly once even if the bot stops right after.
+The sender (handlers/updates.py) claims a row (``sending``, committed) before each message
+and marks it ``sent`` right after: a restart resumes with the rows still ``pending`` and
+never sends a claimed one again. Rows found ``sending`` at start-up (the bot died in the
+middle of that one message) are marked ``failed`` rather than risk a duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import aiosqlite
+
+from storage.database import Database
+from surveys import model
+
+__all__ = ["Announcement", "DeliveryState", "OutboxItem", "OutboxRepository"]
+
+
+class DeliveryState(StrEnum):
+    """Where one message of the outbox is."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """An update moderators sent about a survey."""
+
+    announcement_id: int
+    survey_id: str
+    body: str
+    created_on: _dt.date
+    recipients: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One message to deliver."""
+
+    announcement_id: int
+    survey_id: str
+    chat_id: int
+    body: str
+    attempts: int
+
+
+class OutboxRepository:
+    """Creates announcements and tracks the delivery of each message."""
+
+    __slots__ = ("_db", "_today")
+
+    def __init__(self, db: Database, *, today: Callable[[], _dt.date] = model.today) -> None:
+        self._db = db
+        self._today = today
+
+    async def announce(self, survey_id: str, body: str) -> Announcement:
+        """Store an announcement and queue it for every current subscriber, atomically."""
+        today = self._today().isoformat()
+
+        async def work(connection: aiosqlite.Connection) -> Announcement:
+            cursor = await connection.execute(
+                "INSERT INTO announcements (survey_id, body, created_on) VALUES (?, ?, ?)",
+                (survey_id, body, today),
+            )
+            announcement_id = int(cursor.lastrowid or 0)
+            await cursor.close()
+            cursor = await connection.execute(
+                "INSERT INTO outbox (announcement_id, chat_id) "
+                "SELECT ?, chat_id FROM subscriptions WHERE survey_id = ?",
+                (announcement_id, survey_id),
+            )
+            recipients = cursor.rowcount
+            await cursor.close()
+            return Announcement(announcement_id, survey_id, body,
+                                _dt.date.fromisoformat(today), recipients)
+
+        return await self._db.write(work)
+
+    async def due(self, now: float, limit: int = 100) -> list[OutboxItem]:
+        """Pending messages whose time has come, oldest announcement first."""
+
+        async def work(connection: aiosqlite.Connection) -> list[OutboxItem]:
+            rows = await connection.execute_fetchall(
+                "SELECT o.announcement_id, a.survey_id, o.chat_id, a.body, o.attempts "
+                "FROM outbox o JOIN announcements a USING (announcement_id) "
+                "WHERE o.state = 'pending' AND o.next_attempt_at <= ? "
+                "ORDER BY o.announcement_id, o.next_attempt_at LIMIT ?",
+                (now, limit),
+            )
+            return [OutboxItem(int(r[0]), str(r[1]), int(r[2]), str(r[3]), int(r[4])) for r in rows]
+
+        return await self._db.read(work)
+
+    async def _set(self, sql: str, params: tuple[object, ...]) -> bool:
+        async def work(connection: aiosqlite.Connection) -> bool:
+            cursor = await connection.execute(sql, params)
+            changed = cursor.rowcount == 1
+            await cursor.close()
+            return changed
+
+        return await self._db.write(work)
+
+    async def claim(self, item: OutboxItem) -> bool:
+        """Mark a message as being sent (committed before sending); ``False`` if gone."""
+        return await self._set(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
+            "WHERE announcement_id = ? AND chat_id = ? AND state = 'pending'",
+            (item.announcement_id, item.chat_id),
+        )
+
+    async def mark_sent(self, item: OutboxItem) -> None:
+        """Record that Telegram accepted the message."""
+        await self._set(
+            "UPDATE outbox SET state = 'sent' WHERE announcement_id = ? AND chat_id = ?",
+            (item.announcement_id, item.chat_id),
+        )
+
+    async def retry_at(self, item: OutboxItem, when: float) -> None:
+        """Put a claimed message back in the queue, not before ``when`` (unix seconds)."""
+        await self._set(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ? "
+            "WHERE announcement_id = ? AND chat_id = ? AND state IN ('sending', 'pending')",
+            (when, item.announcement_id, item.chat_id),
+        )
+
+    async def mark_failed(self, item: OutboxItem) -> None:
+        """Give up on one message."""
+        await self._set(
+            "UPDATE outbox SET state = 'failed' WHERE announcement_id = ? AND chat_id = ?",
+            (item.announcement_id, item.chat_id),
+        )
+
+    async def abandon_interrupted(self) -> int:
+        """At start-up: messages left ``sending`` by a crash become ``failed`` (no duplicate)."""
+
+        async def work(connection: aiosqlite.Connection) -> int:
+            cursor = await connection.execute(
+                "UPDATE outbox SET state = 'failed' WHERE state = 'sending'"
+            )
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
+        return await self._db.write(work)
+
+    async def counts(self, announcement_id: int) -> dict[DeliveryState, int]:
+        """How many messages of an announcement are in each state."""
+
+        async def work(connection: aiosqlite.Connection) -> dict[DeliveryState, int]:
+            rows = await connection.execute_fetchall(
+                "SELECT state, count(*) FROM outbox WHERE announcement_id = ? GROUP BY state",
+                (announcement_id,),
+            )
+            return {DeliveryState(r[0]): int(r[1]) for r in rows}
+
+        return await self._db.read(work)
+
+    async def announcements(self, survey_ids: list[str]) -> list[Announcement]:
+        """Past announcements about these surveys, newest first (for /updates)."""
+        if not survey_ids:
+            return []
+        marks = ",".join("?" for _ in survey_ids)
+
+        async def work(connection: aiosqlite.Connection) -> list[Announcement]:
+            rows = await connection.execute_fetchall(
+                "SELECT announcement_id, survey_id, body, created_on FROM announcements "
+                f"WHERE survey_id IN ({marks}) ORDER BY announcement_id DESC LIMIT 50",
+                tuple(survey_ids),
+            )
+            return [Announcement(int(r[0]), str(r[1]), str(r[2]), _dt.date.fromisoformat(r[3]))
+                    for r in rows]
+
+        return await self._db.read(work)

@@ -1,0 +1,112 @@
+"""Opt-in update subscriptions: which chats asked for news about which survey.
+
+The second and last place a raw Telegram id may be stored (DESIGN.md §3). A subscription is
+never linked to a response: no respondent key, no date, and the table keeps no insertion
+order.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.database import Database
+
+__all__ = ["SubscriptionRepository"]
+
+
+class SubscriptionRepository:
+    """Subscribes and unsubscribes chats."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def subscribe(self, survey_id: str, chat_id: int) -> bool:
+        """Subscribe a chat; ``False`` if it already was."""
+
+        async def work(connection: aiosqlite.Connection) -> bool:
+            cursor = await connection.execute(
+                "INSERT OR IGNORE INTO subscriptions (survey_id, chat_id) VALUES (?, ?)",
+                (survey_id, int(chat_id)),
+            )
+            added = cursor.rowcount == 1
+            await cursor.close()
+            return added
+
+        return await self._db.write(work)
+
+    async def unsubscribe(self, survey_id: str, chat_id: int) -> bool:
+        """Unsubscribe a chat from one survey and drop its undelivered updates of it."""
+
+        async def work(connection: aiosqlite.Connection) -> bool:
+            cursor = await connection.execute(
+                "DELETE FROM subscriptions WHERE survey_id = ? AND chat_id = ?",
+                (survey_id, int(chat_id)),
+            )
+            removed = cursor.rowcount == 1
+            await cursor.close()
+            await connection.execute(
+                "DELETE FROM outbox WHERE chat_id = ? AND state = 'pending' AND announcement_id "
+                "IN (SELECT announcement_id FROM announcements WHERE survey_id = ?)",
+                (int(chat_id), survey_id),
+            )
+            return removed
+
+        return await self._db.write(work)
+
+    async def is_subscribed(self, survey_id: str, chat_id: int) -> bool:
+        """Whether this chat gets updates about this survey."""
+
+        async def work(connection: aiosqlite.Connection) -> bool:
+            rows = await connection.execute_fetchall(
+                "SELECT 1 FROM subscriptions WHERE survey_id = ? AND chat_id = ?",
+                (survey_id, int(chat_id)),
+            )
+            return bool(rows)
+
+        return await self._db.read(work)
+
+    async def surveys_of(self, chat_id: int) -> list[str]:
+        """The surveys a chat follows, by id."""
+
+        async def work(connection: aiosqlite.Connection) -> list[str]:
+            rows = await connection.execute_fetchall(
+                "SELECT survey_id FROM subscriptions WHERE chat_id = ? ORDER BY survey_id",
+                (int(chat_id),),
+            )
+            return [str(r[0]) for r in rows]
+
+        return await self._db.read(work)
+
+    async def count(self, survey_id: str) -> int:
+        """How many chats follow a survey."""
+
+        async def work(connection: aiosqlite.Connection) -> int:
+            rows = await connection.execute_fetchall(
+                "SELECT count(*) FROM subscriptions WHERE survey_id = ?", (survey_id,)
+            )
+            return int(rows[0][0])
+
+        return await self._db.read(work)
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """Erase every subscription and undelivered update of a chat (/forget, blocked bot).
+
+        Returns:
+            How many subscriptions were removed.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> int:
+            cursor = await connection.execute(
+                "DELETE FROM subscriptions WHERE chat_id = ?", (int(chat_id),)
+            )
+            removed = cursor.rowcount
+            await cursor.close()
+            await connection.execute(
+                "DELETE FROM outbox WHERE chat_id = ?",
+                (int(chat_id),),
+            )
+            return removed
+
+        return await self._db.write(work, checkpoint=True)
