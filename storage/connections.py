@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiosqlite
 
-__all__ = ["connect", "create_private_file", "pragma"]
+__all__ = ["connect", "create_private_file", "fetch_one", "pragma"]
 
 
 async def pragma(connection: aiosqlite.Connection, statement: str) -> object:
@@ -17,6 +17,19 @@ async def pragma(connection: aiosqlite.Connection, statement: str) -> object:
     async with connection.execute(f"PRAGMA {statement}") as cursor:
         row = await cursor.fetchone()
     return None if row is None else row[0]
+
+
+async def fetch_one(
+    connection: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()
+) -> sqlite3.Row | None:
+    """The first row of a query (meant for lookups by key), or None.
+
+    One trip to the connection's thread instead of three (execute, fetchone, close the
+    cursor): each trip hands the GIL to aiosqlite's thread and back, and on the answer path
+    those hand-offs were a third of the storage time (see bench/README.md, benchmark 1).
+    """
+    rows = await connection.execute_fetchall(sql, params)
+    return rows[0] if rows else None
 
 
 async def connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage.connections import fetch_one
 from storage.database import Database
 from surveys import model
 
@@ -34,11 +35,11 @@ class Preferences:
 
 
 async def _get(connection: aiosqlite.Connection, participant_key: str) -> Preferences | None:
-    async with connection.execute(
+    row = await fetch_one(
+        connection,
         "SELECT language, consented_on FROM participant_preferences WHERE participant_key = ?",
         (participant_key,),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     if row is None:
         return None
     consented_on = row["consented_on"]

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 import aiosqlite
 
+from storage.connections import fetch_one
 from storage.database import Database
 from storage.errors import AlreadySubmitted, InvalidTransition, NotFound
 from storage.response_records import (
@@ -36,11 +37,11 @@ DEFAULT_BATCH_SIZE = 500
 async def _get(
     connection: aiosqlite.Connection, survey_id: str, respondent_key: str
 ) -> ResponseRecord | None:
-    async with connection.execute(
+    row = await fetch_one(
+        connection,
         f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
         (survey_id, respondent_key),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     return None if row is None else record_from_row(row)
 
 
@@ -56,10 +57,10 @@ async def _in_progress(
 
 
 async def _require_open(connection: aiosqlite.Connection, survey_id: str, version: int) -> None:
-    async with connection.execute(
-        "SELECT status FROM surveys WHERE survey_id = ? AND version = ?", (survey_id, version)
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(
+        connection, "SELECT status FROM surveys WHERE survey_id = ? AND version = ?",
+        (survey_id, version),
+    )
     if row is None:
         raise NotFound(f"no survey {survey_id!r} version {version}")
     if row[0] != "published":

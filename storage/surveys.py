@@ -24,6 +24,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from storage.connections import fetch_one
 from storage.database import Database
 from storage.errors import InvalidTransition, NotFound
 from surveys import model
@@ -97,10 +98,7 @@ def _record(row: sqlite3.Row) -> SurveyRecord:
 async def _one(
     connection: aiosqlite.Connection, where: str, params: tuple[object, ...]
 ) -> SurveyRecord | None:
-    async with connection.execute(
-        f"SELECT {_COLUMNS} FROM surveys WHERE {where}", params
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(connection, f"SELECT {_COLUMNS} FROM surveys WHERE {where}", params)
     return None if row is None else _record(row)
 
 
