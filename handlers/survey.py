@@ -12,7 +12,8 @@ Button data (signed, see :mod:`handlers.callback_data`):
   ``v`` choose value (choice index or scale number), ``t`` toggle a multi-select (arg:
   the selection mask it leads to, hex), ``d`` done with a multi-select (arg: mask),
   ``s`` skip, ``b`` back, ``k`` keep the current answer;
-* ``r|<ref>|<version>|<op>`` on the review: ``submit`` or ``back``.
+* ``r|<ref>|<version>|<op>`` on the review: ``submit``, ``back``, or ``c<question index>``
+  to change one answer.
 """
 
 from __future__ import annotations

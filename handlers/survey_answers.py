@@ -7,6 +7,8 @@ the other and the second sees the first's result (and is then stale).
 
 from __future__ import annotations
 
+import re
+
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
@@ -16,6 +18,7 @@ from handlers.consent import participant
 from handlers.context import BotContext, Translator
 from handlers.survey_flow import (
     Participant,
+    after_answer,
     ask,
     close_prompt,
     last_question,
@@ -23,7 +26,7 @@ from handlers.survey_flow import (
     show_survey_list,
     walk,
 )
-from handlers.survey_render import question_keyboard, selected_ids
+from handlers.survey_render import question_keyboard, reviewed_questions, selected_ids
 from handlers.survey_state import (
     Progress,
     find_open,
@@ -43,6 +46,8 @@ from surveys.engine import (
 from surveys.model import Answer, Question, QuestionType
 
 __all__ = ["answer_button", "answer_text", "review_button"]
+
+_REVIEW_OP = re.compile(r"^(submit|back|c\d{1,3})$")
 
 
 def _stale(progress: Progress, version: str, tr: Translator) -> str | None:
@@ -68,7 +73,7 @@ async def _record(who: Participant, progress: Progress, question: Question, valu
     """Commit the answer and the next step, then acknowledge and show the next step."""
     survey = progress.survey
     answers = {**progress.answers, question.id: value}
-    notes, following = walk(survey, answers, question.id)
+    notes, following = after_answer(survey, answers, question.id)
     response = await who.context.services.storage.responses.save_answer(
         survey.id, progress.respondent_key, question.id, value,
         following.id if following is not None else None,
@@ -283,7 +288,7 @@ async def review_button(update: Update, context: BotContext) -> None:
     _ = tr.gettext
     who = await participant(update, context)
     fields = unpack(context.services, query.from_user.id, query.data)
-    if who is None or fields is None or len(fields) != 4 or fields[3] not in ("submit", "back"):
+    if who is None or fields is None or len(fields) != 4 or not _REVIEW_OP.match(fields[3]):
         await query.answer(_("This button is not valid any more."))
         return
     _kind, ref, version, op = fields
@@ -301,15 +306,21 @@ async def review_button(update: Update, context: BotContext) -> None:
             return
         survey, answers = progress.survey, progress.answers
         responses = context.services.storage.responses
-        if op == "back":
-            previous = last_question(survey, answers)
-            if previous is None:
-                await query.answer(_("There is nothing to go back to."))
+        if op != "submit":
+            if op == "back":
+                target = last_question(survey, answers)
+            else:  # "c<question index>": change one answer listed in the review
+                listed = reviewed_questions(survey, relevant_answers(survey, answers))
+                position = int(op[1:])
+                target = survey.questions[position] if position < len(survey.questions) else None
+                target = target if target in listed else None
+            if target is None:
+                await query.answer(_("This button is not valid any more."))
                 return
-            await responses.set_current(survey.id, progress.respondent_key, previous.id)
+            await responses.set_current(survey.id, progress.respondent_key, target.id)
             await query.answer()
             await _tidy(who, query)
-            await ask(who, progress, previous, answers)
+            await ask(who, progress, target, answers)
             return
         try:
             await responses.submit(survey.id, progress.respondent_key, relevant_answers(survey, answers))

@@ -21,6 +21,7 @@ from handlers.survey_render import (
     question_text,
     review_keyboard,
     review_lines,
+    reviewed_questions,
 )
 from handlers.survey_state import Progress, carry_over, load_progress
 from surveys.engine import is_relevant, next_question, relevant_answers
@@ -29,6 +30,7 @@ from surveys.model import Answer, Question, Survey
 __all__ = [
     "Participant",
     "ask",
+    "after_answer",
     "ask_current",
     "last_question",
     "open_survey",
@@ -63,6 +65,22 @@ def walk(survey: Survey, answers: dict[str, Answer],
         notes.append(question)
         question = next_question(survey, answers, question.id)
     return notes, question
+
+
+def after_answer(survey: Survey, answers: dict[str, Answer],
+                 answered: str) -> tuple[list[Question], Question | None]:
+    """Where to go once ``answered`` is answered: the next *unanswered* question, or the review.
+
+    Going forward normally meets unanswered questions only. After "Back" or "Change",
+    questions that still have their answer are passed over (they can be changed from the
+    review), and so are the notes among them, which were shown the first time.
+    """
+    notes, following = walk(survey, answers, answered)
+    if following is None or following.id not in answers:
+        return notes, following
+    while following is not None and following.id in answers:
+        _, following = walk(survey, answers, following.id)
+    return [], following
 
 
 def last_question(survey: Survey, answers: dict[str, Answer]) -> Question | None:
@@ -120,10 +138,12 @@ async def send_review(who: Participant, progress: Progress, answers: dict[str, A
     def make_data(op: str) -> str:
         return pack(services, who.user_id, "r", ref, progress.record.version, op)
 
+    final = relevant_answers(survey, answers)
     lines = [_("Please check your answers:")]
-    lines += [clip(line) for line in review_lines(survey, relevant_answers(survey, answers), language, who.tr)]
+    lines += [clip(line) for line in review_lines(survey, final, language, who.tr, numbered=True)]
     lines.append(_("Press Submit to send them. After that they cannot be changed."))
-    message = await send_long(who.context.bot, who.chat_id, lines, review_keyboard(who.tr, make_data))
+    keyboard = review_keyboard(survey, reviewed_questions(survey, final), who.tr, make_data)
+    message = await send_long(who.context.bot, who.chat_id, lines, keyboard)
     prompt = (who.chat_id, message.message_id) if message is not None else None
     services.active_surveys[who.user_id] = ActiveSurvey(survey.id, prompt)
 

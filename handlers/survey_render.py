@@ -29,6 +29,7 @@ __all__ = [
     "question_text",
     "review_keyboard",
     "review_lines",
+    "reviewed_questions",
     "selected_ids",
 ]
 
@@ -194,25 +195,40 @@ def answered_text(survey: Survey, question: Question, language: str, tr: Transla
     return f"{_label(question, language, survey)}\n\n{CHECK} {shown}"
 
 
+def reviewed_questions(survey: Survey, answers: Mapping[str, Answer]) -> list[Question]:
+    """The questions a review lists, in order: answered (or skipped) ones that wait for input.
+
+    The review numbers them, and its "Change N" buttons refer to this list.
+    """
+    return [q for q in survey.questions if q.waits_for_answer and q.id in answers]
+
+
 def review_lines(survey: Survey, answers: Mapping[str, Answer], language: str,
-                 tr: Translator) -> list[str]:
-    """One line per answered question, in survey order: ``label: answer``."""
+                 tr: Translator, *, numbered: bool = False) -> list[str]:
+    """One line per answered question, in survey order: ``label`` then the answer."""
     _ = tr.gettext
     lines = []
-    for question in survey.questions:
-        if not question.waits_for_answer or question.id not in answers:
-            continue
+    for number, question in enumerate(reviewed_questions(survey, answers), start=1):
         answer = answers[question.id]
         shown = (_("skipped") if answer is None or answer == ()
                  else format_answer(question, answer, language, survey.default_language))
-        lines.append(f"• {_label(question, language, survey)}\n  {shown}")
+        bullet = f"{number}." if numbered else "•"
+        lines.append(f"{bullet} {_label(question, language, survey)}\n  {shown}")
     return lines
 
 
-def review_keyboard(tr: Translator, make_data: MakeData) -> InlineKeyboardMarkup:
-    """Submit, or go Back to change answers."""
+def review_keyboard(survey: Survey, listed: list[Question], tr: Translator,
+                    make_data: MakeData) -> InlineKeyboardMarkup:
+    """Submit, "Change N" for each numbered answer of the review, and Back.
+
+    "Change" buttons carry the question's position in the survey (not in the review), so
+    a button of an older review can never change a different question.
+    """
     _ = tr.gettext
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(_("Submit"), callback_data=make_data("submit"))],
-        [InlineKeyboardButton(_("« Back"), callback_data=make_data("back"))],
-    ])
+    rows = [[InlineKeyboardButton(_("Submit"), callback_data=make_data("submit"))]]
+    changes = [InlineKeyboardButton(_("Change {number}").format(number=number),
+                                    callback_data=make_data(f"c{survey.index_of(question.id)}"))
+               for number, question in enumerate(listed, start=1)]
+    rows.extend(changes[i:i + 4] for i in range(0, len(changes), 4))
+    rows.append([InlineKeyboardButton(_("« Back"), callback_data=make_data("back"))])
+    return InlineKeyboardMarkup(rows)

@@ -53,7 +53,7 @@ async def test_decimal_number_then_a_final_note_before_the_review(env: BotEnv) -
     await user.send_text("7.5")
     texts = user.texts()
     assert texts[-2] == "That was all."
-    assert user.last_message().button_labels() == ["Submit", "« Back"]
+    assert user.last_message().button_labels() == ["Submit", "Change 1", "Change 2", "« Back"]
     assert (await stored_response(env, user, "town-hall")).answers == {"rating": 12, "cost": 7.5}
 
 

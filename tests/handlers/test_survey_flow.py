@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from storage import DATABASE_FILE_NAME
+from tests.fakebot import ChatUser
 from tests.handlers.conftest import BotEnv, callbacks, in_survey, stored_response
 
 
@@ -39,7 +40,7 @@ async def test_every_question_type_to_submission(env: BotEnv) -> None:
     await user.send_text("2024-02-29")  # date, typed
     await user.send_text("Freedom to organise")  # text, typed
     review = user.last_message()
-    assert review.button_labels() == ["Submit", "« Back"]
+    assert review.button_labels() == ["Submit", *(f"Change {n}" for n in range(1, 7)), "« Back"]
     for shown in ("Garment", "5", "Pay, Safety", "4", "2024-02-29", "Freedom to organise"):
         assert shown in (review.text or "")
     calls = await user.press("Submit")
@@ -145,7 +146,7 @@ async def test_text_too_long_and_invalid_date(env: BotEnv) -> None:
     await user.send_text("x" * 201)
     assert "201 characters" in user.texts()[-2]
     await user.send_text("short")
-    assert user.last_message().button_labels() == ["Submit", "« Back"]
+    assert user.last_message().button_labels()[0] == "Submit"
 
 
 async def test_back_keeps_the_answer_and_offers_to_keep_it(env: BotEnv) -> None:
@@ -284,3 +285,56 @@ async def test_a_stored_language_choice_wins_over_telegram(env: BotEnv) -> None:
     await storage.preferences.set_language(storage.secret.participant_key(user.user_id), "fr")
     await user.press("Garment")
     assert "Combien de semaines" in (user.last_message().text or "")
+
+
+async def finish_to_review(user: ChatUser) -> None:
+    await user.press("Garment")
+    await user.send_text("5")
+    await user.press("Pay")
+    await user.press("Done")
+    await user.press("3")
+    await user.press("Skip")
+    await user.press("Skip")
+
+
+async def test_change_from_the_review_returns_to_the_review(env: BotEnv) -> None:
+    user = await in_survey(env)
+    await finish_to_review(user)
+    review = user.last_message()
+    assert review.text is not None and "3. Which issues matter most?" in review.text
+    await user.press("Change 3")
+    assert "Which issues matter most?" in (user.last_message().text or "")
+    await user.press("Hours")
+    await user.press("Done")
+    review = user.last_message()  # every later question still has its answer: back to review
+    assert review.button_labels()[0] == "Submit"
+    assert "Pay, Hours" in (review.text or "")
+    await user.press("Submit")
+    assert (await stored_response(env, user)).answers["issues"] == ("pay", "hours")
+
+
+async def test_change_that_makes_a_question_relevant_asks_it(env: BotEnv) -> None:
+    user = await in_survey(env)
+    await user.press("Mining")
+    await user.press("Pay")
+    await user.press("Done")
+    await user.press("3")
+    await user.press("Skip")
+    await user.press("Skip")
+    await user.press("Change 1")
+    await user.press("Garment")
+    assert "For how many weeks" in (user.last_message().text or "")  # newly relevant
+    await user.send_text("2")
+    assert user.last_message().button_labels()[0] == "Submit"
+
+
+async def test_change_button_of_an_older_review_is_refused(env: BotEnv) -> None:
+    user = await in_survey(env)
+    await finish_to_review(user)
+    old_review = user.last_message()
+    change = next(b["callback_data"] for b in old_review.buttons() if b["text"] == "Change 2")
+    await user.press("Change 1")
+    before = await stored_response(env, user)
+    calls = await user.press_data(change, old_review)
+    assert callbacks(calls)[0]["text"] == "Please answer the current question first."
+    assert await stored_response(env, user) == before
