@@ -11,13 +11,14 @@ from telegram.ext import CommandHandler, filters
 
 from handlers.commands import add_command, command_list
 from handlers.context import BotContext, CommandScope, ConsultbotApplication
+from handlers.report_support import is_moderator
 from surveys.messages import N_
 
 __all__ = ["register"]
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """/help: participant commands, plus moderator commands for admins."""
+    """/help: participant commands, plus moderator commands for moderators and admins."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -27,7 +28,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     lines = [_("What you can do here:")]
     lines += [f"/{name} – {text}" for name, text in
               command_list(services, tr, CommandScope.PARTICIPANT)]
-    if user.id in services.settings.admins:
+    if await is_moderator(services, user.id):
         moderator = command_list(services, tr, CommandScope.MODERATOR)
         if moderator:
             lines.append("")

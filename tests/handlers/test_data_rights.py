@@ -140,3 +140,18 @@ async def test_consent_then_cancel_without_a_survey(env: BotEnv) -> None:
     user = await consented_user(env)
     await user.command("/cancel")
     assert user.texts()[-1] == "You are not taking a survey right now."
+
+
+async def test_help_shows_moderator_commands_to_an_admin_only(env: BotEnv) -> None:
+    from handlers.commands import add_command
+    from handlers.context import CommandScope
+
+    assert env.app is not None
+    add_command(env.app, "testmod", "Moderate the test", CommandScope.MODERATOR)
+    admin = env.user(4242, first_name="Admin", username="admin")  # in CONSULTBOT_ADMINS
+    await admin.command("/help")
+    assert "For moderators:" in admin.texts()[-1]
+    assert "/testmod – Moderate the test" in admin.texts()[-1]
+    participant = env.user(99)
+    await participant.command("/help")
+    assert "/testmod" not in participant.texts()[-1]
