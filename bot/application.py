@@ -26,12 +26,14 @@ from telegram.request import BaseRequest
 import handlers.data_rights
 import handlers.fallback
 import handlers.help
+import handlers.moderation
 import handlers.report
 import handlers.report_jobs
 import handlers.report_status
 import handlers.reports_moderation
 import handlers.start
 import handlers.survey
+import handlers.updates
 from bot.config import Config
 from bot.errors import error_handler
 from bot.i18n import Translations, load_translations
@@ -122,6 +124,8 @@ def build_application(
     handlers.report_status.register(application)  # follow-ups: group -2
     handlers.reports_moderation.register(application)  # moderator replies: group -3
     handlers.report_jobs.register(application)  # digest + retention (also at start-up)
+    handlers.moderation.register(application)  # uploads, /announce text (group -4)
+    handlers.updates.register(application)  # opt-in buttons, /updates, outbox delivery
     handlers.survey.register(application)  # after features with free-text steps: typed answers
     handlers.fallback.register(application)  # last: answers buttons nobody else claimed
 

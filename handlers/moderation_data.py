@@ -43,10 +43,12 @@ async def survey_for_results(storage: Any, survey_id: str) -> Survey:
     versions = await storage.surveys.versions(survey_id)
     if not versions:
         raise SurveyNotFound(survey_id)
-    latest = max(versions, key=lambda record: record.version)
+    # A draft nobody could answer yet does not decide the columns, unless it is all there is.
+    answered = [record for record in versions if record.status.value != "draft"] or versions
+    latest = max(answered, key=lambda record: record.version)
     questions = list(latest.survey.questions)
     known = {question.id for question in questions}
-    for record in sorted(versions, key=lambda record: -record.version):
+    for record in sorted(answered, key=lambda record: -record.version):
         for question in record.survey.questions:
             if question.id not in known:
                 questions.append(question)

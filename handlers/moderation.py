@@ -1,0 +1,278 @@
+"""Moderators in Telegram: roles, survey uploads, publishing and closing.
+
+``register`` also wires the rest of the moderator feature (summaries and exports in
+:mod:`handlers.moderation_results`, announcements in :mod:`handlers.moderation_announce`), so
+:mod:`bot.application` adds one line for all of it. Every command checks the sender first
+and answers anyone else with the single refusal of :mod:`handlers.moderation_access`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import PurePath
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from handlers import moderation_announce, moderation_results
+from handlers.commands import add_command
+from handlers.common import MESSAGE_LIMIT
+from handlers.context import BotContext, CommandScope, ConsultbotApplication
+from handlers.moderation_access import (
+    audit,
+    clear_moderator_menu,
+    is_admin,
+    require_moderator,
+    set_moderator_menu,
+)
+from storage.audit import moderator_actor
+from storage.errors import InvalidTransition, NotFound
+from surveys.loading import inspect_bytes
+from surveys.messages import N_
+from surveys.model import QuestionType
+
+__all__ = ["MAX_SURVEY_FILE_BYTES", "SURVEY_EXTENSIONS", "register"]
+
+logger = logging.getLogger(__name__)
+
+#: Survey files are small; anything larger is not a survey and is not downloaded.
+MAX_SURVEY_FILE_BYTES = 5 * 1024 * 1024
+SURVEY_EXTENSIONS = (".yaml", ".yml", ".xlsx")
+#: Problems listed in one reply; the rest are counted (the CLI check lists them all).
+_MAX_PROBLEMS_SHOWN = 60
+
+
+def _user_id_argument(context: BotContext) -> int | None:
+    if not context.args or len(context.args) != 1:
+        return None
+    try:
+        return int(context.args[0])
+    except ValueError:
+        return None
+
+
+# -- roles -----------------------------------------------------------------------------------
+
+
+async def list_moderators(update: Update, context: BotContext) -> None:
+    """/mods: the admins (from the configuration) and the moderators they added."""
+    user_id = await require_moderator(update, context)
+    if user_id is None or update.effective_chat is None:
+        return
+    _ = (await context.translator(update)).gettext
+    services = context.services
+    lines = [_("Admins (from CONSULTBOT_ADMINS): {ids}").format(
+        ids=", ".join(str(i) for i in sorted(services.settings.admins)) or _("none"))]
+    moderators = await services.storage.moderators.list()
+    if moderators:
+        lines.append(_("Moderators:"))
+        lines.extend(_("{id} (added on {day})").format(id=m.user_id, day=m.added_on.isoformat())
+                     for m in moderators)
+    else:
+        lines.append(_("No moderators added yet. Admins add one with /addmod <user id>."))
+    await context.bot.send_message(update.effective_chat.id, "\n".join(lines))
+
+
+async def add_moderator(update: Update, context: BotContext) -> None:
+    """/addmod <user id> (admins only)."""
+    await _change_moderator(update, context, add=True)
+
+
+async def remove_moderator(update: Update, context: BotContext) -> None:
+    """/delmod <user id> (admins only)."""
+    await _change_moderator(update, context, add=False)
+
+
+async def _change_moderator(update: Update, context: BotContext, *, add: bool) -> None:
+    user_id = await require_moderator(update, context)
+    chat = update.effective_chat
+    if user_id is None or chat is None:
+        return
+    _ = (await context.translator(update)).gettext
+    services = context.services
+    if not is_admin(services, user_id):
+        await context.bot.send_message(chat.id, _("Only admins can add or remove moderators."))
+        return
+    target = _user_id_argument(context)
+    if target is None:
+        usage = _("Usage: /addmod <user id>") if add else _("Usage: /delmod <user id>")
+        await context.bot.send_message(
+            chat.id, usage + "\n" + _("A person can see their numeric user id with a bot "
+                                      "such as @userinfobot."))
+        return
+    moderators = services.storage.moderators
+    if add:
+        changed = await moderators.add(target, added_by=user_id)
+        text = (_("{id} is now a moderator.") if changed
+                else _("{id} already is a moderator.")).format(id=target)
+        if changed:
+            await set_moderator_menu(context.application, target)
+    else:
+        changed = await moderators.remove(target)
+        text = (_("{id} is no longer a moderator.") if changed
+                else _("{id} was not a moderator.")).format(id=target)
+        if changed and not is_admin(services, target):
+            await clear_moderator_menu(context.application, target)
+    if changed:
+        # The audit log names moderators by pseudonym only, the target included.
+        await audit(context, user_id, "moderator.add" if add else "moderator.remove",
+                    moderator=moderator_actor(services.storage.secret, target))
+    await context.bot.send_message(chat.id, text)
+
+
+# -- survey life cycle -------------------------------------------------------------------------
+
+
+async def upload_survey(update: Update, context: BotContext) -> None:
+    """A .yaml/.yml/.xlsx document: validate it, store it as a draft, show a preview."""
+    user_id = await require_moderator(update, context)
+    message = update.effective_message
+    if user_id is None or message is None or message.document is None:
+        return
+    tr = await context.translator(update)
+    _ = tr.gettext
+    document = message.document
+    name = PurePath(document.file_name or "survey").name
+    if document.file_size is not None and document.file_size > MAX_SURVEY_FILE_BYTES:
+        await message.reply_text(_("That file is too large to be a survey definition."))
+        return
+    try:
+        data = bytes(await (await document.get_file()).download_as_bytearray())
+    except TelegramError as error:
+        logger.warning("A survey file could not be downloaded (%s)", type(error).__name__)
+        await message.reply_text(_("The file could not be downloaded. Please send it again."))
+        return
+    result = await asyncio.to_thread(inspect_bytes, data, name)
+    problems = sorted(result.problems, key=lambda p: (p.severity != "error", p.number or 0))
+    rendered = [p.render(_) for p in problems]
+    if result.survey is None:
+        errors = sum(1 for p in problems if p.severity == "error")
+        lines = [tr.ngettext("The survey file has {count} error; nothing was stored:",
+                             "The survey file has {count} errors; nothing was stored:",
+                             errors).format(count=errors)]
+        lines.extend(rendered[:_MAX_PROBLEMS_SHOWN])
+        if len(rendered) > _MAX_PROBLEMS_SHOWN:
+            lines.append(_("… and {count} more. Run 'consultbot check' to see them all.").format(
+                count=len(rendered) - _MAX_PROBLEMS_SHOWN))
+        await _send_lines(context, message.chat_id, lines)
+        return
+    survey = result.survey
+    record = await context.services.storage.surveys.save_draft(survey, data, name)
+    await audit(context, user_id, "survey.draft", survey_id=survey.id, version=record.version)
+    questions = sum(1 for q in survey.questions if q.type is not QuestionType.NOTE)
+    lines = [
+        _("Saved as a draft: “{title}” ({id}), version {version}.").format(
+            title=survey.title.get(tr.language, survey.default_language), id=survey.id,
+            version=record.version),
+        tr.ngettext("{count} question", "{count} questions", questions).format(count=questions),
+        _("Languages: {languages}").format(languages=", ".join(survey.languages)),
+    ]
+    if rendered:
+        lines.append(_("Warnings:"))
+        lines.extend(rendered[:_MAX_PROBLEMS_SHOWN])
+    lines.append(_("Publish it with /publish {id}").format(id=survey.id))
+    await _send_lines(context, message.chat_id, lines)
+
+
+async def _send_lines(context: BotContext, chat_id: int, lines: list[str]) -> None:
+    """Plain text (never Markdown: file names and labels come from outside), split to fit."""
+    chunk = ""
+    for line in lines:
+        candidate = f"{chunk}\n{line}" if chunk else line
+        if len(candidate) > MESSAGE_LIMIT and chunk:
+            await context.bot.send_message(chat_id, chunk)
+            chunk = line[:MESSAGE_LIMIT]
+        else:
+            chunk = candidate[:MESSAGE_LIMIT]
+    if chunk:
+        await context.bot.send_message(chat_id, chunk)
+
+
+async def publish_survey(update: Update, context: BotContext) -> None:
+    """/publish <id>: open the draft and reply with its deep link."""
+    user_id = await require_moderator(update, context)
+    chat = update.effective_chat
+    if user_id is None or chat is None:
+        return
+    _ = (await context.translator(update)).gettext
+    if not context.args:
+        await context.bot.send_message(chat.id, _("Usage: /publish <survey id>"))
+        return
+    survey_id = context.args[0]
+    try:
+        record = await context.services.storage.surveys.publish(survey_id)
+    except NotFound:
+        await context.bot.send_message(chat.id, _("There is no survey with the id {id}.").format(
+            id=survey_id))
+        return
+    except InvalidTransition:
+        await context.bot.send_message(chat.id, _("{id} has no draft to publish. Send the survey "
+                                                  "file first.").format(id=survey_id))
+        return
+    await audit(context, user_id, "survey.publish", survey_id=survey_id, version=record.version)
+    link = f"https://t.me/{context.services.bot_username}?start={survey_id}"
+    await context.bot.send_message(
+        chat.id,
+        _("Published “{title}” (version {version}). Share this link:\n{link}").format(
+            title=record.survey.title.get(record.survey.default_language,
+                                          record.survey.default_language),
+            version=record.version, link=link))
+
+
+async def close_survey(update: Update, context: BotContext) -> None:
+    """/close <id>: stop taking answers."""
+    user_id = await require_moderator(update, context)
+    chat = update.effective_chat
+    if user_id is None or chat is None:
+        return
+    _ = (await context.translator(update)).gettext
+    if not context.args:
+        await context.bot.send_message(chat.id, _("Usage: /close <survey id>"))
+        return
+    survey_id = context.args[0]
+    try:
+        record = await context.services.storage.surveys.close(survey_id)
+    except NotFound:
+        await context.bot.send_message(chat.id, _("There is no survey with the id {id}.").format(
+            id=survey_id))
+        return
+    except InvalidTransition:
+        await context.bot.send_message(chat.id, _("{id} is not open.").format(id=survey_id))
+        return
+    await audit(context, user_id, "survey.close", survey_id=survey_id, version=record.version)
+    await context.bot.send_message(chat.id, _("Closed {id}: it takes no more answers. Its "
+                                              "results stay available with /summary and "
+                                              "/export.").format(id=survey_id))
+
+
+async def _menus_at_start(application: ConsultbotApplication) -> None:
+    """Give every stored moderator their menu (admins get theirs from bot.application)."""
+    for moderator_id in await application.services.storage.moderators.ids():
+        if moderator_id not in application.services.settings.admins:
+            await set_moderator_menu(application, moderator_id)
+
+
+def register(application: ConsultbotApplication) -> None:
+    """Moderator commands, survey uploads and the moderator text steps; before the survey."""
+    private = filters.ChatType.PRIVATE
+    commands = [
+        ("summary", N_("Summary and charts of a survey"), moderation_results.summary),
+        ("export", N_("Export responses (csv, xlsx or json)"), moderation_results.export),
+        ("publish", N_("Publish an uploaded survey"), publish_survey),
+        ("close", N_("Close a survey"), close_survey),
+        ("announce", N_("Send an update to a survey's subscribers"),
+         moderation_announce.announce),
+        ("mods", N_("List moderators"), list_moderators),
+        ("addmod", N_("Add a moderator (admins)"), add_moderator),
+        ("delmod", N_("Remove a moderator (admins)"), remove_moderator),
+    ]
+    for name, description, callback in commands:
+        add_command(application, name, description, CommandScope.MODERATOR)
+        application.add_handler(CommandHandler(name, callback, filters=private))
+    survey_files = (filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
+                    | filters.Document.FileExtension("xlsx"))
+    application.add_handler(MessageHandler(private & survey_files, upload_survey))
+    moderation_announce.register(application)
+    application.on_initialize.append(_menus_at_start)
