@@ -54,8 +54,8 @@ async def _in_clients(items: Sequence[Any], clients: int,
 
 
 async def measure_consultbot(users: int, clients: int, data_dir: Path,
-                             keep_rate_limiter: bool) -> tuple[int, float, list[float], dict[str, int]]:
-    """(updates, seconds, ack samples, writer stats) of the timed answer phase."""
+                             keep_rate_limiter: bool) -> tuple[int, float, list[float], dict[str, float]]:
+    """(updates, seconds, ack samples, writer stats and CPU seconds) of the timed phase."""
     from bench.botapp import consultbot_app  # noqa: PLC0415 - telegram only when measuring
 
     clock = AckClock()
@@ -73,16 +73,17 @@ async def measure_consultbot(users: int, clients: int, data_dir: Path,
             person.clock = clock
         stats_before = app.services.storage.db.stats
         gc.collect()
-        started = time.perf_counter()
+        cpu_started, started = time.process_time(), time.perf_counter()
         await _in_clients(people, clients, lambda p: p.answer_all())
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         stats_after = app.services.storage.db.stats
         counts = await app.services.storage.responses.counts("bench-consultation")
         if counts.submitted != users:
             raise AssertionError(f"{counts.submitted} of {users} responses were submitted")
         updates = sum(p.updates for p in people)
         writer = {"writes": stats_after.writes - stats_before.writes,
-                  "commits": stats_after.commits - stats_before.commits}
+                  "commits": stats_after.commits - stats_before.commits, "cpu": cpu}
         return updates, seconds, clock.samples, writer
     finally:
         await app.shutdown()
@@ -96,8 +97,8 @@ def _kinds_per_user() -> list[str]:
     return [*kinds, "press"]  # Submit
 
 
-async def measure_echo(users: int, clients: int) -> tuple[int, float, list[float]]:
-    """(updates, seconds, ack samples) of the echo bot fed the same update kinds."""
+async def measure_echo(users: int, clients: int) -> tuple[int, float, list[float], float]:
+    """(updates, seconds, ack samples, CPU seconds) of the echo bot fed the same update kinds."""
     from bench.botapp import echo_app  # noqa: PLC0415
     from tests.fakebot import BotMessage  # noqa: PLC0415
 
@@ -122,10 +123,11 @@ async def measure_echo(users: int, clients: int) -> tuple[int, float, list[float
                     await person.process(person.message_update("Pay wages on time (42)"))
 
         gc.collect()
-        started = time.perf_counter()
+        cpu_started, started = time.process_time(), time.perf_counter()
         await _in_clients(people, clients, replay)
         seconds = time.perf_counter() - started
-        return sum(p.updates for p in people), seconds, clock.samples
+        cpu = time.process_time() - cpu_started
+        return sum(p.updates for p in people), seconds, clock.samples, cpu
     finally:
         await app.shutdown()
 
@@ -136,7 +138,7 @@ async def run(users: int, clients: int, keep_rate_limiter: bool) -> Result:
     with tempfile.TemporaryDirectory(prefix="consultbot-bench-") as tmp:
         updates, seconds, acks, writer = await measure_consultbot(
             users, clients, Path(tmp) / "data", keep_rate_limiter)
-    echo_updates, echo_seconds, echo_acks = await measure_echo(users, clients)
+    echo_updates, echo_seconds, echo_acks, echo_cpu = await measure_echo(users, clients)
     rate, echo_rate = updates / seconds, echo_updates / echo_seconds
     from bot.application import CONCURRENT_UPDATES  # noqa: PLC0415
 
@@ -148,6 +150,8 @@ async def run(users: int, clients: int, keep_rate_limiter: bool) -> Result:
     result.add("consultbot ack p50", median(acks) * 1000, "ms")
     result.add("consultbot ack p99", percentile(acks, 0.99) * 1000, "ms")
     result.add("echo ack p99", percentile(echo_acks, 0.99) * 1000, "ms")
+    result.add("consultbot CPU per update", writer["cpu"] / updates * 1000, "ms")
+    result.add("echo CPU per update", echo_cpu / echo_updates * 1000, "ms")
     if writer["commits"]:
         result.add("writes per commit (grouping)", writer["writes"] / writer["commits"], "writes")
     result.notes.append(f"{updates} consultbot updates in {seconds:.2f} s; "

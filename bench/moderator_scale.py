@@ -1,0 +1,153 @@
+"""Benchmark 3: ``consultbot summary`` and ``export`` at a million submitted responses.
+
+A data directory with ``--responses`` submitted responses to the ten-question bench survey
+is generated once (:mod:`bench.dataset`: storage's writer, bulk INSERTs) and cached in
+``--cache-dir`` (reused while its marker matches; ``--regenerate`` forces a new one).
+Then, one after the other, as subprocesses exactly as a moderator types them:
+
+* ``consultbot summary bench-consultation``
+* ``consultbot export bench-consultation --format csv --output …``
+* ``consultbot export bench-consultation --format xlsx --output …``
+
+The baseline, same run, same database: the ``sqlite3`` command-line tool dumping the same
+submitted responses (respondent key, version, day, language, answers) to CSV. Install it
+with ``apt-get install -y sqlite3`` if it is missing.
+
+Peak memory of each subprocess is its ``ru_maxrss`` from ``os.wait4``.
+Targets: CSV export <= 3 x the sqlite3 dump, summary <= 2 x it, each < 200 MB peak RSS.
+The XLSX time is reported without a target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Result, add_common_arguments, write_result
+from bench.dataset import generate
+from bench.survey import SURVEY_ID
+
+TARGET_CSV = 3.0
+TARGET_SUMMARY = 2.0
+TARGET_RSS_MB = 200.0
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "consultbot-bench-cache"
+
+
+def consultbot_command() -> list[str]:
+    """The installed ``consultbot`` script next to this Python, else ``python -m bot.cli``."""
+    script = Path(sys.executable).with_name("consultbot")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "bot.cli"]
+
+
+def timed(command: list[str], env: dict[str, str] | None = None,
+          stdout: Path | None = None) -> tuple[float, float, int]:
+    """(seconds, peak RSS MiB, exit code) of one subprocess."""
+    out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
+    try:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.PIPE)
+        assert process.stderr is not None
+        # Drain stderr (export progress lines) so the child never blocks on a full pipe.
+        errors = process.stderr.read()
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if stdout is not None:
+            out.close()  # type: ignore[union-attr]
+    if process.returncode != 0:
+        tail = errors.decode(errors="replace")[-2000:]
+        raise RuntimeError(f"{' '.join(command[:3])} … exited {process.returncode}:\n{tail}")
+    return seconds, usage.ru_maxrss / 1024, process.returncode
+
+
+async def prepare(cache_dir: Path, responses: int, regenerate: bool) -> Path:
+    """The cached data directory with exactly ``responses`` submitted responses."""
+    data_dir = cache_dir / f"responses-{responses}"
+    marker = data_dir / "bench-generated"
+    if marker.exists() and not regenerate:
+        print(f"   using the cached data directory {data_dir}", flush=True)
+        return data_dir
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    print(f"   generating {responses:,} submitted responses in {data_dir} …", flush=True)
+    seconds = await generate(data_dir, submitted=responses, progress=responses >= 200_000)
+    marker.write_text(f"{responses} submitted responses, generated in {seconds:.0f} s\n")
+    return data_dir
+
+
+def run(responses: int, cache_dir: Path, regenerate: bool, xlsx: bool) -> Result:
+    result = Result("3. moderator scale", {"responses": responses})
+    sqlite3_tool = shutil.which("sqlite3")
+    if sqlite3_tool is None:
+        raise SystemExit("the sqlite3 command-line tool is missing: apt-get install -y sqlite3")
+    data_dir = asyncio.run(prepare(cache_dir, responses, regenerate))
+    database = data_dir / "consultbot.sqlite3"
+    env = {**os.environ, "CONSULTBOT_DATA_DIR": str(data_dir)}
+    env.pop("CONSULTBOT_SURVEYS", None)
+    consultbot = consultbot_command()
+    with tempfile.TemporaryDirectory(prefix="consultbot-bench-out-") as out:
+        out_dir = Path(out)
+        query = ("SELECT respondent_key, version, submitted_on, language, answers FROM responses "
+                 f"WHERE survey_id = '{SURVEY_ID}' AND status = 'submitted'")
+        # Warm the page cache once, so neither side pays the first read from disk.
+        timed([sqlite3_tool, "-readonly", str(database), "SELECT count(*) FROM responses"])
+        dump_s, dump_rss, _ = timed([sqlite3_tool, "-readonly", "-csv", "-header", str(database),
+                                     query], stdout=out_dir / "dump.csv")
+        summary_s, summary_rss, _ = timed([*consultbot, "summary", SURVEY_ID], env,
+                                          stdout=out_dir / "summary.txt")
+        csv_s, csv_rss, _ = timed([*consultbot, "export", SURVEY_ID, "--format", "csv",
+                                   "--output", str(out_dir / "export.csv")], env)
+        csv_mb = (out_dir / "export.csv").stat().st_size / 1e6
+        dump_mb = (out_dir / "dump.csv").stat().st_size / 1e6
+        if xlsx:
+            xlsx_s, xlsx_rss, _ = timed([*consultbot, "export", SURVEY_ID, "--format", "xlsx",
+                                         "--output", str(out_dir / "export.xlsx")], env)
+    result.add("sqlite3 CLI CSV dump (baseline)", dump_s, "s")
+    result.add("consultbot summary", summary_s, "s")
+    result.add("consultbot export --format csv", csv_s, "s")
+    if xlsx:
+        result.add("consultbot export --format xlsx", xlsx_s, "s")
+    result.add("ratio summary / dump", summary_s / dump_s, "x", f"<= {TARGET_SUMMARY:g}",
+               summary_s / dump_s <= TARGET_SUMMARY)
+    result.add("ratio csv export / dump", csv_s / dump_s, "x", f"<= {TARGET_CSV:g}",
+               csv_s / dump_s <= TARGET_CSV)
+    result.add("peak RSS summary", summary_rss, "MB", f"< {TARGET_RSS_MB:g}",
+               summary_rss < TARGET_RSS_MB)
+    result.add("peak RSS csv export", csv_rss, "MB", f"< {TARGET_RSS_MB:g}", csv_rss < TARGET_RSS_MB)
+    if xlsx:
+        result.add("peak RSS xlsx export", xlsx_rss, "MB", f"< {TARGET_RSS_MB:g}",
+                   xlsx_rss < TARGET_RSS_MB)
+    result.add("peak RSS sqlite3 dump", dump_rss, "MB")
+    result.notes.append(f"CSV sizes: export {csv_mb:.0f} MB, sqlite3 dump {dump_mb:.0f} MB")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.moderator_scale", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--responses", type=int, default=1_000_000,
+                        help="submitted responses (default 1000000)")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
+                        help=f"where generated data directories are kept (default {DEFAULT_CACHE})")
+    parser.add_argument("--regenerate", action="store_true", help="ignore a cached data directory")
+    parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX export")
+    add_common_arguments(parser)
+    args = parser.parse_args(argv)
+    result = run(args.responses, args.cache_dir, args.regenerate, not args.no_xlsx)
+    write_result(result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
