@@ -142,3 +142,17 @@ async def test_long_reports_reach_the_moderator_whole(env: BotEnv) -> None:
     sent = [c.params["text"] for c in calls if c.method == "sendMessage"]
     assert len(sent) >= 3 and all(len(text) <= 4096 for text in sent)
     assert "".join(sent).replace("\n", "").replace(" ", "").count(body.replace(" ", "")) == 1
+
+
+async def test_moderators_added_by_an_admin_triage_and_get_the_digest(env: BotEnv) -> None:
+    assert env.app is not None
+    await env.services.storage.moderators.add(7_300_100, added_by=MODERATOR_ID)
+    receipt = await file_report(env.user(7_300_009))
+    helper = env.user(7_300_100)
+    await helper.command("/reports")
+    assert await report_id_of(env, receipt) in (helper.last_message().text or "")
+    assert await send_digest(env.app) == 2
+    assert "Reports digest." in texts_to(env, 7_300_100)[-1]
+    await env.services.storage.moderators.remove(7_300_100)
+    await helper.command("/reports")
+    assert helper.last_message().text == "Sorry, this command is for moderators."
