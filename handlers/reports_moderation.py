@@ -26,6 +26,7 @@ from handlers.callback_data import pack, unpack
 from handlers.commands import add_command
 from handlers.common import send_long
 from handlers.context import BotContext, CommandScope, ConsultbotApplication, Translator
+from handlers.moderation_access import audit, require_moderator
 from handlers.report_support import (
     category_label,
     is_moderator,
@@ -34,7 +35,6 @@ from handlers.report_support import (
     split_text,
     status_label,
 )
-from storage.audit import moderator_actor
 from storage.errors import NotFound
 from storage.reports import CLOSED_STATUSES, Report, ReportStatus
 from surveys.messages import N_
@@ -52,23 +52,15 @@ def _button(context: BotContext, user_id: int, label: str, *fields: str) -> Inli
     return InlineKeyboardButton(label, callback_data=pack(context.services, user_id, "rm", *fields))
 
 
-async def _audit(context: BotContext, user_id: int, action: str, **details: object) -> None:
-    storage = context.services.storage
-    await storage.audit.append(moderator_actor(storage.secret, user_id), action, details)
-
-
 async def list_reports(update: Update, context: BotContext) -> None:
     """/reports [all]: open reports (or all), newest day first."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    chat = update.effective_chat
+    user_id = await require_moderator(update, context)  # everyone else: the one refusal
+    if user_id is None or chat is None:
         return
     tr = await context.translator(update)
-    _ = tr.gettext
-    if not await is_moderator(context.services, user.id):
-        await context.bot.send_message(chat.id, _("Sorry, this command is for moderators."))
-        return
     show_all = bool(context.args) and context.args[0].lower() == "all"
-    await _send_list(context, tr, user.id, chat.id, show_all)
+    await _send_list(context, tr, user_id, chat.id, show_all)
 
 
 async def _send_list(context: BotContext, tr: Translator, user_id: int, chat_id: int,
@@ -77,7 +69,7 @@ async def _send_list(context: BotContext, tr: Translator, user_id: int, chat_id:
     reports = context.services.storage.reports
     summaries = await reports.list_reports(None if show_all else _OPEN, limit=_PAGE)
     # No count in the entry: timestamped counts would narrow down when a report arrived.
-    await _audit(context, user_id, "reports.list", scope="all" if show_all else "open")
+    await audit(context, user_id, "reports.list", scope="all" if show_all else "open")
     header = _("All reports (newest first):") if show_all else _("Open reports (newest first):")
     if reports.sealed:
         header += "\n" + _("Reports are sealed: the bot shows only their details. Read them "
@@ -159,7 +151,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         elif action == "o" and len(arguments) == 1:
             await query.answer()
             report = await reports.get(arguments[0])
-            await _audit(context, user_id, "report.open", report_id=arguments[0])
+            await audit(context, user_id, "report.open", report_id=arguments[0])
             await send_long(context.bot, chat_id, _report_lines(tr, report),
                             _report_keyboard(context, tr, user_id, arguments[0],
                                              report.summary.status))
@@ -172,7 +164,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         elif action == "s" and len(arguments) == 2 and arguments[1] in _STATUS_VALUES:
             before = await reports.summary(arguments[0])
             after = await reports.set_status(arguments[0], ReportStatus(arguments[1]))
-            await _audit(context, user_id, "report.status", report_id=arguments[0],
+            await audit(context, user_id, "report.status", report_id=arguments[0],
                          before=before.status.value, after=after.status.value)
             await query.answer(_("Status set to: {status}").format(
                 status=status_label(tr, after.status.value)))
@@ -219,7 +211,7 @@ async def on_reply_text(update: Update, context: BotContext) -> None:
     except NotFound:
         await context.bot.send_message(message.chat.id, _("This report no longer exists."))
         raise ApplicationHandlerStop from None
-    await _audit(context, user.id, "report.reply", report_id=session.report_id)
+    await audit(context, user.id, "report.reply", report_id=session.report_id)
     await context.bot.send_message(message.chat.id, _(
         "Reply saved to report {id}. The reporter sees it with /status.").format(
             id=session.report_id))
