@@ -306,12 +306,53 @@ async def _start_delivery(application: ConsultbotApplication) -> None:
                                             name="outbox")
 
 
+#: Handler group of the opt-in offer: after the survey flow (group 0) handled "Submit".
+AFTER_SUBMIT_GROUP = 1
+
+
+async def after_submit(update: Update, context: BotContext) -> None:
+    """After the survey's "Submit" button (``r|<ref>|<version>|submit``), offer updates.
+
+    Runs in a later handler group than the survey flow, so the thank-you is already sent and
+    the submission committed; the offer is made only when the response really is submitted
+    now and only once per survey and user while the bot runs (a double tap offers nothing).
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    user_id = query.from_user.id
+    fields = unpack(context.services, user_id, query.data)
+    if fields is None or len(fields) != 4 or fields[3] != "submit":
+        return
+    survey_id = await _survey_by_ref(context.services, fields[1])
+    if survey_id is None:
+        return
+    offered = _OFFERED.setdefault(context.application, set())
+    if (survey_id, user_id) in offered:
+        return
+    storage = context.services.storage
+    response = await storage.responses.get(survey_id,
+                                           storage.secret.respondent_key(survey_id, user_id))
+    if response is None or response.submitted_on is None:
+        return
+    offered.add((survey_id, user_id))
+    await offer_updates(context, user_id, user_id, survey_id)
+
+
+#: (survey id, user id) pairs already offered updates, in memory only.
+_OFFERED: WeakKeyDictionary[Application[Any, Any, Any, Any, Any, Any], set[tuple[str, int]]] = (
+    WeakKeyDictionary()
+)
+
+
 def register(application: ConsultbotApplication) -> None:
     """/updates, the opt-in buttons, the /forget eraser and the delivery job."""
     add_command(application, "updates", N_("Updates about surveys you follow"))
     application.add_handler(CommandHandler("updates", list_updates,
                                            filters=filters.ChatType.PRIVATE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^up\|"))
+    application.add_handler(CallbackQueryHandler(after_submit, pattern=r"^r\|"),
+                            group=AFTER_SUBMIT_GROUP)
     services = services_of(application)
 
     async def erase(user_id: int) -> None:

@@ -291,3 +291,25 @@ async def test_forget_erases_subscriptions(env: BotEnv) -> None:
     for erase in env.services.erasers:
         await erase(follower.user_id)
     assert await env.services.storage.subscriptions.surveys_of(follower.chat_id) == []
+
+
+async def test_submitting_a_survey_offers_updates_once(env: BotEnv) -> None:
+    from tests.handlers.conftest import in_survey
+
+    user = await in_survey(env, 8_500_001)
+    for label in ("Mining", "Pay", "Done", "5", "Skip", "Skip"):
+        await user.press(label)
+    review = user.last_message()
+    submit = next(b["callback_data"] for b in review.buttons() if b["text"] == "Submit")
+    await user.press("Submit")
+    assert user.texts()[-2].startswith("Thank you! Your answers were submitted.")
+    offer = user.last_message()
+    assert offer.button_labels() == ["Get updates"]
+    assert await user.press_data(submit, review)  # a second tap offers nothing more
+    assert user.last_message() is offer or user.last_message().message_id == offer.message_id
+    await user.press("Get updates")
+    assert await env.services.storage.subscriptions.surveys_of(user.chat_id) == ["workers-voice"]
+    # Nothing about the subscription is next to the response: only (survey, chat) is stored.
+    response = await env.services.storage.responses.get(
+        "workers-voice", env.services.storage.secret.respondent_key("workers-voice", user.user_id))
+    assert response is not None and response.submitted_on is not None
