@@ -313,3 +313,40 @@ async def test_submitting_a_survey_offers_updates_once(env: BotEnv) -> None:
     response = await env.services.storage.responses.get(
         "workers-voice", env.services.storage.secret.respondent_key("workers-voice", user.user_id))
     assert response is not None and response.submitted_on is not None
+
+
+VERSION_2 = b"""id: wages-2026
+title: Wages survey
+languages: [en]
+questions:
+  - id: region
+    type: single
+    label: Where do you work?
+    choices:
+      - {id: north, label: North}
+      - {id: south, label: South}
+      - {id: east, label: East}
+  - id: contract
+    type: single
+    label: Do you have a written contract?
+    choices:
+      - {id: "yes", label: "Yes"}
+      - {id: "no", label: "No"}
+"""
+
+
+async def test_a_new_version_keeps_old_responses_attached_to_their_version(env: BotEnv) -> None:
+    await seed(env.services.storage)
+    admin = env.user(ADMIN)
+    assert "version 2" in texts(await upload(admin, VERSION_2, "wages-v2.yaml"))[0]
+    await admin.command("/publish", "wages-2026")
+    calls = await admin.command("/export", "wages-2026", "csv")
+    [document] = [c for c in calls if c.method == "sendDocument"]
+    _name, content, _mime = next(iter(document.files.values()))
+    rows = list(csv.DictReader(content.decode("utf-8-sig").splitlines()))
+    assert {r["version"] for r in rows} == {"1"} and len(rows) == 12
+    # New questions come first; questions only the old version asked are kept, not dropped.
+    assert list(rows[0])[4:] == ["region", "contract", "issues/wages", "issues/safety", "safe",
+                                 "remedy"]
+    summary = "\n".join(texts(await admin.command("/summary", "wages-2026")))
+    assert "Respondents: 12" in summary and "Do you have a written contract?" in summary
