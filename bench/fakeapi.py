@@ -190,6 +190,25 @@ class Participant:
         data = self._data(consent, lambda f: f[0] == "c")[0]
         await self.process(self.callback_update(data, consent))
 
+    async def answer_current(self) -> None:
+        """Answer whatever question the bot is showing (a resumed participant)."""
+        prompt = self.prompt()
+        fields = [b["callback_data"].split("|") for b in prompt.buttons() if "callback_data" in b]
+        ops = {f[4] for f in fields if f[0] == "a" and len(f) > 4}
+        if "v" in ops:
+            data = self.rng.choice(self._data(prompt, lambda f: f[0] == "a" and f[4] == "v"))
+            await self.process(self.callback_update(data, prompt))
+        elif "t" in ops:
+            data = self._data(prompt, lambda f: f[0] == "a" and f[4] == "t")[0]
+            await self.process(self.callback_update(data, prompt))
+            data = self._data(self.prompt(), lambda f: f[0] == "a" and f[4] == "d")[0]
+            await self.process(self.callback_update(data, self.prompt()))
+        elif ops:
+            index = int(next(f[3] for f in fields if f[0] == "a"))
+            await self.process(self.message_update(typed_answer(QUESTION_KINDS[index][0],
+                                                                self.rng)))
+        # else: the review is showing; a participant reading it sends nothing.
+
     async def answer_all(self) -> None:
         """Answer the ten questions (buttons, toggles, typed text) and submit."""
         for question_id, kind in QUESTION_KINDS:
