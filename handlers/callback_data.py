@@ -17,10 +17,12 @@ too-long button fails loudly in tests rather than at Telegram.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 
 from handlers.context import Services
+from storage.secret import ServerSecret
 
 __all__ = ["MAX_CALLBACK_BYTES", "CallbackDataTooLong", "pack", "survey_ref", "unpack"]
 
@@ -41,7 +43,13 @@ def _tag(key: bytes, user_id: int, fields: tuple[str, ...]) -> str:
 
 
 def _key(services: Services) -> bytes:
-    return services.storage.secret.derive_key(_PURPOSE)
+    return _derived_key(services.storage.secret)
+
+
+@functools.lru_cache(maxsize=4)
+def _derived_key(secret: ServerSecret) -> bytes:
+    # Derived once per open storage rather than for every button of every keyboard.
+    return secret.derive_key(_PURPOSE)
 
 
 def pack(services: Services, user_id: int, *fields: str | int) -> str:

@@ -13,7 +13,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
 from handlers.callback_data import pack, unpack
-from handlers.common import remove_keyboard_quietly
+from handlers.common import clip, remove_keyboard_quietly
 from handlers.consent import participant
 from handlers.context import BotContext, Translator
 from handlers.survey_flow import (
@@ -26,7 +26,12 @@ from handlers.survey_flow import (
     show_survey_list,
     walk,
 )
-from handlers.survey_render import question_keyboard, reviewed_questions, selected_ids
+from handlers.survey_render import (
+    answered_text,
+    question_keyboard,
+    reviewed_questions,
+    selected_ids,
+)
 from handlers.survey_state import (
     Progress,
     find_open,
@@ -70,7 +75,11 @@ def _message_of(query: CallbackQuery) -> tuple[int, int] | None:
 
 async def _record(who: Participant, progress: Progress, question: Question, value: Answer,
                   prompt: tuple[int, int] | None, query: CallbackQuery | None = None) -> None:
-    """Commit the answer and the next step, then acknowledge and show the next step."""
+    """Commit the answer and the next step, then acknowledge and show the next step.
+
+    A button answer turns its question message into the next question (the toast names the
+    answer taken); a typed answer leaves the question message as a record of the answer.
+    """
     survey = progress.survey
     answers = {**progress.answers, question.id: value}
     notes, following = after_answer(survey, answers, question.id)
@@ -79,10 +88,14 @@ async def _record(who: Participant, progress: Progress, question: Question, valu
         following.id if following is not None else None,
     )
     # Committed: only now does the participant see that the answer was taken.
-    if query is not None:
-        await query.answer()
-    await close_prompt(who, survey, question, value, prompt)
     progress = Progress(progress.record, progress.respondent_key, response)
+    if query is not None:
+        await query.answer(clip(answered_text(survey, question, who.language(survey), who.tr,
+                                              value).rsplit("\n", 1)[-1], 190))
+        if following is not None:
+            await ask(who, progress, following, dict(response.answers), notes, replace=prompt)
+            return
+    await close_prompt(who, survey, question, value, prompt)
     if following is None:
         await send_review(who, progress, dict(response.answers), notes)
     else:
@@ -215,10 +228,7 @@ async def _back(who: Participant, progress: Progress, question: Question,
     await who.context.services.storage.responses.set_current(
         survey.id, progress.respondent_key, previous.id)
     await query.answer()
-    prompt = _message_of(query)
-    if prompt is not None:
-        await remove_keyboard_quietly(who.context.bot, *prompt)
-    await ask(who, progress, previous, answers)
+    await ask(who, progress, previous, answers, replace=_message_of(query))
 
 
 async def answer_text(update: Update, context: BotContext) -> None:

@@ -11,9 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from handlers.callback_data import pack, survey_ref
-from handlers.common import clip, edit_text_quietly, send_long, survey_language
+from handlers.common import (
+    clip,
+    edit_text_quietly,
+    remove_keyboard_quietly,
+    send_long,
+    survey_language,
+)
 from handlers.context import ActiveSurvey, BotContext, Translator
 from handlers.survey_render import (
     answered_text,
@@ -97,8 +104,16 @@ def _is_first(survey: Survey, answers: dict[str, Answer], question: Question) ->
 
 
 async def ask(who: Participant, progress: Progress, question: Question,
-              answers: dict[str, Answer], notes: Sequence[Question] = ()) -> None:
-    """Show ``notes`` then ask ``question`` (already committed as the current question)."""
+              answers: dict[str, Answer], notes: Sequence[Question] = (),
+              replace: tuple[int, int] | None = None) -> None:
+    """Show ``notes`` then ask ``question`` (already committed as the current question).
+
+    Args:
+        replace: The (chat id, message id) of the question whose button led here: it is
+            edited into this question, so a survey answered by buttons stays one tidy
+            message (and costs Telegram one call instead of two). Ignored when notes come
+            in between, since they must be read before the question.
+    """
     bot = who.context.bot
     survey = progress.survey
     language = who.language(survey)
@@ -113,14 +128,21 @@ async def ask(who: Participant, progress: Progress, question: Question,
 
     has_current = question.id in answers
     current = answers.get(question.id)
-    message = await bot.send_message(
-        who.chat_id,
-        question_text(survey, question, language, who.tr, current, has_current),
-        reply_markup=question_keyboard(
-            survey, question, language, who.tr, make_data, current=current,
-            has_current=has_current, first=_is_first(survey, answers, question),
-        ),
-    )
+    text = question_text(survey, question, language, who.tr, current, has_current)
+    keyboard = question_keyboard(survey, question, language, who.tr, make_data, current=current,
+                                 has_current=has_current, first=_is_first(survey, answers, question))
+    if replace is not None and not notes:
+        try:
+            await bot.edit_message_text(text, chat_id=replace[0], message_id=replace[1],
+                                        reply_markup=keyboard)
+        except BadRequest:
+            pass  # too old to edit: ask in a new message instead
+        else:
+            services.active_surveys[who.user_id] = ActiveSurvey(survey.id, replace)
+            return
+    elif replace is not None:
+        await remove_keyboard_quietly(bot, *replace)
+    message = await bot.send_message(who.chat_id, text, reply_markup=keyboard)
     services.active_surveys[who.user_id] = ActiveSurvey(survey.id, (who.chat_id, message.message_id))
 
 

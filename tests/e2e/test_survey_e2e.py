@@ -52,8 +52,11 @@ class Participant:
         return choice.label.get(self.language, self.survey.default_language)
 
     def wait_for_question(self, question_id: str) -> int:
+        """The message asking this question: new, or a previous question edited into it."""
         label = self.label(question_id)
-        message = self.user.wait_for_bot(predicate=lambda m: label in m.text and not m.edited)
+        title = self.survey.title.get(self.language, self.survey.default_language)
+        message = self.user.wait_for_bot(
+            predicate=lambda m: m.text.startswith(title) and label in m.text)
         return message.message_id
 
     def answer(self, question_id: str, how: str, value: object) -> None:
@@ -75,10 +78,13 @@ class Participant:
             user.press(self._("Skip"), prompt)
         elif how == "type":
             user.send_text(str(value))
+            # A typed answer leaves its question as a record of the answer, without buttons.
+            user.wait_for_bot(predicate=lambda m: m.message_id == prompt and m.edited and not m.buttons)
+            return
         else:
             raise AssertionError(how)
-        # The answered question turns into a record of the answer, without buttons.
-        user.wait_for_bot(predicate=lambda m: m.message_id == prompt and m.edited and not m.buttons)
+        # A button answer is acknowledged with a toast naming it.
+        assert user.wait_for_callback_answer().get("text", "").startswith("✓")
 
     def refused(self, question_id: str, text: str, error: str) -> None:
         """Type an answer the survey refuses; the error is shown and the question asked again."""
@@ -91,7 +97,9 @@ class Participant:
         for shown in expected:
             assert shown in review.text, f"{shown!r} missing from the review: {review.text!r}"
         self.user.press(self._("Submit"), review.message_id)
-        self.user.wait_for_bot(contains=self._("Thank you! Your answers were submitted.")[:20])
+        thanks = self._("Thank you! Your answers were submitted.\n\nYou can see them with /mydata. "
+                        "Use /surveys to see other open surveys.")
+        self.user.wait_for_bot(contains=thanks.split("\n")[0])
 
 
 def consent_via_deep_link(user: TelegramUser, survey_id: str, language: str) -> None:

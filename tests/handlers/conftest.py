@@ -138,8 +138,15 @@ async def consented_user(env: BotEnv, user_id: int = 7_000_001, **kwargs: Any) -
     """A user who agreed to the privacy notice and sees the survey list."""
     user = env.user(user_id, **kwargs)
     await user.command("/start")
-    await user.press("I agree")
+    await user.press(bot_text(env, user, "I agree"))
     return user
+
+
+def bot_text(env: BotEnv, user: ChatUser, msgid: str) -> str:
+    """``msgid`` as the bot writes it to ``user`` (their Telegram language, if catalogued)."""
+    code = (user.language_code or "").lower()
+    language = env.services.bot_language((code, code.split("-")[0]))
+    return env.services.translations.translator(language).gettext(msgid)
 
 
 async def in_survey(env: BotEnv, user_id: int = 7_000_001, title: str = "Workers' voice",
