@@ -136,3 +136,27 @@ def random_answers(rng: random.Random) -> Mapping[str, Any]:
         "remedy": f"{rng.choice(_REMEDIES)} ({rng.randint(1, 9999)})",
         "comment": rng.choice(("No", "Merci", "Please act before the next season")),
     }
+
+
+#: The end-to-end benchmark's survey: ten typed (text) questions, so every one of a user's
+#: backlogged messages is an answer whatever order the bot takes them in.
+TYPED_SURVEY_ID = "bench-typed"
+TYPED_SURVEY_YAML = (
+    "id: bench-typed\n"
+    "title: {en: Bench typed answers}\n"
+    "languages: [en]\n"
+    "questions:\n"
+    + "".join(
+        f"  - id: q{n}\n    type: text\n    max_length: 500\n"
+        f"    label: {{en: 'Question {n}: what would you change?'}}\n"
+        for n in range(1, 11)
+    )
+).encode()
+
+
+def write_typed_survey(directory: Path) -> Path:
+    """Write the end-to-end benchmark's survey file and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{TYPED_SURVEY_ID}.yaml"
+    path.write_bytes(TYPED_SURVEY_YAML)
+    return path
