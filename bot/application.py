@@ -26,6 +26,7 @@ from telegram.request import BaseRequest
 import handlers.data_rights
 import handlers.fallback
 import handlers.help
+import handlers.language
 import handlers.moderation
 import handlers.report
 import handlers.report_jobs
@@ -119,6 +120,7 @@ def build_application(
     # Feature handlers, in the order they get to look at an update (see module doc).
     handlers.start.register(application)
     handlers.help.register(application)
+    handlers.language.register(application)  # also detection: group -100, before all
     handlers.data_rights.register(application)
     handlers.report.register(application)  # drafts: group -1, before typed survey answers
     handlers.report_status.register(application)  # follow-ups: group -2

@@ -79,7 +79,11 @@ async def on_consent(update: Update, context: BotContext) -> None:
         await query.answer(_("This button is not valid any more."))
         return
     storage = context.services.storage
-    await storage.preferences.set_consent(storage.secret.participant_key(who.user_id))
+    key = storage.secret.participant_key(who.user_id)
+    await storage.preferences.set_consent(key)
+    chosen = context.services.chosen_languages.pop(who.user_id, None)
+    if chosen:  # picked with /language before agreeing: stored only now
+        await storage.preferences.set_language(key, chosen)
     await query.answer(_("Thank you."))
     if query.message is not None:
         await edit_text_quietly(context.bot, who.chat_id, query.message.message_id,

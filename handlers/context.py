@@ -149,6 +149,10 @@ class Services:
         erasers: Extra erasers /forget runs, registered by features (see module doc).
         commands: Commands for the menus and /help, in the order features registered
             them (``handlers.commands.add_command``).
+        chosen_languages: Languages picked with /language before consent, by Telegram user
+            id, in memory until consent stores them (``handlers.language``).
+        detected_languages: Languages detected from a user's first long message when
+            Telegram gives none we support, by Telegram user id; in memory only.
     """
 
     settings: Settings
@@ -157,6 +161,8 @@ class Services:
     active_surveys: dict[int, ActiveSurvey] = field(default_factory=dict)
     erasers: list[Eraser] = field(default_factory=list)
     commands: list[CommandInfo] = field(default_factory=list)
+    chosen_languages: dict[int, str] = field(default_factory=dict)
+    detected_languages: dict[int, str] = field(default_factory=dict)
     _storage: Storage | None = None
 
     @property
@@ -178,24 +184,31 @@ class Services:
     async def wished_languages(self, user: User | None) -> tuple[str, ...]:
         """The languages ``user`` wants, most wanted first (lower-case tags).
 
-        Order: the language they picked with /language (stored under their pseudonym),
-        then their Telegram ``language_code`` (``pt-br``), then its primary language
-        (``pt``). Bot text and survey labels each take the first wish they can serve.
-        (The multilingual issue may add the language detected from their messages.)
+        Order: the language they picked with /language (stored under their pseudonym,
+        or held in memory until they consent), then their Telegram ``language_code``
+        (``pt-br``), then its primary language (``pt``), then the language detected from
+        their first long message (only detected when none of the former is supported, see
+        ``handlers.language``). Bot text and survey labels each take the first wish they
+        can serve.
         """
         wishes: list[str] = []
         if user is None:
             return ()
+        chosen: object = None
         if self._storage is not None:
             storage = self._storage
             preference = await storage.preferences.get(storage.secret.participant_key(user.id))
             chosen = getattr(preference, "language", None) if preference else None
-            if chosen:
-                wishes.append(str(chosen).lower())
+        chosen = chosen or self.chosen_languages.get(user.id)
+        if chosen:
+            wishes.append(str(chosen).lower())
         if user.language_code:
             tag = user.language_code.strip().replace("_", "-").lower()
             if tag:
                 wishes += [tag, tag.split("-")[0]]
+        detected = self.detected_languages.get(user.id)
+        if detected:
+            wishes.append(detected)
         return tuple(dict.fromkeys(wishes))
 
     def bot_language(self, wishes: tuple[str, ...]) -> str:
