@@ -1,0 +1,116 @@
+"""``python -m bench``: run the five benchmarks, one process each, and print one table.
+
+Each benchmark runs as ``python -m bench.<module> --json FILE`` in a fresh process, one after
+the other: memory figures start clean, and only one core-heavy process runs at a time (the
+machine is shared). ``--quick`` runs every benchmark at a small scale (a minute or two);
+the defaults are the full targets' scale (the million-response generation alone takes
+minutes the first time; it is cached in --cache-dir afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Figure, Result, format_value, machine, read_result
+
+#: (number, module, full-scale arguments, quick arguments)
+BENCHMARKS: tuple[tuple[int, str, list[str], list[str]], ...] = (
+    (1, "throughput", [], ["--users", "300"]),
+    (2, "durable_writes", [], ["--answers", "5000", "--per-commit-answers", "300"]),
+    (3, "moderator_scale", [], ["--responses", "20000"]),
+    (4, "open_conversations", [], ["--in-progress", "10000", "--active", "1000"]),
+    (5, "end_to_end", [], ["--users", "50", "--per-user", "10"]),
+)
+TINY: dict[int, list[str]] = {
+    1: ["--users", "6", "--clients", "3"],
+    2: ["--answers", "200", "--writers", "8", "--per-commit-answers", "20"],
+    3: ["--responses", "300", "--no-xlsx"],
+    4: ["--in-progress", "200", "--active", "20", "--clients", "4"],
+    5: ["--users", "2", "--per-user", "2", "--timeout", "60"],
+}
+
+
+def table(results: list[Result]) -> str:
+    """Every figure, one line each, with its target and verdict."""
+    lines = [f"{'benchmark':<28} {'figure':<44} {'value':>12} {'unit':<9} {'target':<9} met"]
+    lines.append("-" * len(lines[0]))
+    for result in results:
+        for figure in result.figures:
+            met = "" if figure.met is None else ("yes" if figure.met else "NO")
+            lines.append(f"{result.benchmark:<28} {figure.name:<44} "
+                         f"{format_value(figure.value):>12} {figure.unit:<9} {figure.target:<9} {met}")
+    return "\n".join(lines)
+
+
+def _e2e_next_to_in_process(results: list[Result]) -> Result | None:
+    by_number = {r.benchmark.split(".")[0]: r for r in results}
+    if "1" not in by_number or "5" not in by_number:
+        return None
+    in_process = _figure(by_number["1"], "consultbot updates/s")
+    drain = _figure(by_number["5"], "drain rate (consultbot run + emulator)")
+    if in_process is None or drain is None:
+        return None
+    summary = Result("1 vs 5", {})
+    summary.add("in-process updates/s (1)", in_process.value, "upd/s")
+    summary.add("end-to-end drain msg/s (5)", drain.value, "msg/s")
+    summary.add("ratio end-to-end / in-process", drain.value / in_process.value, "x")
+    return summary
+
+
+def _figure(result: Result, name: str) -> Figure | None:
+    return next((f for f in result.figures if f.name == name), None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small scale (a minute or two)")
+    parser.add_argument("--tiny", action="store_true", help="smallest scale (smoke test)")
+    parser.add_argument("--only", default="1,2,3,4,5", help="comma-separated benchmark numbers")
+    parser.add_argument("--responses", type=int, default=None,
+                        help="submitted responses for benchmark 3 (default 1000000)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="where benchmark 3 caches its generated data directory")
+    args = parser.parse_args(argv)
+    wanted = {int(n) for n in args.only.split(",") if n.strip()}
+
+    print("machine: " + "; ".join(f"{k} {v}" for k, v in machine().items()), flush=True)
+    results: list[Result] = []
+    failed: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="consultbot-bench-json-") as tmp:
+        for number, module, full, quick in BENCHMARKS:
+            if number not in wanted:
+                continue
+            extra = TINY[number] if args.tiny else quick if args.quick else full
+            if number == 3 and args.responses is not None:
+                extra = [a for a in extra if a != "--responses"] + ["--responses", str(args.responses)]
+            if number == 3 and args.cache_dir is not None:
+                extra = [*extra, "--cache-dir", str(args.cache_dir)]
+            json_path = Path(tmp) / f"{module}.json"
+            command = [sys.executable, "-m", f"bench.{module}", *extra, "--json", str(json_path)]
+            print(f"\n$ python -m bench.{module} {' '.join(extra)}", flush=True)
+            started = time.perf_counter()
+            done = subprocess.run(command, check=False)
+            if done.returncode != 0 or not json_path.exists():
+                failed.append(module)
+                print(f"   {module} FAILED (exit {done.returncode})", flush=True)
+                continue
+            print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
+            results.append(read_result(json_path))
+    summary = _e2e_next_to_in_process(results)
+    if summary is not None:
+        results.append(summary)
+    print("\n" + table(results))
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
