@@ -18,7 +18,9 @@ How a feature adds what it needs
 * **A command in the menu and /help**: ``handlers.commands.add_command(application, "name",
   N_("What it does"), CommandScope.MODERATOR)`` in ``register``.
 * **Data about a user that /forget must erase** (e.g. update subscriptions keyed by raw id):
-  append an async ``eraser(user_id) -> None`` to ``Services.erasers`` in ``register``.
+  append an async ``eraser(user_id) -> None`` to ``Services.erasers`` in ``register``, and
+  an async ``describer(user_id, translator) -> list[str]`` to ``Services.describers`` so
+  /mydata shows it (one line per item, in the reader's language; empty when nothing).
 
 Translating
 -----------
@@ -47,6 +49,7 @@ __all__ = [
     "CommandInfo",
     "CommandScope",
     "ConsultbotApplication",
+    "Describer",
     "Eraser",
     "Services",
     "Settings",
@@ -94,6 +97,10 @@ class Translator:
     language: str
     gettext: Callable[[str], str]
     ngettext: Callable[[str, str, int], str]
+
+
+#: Describes what a feature keeps about one Telegram user (raw id), for /mydata.
+Describer = Callable[[int, Translator], Awaitable[list[str]]]
 
 
 class TranslationProvider(Protocol):
@@ -147,6 +154,7 @@ class Services:
             survey id); after a restart it is rebuilt from the pseudonymous progress in
             storage (see ``handlers.survey_state.in_progress``).
         erasers: Extra erasers /forget runs, registered by features (see module doc).
+        describers: What features keep about a user, for /mydata (see module doc).
         commands: Commands for the menus and /help, in the order features registered
             them (``handlers.commands.add_command``).
         chosen_languages: Languages picked with /language before consent, by Telegram user
@@ -160,6 +168,7 @@ class Services:
     bot_username: str = ""
     active_surveys: dict[int, ActiveSurvey] = field(default_factory=dict)
     erasers: list[Eraser] = field(default_factory=list)
+    describers: list[Describer] = field(default_factory=list)
     commands: list[CommandInfo] = field(default_factory=list)
     chosen_languages: dict[int, str] = field(default_factory=dict)
     detected_languages: dict[int, str] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from handlers.callback_data import pack, unpack
 from handlers.commands import add_command
 from handlers.common import clip, edit_text_quietly, send_long, survey_language
 from handlers.context import BotContext, ConsultbotApplication, Translator
+from handlers.localized import format_day, isolate, language_name
 from handlers.survey_render import review_lines
 from handlers.survey_state import user_lock
 from surveys.messages import N_
@@ -63,9 +64,10 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     preferences = await storage.preferences.get(storage.secret.participant_key(user.id))
     if preferences is not None and preferences.consented_on is not None:
         lines.append(_("You agreed to the privacy notice on {date}.").format(
-            date=preferences.consented_on.isoformat()))
+            date=format_day(preferences.consented_on, tr.language)))
     if preferences is not None and preferences.language:
-        lines.append(_("Your chosen language: {language}").format(language=preferences.language))
+        lines.append(_("Your chosen language: {language}").format(
+            language=language_name(preferences.language)))
     for record in await storage.surveys.list_all():
         key = storage.secret.respondent_key(record.survey_id, user.id)
         response = await storage.responses.get(record.survey_id, key)
@@ -73,16 +75,18 @@ async def mydata_command(update: Update, context: BotContext) -> None:
             continue
         survey = record.survey
         language = survey_language(survey, wishes)
-        title = survey.title.get(language, survey.default_language)
+        title = isolate(survey.title.get(language, survey.default_language), tr.language)
         if response.submitted and response.submitted_on is not None:
             header = _("“{title}”: submitted on {date}").format(
-                title=title, date=response.submitted_on.isoformat())
+                title=title, date=format_day(response.submitted_on, tr.language))
         else:
             header = _("“{title}”: in progress, last changed on {date}").format(
-                title=title, date=response.updated_on.isoformat())
+                title=title, date=format_day(response.updated_on, tr.language))
         answers = review_lines(survey, dict(response.answers), language, tr)
         lines.append("\n".join([header, *(clip(line) for line in answers)])
                      if answers else header + "\n" + _("(no answers yet)"))
+    for describer in context.services.describers:
+        lines += await describer(user.id, tr)
     if not lines:
         lines.append(_("Nothing is stored about you."))
     else:

@@ -155,3 +155,13 @@ async def test_help_shows_moderator_commands_to_an_admin_only(env: BotEnv) -> No
     participant = env.user(99)
     await participant.command("/help")
     assert "/testmod" not in participant.texts()[-1]
+
+
+async def test_mydata_includes_what_other_features_keep(env: BotEnv) -> None:
+    async def describer(user_id: int, tr: object) -> list[str]:
+        return [f"You follow 1 survey ({user_id == USER_ID})"]
+
+    env.services.describers.append(describer)
+    user = await consented_user(env, USER_ID)
+    await user.command("/mydata")
+    assert "You follow 1 survey (True)" in user.texts()[-1]
