@@ -63,11 +63,13 @@ class ActiveSurvey:
     """The survey a user is answering in this process, and the message awaiting an answer.
 
     ``prompt`` is (chat id, message id) of the question message whose buttons are live, so
-    they can be removed once the question is answered by a typed message.
+    they can be removed once the question is answered by a typed message. ``paused`` is set
+    by /cancel: typed messages are then not taken as answers until the survey is reopened.
     """
 
     survey_id: str
     prompt: tuple[int, int] | None = None
+    paused: bool = False
 
 
 class CommandScope(StrEnum):

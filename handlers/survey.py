@@ -25,7 +25,7 @@ from handlers.callback_data import unpack
 from handlers.commands import add_command
 from handlers.common import remove_keyboard_quietly
 from handlers.consent import ask_consent, has_consented, participant
-from handlers.context import BotContext, ConsultbotApplication
+from handlers.context import ActiveSurvey, BotContext, ConsultbotApplication
 from handlers.survey_answers import answer_button, answer_text, review_button
 from handlers.survey_flow import open_survey, show_survey_list
 from handlers.survey_state import find_open_by_ref
@@ -76,10 +76,11 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     who = await participant(update, context)
     if who is None:
         return
-    active = context.services.active_surveys.pop(who.user_id, None)
-    if active is None:
+    active = context.services.active_surveys.get(who.user_id)
+    if active is None or active.paused:
         await context.bot.send_message(who.chat_id, _("You are not taking a survey right now."))
         return
+    context.services.active_surveys[who.user_id] = ActiveSurvey(active.survey_id, paused=True)
     if active.prompt is not None:
         await remove_keyboard_quietly(context.bot, *active.prompt)
     await context.bot.send_message(

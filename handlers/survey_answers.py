@@ -244,6 +244,10 @@ async def answer_text(update: Update, context: BotContext) -> None:
         progress: Progress | None = None
         prompt = None
         active = services.active_surveys.get(who.user_id)
+        if active is not None and active.paused:
+            await context.bot.send_message(
+                who.chat_id, _("Your survey is paused. Use /surveys to continue it."))
+            return
         if active is not None:
             record = await find_open(services, active.survey_id)
             if record is not None:
@@ -253,7 +257,8 @@ async def answer_text(update: Update, context: BotContext) -> None:
                 services.active_surveys.pop(who.user_id, None)
                 progress = None
         if progress is None:
-            # After a restart the in-memory map is empty: find the survey in storage.
+            # After a restart the in-memory map is empty: find the survey in storage (a
+            # /cancel from before the restart is forgotten; the answers were kept anyway).
             found = await in_progress(services, who.user_id)
             if not found:
                 await context.bot.send_message(
