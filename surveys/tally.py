@@ -3,6 +3,14 @@
 Only counters are kept (per question, per breakdown group, per answer value), never the
 responses themselves, so a million responses cost the memory of their distinct values.
 Medians come from value counters for the same reason.
+
+The languages of free-text answers are detected for the first :data:`LANGUAGE_SAMPLE`
+texts of each question only. langdetect takes ~5 ms per text: at a million responses
+that alone was over an hour per text question (profile in bench/README.md, benchmark 3).
+Responses arrive in pseudonym order, which is random, so those texts are a uniform sample;
+the texts after it are counted as answered and shared out over the languages found in
+the sample (per breakdown group, largest remainder), so the language counts still add up
+to the number of answers. Below the sample size nothing changes: every text is detected.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from dataclasses import dataclass, field
 from surveys.model import Answer, Answers, Question, QuestionType, Survey
 
 __all__ = [
+    "LANGUAGE_SAMPLE",
     "MIN_DETECTABLE_LENGTH",
     "UNDETERMINED",
     "QuestionTally",
@@ -28,6 +37,8 @@ __all__ = [
 MIN_DETECTABLE_LENGTH = 20
 #: The language "code" of texts too short or too odd to classify.
 UNDETERMINED = "undetermined"
+#: Texts per question whose language is detected; the rest follow the sample's shares.
+LANGUAGE_SAMPLE = 2_000
 
 #: One submitted response as aggregation sees it: answers, submission day, language.
 Response = tuple[Answers, _dt.date | None, str | None]
@@ -59,9 +70,19 @@ class QuestionTally:
     answered: Counter[str | None] = field(default_factory=Counter)
     #: Per group: choice id / scale or number value / language code -> count.
     values: dict[str | None, Counter[object]] = field(default_factory=dict)
+    #: Text answers given to the language detector so far (see the module docstring).
+    sampled_texts: int = 0
+    #: Per group: text answers counted after the sample, whose language is not detected.
+    unsampled: Counter[str | None] = field(default_factory=Counter)
 
     def add(self, group: str | None, answer: Answer) -> None:
         """Count one answer of a respondent in ``group``; unusable answers are ignored."""
+        if self.question.type is QuestionType.TEXT and isinstance(answer, str):
+            if self.sampled_texts >= LANGUAGE_SAMPLE:
+                self.answered[group] += 1
+                self.unsampled[group] += 1
+                return
+            self.sampled_texts += 1
         keys = _keys_of(self.question, answer)
         if keys is None:
             return
@@ -69,6 +90,18 @@ class QuestionTally:
         counter = self.values.setdefault(group, Counter())
         for key in keys:
             counter[key] += 1
+
+    def share_out_unsampled(self) -> None:
+        """Give the texts counted after the sample the languages of the sample, per group."""
+        overall: Counter[object] = Counter()
+        for counter in self.values.values():
+            overall.update(counter)
+        for group, extra in self.unsampled.items():
+            counter = self.values.setdefault(group, Counter())
+            shares = counter if sum(counter.values()) else overall
+            for key, count in _largest_remainder(shares, extra).items():
+                counter[key] += count
+        self.unsampled.clear()
 
 
 @dataclass(slots=True)
@@ -85,11 +118,11 @@ class SurveyTally:
 class Tallier:
     """Counts responses one at a time, so an async caller can feed it batch by batch."""
 
-    __slots__ = ("_by", "tally")
+    __slots__ = ("_by", "_tally")
 
     def __init__(self, survey: Survey, by: Question | None = None) -> None:
         self._by = by
-        self.tally = SurveyTally(
+        self._tally = SurveyTally(
             questions={
                 q.id: QuestionTally(q)
                 for q in survey.questions
@@ -97,10 +130,18 @@ class Tallier:
             }
         )
 
+    @property
+    def tally(self) -> SurveyTally:
+        """The counters so far (texts after the language sample shared out first)."""
+        for question_tally in self._tally.questions.values():
+            if question_tally.unsampled:
+                question_tally.share_out_unsampled()
+        return self._tally
+
     def add(self, response: Response) -> None:
         """Count one submitted response."""
         answers, submitted_on, _language = response
-        tally = self.tally
+        tally = self._tally
         tally.respondents += 1
         if submitted_on is not None:
             tally.per_day[submitted_on] += 1
@@ -137,6 +178,20 @@ def tally_responses(
     tallier = Tallier(survey, by)
     tallier.add_many(responses)
     return tallier.tally
+
+
+def _largest_remainder(shares: Counter[object], total: int) -> Counter[object]:
+    """``total`` split in proportion to ``shares`` in whole numbers that add up to it."""
+    weight = sum(shares.values())
+    if weight == 0:
+        return Counter({UNDETERMINED: total})
+    exact = {key: total * count / weight for key, count in shares.items()}
+    split = Counter({key: int(value) for key, value in exact.items()})
+    left = total - sum(split.values())
+    by_remainder = sorted(exact, key=lambda key: (-(exact[key] - split[key]), str(key)))
+    for key in by_remainder[:left]:
+        split[key] += 1
+    return split
 
 
 def _keys_of(question: Question, answer: Answer) -> tuple[object, ...] | None:

@@ -1,0 +1,50 @@
+"""Behaviour kept by the performance fixes the benchmarks led to (see bench/README.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+
+import pytest
+
+import surveys.tally as tally
+from bench.survey import SURVEY_YAML, random_answers
+from surveys.aggregation import Summarizer
+from surveys.loading import load_survey_bytes
+from surveys.numbering import RespondentNumbers
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 17, 1_000, 5_000, 70_000])
+def test_tabulated_respondent_numbers_equal_the_hashed_ones(size: int) -> None:
+    key = bytes(range(32))
+    tabulated, hashed = RespondentNumbers(size, key), RespondentNumbers(size, key)
+    hashed._tables = None  # noqa: SLF001 - the reference path
+    numbers = [tabulated.number(i) for i in range(size + 3)]
+    assert numbers == [hashed.number(i) for i in range(size + 3)]
+    assert sorted(numbers[:size]) == list(range(1, size + 1))
+
+
+def test_texts_after_the_language_sample_still_add_up_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tally, "LANGUAGE_SAMPLE", 40)
+    survey = load_survey_bytes(SURVEY_YAML, "bench.yaml")
+    rng = random.Random(3)
+    rows = [(random_answers(rng), _dt.date(2026, 3, 1), "en") for _ in range(400)]
+    summarizer = Summarizer(survey, min_cell=5, by="sector")
+    summarizer.add_many(rows)
+    remedy = summarizer._tallier.tally.questions["remedy"]  # noqa: SLF001
+    assert remedy.sampled_texts == 40
+    for group, answered in remedy.answered.items():
+        assert sum(remedy.values[group].values()) == answered
+    assert sum(remedy.answered.values()) == 400
+    # Every language in the shares was seen in the sample.
+    sampled = {"en", "fr", tally.UNDETERMINED}
+    assert {key for counter in remedy.values.values() for key in counter} <= sampled
+
+
+def test_small_surveys_detect_every_text() -> None:
+    survey = load_survey_bytes(SURVEY_YAML, "bench.yaml")
+    rng = random.Random(4)
+    summarizer = Summarizer(survey, min_cell=5)
+    summarizer.add_many([(random_answers(rng), None, "en") for _ in range(30)])
+    remedy = summarizer._tallier.tally.questions["remedy"]  # noqa: SLF001
+    assert remedy.sampled_texts == 30 and not remedy.unsampled
