@@ -26,7 +26,7 @@ unknowns for an attacker but still protected when small, because they could be d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -173,7 +173,8 @@ class LinkedTable:
             return None
         return min(handles, key=lambda h: (self._values[h] == 0, self._values[h], h))
 
-    def _apply_line_rule(self, k: int, sensitive: set[int], hidden: set[int], hide) -> bool:
+    def _apply_line_rule(self, k: int, sensitive: set[int], hidden: set[int],
+                         hide: Callable[[int], None]) -> bool:
         changed = False
         for relation in self._relations:
             if relation.total in hidden or self._values[relation.total] == 0:
@@ -222,7 +223,8 @@ class LinkedTable:
                 recoverable.append(handle)
         return recoverable
 
-    def _hide_complement_for(self, handle: int, hidden: set[int], hide) -> bool:
+    def _hide_complement_for(self, handle: int, hidden: set[int],
+                             hide: Callable[[int], None]) -> bool:
         """Hide one more cell in a relation of ``handle``; ``False`` if none is left."""
         best: int | None = None
         for relation in self._relations:
