@@ -22,6 +22,7 @@ from handlers.survey_flow import (
     ask,
     close_prompt,
     last_question,
+    open_survey,
     send_review,
     show_survey_list,
     walk,
@@ -268,7 +269,13 @@ async def answer_text(update: Update, context: BotContext) -> None:
                 await show_survey_list(who)
                 return
             progress = found[0]
-        await _answer_typed(who, progress, message.text, prompt)
+        outdated = progress.response is not None and progress.response.version != progress.record.version
+        if not outdated:
+            await _answer_typed(who, progress, message.text, prompt)
+            return
+    # A new version was published since they started: move their answers over first
+    # (open_survey takes the lock itself); the text they typed is not guessed at.
+    await open_survey(who, progress.record.survey_id)
 
 
 async def _answer_typed(who: Participant, progress: Progress, text: str,

@@ -72,3 +72,17 @@ async def test_answers_survive_a_stop_and_start(env: BotEnv) -> None:
     await env.stop()
     await env.start()
     assert (await stored_response(env, user)).answers == {"sector": "garment"}
+
+
+async def test_typing_after_a_new_version_moves_the_answers_over_first(env: BotEnv) -> None:
+    user = await in_survey(env)
+    await user.press("Garment")
+    changed = SURVEY_YAML.replace(b"max: 5", b"max: 7")
+    await env.restart([survey_file(changed)])
+    await user.send_text("4")
+    assert "This survey was updated since you started" in user.texts()[-2]
+    assert "For how many weeks" in user.texts()[-1]
+    response = await stored_response(env, user)
+    assert response.version == 2 and response.answers == {"sector": "garment"}
+    await user.send_text("4")
+    assert (await stored_response(env, user)).answers["unpaid_weeks"] == 4
