@@ -166,9 +166,19 @@ class _Renderer:
                 lines.append(indent + _("mean and median hidden"))
         if question.type is QuestionType.TEXT and result.categories:
             lines.append(indent + _("languages of the answers:"))
+        # Languages and number ranges exist only because someone answered that way: naming a
+        # hidden one ("Swahili: hidden") would itself tell that somebody wrote in Swahili.
+        data_driven = question.type in (QuestionType.TEXT, QuestionType.NUMBER)
+        hidden = 0
         for category in result.categories:
+            if data_driven and not category.cell.shown:
+                hidden += 1
+                continue
             lines.append(indent + "  " + _("{label}: {count}").format(
                 label=self.category_label(question, category), count=self.count(category.cell)))
+        if hidden:
+            lines.append(indent + "  " + _("{label}: {count}").format(
+                label=_("Other"), count=_("hidden")))
         return lines
 
     def footnote(self) -> list[str]:

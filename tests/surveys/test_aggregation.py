@@ -164,3 +164,15 @@ def test_one_pass_with_bounded_memory() -> None:
     summary = summarizer.result()
     assert summary.respondents.count == 30_000
     assert question(summary, "safe").overall.stats.median == 3
+
+
+def test_hidden_languages_are_not_named() -> None:
+    swahili = "Tunahitaji mishahara ilipwe kwa wakati kila mwezi bila kuchelewa."
+    english = "We need wages to be paid on time every single month."
+    sets = [{"remedy": english}] * 9 + [{"remedy": swahili}]
+    summary = summarize(SURVEY, responses(sets))
+    remedy = question(summary, "remedy").overall
+    assert not category(remedy, "sw").cell.shown
+    rendered = render_summary(summary)
+    assert "Swahili" not in rendered and "sw:" not in rendered
+    assert "Other: hidden" in rendered
