@@ -40,8 +40,6 @@ logger = logging.getLogger(__name__)
 #: Survey files are small; anything larger is not a survey and is not downloaded.
 MAX_SURVEY_FILE_BYTES = 5 * 1024 * 1024
 SURVEY_EXTENSIONS = (".yaml", ".yml", ".xlsx")
-#: Problems listed in one reply; the rest are counted (the CLI check lists them all).
-_MAX_PROBLEMS_SHOWN = 60
 
 
 def _user_id_argument(context: BotContext) -> int | None:
@@ -152,10 +150,7 @@ async def upload_survey(update: Update, context: BotContext) -> None:
         lines = [tr.ngettext("The survey file has {count} error; nothing was stored:",
                              "The survey file has {count} errors; nothing was stored:",
                              errors).format(count=errors)]
-        lines.extend(rendered[:_MAX_PROBLEMS_SHOWN])
-        if len(rendered) > _MAX_PROBLEMS_SHOWN:
-            lines.append(_("… and {count} more. Run 'consultbot check' to see them all.").format(
-                count=len(rendered) - _MAX_PROBLEMS_SHOWN))
+        lines.extend(rendered)  # every problem, so the author fixes everything in one pass
         await _send_lines(context, message.chat_id, lines)
         return
     survey = result.survey
@@ -171,7 +166,7 @@ async def upload_survey(update: Update, context: BotContext) -> None:
     ]
     if rendered:
         lines.append(_("Warnings:"))
-        lines.extend(rendered[:_MAX_PROBLEMS_SHOWN])
+        lines.extend(rendered)
     lines.append(_("Publish it with /publish {id}").format(id=survey.id))
     await _send_lines(context, message.chat_id, lines)
 
