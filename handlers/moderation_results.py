@@ -16,7 +16,7 @@ from pathlib import Path
 from telegram import InputFile, InputMediaPhoto, Update
 from telegram.error import TelegramError
 
-from handlers.common import chunk_lines
+from handlers.common import MESSAGE_LIMIT
 from handlers.context import BotContext
 from handlers.moderation_access import audit, require_moderator
 from handlers.moderation_data import (
@@ -31,7 +31,13 @@ from surveys.charts import render_charts
 from surveys.export import ExportFormat, ExportTooLarge
 from surveys.summary_text import render_summary
 
-__all__ = ["MAX_DOCUMENT_BYTES", "export", "parse_summary_args", "summary"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "export",
+    "parse_summary_args",
+    "split_message",
+    "summary",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +45,31 @@ logger = logging.getLogger(__name__)
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 #: Telegram albums hold 2 to 10 photos.
 _ALBUM = 10
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split at blank lines, then at line ends, so no figure is ever cut off or clipped."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = line[:limit]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        cut = current.rfind("\n\n")  # prefer ending a chunk between two questions
+        if cut > 0:
+            chunks.append(current[:cut])
+            current = current[cut + 2:] + "\n" + line
+        else:
+            chunks.append(current)
+            current = line
+        if len(current) > limit:
+            chunks.append(current[: current.rfind("\n")])
+            current = line
+    if current.strip():
+        chunks.append(current)
+    return [chunk.strip("\n") for chunk in chunks if chunk.strip()]
 
 
 def parse_summary_args(args: list[str]) -> tuple[str, str | None] | None:
@@ -80,7 +111,7 @@ async def summary(update: Update, context: BotContext) -> None:
         return
     await audit(context, user_id, "summary", survey_id=survey_id, by=by or "")
     text = render_summary(result, gettext=_, ngettext=tr.ngettext, locale=tr.language)
-    for chunk in chunk_lines(text.split("\n\n")):
+    for chunk in split_message(text):
         await context.bot.send_message(chat.id, chunk)
     charts = await asyncio.to_thread(render_charts, result, gettext=_, language=tr.language)
     for start in range(0, len(charts), _ALBUM):

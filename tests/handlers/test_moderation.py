@@ -350,3 +350,14 @@ async def test_a_new_version_keeps_old_responses_attached_to_their_version(env: 
                                  "remedy"]
     summary = "\n".join(texts(await admin.command("/summary", "wages-2026")))
     assert "Respondents: 12" in summary and "Do you have a written contract?" in summary
+
+
+def test_long_summaries_are_split_without_losing_a_line() -> None:
+    from handlers.moderation_results import split_message
+
+    blocks = ["\n".join(f"question {q} line {n}: {'x' * 40}" for n in range(30)) for q in range(20)]
+    text = "\n\n".join(blocks)
+    chunks = split_message(text, limit=1000)
+    assert all(len(chunk) <= 1000 for chunk in chunks)
+    assert [line for chunk in chunks for line in chunk.split("\n") if line] == [
+        line for line in text.split("\n") if line]
