@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from babel import Locale, UnknownLocaleError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -29,11 +28,12 @@ from handlers.commands import add_command
 from handlers.common import edit_text_quietly
 from handlers.consent import has_consented, participant
 from handlers.context import BotContext, ConsultbotApplication, Services
+from handlers.localized import language_name
 from handlers.survey_flow import Participant, open_survey
 from surveys.messages import N_
 from surveys.tally import MIN_DETECTABLE_LENGTH, UNDETERMINED, detect_language
 
-__all__ = ["DETECTION_GROUP", "detect_first_message", "language_name", "register"]
+__all__ = ["DETECTION_GROUP", "detect_first_message", "register"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +42,6 @@ logger = logging.getLogger(__name__)
 DETECTION_GROUP = -100
 _KIND = "lg"
 _CHECK = "✓"
-
-
-def language_name(language: str) -> str:
-    """A language's name in that language (``fr`` → ``Français``), for its button."""
-    try:
-        name = Locale.parse(language).get_display_name(language) or language
-    except (ValueError, UnknownLocaleError):
-        return language
-    return name[:1].upper() + name[1:]
 
 
 async def language_command(update: Update, context: BotContext) -> None:

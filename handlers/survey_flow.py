@@ -22,6 +22,7 @@ from handlers.common import (
     survey_language,
 )
 from handlers.context import ActiveSurvey, BotContext, Translator
+from handlers.localized import format_day, isolate
 from handlers.survey_render import (
     answered_text,
     question_keyboard,
@@ -178,8 +179,8 @@ async def send_submitted(who: Participant, progress: Progress) -> None:
     response = progress.response
     assert response is not None and response.submitted_on is not None
     lines = [_("You already submitted “{title}” on {date}. Thank you! Your answers:").format(
-        title=survey.title.get(language, survey.default_language),
-        date=response.submitted_on.isoformat())]
+        title=isolate(survey.title.get(language, survey.default_language), who.tr.language),
+        date=format_day(response.submitted_on, who.tr.language))]
     lines += [clip(line) for line in review_lines(survey, dict(response.answers), language, who.tr)]
     await send_long(who.context.bot, who.chat_id, lines)
     who.context.services.active_surveys.pop(who.user_id, None)
@@ -220,7 +221,8 @@ async def open_survey(who: Participant, record_id: str) -> None:
                                          language=language,
                                          current_question=question.id if question else None)
         progress = Progress(record, progress.respondent_key, response)
-        title = record.survey.title.get(language, record.survey.default_language)
+        title = isolate(record.survey.title.get(language, record.survey.default_language),
+                        who.tr.language)
         await who.context.bot.send_message(who.chat_id, _("“{title}”\n\nYou can go back and change "
                                                           "your answers until you submit them. "
                                                           "/cancel pauses the survey.").format(title=title))
@@ -254,7 +256,8 @@ async def show_survey_list(who: Participant) -> None:
     rows = []
     for record in records:
         progress = await load_progress(services, record, who.user_id)
-        title = record.survey.title.get(who.language(record.survey), record.survey.default_language)
+        title = isolate(record.survey.title.get(who.language(record.survey),
+                                                record.survey.default_language), who.tr.language)
         if progress.submitted:
             title = _("{title} (submitted)").format(title=title)
         elif progress.response is not None:

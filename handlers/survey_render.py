@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.context import Translator
+from handlers.localized import format_day, format_number, isolate
 from surveys.engine import format_answer
 from surveys.model import Answer, Question, QuestionType, Survey
 
@@ -31,6 +32,7 @@ __all__ = [
     "review_lines",
     "reviewed_questions",
     "selected_ids",
+    "shown_answer",
 ]
 
 #: Builds signed callback data from fields (see handlers.callback_data.pack).
@@ -45,6 +47,20 @@ _ROW = 6
 
 def _label(question: Question, language: str, survey: Survey) -> str:
     return question.label.get(language, survey.default_language)
+
+
+def shown_answer(survey: Survey, question: Question, answer: Answer, language: str,
+                 tr: Translator) -> str:
+    """An answer as its reader reads it: choice labels in ``language``, numbers and dates
+    in the reader's locale (babel), isolated so it keeps its direction in any sentence."""
+    if question.type is QuestionType.NUMBER and isinstance(answer, (int, float)) \
+            and not isinstance(answer, bool):
+        text = format_number(answer, tr.language)
+    elif question.type is QuestionType.DATE and isinstance(answer, str):
+        text = format_day(answer, tr.language)
+    else:
+        text = format_answer(question, answer, language, survey.default_language)
+    return isolate(text, tr.language)
 
 
 def question_text(
@@ -65,7 +81,7 @@ def question_text(
         return "\n\n".join(lines)
     if question in asked:
         header = _("{title} · question {number} of {total}").format(
-            title=survey.title.get(language, survey.default_language),
+            title=isolate(survey.title.get(language, survey.default_language), tr.language),
             number=asked.index(question) + 1,
             total=len(asked),
         )
@@ -75,7 +91,7 @@ def question_text(
     lines.append(_instruction(question, tr))
     if has_current:
         lines.append(_("Your current answer: {answer}").format(
-            answer=format_answer(question, current, language, survey.default_language)))
+            answer=shown_answer(survey, question, current, language, tr)))
     return "\n\n".join(lines)
 
 
@@ -189,7 +205,7 @@ def answered_text(survey: Survey, question: Question, language: str, tr: Transla
                   answer: Answer) -> str:
     """The question message once answered: the label and what was recorded."""
     _ = tr.gettext
-    shown = format_answer(question, answer, language, survey.default_language)
+    shown = shown_answer(survey, question, answer, language, tr)
     if answer is None or answer == ():
         shown = _("skipped")
     return f"{_label(question, language, survey)}\n\n{CHECK} {shown}"
@@ -211,7 +227,7 @@ def review_lines(survey: Survey, answers: Mapping[str, Answer], language: str,
     for number, question in enumerate(reviewed_questions(survey, answers), start=1):
         answer = answers[question.id]
         shown = (_("skipped") if answer is None or answer == ()
-                 else format_answer(question, answer, language, survey.default_language))
+                 else shown_answer(survey, question, answer, language, tr))
         bullet = f"{number}." if numbered else "•"
         lines.append(f"{bullet} {_label(question, language, survey)}\n  {shown}")
     return lines

@@ -62,10 +62,15 @@ async def _title(services: Services, survey_id: str, language: str) -> str:
     return survey.title.get(language, survey.default_language)
 
 
-async def offer_updates(context: BotContext, chat_id: int, user_id: int, survey_id: str) -> None:
-    """Ask a participant who just submitted whether they want updates (stores nothing yet)."""
+async def offer_updates(context: BotContext, chat_id: int, user_id: int, survey_id: str,
+                        translator: Translator | None = None) -> None:
+    """Ask a participant who just submitted whether they want updates (stores nothing yet).
+
+    ``translator``: the reader's, when an update is at hand (it knows their Telegram
+    language, which a bare user id does not).
+    """
     services = context.services
-    translator = await _translator_for(services, user_id)
+    translator = translator or await _translator_for(services, user_id)
     _ = translator.gettext
     if await services.storage.subscriptions.is_subscribed(survey_id, chat_id):
         return
@@ -336,7 +341,7 @@ async def after_submit(update: Update, context: BotContext) -> None:
     if response is None or response.submitted_on is None:
         return
     offered.add((survey_id, user_id))
-    await offer_updates(context, user_id, user_id, survey_id)
+    await offer_updates(context, user_id, user_id, survey_id, await context.translator(update))
 
 
 #: (survey id, user id) pairs already offered updates, in memory only.

@@ -41,7 +41,7 @@ async def test_every_question_type_to_submission(env: BotEnv) -> None:
     await user.send_text("Freedom to organise")  # text, typed
     review = user.last_message()
     assert review.button_labels() == ["Submit", *(f"Change {n}" for n in range(1, 7)), "« Back"]
-    for shown in ("Garment", "5", "Pay, Safety", "4", "2024-02-29", "Freedom to organise"):
+    for shown in ("Garment", "5", "Pay, Safety", "4", "February 29, 2024", "Freedom to organise"):
         assert shown in (review.text or "")
     calls = await user.press("Submit")
     assert callbacks(calls)[0]["text"] == "Submitted. Thank you!"
