@@ -66,10 +66,13 @@ async def _export(data_dir: Path, args: argparse.Namespace) -> int:
         export_responses,
         record_export,
     )
-    from storage import Storage  # noqa: PLC0415
+    from storage import DATABASE_FILE_NAME, Storage  # noqa: PLC0415
     from storage.audit import CLI_ACTOR  # noqa: PLC0415
     from surveys.export import ExportTooLarge  # noqa: PLC0415
 
+    if not (data_dir / DATABASE_FILE_NAME).is_file():  # never create an empty one here
+        print(_("No consultbot database in {dir}.").format(dir=data_dir), file=sys.stderr)
+        return 2
     async with await Storage.open(data_dir) as storage:
         try:
             result = await export_responses(storage, args.survey_id, args.format, args.output,

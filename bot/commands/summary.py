@@ -55,11 +55,15 @@ def run(args: argparse.Namespace) -> int:
 async def _summary(config: object, args: argparse.Namespace) -> int:
     from bot.i18n import load_translations  # noqa: PLC0415
     from handlers.moderation_data import SurveyNotFound, build_summary  # noqa: PLC0415
-    from storage import Storage  # noqa: PLC0415
+    from storage import DATABASE_FILE_NAME, Storage  # noqa: PLC0415
     from surveys.aggregation import BreakdownError  # noqa: PLC0415
     from surveys.charts import render_charts  # noqa: PLC0415
     from surveys.summary_text import render_summary  # noqa: PLC0415
 
+    data_dir = config.data_dir  # type: ignore[attr-defined]
+    if not (data_dir / DATABASE_FILE_NAME).is_file():  # never create an empty one here
+        print(_("No consultbot database in {dir}.").format(dir=data_dir), file=sys.stderr)
+        return 2
     translator = load_translations().translator(args.lang.split("-")[0].split("_")[0])
     async with await Storage.open(config.data_dir) as storage:  # type: ignore[attr-defined]
         try:

@@ -92,3 +92,13 @@ def test_export_json_and_unknown_survey(data_dir: Path, tmp_path: Path) -> None:
     records = json.loads(output.read_text(encoding="utf-8"))
     assert len(records) == 12 and {"issues/wages", "issues/safety"} <= set(records[0])
     assert main(["export", "nope", "--output", str(tmp_path / "x.csv")]) == 1
+
+
+def test_a_missing_data_directory_is_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("CONSULTBOT_DATA_DIR", str(missing))
+    assert main(["summary", SURVEY.id]) == 2
+    assert main(["export", SURVEY.id, "--output", str(tmp_path / "x.csv")]) == 2
+    assert "No consultbot database" in capsys.readouterr().err
+    assert not missing.exists()
