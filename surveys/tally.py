@@ -210,6 +210,11 @@ def _keys_of(question: Question, answer: Answer) -> tuple[object, ...] | None:
     if kind in (QuestionType.SCALE, QuestionType.NUMBER):
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
             return None
+        if answer != answer or answer in (float("inf"), float("-inf")):
+            return None  # not a number a summary can place
+        if kind is QuestionType.SCALE:
+            # A scale has whole steps; anything else did not come from its buttons.
+            return (int(answer),) if float(answer).is_integer() else None
         return (answer,)
     if kind is QuestionType.TEXT:
         return (detect_language(answer),) if isinstance(answer, str) else None
