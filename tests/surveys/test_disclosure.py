@@ -200,3 +200,34 @@ def test_a_summary_broken_down_cannot_be_undone_by_subtraction(seed: int) -> Non
             assert not group.size.shown
             assert not answer.by_group[g].answered.shown
             assert ambiguous(truth, facts, row_of(g)), f"group {g} recovered in {matrix}"
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_no_shown_number_anywhere_describes_fewer_than_min_cell(seed: int) -> None:
+    from tests.moderation_fixtures import SURVEY
+
+    rng = random.Random(seed)
+    responses = []
+    for _ in range(rng.randint(5, 40)):
+        answers: dict[str, object] = {}
+        if rng.random() < 0.9:
+            answers["region"] = rng.choice(["north", "south", "east"])
+        if rng.random() < 0.8:
+            answers["issues"] = tuple(c for c in ("wages", "safety") if rng.random() < 0.5)
+        if rng.random() < 0.8:
+            answers["safe"] = rng.randint(1, 5)
+        if rng.random() < 0.5:
+            answers["remedy"] = rng.choice(["ok", "We need wages to be paid on time every month.",
+                                            "Nous voulons être payés à temps chaque mois."])
+        responses.append((answers, None, "en"))
+    k = rng.choice([3, 5, 7])
+    summary = summarize(SURVEY, responses, min_cell=k, by=rng.choice([None, "region"]))
+    cells = [g.size for g in summary.groups] + [d.cell for d in summary.per_day]
+    for question in summary.questions:
+        for result in (question.overall, *question.by_group):
+            cells.append(result.answered)
+            cells.extend(c.cell for c in result.categories)
+            if result.stats is not None and result.stats.mean is not None:
+                assert result.answered.shown and result.answered.count >= k
+    for cell in cells:
+        assert not (cell.shown and 0 < cell.count < k), cell
