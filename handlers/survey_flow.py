@@ -31,7 +31,7 @@ from handlers.survey_render import (
     review_lines,
     reviewed_questions,
 )
-from handlers.survey_state import Progress, carry_over, load_progress
+from handlers.survey_state import Progress, carry_over, load_progress, user_lock
 from surveys.engine import is_relevant, next_question, relevant_answers
 from surveys.model import Answer, Question, Survey
 
@@ -200,8 +200,18 @@ async def ask_current(who: Participant, progress: Progress) -> None:
 async def open_survey(who: Participant, record_id: str) -> None:
     """Start, resume or show a survey (the participant has consented).
 
-    Starting twice resumes; a new survey version keeps the answers that still fit.
+    Starting twice resumes; a new survey version keeps the answers that still fit. Holds
+    the participant's lock, so a double tap on a survey button asks the question once.
     """
+    async with user_lock(who.user_id):
+        previous = who.context.services.active_surveys.get(who.user_id)
+        if previous is not None and previous.prompt is not None:
+            # Only the newest question keeps live buttons.
+            await remove_keyboard_quietly(who.context.bot, *previous.prompt)
+        await _open_survey(who, record_id)
+
+
+async def _open_survey(who: Participant, record_id: str) -> None:
     services = who.context.services
     _ = who.tr.gettext
     record = await services.storage.surveys.published(record_id)

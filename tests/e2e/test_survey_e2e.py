@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.i18n import load_translations
+from handlers.localized import format_day
 from surveys.loading import load_survey
 from surveys.model import Survey
 from tests.e2e.harness import BotProcess, TelegramUser, find_leaks
@@ -145,7 +146,7 @@ def test_human_rights_dialogue_with_a_restart_in_the_middle(
     walk.answer("safety_concerns", "type", "Police visits to our office")
     walk.answer("dialogue_trust", "scale", 4)
     walk.answer("recommendation", "type", "Release detained defenders")
-    walk.review_and_submit(["Human rights organisation", "3", "2025-06-01",
+    walk.review_and_submit(["Human rights organisation", "3", format_day("2025-06-01", "en"),
                             "Police visits to our office", "Release detained defenders"])
 
     alice.send_command("/start", survey.id)  # cannot submit twice; sees the answers instead
@@ -188,7 +189,7 @@ def test_economic_partnership_xlsform_in_french_with_skip_and_back(
     amara.press(_("« Back"), review.message_id)  # back from the review to the last question
     walk.wait_for_question("recommendation")
     amara.press(_("Keep answer"))
-    walk.review_and_submit(["2020-05-17", "Protéger les petits producteurs"])
+    walk.review_and_submit([format_day("2020-05-17", "fr"), "Protéger les petits producteurs"])
 
     assert bot.stop() == 0
     rows = export_rows(data_dir, survey.id, tmp_path)

@@ -147,3 +147,18 @@ async def test_every_button_fits_in_64_bytes(env: BotEnv) -> None:
     buttons = [b for m in markups for row in m["inline_keyboard"] for b in row]
     assert buttons
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+
+
+async def test_double_tap_on_a_survey_button_asks_the_first_question_once(env: BotEnv) -> None:
+    user = env.user()
+    await user.command("/start")
+    await user.press("I agree")
+    listing = user.last_message()
+    data = data_of(listing, "Workers' voice")
+    before = len(env.telegram.calls)
+    await asyncio.gather(user.press_data(data, listing), user.press_data(data, listing))
+    asked = [c for c in env.telegram.calls[before:]
+             if c.method == "sendMessage" and "Which sector" in (c.text or "")]
+    assert len(asked) == 2  # the second tap re-shows the question ("Continue where you left off")
+    live = [m for m in user.messages() if "Garment" in m.button_labels()]
+    assert len(live) == 1  # but only the newest one keeps its buttons

@@ -251,6 +251,11 @@ async def test_cancel_leaves_the_survey_and_keeps_the_answers(env: BotEnv) -> No
     assert "You left the survey" in user.texts()[-1]
     assert prompt.buttons() == []
     assert (await stored_response(env, user)).answers["sector"] == "garment"
+    await user.send_text("12")  # not taken as an answer while paused
+    assert user.texts()[-1] == "Your survey is paused. Use /surveys to continue it."
+    assert "unpaid_weeks" not in (await stored_response(env, user)).answers
+    await user.command("/cancel")
+    assert user.texts()[-1] == "You are not taking a survey right now."
     await user.command("/surveys")
     assert user.last_message().button_labels() == ["Workers' voice (continue)"]
     await user.press("Workers' voice (continue)")
