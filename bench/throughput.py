@@ -72,6 +72,7 @@ async def measure_consultbot(users: int, clients: int, data_dir: Path,
             person.updates = 0
             person.clock = clock
         stats_before = app.services.storage.db.stats
+        calls_before = telegram.call_count
         gc.collect()
         cpu_started, started = time.process_time(), time.perf_counter()
         await _in_clients(people, clients, lambda p: p.answer_all())
@@ -83,7 +84,8 @@ async def measure_consultbot(users: int, clients: int, data_dir: Path,
             raise AssertionError(f"{counts.submitted} of {users} responses were submitted")
         updates = sum(p.updates for p in people)
         writer = {"writes": stats_after.writes - stats_before.writes,
-                  "commits": stats_after.commits - stats_before.commits, "cpu": cpu}
+                  "commits": stats_after.commits - stats_before.commits, "cpu": cpu,
+                  "api_calls": telegram.call_count - calls_before}
         return updates, seconds, clock.samples, writer
     finally:
         await app.shutdown()
@@ -127,6 +129,7 @@ async def measure_echo(users: int, clients: int) -> tuple[int, float, list[float
         await _in_clients(people, clients, replay)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        assert telegram.call_count == sum(p.updates for p in people)  # one reply each
         return sum(p.updates for p in people), seconds, clock.samples, cpu
     finally:
         await app.shutdown()
@@ -152,6 +155,7 @@ async def run(users: int, clients: int, keep_rate_limiter: bool) -> Result:
     result.add("echo ack p99", percentile(echo_acks, 0.99) * 1000, "ms")
     result.add("consultbot CPU per update", writer["cpu"] / updates * 1000, "ms")
     result.add("echo CPU per update", echo_cpu / echo_updates * 1000, "ms")
+    result.add("consultbot Bot API calls per update", writer["api_calls"] / updates, "calls")
     if writer["commits"]:
         result.add("writes per commit (grouping)", writer["writes"] / writer["commits"], "writes")
     result.notes.append(f"{updates} consultbot updates in {seconds:.2f} s; "
