@@ -86,8 +86,8 @@ async def language_button(update: Update, context: BotContext) -> None:
     active = services.active_surveys.get(who.user_id)
     if active is not None:
         # Ask the current question again, so its labels and buttons switch too.
-        switched = Participant(context, who.user_id, who.chat_id, tr,
-                               tuple(dict.fromkeys((language, *who.wishes))))
+        wishes = await services.wished_languages(update.effective_user)  # with the new choice
+        switched = Participant(context, who.user_id, who.chat_id, tr, wishes)
         await open_survey(switched, active.survey_id)
 
 
