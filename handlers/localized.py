@@ -33,6 +33,7 @@ __all__ = [
     "has_rtl",
     "is_rtl",
     "isolate",
+    "language_label",
     "language_name",
 ]
 
@@ -57,6 +58,16 @@ def language_name(language: str) -> str:
     locale = _locale(language)
     name = (locale.get_display_name(locale) if locale is not None else None) or language
     return name[:1].upper() + name[1:]
+
+
+def language_label(code: str, reader: str) -> str:
+    """The name of language ``code`` in the ``reader``'s language (``sw`` → ``swahili`` in French).
+
+    Unknown codes are shown as they are.
+    """
+    locale = _locale(reader)
+    name = locale.languages.get(code.replace("-", "_").split("_")[0]) if locale is not None else None
+    return name or code
 
 
 def is_rtl(language: str) -> bool:

@@ -26,6 +26,7 @@ from handlers.callback_data import pack, unpack
 from handlers.commands import add_command
 from handlers.common import send_long
 from handlers.context import BotContext, CommandScope, ConsultbotApplication, Translator
+from handlers.localized import language_label
 from handlers.moderation_access import audit, require_moderator
 from handlers.report_support import (
     category_label,
@@ -38,6 +39,7 @@ from handlers.report_support import (
 from storage.errors import NotFound
 from storage.reports import CLOSED_STATUSES, Report, ReportStatus
 from surveys.messages import N_
+from surveys.tally import UNDETERMINED, detect_language
 
 __all__ = ["REPLY_GROUP", "register"]
 
@@ -117,6 +119,11 @@ def _report_lines(tr: Translator, report: Report) -> list[str]:
                        "Follow-ups: {followups}, files: {files}.").format(
             followups=s.followups, files=s.files))
     else:
+        # Detected when read, not stored: the language is as protected as the text itself.
+        detected = detect_language(report.body)
+        if detected != UNDETERMINED:
+            lines.append(_("Language of the description: {language}").format(
+                language=language_label(detected, tr.language)))
         lines.extend(split_text(report.body))
     for item in report.items:
         if item.kind == "file":

@@ -141,6 +141,12 @@ def _print_report(report: Any, files_to: Path | None) -> int:
         print(_("[cannot decrypt the description with this key]"))
         unreadable += 1
     else:
+        from surveys.tally import UNDETERMINED, detect_language  # noqa: PLC0415 - langdetect is slow to load
+
+        detected = detect_language(report.body)
+        if detected != UNDETERMINED:
+            print(_("Language of the description: {language}").format(language=detected))
+            print()
         print(report.body)
     for item in report.items:
         label = {"followup": _("follow-up from the reporter"), "file": _("file"),
