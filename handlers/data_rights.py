@@ -68,10 +68,10 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     if preferences is not None and preferences.language:
         lines.append(_("Your chosen language: {language}").format(
             language=language_name(preferences.language)))
-    for record in await storage.surveys.list_all():
-        key = storage.secret.respondent_key(record.survey_id, user.id)
-        response = await storage.responses.get(record.survey_id, key)
-        if response is None:
+    for response in await storage.responses.find_all(await storage.respondent_keys(user.id)):
+        # Show the answers against the version they were given to, whose labels match them.
+        record = await storage.surveys.get(response.survey_id, response.version)
+        if record is None:
             continue
         survey = record.survey
         language = survey_language(survey, wishes)
@@ -148,11 +148,9 @@ async def erase_user(context: BotContext, user_id: int) -> int:
     """Erase responses, preferences and whatever features registered; returns responses erased."""
     services = context.services
     storage = services.storage
-    erased = 0
-    for record in await storage.surveys.list_all():
-        key = storage.secret.respondent_key(record.survey_id, user_id)
-        if await storage.responses.delete(record.survey_id, key):
-            erased += 1
+    # One transaction and one WAL checkpoint for every survey, so a crash cannot leave a
+    # person half-forgotten and the erased answers do not linger in the write-ahead log.
+    erased = await storage.responses.forget(await storage.respondent_keys(user_id))
     await storage.preferences.delete(storage.secret.participant_key(user_id))
     for eraser in services.erasers:
         await eraser(user_id)
