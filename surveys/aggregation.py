@@ -37,7 +37,14 @@ from surveys.summary_model import (
     Stats,
     SurveySummary,
 )
-from surveys.tally import QuestionTally, Response, SurveyTally, Tallier
+from surveys.tally import (
+    NOT_ANALYSED,
+    UNDETERMINED,
+    QuestionTally,
+    Response,
+    SurveyTally,
+    Tallier,
+)
 
 __all__ = [
     "BreakdownError",
@@ -258,7 +265,10 @@ def _columns(tally: QuestionTally) -> list[tuple[object, Category]]:
         return [((lo, hi), Category(f"{lo:g}-{hi:g}", Cell(0), None, lo, hi))
                 for lo, hi in _bins(overall, question.integer)]
     if question.type is QuestionType.TEXT:
-        languages = sorted(overall, key=lambda code: (code == "undetermined", -overall[code]))
+        # Detected languages by size, then "too short to tell", then "not analysed".
+        last = {UNDETERMINED: 1, NOT_ANALYSED: 2}
+        languages = sorted(overall, key=lambda code: (last.get(str(code), 0), -overall[code],
+                                                      str(code)))
         return [(code, Category(str(code), Cell(0))) for code in languages]
     return []
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from surveys.aggregation import QuestionSummary, SurveySummary
 from surveys.model import QuestionType
+from surveys.tally import LANGUAGE_SAMPLE, NOT_ANALYSED, UNDETERMINED
 
 __all__ = ["Chart", "render_charts"]
 
@@ -68,8 +69,11 @@ def _label(summary: SurveySummary, question: QuestionSummary, category, gettext:
     if question.question.type is QuestionType.NUMBER and category.low is not None:
         return gettext("{low} to under {high}").format(low=f"{category.low:g}",
                                                          high=f"{category.high:g}")
-    if category.key == "undetermined":
+    if category.key == UNDETERMINED:
         return gettext("too short or unclear to tell")
+    if category.key == NOT_ANALYSED:
+        return gettext("not analysed (languages are detected for the first {count} answers)"
+                       ).format(count=LANGUAGE_SAMPLE)
     return category.key
 
 

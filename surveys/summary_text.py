@@ -18,7 +18,7 @@ from babel.numbers import format_decimal, format_percent
 from surveys.aggregation import Category, Cell, QuestionSummary, Result, SurveySummary
 from surveys.disclosure import SuppressionReason
 from surveys.model import Question, QuestionType, Text
-from surveys.tally import UNDETERMINED
+from surveys.tally import LANGUAGE_SAMPLE, NOT_ANALYSED, UNDETERMINED
 
 __all__ = ["render_summary"]
 
@@ -86,6 +86,9 @@ class _Renderer:
         if question.type is QuestionType.TEXT:
             if category.key == UNDETERMINED:
                 return _("too short or unclear to tell")
+            if category.key == NOT_ANALYSED:
+                return _("not analysed (languages are detected for the first {count} answers)"
+                         ).format(count=format_decimal(LANGUAGE_SAMPLE, locale=self.locale))
             return self.locale.languages.get(category.key, category.key)
         if question.type is QuestionType.NUMBER and category.low is not None:
             assert category.high is not None

@@ -5,19 +5,21 @@ responses themselves, so a million responses cost the memory of their distinct v
 Medians come from value counters for the same reason.
 
 The languages of free-text answers are detected for the first :data:`LANGUAGE_SAMPLE`
-texts of each question only. langdetect takes ~5 ms per text: at a million responses
-that alone was over an hour per text question (profile in bench/README.md, benchmark 3).
-Responses arrive in pseudonym order, which is random, so those texts are a uniform sample;
-the texts after it are counted as answered and shared out over the languages found in
-the sample (per breakdown group, largest remainder), so the language counts still add up
-to the number of answers. Below the sample size nothing changes: every text is detected.
+texts of each question only: langdetect takes ~5 ms per text, which at a million responses
+would be hours per text question (profile in bench/README.md, benchmark 3). Responses arrive
+in pseudonym order, which is random, so those texts are a uniform sample. Texts after it are
+counted under :data:`NOT_ANALYSED` rather than given estimated languages: every number a
+summary shows stays a true count, so disclosure control keeps meaning what it says (an
+estimate could show "Swahili: 500" for the one person in the sample who wrote Swahili).
+Repeated texts are detected once (a bounded cache).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from surveys.model import Answer, Answers, Question, QuestionType, Survey
@@ -25,6 +27,7 @@ from surveys.model import Answer, Answers, Question, QuestionType, Survey
 __all__ = [
     "LANGUAGE_SAMPLE",
     "MIN_DETECTABLE_LENGTH",
+    "NOT_ANALYSED",
     "UNDETERMINED",
     "QuestionTally",
     "SurveyTally",
@@ -37,8 +40,12 @@ __all__ = [
 MIN_DETECTABLE_LENGTH = 20
 #: The language "code" of texts too short or too odd to classify.
 UNDETERMINED = "undetermined"
-#: Texts per question whose language is detected; the rest follow the sample's shares.
+#: The "language" of texts after the sample, which are counted but not analysed.
+NOT_ANALYSED = "not_analysed"
+#: Texts per question whose language is detected.
 LANGUAGE_SAMPLE = 2_000
+#: The detector reads this much of a text: enough to tell a language, and bounded work.
+_DETECT_CHARS = 1_000
 
 #: One submitted response as aggregation sees it: answers, submission day, language.
 Response = tuple[Answers, _dt.date | None, str | None]
@@ -53,6 +60,11 @@ def detect_language(text: str) -> str:
     text = text.strip()
     if len(text) < MIN_DETECTABLE_LENGTH:
         return UNDETERMINED
+    return _detect(text[:_DETECT_CHARS])
+
+
+@functools.lru_cache(maxsize=4_096)
+def _detect(text: str) -> str:
     from langdetect import DetectorFactory, LangDetectException, detect
 
     DetectorFactory.seed = 0
@@ -60,6 +72,10 @@ def detect_language(text: str) -> str:
         return str(detect(text))
     except LangDetectException:
         return UNDETERMINED
+
+
+#: Turns one answer into the counter keys it contributes (``None``: not an answer).
+KeysOf = Callable[[Answer], "tuple[object, ...] | None"]
 
 
 @dataclass(slots=True)
@@ -72,36 +88,32 @@ class QuestionTally:
     values: dict[str | None, Counter[object]] = field(default_factory=dict)
     #: Text answers given to the language detector so far (see the module docstring).
     sampled_texts: int = 0
-    #: Per group: text answers counted after the sample, whose language is not detected.
-    unsampled: Counter[str | None] = field(default_factory=Counter)
+    _keys_of: KeysOf | None = None
+
+    def __post_init__(self) -> None:
+        self._keys_of = _key_function(self.question)
 
     def add(self, group: str | None, answer: Answer) -> None:
         """Count one answer of a respondent in ``group``; unusable answers are ignored."""
+        if answer is None:
+            return
         if self.question.type is QuestionType.TEXT and isinstance(answer, str):
             if self.sampled_texts >= LANGUAGE_SAMPLE:
-                self.answered[group] += 1
-                self.unsampled[group] += 1
+                keys: tuple[object, ...] | None = (NOT_ANALYSED,)
+            else:
+                self.sampled_texts += 1
+                keys = (detect_language(answer),)
+        else:
+            assert self._keys_of is not None
+            keys = self._keys_of(answer)
+            if keys is None:
                 return
-            self.sampled_texts += 1
-        keys = _keys_of(self.question, answer)
-        if keys is None:
-            return
         self.answered[group] += 1
-        counter = self.values.setdefault(group, Counter())
+        counter = self.values.get(group)
+        if counter is None:
+            counter = self.values[group] = Counter()
         for key in keys:
             counter[key] += 1
-
-    def share_out_unsampled(self) -> None:
-        """Give the texts counted after the sample the languages of the sample, per group."""
-        overall: Counter[object] = Counter()
-        for counter in self.values.values():
-            overall.update(counter)
-        for group, extra in self.unsampled.items():
-            counter = self.values.setdefault(group, Counter())
-            shares = counter if sum(counter.values()) else overall
-            for key, count in _largest_remainder(shares, extra).items():
-                counter[key] += count
-        self.unsampled.clear()
 
 
 @dataclass(slots=True)
@@ -118,11 +130,11 @@ class SurveyTally:
 class Tallier:
     """Counts responses one at a time, so an async caller can feed it batch by batch."""
 
-    __slots__ = ("_by", "_tally")
+    __slots__ = ("_by", "tally")
 
     def __init__(self, survey: Survey, by: Question | None = None) -> None:
         self._by = by
-        self._tally = SurveyTally(
+        self.tally = SurveyTally(
             questions={
                 q.id: QuestionTally(q)
                 for q in survey.questions
@@ -130,18 +142,10 @@ class Tallier:
             }
         )
 
-    @property
-    def tally(self) -> SurveyTally:
-        """The counters so far (texts after the language sample shared out first)."""
-        for question_tally in self._tally.questions.values():
-            if question_tally.unsampled:
-                question_tally.share_out_unsampled()
-        return self._tally
-
     def add(self, response: Response) -> None:
         """Count one submitted response."""
         answers, submitted_on, _language = response
-        tally = self._tally
+        tally = self.tally
         tally.respondents += 1
         if submitted_on is not None:
             tally.per_day[submitted_on] += 1
@@ -150,15 +154,17 @@ class Tallier:
             raw = answers.get(self._by.id)
             group = raw if isinstance(raw, str) and self._by.choice(raw) is not None else None
             tally.group_sizes[group] += 1
+        questions = tally.questions
         for question_id, answer in answers.items():
-            question_tally = tally.questions.get(question_id)
+            question_tally = questions.get(question_id)
             if question_tally is not None:
                 question_tally.add(group, answer)
 
     def add_many(self, responses: Iterable[Response]) -> None:
         """Count a batch of responses."""
+        add = self.add
         for response in responses:
-            self.add(response)
+            add(response)
 
 
 def tally_responses(
@@ -180,34 +186,22 @@ def tally_responses(
     return tallier.tally
 
 
-def _largest_remainder(shares: Counter[object], total: int) -> Counter[object]:
-    """``total`` split in proportion to ``shares`` in whole numbers that add up to it."""
-    weight = sum(shares.values())
-    if weight == 0:
-        return Counter({UNDETERMINED: total})
-    exact = {key: total * count / weight for key, count in shares.items()}
-    split = Counter({key: int(value) for key, value in exact.items()})
-    left = total - sum(split.values())
-    by_remainder = sorted(exact, key=lambda key: (-(exact[key] - split[key]), str(key)))
-    for key in by_remainder[:left]:
-        split[key] += 1
-    return split
-
-
-def _keys_of(question: Question, answer: Answer) -> tuple[object, ...] | None:
-    """The counter keys one answer contributes, or ``None`` when it is not an answer."""
-    if answer is None:
-        return None
+def _key_function(question: Question) -> KeysOf:
+    """The per-type answer reader, chosen once per question rather than once per answer."""
     kind = question.type
-    if kind is QuestionType.SINGLE:
-        return (answer,) if isinstance(answer, str) and question.choice(answer) else None
-    if kind is QuestionType.MULTI:
+    choice_ids = frozenset(choice.id for choice in question.choices)
+
+    def single(answer: Answer) -> tuple[object, ...] | None:
+        return (answer,) if isinstance(answer, str) and answer in choice_ids else None
+
+    def multi(answer: Answer) -> tuple[object, ...] | None:
         if isinstance(answer, str):
             answer = (answer,)
         if not isinstance(answer, (tuple, list)):
             return None
-        return tuple(c for c in dict.fromkeys(answer) if question.choice(str(c)) is not None)
-    if kind in (QuestionType.SCALE, QuestionType.NUMBER):
+        return tuple(c for c in dict.fromkeys(answer) if c in choice_ids)
+
+    def numeric(answer: Answer) -> tuple[object, ...] | None:
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
             return None
         if answer != answer or answer in (float("inf"), float("-inf")):
@@ -216,8 +210,22 @@ def _keys_of(question: Question, answer: Answer) -> tuple[object, ...] | None:
             # A scale has whole steps; anything else did not come from its buttons.
             return (int(answer),) if float(answer).is_integer() else None
         return (answer,)
-    if kind is QuestionType.TEXT:
+
+    def text(answer: Answer) -> tuple[object, ...] | None:
         return (detect_language(answer),) if isinstance(answer, str) else None
-    if kind is QuestionType.DATE:
+
+    def date(answer: Answer) -> tuple[object, ...] | None:
         return ()
-    return None
+
+    def nothing(answer: Answer) -> tuple[object, ...] | None:
+        return None
+
+    readers: dict[QuestionType, KeysOf] = {
+        QuestionType.SINGLE: single,
+        QuestionType.MULTI: multi,
+        QuestionType.SCALE: numeric,
+        QuestionType.NUMBER: numeric,
+        QuestionType.TEXT: text,
+        QuestionType.DATE: date,
+    }
+    return readers.get(kind, nothing)

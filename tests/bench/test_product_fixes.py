@@ -24,7 +24,7 @@ def test_tabulated_respondent_numbers_equal_the_hashed_ones(size: int) -> None:
     assert sorted(numbers[:size]) == list(range(1, size + 1))
 
 
-def test_texts_after_the_language_sample_still_add_up_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_texts_after_the_language_sample_are_counted_not_guessed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tally, "LANGUAGE_SAMPLE", 40)
     survey = load_survey_bytes(SURVEY_YAML, "bench.yaml")
     rng = random.Random(3)
@@ -36,9 +36,14 @@ def test_texts_after_the_language_sample_still_add_up_per_group(monkeypatch: pyt
     for group, answered in remedy.answered.items():
         assert sum(remedy.values[group].values()) == answered
     assert sum(remedy.answered.values()) == 400
-    # Every language in the shares was seen in the sample.
-    sampled = {"en", "fr", tally.UNDETERMINED}
-    assert {key for counter in remedy.values.values() for key in counter} <= sampled
+    # Only the sample gets languages; the rest are true counts of "not analysed" (E: an
+    # estimated language count could show a language only one person wrote in).
+    counts: dict[object, int] = {}
+    for counter in remedy.values.values():
+        for key, count in counter.items():
+            counts[key] = counts.get(key, 0) + count
+    assert counts[tally.NOT_ANALYSED] == 360
+    assert set(counts) <= {"en", "fr", tally.UNDETERMINED, tally.NOT_ANALYSED}
 
 
 def test_small_surveys_detect_every_text() -> None:
@@ -47,4 +52,5 @@ def test_small_surveys_detect_every_text() -> None:
     summarizer = Summarizer(survey, min_cell=5)
     summarizer.add_many([(random_answers(rng), None, "en") for _ in range(30)])
     remedy = summarizer._tallier.tally.questions["remedy"]  # noqa: SLF001
-    assert remedy.sampled_texts == 30 and not remedy.unsampled
+    assert remedy.sampled_texts == 30
+    assert all(tally.NOT_ANALYSED not in c for c in remedy.values.values())

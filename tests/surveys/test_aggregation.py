@@ -176,3 +176,15 @@ def test_hidden_languages_are_not_named() -> None:
     rendered = render_summary(summary)
     assert "Swahili" not in rendered and "sw:" not in rendered
     assert "Other: hidden" in rendered
+
+
+def test_texts_beyond_the_language_sample_are_counted_as_not_analysed(monkeypatch) -> None:
+    import surveys.tally as tally_module
+
+    monkeypatch.setattr(tally_module, "LANGUAGE_SAMPLE", 6)
+    english = "We need wages to be paid on time every single month."
+    summary = summarize(SURVEY, responses([{"remedy": english}] * 12))
+    remedy = question(summary, "remedy").overall
+    assert [(c.key, c.cell.count) for c in remedy.categories] == [
+        ("en", 6), (tally_module.NOT_ANALYSED, 6)]
+    assert "not analysed (languages are detected for the first" in render_summary(summary)
