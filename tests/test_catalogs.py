@@ -180,3 +180,20 @@ def test_the_placeholder_check_sees_both_styles() -> None:
         "{count}", "{total}", "%(name)s"}
     assert placeholders("{title.upper} {items[0]}") == {"{title}", "{items}"}
     assert "<broken" in next(iter(placeholders("an unclosed {brace")))
+
+
+def test_the_bot_picks_plural_forms_at_run_time() -> None:
+    """The catalogs as the bot loads them (compiled in memory) choose the right form."""
+    from bot.i18n import load_translations
+
+    translations = load_translations()
+    forms = {}
+    for language in ("ar", "ru"):
+        ngettext = translations.translator(language).ngettext
+        forms[language] = {n: ngettext("{count} question", "{count} questions", n)
+                           for n in (1, 2, 3, 11, 100)}
+    # Arabic: one, two, few (3-10), many (11-99), other (100-102) are five different forms.
+    assert len(set(forms["ar"].values())) == 5
+    # Russian: 1 (one), 2 and 3 (few), 11 and 100 (many).
+    assert forms["ru"][2] == forms["ru"][3] != forms["ru"][1]
+    assert forms["ru"][11] == forms["ru"][100] not in (forms["ru"][1], forms["ru"][2])
