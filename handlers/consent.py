@@ -19,6 +19,8 @@ from handlers.survey_state import find_open_by_ref
 __all__ = ["ask_consent", "has_consented", "participant", "register"]
 
 _NO_SURVEY = "-"
+#: The way to another language, readable without reading the current one.
+LANGUAGE_HINT = "🌐 /language"
 
 
 async def has_consented(services: Services, user_id: int) -> bool:
@@ -55,6 +57,8 @@ async def ask_consent(update: Update, context: BotContext, survey_id: str | None
         _("I agree"), callback_data=pack(context.services, user.id, "c", target))]])
     text = _("Welcome! This bot runs consultations: short surveys whose results help "
              "organisations act on what people like you say.") + "\n\n" + privacy_notice(tr)
+    # Understood in any language, for someone Telegram gave the wrong one.
+    text += "\n\n" + LANGUAGE_HINT
     await context.bot.send_message(chat.id, text, reply_markup=keyboard)
 
 

@@ -198,3 +198,9 @@ async def test_moderators_see_the_language_a_report_was_written_in(env: BotEnv) 
     opened = next(c.text or "" for c in calls if c.method == "sendMessage")
     assert _translated(env, "fr", "Language of the description: {language}").format(
         language="espagnol") in opened
+
+
+async def test_the_welcome_shows_the_way_to_another_language(env: BotEnv) -> None:
+    user = env.user(language_code="ru")  # e.g. a phone set to Russian by someone else
+    await user.command("/start")
+    assert (user.last_message().text or "").endswith("\n\n🌐 /language")
