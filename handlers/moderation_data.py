@@ -1,8 +1,8 @@
 """Summaries and exports read from storage: shared by ``/summary``, ``/export`` and the CLI.
 
 No Telegram here, so ``consultbot summary``/``export`` and the bot run exactly the same code
-and show the same numbers. Responses are read batch by batch from storage and handed to a
-worker thread (counting, detecting languages, writing XLSX are CPU work): one moderator's
+and show the same numbers. Responses are read batch by batch from storage (``storage.results``:
+decoded in a worker thread, no pseudonym) and handed to a worker thread (counting, detecting languages, writing XLSX are CPU work): one moderator's
 export never stalls a participant's answer, and memory holds one batch at a time.
 """
 
@@ -18,16 +18,12 @@ from surveys.export import ExportFormat, ExportResult, ExportRow, ExportWriter
 from surveys.model import Survey
 
 __all__ = [
-    "BATCH_SIZE",
     "SurveyNotFound",
     "build_summary",
     "export_responses",
     "record_export",
     "survey_for_results",
 ]
-
-#: Responses per storage read and per worker-thread hand-off.
-BATCH_SIZE = 500
 
 
 class SurveyNotFound(LookupError):
@@ -68,14 +64,9 @@ async def build_summary(
     """
     survey = await survey_for_results(storage, survey_id)
     summarizer = Summarizer(survey, min_cell=min_cell, by=by)
-    batch: list[tuple[Any, Any, Any]] = []
-    async for response in storage.responses.iter_submitted(survey_id, batch_size=BATCH_SIZE):
-        batch.append((response.answers, response.submitted_on, response.language))
-        if len(batch) >= BATCH_SIZE:
-            await asyncio.to_thread(summarizer.add_many, batch)
-            batch = []
-    if batch:
-        await asyncio.to_thread(summarizer.add_many, batch)
+    async for batch in storage.results.submitted_batches(survey_id):
+        await asyncio.to_thread(
+            summarizer.add_many, [(r.answers, r.submitted_on, r.language) for r in batch])
     counts = await storage.responses.counts(survey_id)
     return await asyncio.to_thread(summarizer.result, counts.in_progress)
 
@@ -102,15 +93,9 @@ async def export_responses(
     report = None if progress is None else (lambda rows: progress(rows, expected))
     writer = await asyncio.to_thread(ExportWriter, survey, fmt, Path(output), expected, report)
     try:
-        batch: list[ExportRow] = []
-        async for response in storage.responses.iter_submitted(survey_id, batch_size=BATCH_SIZE):
-            batch.append(ExportRow(response.version, response.submitted_on,
-                                   response.language, response.answers))
-            if len(batch) >= BATCH_SIZE:
-                await asyncio.to_thread(writer.add_many, batch)
-                batch = []
-        if batch:
-            await asyncio.to_thread(writer.add_many, batch)
+        async for batch in storage.results.submitted_batches(survey_id):
+            await asyncio.to_thread(writer.add_many, [
+                ExportRow(r.version, r.submitted_on, r.language, r.answers) for r in batch])
     except BaseException:
         await asyncio.to_thread(writer.abort)
         raise

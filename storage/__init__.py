@@ -30,6 +30,7 @@ from storage.moderators import ModeratorRepository
 from storage.outbox import OutboxRepository
 from storage.preferences import PreferenceRepository, Preferences
 from storage.reports import ReportRepository
+from storage.results import ResultRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
 from storage.sealing import ReportCipher, load_public_key
 from storage.secret import ServerSecret
@@ -97,6 +98,7 @@ class Storage:
         self.moderators = ModeratorRepository(db)
         self.subscriptions = SubscriptionRepository(db)
         self.outbox = OutboxRepository(db)
+        self.results = ResultRepository(db)
 
     @classmethod
     async def open(cls, data_dir: Path, *, report_key: Path | None = None) -> Storage:

@@ -92,3 +92,18 @@ async def test_no_raw_id_is_stored_next_to_a_date_or_a_response(storage: Storage
         return [r[1] for r in rows]
 
     assert await storage.db.read(columns) == ["survey_id", "chat_id"]
+
+
+async def test_submitted_batches_have_answers_but_no_pseudonym(storage: Storage) -> None:
+    from tests.moderation_fixtures import SURVEY, TWELVE, seed
+
+    await seed(storage, in_progress=3)
+    batches = [batch async for batch in storage.results.submitted_batches(SURVEY.id,
+                                                                          batch_size=5)]
+    assert [len(b) for b in batches] == [5, 5, 2]
+    rows = [row for batch in batches for row in batch]
+    assert sorted(r.answers["region"] for r in rows) == sorted(a["region"] for a in TWELVE)
+    assert all(r.version == 1 and r.language == "en" and r.submitted_on for r in rows)
+    assert not any(hasattr(r, "respondent_key") for r in rows)
+    with pytest.raises(ValueError):
+        [b async for b in storage.results.submitted_batches(SURVEY.id, batch_size=0)]
