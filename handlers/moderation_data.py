@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from surveys.aggregation import Summarizer, SurveySummary
-from surveys.export import ExportFormat, ExportResult, ExportRow, ExportWriter
+from surveys.export import ExportFormat, ExportResult, ExportWriter
 from surveys.model import Survey
 
 __all__ = [
@@ -94,8 +94,7 @@ async def export_responses(
     writer = await asyncio.to_thread(ExportWriter, survey, fmt, Path(output), expected, report)
     try:
         async for batch in storage.results.submitted_batches(survey_id):
-            await asyncio.to_thread(writer.add_many, [
-                ExportRow(r.version, r.submitted_on, r.language, r.answers) for r in batch])
+            await asyncio.to_thread(writer.add_many, batch)
     except BaseException:
         await asyncio.to_thread(writer.abort)
         raise

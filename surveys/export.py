@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from surveys.model import Answers, Question, QuestionType, Survey
 from surveys.numbering import RespondentNumbers
@@ -33,6 +33,7 @@ __all__ = [
     "ExportRow",
     "ExportTooLarge",
     "ExportWriter",
+    "ResponseRow",
     "columns_for",
     "neutralise",
     "write_export",
@@ -58,6 +59,19 @@ class ExportFormat(StrEnum):
 
 class ExportTooLarge(ValueError):
     """More responses than the format can hold (XLSX: about a million rows)."""
+
+
+class ResponseRow(Protocol):
+    """What the exporter reads of a response (storage's batches provide exactly this)."""
+
+    @property
+    def version(self) -> int: ...  # noqa: D102
+    @property
+    def submitted_on(self) -> _dt.date | None: ...  # noqa: D102
+    @property
+    def language(self) -> str | None: ...  # noqa: D102
+    @property
+    def answers(self) -> Answers: ...  # noqa: D102
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,15 +132,9 @@ def columns_for(survey: Survey) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-def _answer_cell(column: Column, answers: Answers) -> Value:
-    question = column.question
-    assert question is not None
-    answer = answers.get(question.id)
+def _text_cell(answer: object) -> Value:
     if answer is None:
         return None
-    if column.choice_id is not None:
-        chosen = (answer,) if isinstance(answer, str) else tuple(answer)  # type: ignore[arg-type]
-        return 1 if column.choice_id in chosen else 0
     if isinstance(answer, bool):
         return int(answer)
     if isinstance(answer, (int, float)):
@@ -134,6 +142,50 @@ def _answer_cell(column: Column, answers: Answers) -> Value:
     if isinstance(answer, (tuple, list)):
         return neutralise(" ".join(str(a) for a in answer))
     return neutralise(str(answer))
+
+
+CellsOf = Callable[[Answers], list[Value]]
+
+
+def _cells_of(question: Question) -> CellsOf:
+    """The function giving a question's cells from one response's answers.
+
+    Built once per export (not looked up per cell) because an export of a million rows
+    calls it ten million times.
+    """
+    question_id = question.id
+    kind = question.type
+    if kind is QuestionType.SINGLE:
+        # Choice ids are known in advance: neutralise each once, not once per row.
+        safe = {choice.id: neutralise(choice.id) for choice in question.choices}
+
+        def single(answers: Answers) -> list[Value]:
+            answer = answers.get(question_id)
+            found = safe.get(answer) if isinstance(answer, str) else None
+            return [found if found is not None else _text_cell(answer)]
+
+        return single
+    if kind in (QuestionType.SCALE, QuestionType.NUMBER):
+
+        def number(answers: Answers) -> list[Value]:
+            answer = answers.get(question_id)
+            kind_of = type(answer)
+            return [answer if kind_of is int or kind_of is float else _text_cell(answer)]
+
+        return number
+    if kind is not QuestionType.MULTI:
+        return lambda answers: [_text_cell(answers.get(question_id))]
+    choice_ids = [choice.id for choice in question.choices]
+    empty: list[Value] = [None] * len(choice_ids)
+
+    def multi(answers: Answers) -> list[Value]:
+        answer = answers.get(question_id)
+        if answer is None:
+            return empty
+        chosen = {answer} if isinstance(answer, str) else set(answer)  # type: ignore[arg-type]
+        return [1 if choice_id in chosen else 0 for choice_id in choice_ids]
+
+    return multi
 
 
 class _Sink:
@@ -253,6 +305,7 @@ class ExportWriter:
         self._format = ExportFormat(fmt)
         self._output = Path(output)
         self._columns = columns_for(survey)
+        self._cells = [_cells_of(q) for q in survey.questions if q.type is not QuestionType.NOTE]
         self._numbers = RespondentNumbers(expected_rows)
         self._progress = progress
         self._rows = 0
@@ -264,7 +317,7 @@ class ExportWriter:
         """Rows written so far."""
         return self._rows
 
-    def add(self, row: ExportRow) -> None:
+    def add(self, row: ResponseRow) -> None:
         """Write one response."""
         fixed: list[Value] = [
             self._numbers.number(self._rows),
@@ -272,13 +325,15 @@ class ExportWriter:
             row.submitted_on.isoformat() if row.submitted_on else None,
             neutralise(row.language) if row.language else None,
         ]
-        answers = [_answer_cell(c, row.answers) for c in self._columns[len(_FIXED_COLUMNS):]]
-        self._sink.row(fixed + answers)
+        answers = row.answers
+        for cells_of in self._cells:
+            fixed.extend(cells_of(answers))
+        self._sink.row(fixed)
         self._rows += 1
         if self._progress is not None and self._rows % PROGRESS_EVERY == 0:
             self._progress(self._rows)
 
-    def add_many(self, rows: Iterable[ExportRow]) -> None:
+    def add_many(self, rows: Iterable[ResponseRow]) -> None:
         """Write several responses (one batch from storage)."""
         for row in rows:
             self.add(row)
@@ -300,7 +355,7 @@ class ExportWriter:
 
 def write_export(
     survey: Survey,
-    rows: Iterable[ExportRow],
+    rows: Iterable[ResponseRow],
     fmt: ExportFormat | str,
     output: Path,
     expected_rows: int,
