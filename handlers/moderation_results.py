@@ -114,13 +114,22 @@ async def summary(update: Update, context: BotContext) -> None:
     for chunk in split_message(text):
         await context.bot.send_message(chat.id, chunk)
     charts = await asyncio.to_thread(render_charts, result, gettext=_, language=tr.language)
+    survey = result.survey
+    language = survey.language_for(tr.language)
+
+    def caption(question_id: str) -> str:
+        question = survey.question(question_id)
+        label = question.label.get(language, survey.default_language) if question else ""
+        return (label or question_id)[:1000]
+
     for start in range(0, len(charts), _ALBUM):
         album = charts[start:start + _ALBUM]
         media = [InputMediaPhoto(InputFile(chart.png, filename=f"{chart.question_id}.png"),
-                                 caption=chart.question_id) for chart in album]
+                                 caption=caption(chart.question_id)) for chart in album]
         try:
             if len(media) == 1:
-                await context.bot.send_photo(chat.id, media[0].media, caption=album[0].question_id)
+                await context.bot.send_photo(chat.id, media[0].media,
+                                             caption=caption(album[0].question_id))
             else:
                 await context.bot.send_media_group(chat.id, media)
         except TelegramError as error:

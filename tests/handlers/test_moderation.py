@@ -154,6 +154,7 @@ async def test_summary_by_question_hides_small_groups_and_sends_charts(env: BotE
     assert "3" not in text.split("Broken down by")[1].split("\n")[2]  # no "South: 3" anywhere
     albums = [c for c in calls if c.method == "sendMediaGroup"]
     assert albums and 2 <= len(albums[0].params["media"]) <= 10
+    assert albums[0].params["media"][0]["caption"] == "Where do you work?"
     assert "parse_mode" not in calls[0].params
     usage = texts(await admin.command("/summary", "wages-2026", "by", "issues"))
     assert "single-choice" in usage[0]
