@@ -4,8 +4,12 @@ Catalogs live next to this file as ``<lang>/LC_MESSAGES/consultbot.po``, generat
 ``consultbot.pot``. They are shipped as ``.po`` and compiled in memory when the bot starts
 (see :mod:`bot.i18n`), so installing never needs a ``pybabel compile`` step.
 
-Adding a language: ``pybabel init -i locales/consultbot.pot -d locales -D consultbot -l xx``,
-translate ``locales/xx/LC_MESSAGES/consultbot.po``; the bot picks it up at the next start.
+Adding a language: ``python scripts/update_catalogs.py --init xx`` (or ``pybabel init -i
+locales/consultbot.pot -d locales -D consultbot -l xx``), translate
+``locales/xx/LC_MESSAGES/consultbot.po``; the bot picks it up at the next start. After
+changing user-facing strings, ``python scripts/update_catalogs.py`` refreshes the template
+and every catalog (``tests/test_catalogs.py`` fails until it is run and the new messages are
+translated).
 """
 
 from __future__ import annotations
