@@ -12,6 +12,11 @@ Why this shape (DESIGN.md §4):
   the COMMIT that contains the write has returned, so the bot never tells a participant
   "saved" for an answer a power cut could still lose.
 * **Readers never block the writer** (WAL), and never see uncommitted data.
+* **Hot writes run in the database thread** (:meth:`Database.write_sync`). Every
+  ``await connection.execute`` is a hand-off to aiosqlite's thread and back; with a
+  SAVEPOINT and RELEASE around each grouped write, an answer cost four of them, and the
+  hand-offs, not SQLite, bounded grouped commits (bench/README.md, benchmark 2). Plain
+  functions given to ``write_sync`` run back to back in the thread in one hand-off.
 
 The interface (``write(fn)``, ``read(fn)``, ``close()``) is small on purpose: a PostgreSQL
 implementation can offer the same with a connection pool and one transaction per batch.
@@ -40,6 +45,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 #: A unit of work: receives the connection, runs its statements, returns a result.
 Work = Callable[[aiosqlite.Connection], Awaitable[T]]
+#: The same, as a plain function run in the database thread on the sqlite3 connection.
+SyncWork = Callable[[sqlite3.Connection], T]
 
 #: Largest number of writes grouped into one transaction: bounds how long one COMMIT holds
 #: the write lock and how much work one failing COMMIT has to report back.
@@ -54,9 +61,10 @@ _STOP: Final = object()
 
 @dataclass(slots=True)
 class _Job:
-    work: Work[Any]
+    work: Work[Any] | SyncWork[Any]
     future: asyncio.Future[Any]
     checkpoint: bool
+    in_thread: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +239,25 @@ class Database:
         self._queue.put_nowait(_Job(work, future, checkpoint))
         return await future
 
+    async def write_sync(self, work: SyncWork[T]) -> T:
+        """Like :meth:`write`, for a plain function run in the database's own thread.
+
+        ``work(connection)`` gets the underlying ``sqlite3.Connection`` (rows are
+        ``sqlite3.Row``) and must only run statements on it: it runs outside the event
+        loop, so it must not touch asyncio objects. Consecutive ``write_sync`` jobs of a
+        batch run in one hand-off to the thread, each in its own SAVEPOINT, which is what
+        makes grouped commits cheap for the per-answer writes.
+
+        Raises:
+            DatabaseClosed: :meth:`close` was called.
+            Exception: Whatever ``work`` raised, or the error of a failed COMMIT.
+        """
+        if self._closing or self._writer_task.done():
+            raise DatabaseClosed("the database is closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(work, future, False, in_thread=True))
+        return await future
+
     async def checkpoint(self) -> None:
         """Move everything committed from the WAL into the database file, and truncate it."""
 
@@ -272,8 +299,20 @@ class Database:
         outcomes: list[tuple[_Job, BaseException | None, Any]] = []
         try:
             await connection.execute("BEGIN IMMEDIATE")
-            for job in jobs:
+            position = 0
+            while position < len(jobs):
+                job = jobs[position]
+                position += 1
                 if job.future.cancelled():  # its caller gave up while earlier jobs ran
+                    continue
+                if job.in_thread:
+                    run = [job]
+                    while position < len(jobs) and jobs[position].in_thread:
+                        if not jobs[position].future.cancelled():
+                            run.append(jobs[position])
+                        position += 1
+                    outcomes += await connection._execute(  # noqa: SLF001 - see _run_in_thread
+                        _run_in_thread, connection._conn, run, grouped)  # noqa: SLF001
                     continue
                 if grouped:
                     await connection.execute("SAVEPOINT work")
@@ -392,6 +431,38 @@ class Database:
         except sqlite3.Error:
             logger.warning("PRAGMA optimize failed", exc_info=True)
         await self._writer.close()
+
+
+def _run_in_thread(raw: sqlite3.Connection, jobs: list[_Job],
+                   grouped: bool) -> list[tuple[_Job, BaseException | None, Any]]:
+    """Run ``write_sync`` jobs back to back in aiosqlite's thread, each in its savepoint.
+
+    Called through ``aiosqlite.Connection._execute`` (the private hook aiosqlite's own
+    methods use to run a function in its thread; pinned by ``aiosqlite<1``), with the
+    connection's own ``sqlite3.Connection``: one hand-off for the whole run of jobs.
+    Mirrors the per-job handling of :meth:`Database._run_batch`.
+    """
+    outcomes: list[tuple[_Job, BaseException | None, Any]] = []
+    for job in jobs:
+        if grouped:
+            raw.execute("SAVEPOINT work")
+        try:
+            result = job.work(raw)
+        except Exception as error:
+            try:
+                if grouped:
+                    raw.execute("ROLLBACK TO work")
+                    raw.execute("RELEASE work")
+                else:
+                    raw.execute("ROLLBACK")
+            except Exception:
+                raise error from None
+            outcomes.append((job, error, None))
+            continue
+        if grouped:
+            raw.execute("RELEASE work")
+        outcomes.append((job, None, result))
+    return outcomes
 
 
 def _resolve(job: _Job, error: BaseException | None, result: object) -> None:
