@@ -126,6 +126,30 @@ async def grouped(data_dir: Path, plan: list[Answer], writers: int) -> tuple[flo
         await storage.close()
 
 
+async def writer_only(data_dir: Path, rows: list[tuple[object, ...]], writers: int) -> float:
+    """Seconds for ``Database.write`` of each answer's bare UPDATE (no repository logic)."""
+    from storage import Storage  # noqa: PLC0415
+
+    storage = await Storage.open(data_dir)
+    try:
+        pending = list(reversed(rows))
+
+        async def writer() -> None:
+            while pending:
+                row = pending.pop()
+
+                async def work(connection: object, row: tuple[object, ...] = row) -> None:
+                    await connection.execute(_UPDATE, row)  # type: ignore[attr-defined]
+
+                await storage.db.write(work)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(writer() for _ in range(writers)))
+        return time.perf_counter() - started
+    finally:
+        await storage.close()
+
+
 async def run(answers: int, writers: int, per_commit_answers: int) -> Result:
     from storage import ServerSecret  # noqa: PLC0415
 
@@ -148,13 +172,14 @@ async def run(answers: int, writers: int, per_commit_answers: int) -> Result:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         connection.close()
         copies = {}
-        for name in ("raw", "each"):
+        for name in ("raw", "each", "writer"):
             copies[name] = Path(tmp) / name
             shutil.copytree(base, copies[name])
         plan = _plan(keys, answers)
         rows = _rows(plan)
 
         seconds, grouping = await grouped(base, plan, writers)
+        writer_seconds = await writer_only(copies["writer"], rows, writers)
         raw_seconds = raw_executemany(copies["raw"] / "consultbot.sqlite3", rows)
         each_rows = rows[:per_commit_answers]
         each_seconds = raw_commit_each(copies["each"] / "consultbot.sqlite3", each_rows)
@@ -163,6 +188,7 @@ async def run(answers: int, writers: int, per_commit_answers: int) -> Result:
     raw_rate = len(rows) / raw_seconds
     each_rate = len(each_rows) / each_seconds
     result.add("grouped commits (save_answer) answers/s", rate, "ans/s")
+    result.add("grouped commits, bare UPDATE per write", len(rows) / writer_seconds, "ans/s")
     result.add("raw executemany, one transaction", raw_rate, "ans/s")
     result.add("raw, one commit per answer", each_rate, "ans/s")
     result.add("ratio grouped / raw executemany", rate / raw_rate, "x", f">= {TARGET_RAW}",
