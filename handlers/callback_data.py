@@ -12,6 +12,10 @@ question moved on, the survey closed) is each handler's business.
 
 Telegram caps ``callback_data`` at 64 bytes; :func:`pack` refuses anything longer, so a
 too-long button fails loudly in tests rather than at Telegram.
+
+Handlers read a press with :func:`pressed_button` (or :func:`button_fields` when they answer
+a bad button their own way), so every feature refuses an unusable button with the same
+:func:`refuse_button` line.
 """
 
 from __future__ import annotations
@@ -20,11 +24,24 @@ import base64
 import functools
 import hashlib
 import hmac
+from collections.abc import Callable
 
-from handlers.context import Services
+from telegram import CallbackQuery, Update
+
+from handlers.context import BotContext, Services, Translator
 from storage.secret import ServerSecret
 
-__all__ = ["MAX_CALLBACK_BYTES", "CallbackDataTooLong", "pack", "survey_ref", "unpack"]
+__all__ = [
+    "MAX_CALLBACK_BYTES",
+    "CallbackDataTooLong",
+    "answer_chat",
+    "button_fields",
+    "pack",
+    "pressed_button",
+    "refuse_button",
+    "survey_ref",
+    "unpack",
+]
 
 MAX_CALLBACK_BYTES = 64
 _SEPARATOR = "|"
@@ -77,6 +94,53 @@ def unpack(services: Services, user_id: int, data: str | None) -> list[str] | No
     if not hmac.compare_digest(expected, tag):
         return None
     return fields
+
+
+def button_fields(update: Update, context: BotContext) -> tuple[CallbackQuery, list[str] | None]:
+    """The pressed button's query and its fields (``None`` if forged, altered or not the presser's).
+
+    For a callback-query handler: ptb only calls it with an update that has a query.
+    """
+    query = update.callback_query
+    assert query is not None
+    return query, unpack(context.services, query.from_user.id, query.data)
+
+
+def answer_chat(query: CallbackQuery) -> int:
+    """The chat to answer a button in: its message's chat, else the presser's private chat."""
+    return query.message.chat.id if query.message else query.from_user.id
+
+
+async def refuse_button(query: CallbackQuery, tr: Translator) -> None:
+    """The one answer to a button that cannot be used: forged, someone else's, or stale.
+
+    The same words whatever the reason, so pressing odd buttons teaches nothing.
+    """
+    _ = tr.gettext
+    await query.answer(_("This button is not valid any more."))
+
+
+async def pressed_button(update: Update, context: BotContext, size: int | None = None, *,
+                         fits: Callable[[list[str]], bool] | None = None,
+                         ) -> tuple[CallbackQuery, list[str]] | None:
+    """The query and fields of a genuine button of the expected shape, else ``None``.
+
+    Args:
+        update: An update with a callback query.
+        context: The handler's context.
+        size: How many fields the button must have (kind included), if fixed.
+        fits: A further check of the fields (an operation name, a language …).
+
+    Returns:
+        ``(query, fields)``; ``None`` when the button was refused with
+        :func:`refuse_button`, so the handler only returns.
+    """
+    query, fields = button_fields(update, context)
+    if (fields is None or (size is not None and len(fields) != size)
+            or (fits is not None and not fits(fields))):
+        await refuse_button(query, await context.translator(update))
+        return None
+    return query, fields
 
 
 def survey_ref(survey_id: str) -> str:

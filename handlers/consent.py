@@ -7,16 +7,18 @@ consent button's data, so agreeing leads straight into that survey without stori
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from collections.abc import Callable
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from handlers.callback_data import pack, survey_ref, unpack
+from handlers.callback_data import pack, pressed_button, refuse_button, survey_ref
 from handlers.common import edit_text_quietly
 from handlers.context import BotContext, ConsultbotApplication, Services, Translator
 from handlers.survey_flow import Participant, open_survey, show_survey_list
 from handlers.survey_state import find_open_by_ref
 
-__all__ = ["ask_consent", "has_consented", "participant", "register"]
+__all__ = ["ask_consent", "has_consented", "participant", "participant_button", "register"]
 
 _NO_SURVEY = "-"
 #: The way to another language, readable without reading the current one.
@@ -71,17 +73,33 @@ async def participant(update: Update, context: BotContext) -> Participant | None
     return Participant(context, user.id, chat.id, tr, await context.wished_languages(update))
 
 
+async def participant_button(update: Update, context: BotContext, size: int, *,
+                             fits: Callable[[list[str]], bool] | None = None,
+                             ) -> tuple[CallbackQuery, Participant, list[str]] | None:
+    """A genuine button (see :func:`handlers.callback_data.pressed_button`) and its presser.
+
+    Returns:
+        ``(query, participant, fields)``; ``None`` when the button was refused (also when
+        it was pressed outside a chat), so the handler only returns.
+    """
+    pressed = await pressed_button(update, context, size, fits=fits)
+    if pressed is None:
+        return None
+    query, fields = pressed
+    who = await participant(update, context)
+    if who is None:
+        await refuse_button(query, await context.translator(update))
+        return None
+    return query, who, fields
+
+
 async def on_consent(update: Update, context: BotContext) -> None:
     """The "I agree" button: store consent, then open the deep-linked survey or the list."""
-    query = update.callback_query
-    assert query is not None
-    tr = await context.translator(update)
-    _ = tr.gettext
-    who = await participant(update, context)
-    fields = unpack(context.services, query.from_user.id, query.data)
-    if who is None or fields is None or len(fields) != 2:
-        await query.answer(_("This button is not valid any more."))
+    pressed = await participant_button(update, context, 2)
+    if pressed is None:
         return
+    query, who, fields = pressed
+    _ = (await context.translator(update)).gettext
     storage = context.services.storage
     key = storage.secret.participant_key(who.user_id)
     await storage.preferences.set_consent(key)

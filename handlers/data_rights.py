@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from handlers.callback_data import pack, unpack
+from handlers.callback_data import pack, pressed_button
 from handlers.commands import add_command
 from handlers.common import clip, edit_text_quietly, send_long, survey_language
 from handlers.context import BotContext, ConsultbotApplication, Translator
@@ -117,15 +117,14 @@ async def forget_command(update: Update, context: BotContext) -> None:
 
 async def forget_button(update: Update, context: BotContext) -> None:
     """The confirmation of /forget."""
-    query = update.callback_query
-    assert query is not None
+    pressed = await pressed_button(update, context, 2,
+                                   fits=lambda fields: fields[1] in ("yes", "no"))
+    if pressed is None:
+        return
+    query, fields = pressed
     tr = await context.translator(update)
     _ = tr.gettext
     user = query.from_user
-    fields = unpack(context.services, user.id, query.data)
-    if fields is None or len(fields) != 2 or fields[1] not in ("yes", "no"):
-        await query.answer(_("This button is not valid any more."))
-        return
     message = query.message
     if fields[1] == "no":
         await query.answer()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from handlers.callback_data import refuse_button
 from handlers.context import BotContext, ConsultbotApplication
 
 __all__ = ["register"]
@@ -18,8 +19,7 @@ async def unknown_button(update: Update, context: BotContext) -> None:
     """Any button no feature claimed."""
     query = update.callback_query
     assert query is not None
-    _ = (await context.translator(update)).gettext
-    await query.answer(_("This button is not valid any more."))
+    await refuse_button(query, await context.translator(update))
 
 
 def register(application: ConsultbotApplication) -> None:

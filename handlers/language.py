@@ -23,10 +23,10 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.callback_data import pack, unpack
+from handlers.callback_data import pack
 from handlers.commands import add_command
 from handlers.common import edit_text_quietly
-from handlers.consent import has_consented, participant
+from handlers.consent import has_consented, participant, participant_button
 from handlers.context import BotContext, ConsultbotApplication, Services
 from handlers.localized import language_name
 from handlers.survey_flow import Participant, open_survey
@@ -65,16 +65,12 @@ async def language_command(update: Update, context: BotContext) -> None:
 
 async def language_button(update: Update, context: BotContext) -> None:
     """A language button: remember the choice and answer in that language at once."""
-    query = update.callback_query
-    assert query is not None
     services = context.services
-    fields = unpack(services, query.from_user.id, query.data)
-    who = await participant(update, context)
-    if who is None or fields is None or len(fields) != 2 \
-            or fields[1] not in services.translations.languages:
-        _ = (await context.translator(update)).gettext
-        await query.answer(_("This button is not valid any more."))
+    pressed = await participant_button(
+        update, context, 2, fits=lambda fields: fields[1] in services.translations.languages)
+    if pressed is None:
         return
+    query, who, fields = pressed
     language = fields[1]
     await remember_choice(services, who.user_id, language)
     tr = services.translations.translator(language)

@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import pack, unpack
+from handlers.callback_data import pack, pressed_button, refuse_button
 from handlers.context import BotContext, ConsultbotApplication
 from handlers.moderation_access import audit, is_moderator, require_moderator
 from handlers.updates import deliver_soon
@@ -113,15 +113,16 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Send or drop the draft."""
-    query = update.callback_query
-    assert query is not None
-    _ = (await context.translator(update)).gettext
+    pressed = await pressed_button(update, context, 3)
+    if pressed is None:
+        return
+    query, fields = pressed
+    tr = await context.translator(update)
+    _ = tr.gettext
     user_id = query.from_user.id
-    fields = unpack(context.services, user_id, query.data)
     draft = _drafts(context).get(user_id)
-    if (fields is None or len(fields) != 3 or draft is None or draft.body is None
-            or fields[2] != str(draft.number)):
-        await query.answer(_("This button is not valid any more."))
+    if draft is None or draft.body is None or fields[2] != str(draft.number):
+        await refuse_button(query, tr)
         return
     if not await is_moderator(context.services, user_id):
         await query.answer(_("Sorry, this command is for moderators."))

@@ -27,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import pack, unpack
+from handlers.callback_data import answer_chat, pack, pressed_button
 from handlers.commands import add_command
 from handlers.common import clip
 from handlers.context import BotContext, ConsultbotApplication, Translator
@@ -132,16 +132,14 @@ async def _prompt(context: BotContext, draft: Draft, chat_id: int, text: str,
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Every button of the flow: continue, category, review, add more, send, cancel."""
-    query = update.callback_query
-    assert query is not None
+    pressed = await pressed_button(update, context, fits=lambda fields: len(fields) >= 2)
+    if pressed is None:
+        return
+    query, fields = pressed
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
-    fields = unpack(context.services, user_id, query.data)
-    if fields is None or len(fields) < 2:
-        await query.answer(_("This button is not valid any more."))
-        return
+    chat_id = answer_chat(query)
     action = fields[1]
     if action == "gone":  # the receipt message: the reporter wrote the code down
         await query.answer()

@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import pack, unpack
+from handlers.callback_data import answer_chat, button_fields, pack
 from handlers.commands import add_command
 from handlers.common import send_long
 from handlers.context import BotContext, ConsultbotApplication, Translator
@@ -104,13 +104,11 @@ async def _show(context: BotContext, tr: Translator, report_id: str, chat_id: in
 
 async def on_button(update: Update, context: BotContext) -> None:
     """"Add information" arms the next message as a follow-up; "Done" ends the session."""
-    query = update.callback_query
-    assert query is not None
+    query, fields = button_fields(update, context)
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
-    fields = unpack(context.services, user_id, query.data)
+    chat_id = answer_chat(query)
     key = context.services.storage.secret.participant_key(user_id)
     state = report_state(context.application)
     session = state.session(state.followups, key)

@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import pack, unpack
+from handlers.callback_data import answer_chat, button_fields, pack
 from handlers.commands import add_command
 from handlers.common import send_long
 from handlers.context import BotContext, CommandScope, ConsultbotApplication, Translator
@@ -139,13 +139,11 @@ def _report_lines(tr: Translator, report: Report) -> list[str]:
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Open a report, set its status, start a reply, or list closed ones too."""
-    query = update.callback_query
-    assert query is not None
+    query, fields = button_fields(update, context)
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
-    fields = unpack(context.services, user_id, query.data)
+    chat_id = answer_chat(query)
     if fields is None or len(fields) < 2 or not await is_moderator(context.services, user_id):
         await query.answer(_("Sorry, this is for moderators."))
         return

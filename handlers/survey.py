@@ -21,10 +21,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.callback_data import unpack
 from handlers.commands import add_command
 from handlers.common import remove_keyboard_quietly
-from handlers.consent import ask_consent, has_consented, participant
+from handlers.consent import ask_consent, has_consented, participant, participant_button
 from handlers.context import ActiveSurvey, BotContext, ConsultbotApplication
 from handlers.survey_answers import answer_button, answer_text, review_button
 from handlers.survey_flow import open_survey, show_survey_list
@@ -48,15 +47,11 @@ async def surveys_command(update: Update, context: BotContext) -> None:
 
 async def open_button(update: Update, context: BotContext) -> None:
     """A survey button of the /surveys list."""
-    query = update.callback_query
-    assert query is not None
-    tr = await context.translator(update)
-    _ = tr.gettext
-    who = await participant(update, context)
-    fields = unpack(context.services, query.from_user.id, query.data)
-    if who is None or fields is None or len(fields) != 2:
-        await query.answer(_("This button is not valid any more."))
+    pressed = await participant_button(update, context, 2)
+    if pressed is None:
         return
+    query, who, fields = pressed
+    _ = (await context.translator(update)).gettext
     record = await find_open_by_ref(context.services, fields[1])
     if record is None:
         await query.answer(_("This survey is closed."))

@@ -12,9 +12,9 @@ import re
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
-from handlers.callback_data import pack, unpack
+from handlers.callback_data import pack, refuse_button
 from handlers.common import clip, remove_keyboard_quietly
-from handlers.consent import participant
+from handlers.consent import participant, participant_button
 from handlers.context import BotContext, Translator
 from handlers.survey_flow import (
     Participant,
@@ -146,15 +146,12 @@ def _current_question(progress: Progress, version: str, index: str,
 
 async def answer_button(update: Update, context: BotContext) -> None:
     """A button under a question: choose, toggle, done, skip, back or keep."""
-    query = update.callback_query
-    assert query is not None
+    pressed = await participant_button(update, context, 6)
+    if pressed is None:
+        return
+    query, who, fields = pressed
     tr = await context.translator(update)
     _ = tr.gettext
-    who = await participant(update, context)
-    fields = unpack(context.services, query.from_user.id, query.data)
-    if who is None or fields is None or len(fields) != 6:
-        await query.answer(_("This button is not valid any more."))
-        return
     _kind, ref, version, index, op, arg = fields
     record = await find_open_by_ref(context.services, ref)
     if record is None:
@@ -179,7 +176,7 @@ async def answer_button(update: Update, context: BotContext) -> None:
                 return
             value = _button_value(question, op, arg, answers)
         except ValueError:
-            await query.answer(_("This button is not valid any more."))
+            await refuse_button(query, tr)
             return
         try:
             value = check_answer(question, value, answers, language=who.language(survey),
@@ -304,15 +301,13 @@ async def _answer_typed(who: Participant, progress: Progress, text: str,
 
 async def review_button(update: Update, context: BotContext) -> None:
     """Submit (exactly once) or Back from the review."""
-    query = update.callback_query
-    assert query is not None
+    pressed = await participant_button(update, context, 4,
+                                       fits=lambda fields: bool(_REVIEW_OP.match(fields[3])))
+    if pressed is None:
+        return
+    query, who, fields = pressed
     tr = await context.translator(update)
     _ = tr.gettext
-    who = await participant(update, context)
-    fields = unpack(context.services, query.from_user.id, query.data)
-    if who is None or fields is None or len(fields) != 4 or not _REVIEW_OP.match(fields[3]):
-        await query.answer(_("This button is not valid any more."))
-        return
     _kind, ref, version, op = fields
     record = await find_open_by_ref(context.services, ref)
     if record is None:
@@ -337,7 +332,7 @@ async def review_button(update: Update, context: BotContext) -> None:
                 target = survey.questions[position] if position < len(survey.questions) else None
                 target = target if target in listed else None
             if target is None:
-                await query.answer(_("This button is not valid any more."))
+                await refuse_button(query, tr)
                 return
             await responses.set_current(survey.id, progress.respondent_key, target.id)
             await query.answer()

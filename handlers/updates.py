@@ -27,7 +27,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, Us
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.callback_data import pack, survey_ref, unpack
+from handlers.callback_data import pack, pressed_button, refuse_button, survey_ref, unpack
 from handlers.commands import add_command
 from handlers.common import send_long
 from handlers.context import (
@@ -105,18 +105,16 @@ async def _survey_by_ref(services: Services, ref: str) -> str | None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Subscribe ("s") or unsubscribe ("u") the chat of the person who pressed."""
-    query = update.callback_query
-    assert query is not None
+    pressed = await pressed_button(update, context, 3, fits=lambda fields: fields[1] in ("s", "u"))
+    if pressed is None:
+        return
+    query, fields = pressed
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
-    fields = unpack(context.services, user_id, query.data)
-    if fields is None or len(fields) != 3 or fields[1] not in ("s", "u"):
-        await query.answer(_("This button is not valid any more."))
-        return
     survey_id = await _survey_by_ref(context.services, fields[2])
     if survey_id is None:
-        await query.answer(_("This button is not valid any more."))
+        await refuse_button(query, tr)
         return
     subscriptions = context.services.storage.subscriptions
     title = await _title(context.services, survey_id, tr.language)
