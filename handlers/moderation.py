@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import PurePath
 
 from telegram import Update
@@ -19,16 +20,18 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 from handlers import moderation_announce, moderation_results
 from handlers.commands import add_command
 from handlers.common import MESSAGE_LIMIT
-from handlers.context import BotContext, CommandScope, ConsultbotApplication
+from handlers.context import BotContext, CommandScope, ConsultbotApplication, Translator
 from handlers.moderation_access import (
     audit,
     clear_moderator_menu,
     is_admin,
+    moderator_command,
     require_moderator,
     set_moderator_menu,
 )
 from storage.audit import moderator_actor
 from storage.errors import InvalidTransition, NotFound
+from storage.surveys import SurveyRecord, SurveyRepository
 from surveys.loading import inspect_bytes
 from surveys.messages import N_
 from surveys.model import QuestionType
@@ -56,10 +59,11 @@ def _user_id_argument(context: BotContext) -> int | None:
 
 async def list_moderators(update: Update, context: BotContext) -> None:
     """/mods: the admins (from the configuration) and the moderators they added."""
-    user_id = await require_moderator(update, context)
-    if user_id is None or update.effective_chat is None:
+    command = await moderator_command(update, context)
+    if command is None:
         return
-    _ = (await context.translator(update)).gettext
+    _user_id, chat_id, tr = command
+    _ = tr.gettext
     services = context.services
     lines = [_("Admins (from CONSULTBOT_ADMINS): {ids}").format(
         ids=", ".join(str(i) for i in sorted(services.settings.admins)) or _("none"))]
@@ -70,7 +74,7 @@ async def list_moderators(update: Update, context: BotContext) -> None:
                      for m in moderators)
     else:
         lines.append(_("No moderators added yet. Admins add one with /addmod <user id>."))
-    await context.bot.send_message(update.effective_chat.id, "\n".join(lines))
+    await context.bot.send_message(chat_id, "\n".join(lines))
 
 
 async def add_moderator(update: Update, context: BotContext) -> None:
@@ -84,20 +88,20 @@ async def remove_moderator(update: Update, context: BotContext) -> None:
 
 
 async def _change_moderator(update: Update, context: BotContext, *, add: bool) -> None:
-    user_id = await require_moderator(update, context)
-    chat = update.effective_chat
-    if user_id is None or chat is None:
+    command = await moderator_command(update, context)
+    if command is None:
         return
-    _ = (await context.translator(update)).gettext
+    user_id, chat_id, tr = command
+    _ = tr.gettext
     services = context.services
     if not is_admin(services, user_id):
-        await context.bot.send_message(chat.id, _("Only admins can add or remove moderators."))
+        await context.bot.send_message(chat_id, _("Only admins can add or remove moderators."))
         return
     target = _user_id_argument(context)
     if target is None:
         usage = _("Usage: /addmod <user id>") if add else _("Usage: /delmod <user id>")
         await context.bot.send_message(
-            chat.id, usage + "\n" + _("A person can see their numeric user id with a bot "
+            chat_id, usage + "\n" + _("A person can see their numeric user id with a bot "
                                       "such as @userinfobot."))
         return
     moderators = services.storage.moderators
@@ -117,7 +121,7 @@ async def _change_moderator(update: Update, context: BotContext, *, add: bool) -
         # The audit log names moderators by pseudonym only, the target included.
         await audit(context, user_id, "moderator.add" if add else "moderator.remove",
                     moderator=moderator_actor(services.storage.secret, target))
-    await context.bot.send_message(chat.id, text)
+    await context.bot.send_message(chat_id, text)
 
 
 # -- survey life cycle -------------------------------------------------------------------------
@@ -187,59 +191,73 @@ async def _send_lines(context: BotContext, chat_id: int, lines: list[str]) -> No
 
 async def publish_survey(update: Update, context: BotContext) -> None:
     """/publish <id>: open the draft and reply with its deep link."""
-    user_id = await require_moderator(update, context)
-    chat = update.effective_chat
-    if user_id is None or chat is None:
-        return
-    _ = (await context.translator(update)).gettext
-    if not context.args:
-        await context.bot.send_message(chat.id, _("Usage: /publish <survey id>"))
-        return
-    survey_id = context.args[0]
-    try:
-        record = await context.services.storage.surveys.publish(survey_id)
-    except NotFound:
-        await context.bot.send_message(chat.id, _("There is no survey with the id {id}.").format(
-            id=survey_id))
-        return
-    except InvalidTransition:
-        await context.bot.send_message(chat.id, _("{id} has no draft to publish. Send the survey "
-                                                  "file first.").format(id=survey_id))
-        return
-    await audit(context, user_id, "survey.publish", survey_id=survey_id, version=record.version)
-    link = f"https://t.me/{context.services.bot_username}?start={survey_id}"
-    await context.bot.send_message(
-        chat.id,
-        _("Published “{title}” (version {version}). Share this link:\n{link}").format(
+
+    def published(tr: Translator, record: SurveyRecord) -> str:
+        _ = tr.gettext
+        link = f"https://t.me/{context.services.bot_username}?start={record.survey_id}"
+        return _("Published “{title}” (version {version}). Share this link:\n{link}").format(
             title=record.survey.title.get(record.survey.default_language,
                                           record.survey.default_language),
-            version=record.version, link=link))
+            version=record.version, link=link)
+
+    await _change_survey(update, context, "survey.publish",
+                         lambda surveys, survey_id: surveys.publish(survey_id),
+                         usage=N_("Usage: /publish <survey id>"),
+                         refused=N_("{id} has no draft to publish. Send the survey file first."),
+                         done=published)
 
 
 async def close_survey(update: Update, context: BotContext) -> None:
     """/close <id>: stop taking answers."""
-    user_id = await require_moderator(update, context)
-    chat = update.effective_chat
-    if user_id is None or chat is None:
+
+    def closed(tr: Translator, record: SurveyRecord) -> str:
+        _ = tr.gettext
+        return _("Closed {id}: it takes no more answers. Its results stay available with "
+                 "/summary and /export.").format(id=record.survey_id)
+
+    await _change_survey(update, context, "survey.close",
+                         lambda surveys, survey_id: surveys.close(survey_id),
+                         usage=N_("Usage: /close <survey id>"),
+                         refused=N_("{id} is not open."), done=closed)
+
+
+async def _change_survey(
+    update: Update, context: BotContext, action: str,
+    change: Callable[[SurveyRepository, str], Awaitable[SurveyRecord]], *,
+    usage: str, refused: str, done: Callable[[Translator, SurveyRecord], str],
+) -> None:
+    """One step of a survey's life cycle (publish, close), checked, audited and confirmed.
+
+    Args:
+        update: The command.
+        context: The handler's context.
+        action: The audit log's name of the step.
+        change: The storage call making the step; raises ``NotFound`` or
+            ``InvalidTransition``.
+        usage: ``N_``-marked usage line, for a command without a survey id.
+        refused: ``N_``-marked ``{id}`` text, for a survey not in a state to take the step.
+        done: The confirmation, in the moderator's language.
+    """
+    command = await moderator_command(update, context)
+    if command is None:
         return
-    _ = (await context.translator(update)).gettext
+    user_id, chat_id, tr = command
+    _ = tr.gettext
     if not context.args:
-        await context.bot.send_message(chat.id, _("Usage: /close <survey id>"))
+        await context.bot.send_message(chat_id, _(usage))
         return
     survey_id = context.args[0]
     try:
-        record = await context.services.storage.surveys.close(survey_id)
+        record = await change(context.services.storage.surveys, survey_id)
     except NotFound:
-        await context.bot.send_message(chat.id, _("There is no survey with the id {id}.").format(
+        await context.bot.send_message(chat_id, _("There is no survey with the id {id}.").format(
             id=survey_id))
         return
     except InvalidTransition:
-        await context.bot.send_message(chat.id, _("{id} is not open.").format(id=survey_id))
+        await context.bot.send_message(chat_id, _(refused).format(id=survey_id))
         return
-    await audit(context, user_id, "survey.close", survey_id=survey_id, version=record.version)
-    await context.bot.send_message(chat.id, _("Closed {id}: it takes no more answers. Its "
-                                              "results stay available with /summary and "
-                                              "/export.").format(id=survey_id))
+    await audit(context, user_id, action, survey_id=survey_id, version=record.version)
+    await context.bot.send_message(chat_id, done(tr, record))
 
 
 async def _menus_at_start(application: ConsultbotApplication) -> None:

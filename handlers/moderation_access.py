@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from handlers.commands import command_list
-from handlers.context import BotContext, CommandScope, Services, services_of
+from handlers.context import BotContext, CommandScope, Services, Translator, services_of
 from handlers.report_support import is_moderator
 from storage.audit import moderator_actor
 
@@ -25,6 +25,7 @@ __all__ = [
     "clear_moderator_menu",
     "is_admin",
     "is_moderator",
+    "moderator_command",
     "refuse",
     "require_moderator",
     "set_moderator_menu",
@@ -56,6 +57,21 @@ async def require_moderator(update: Update, context: BotContext) -> int | None:
         await refuse(update, context)
         return None
     return user.id
+
+
+async def moderator_command(update: Update, context: BotContext,
+                            ) -> tuple[int, int, Translator] | None:
+    """Who sent a moderator command, in which chat, and their translator.
+
+    Returns:
+        ``(user id, chat id, translator)``; ``None`` for anyone who may not moderate (they
+        got the one refusal) or an update without a chat, so the command only returns.
+    """
+    user_id = await require_moderator(update, context)
+    chat = update.effective_chat
+    if user_id is None or chat is None:
+        return None
+    return user_id, chat.id, await context.translator(update)
 
 
 async def audit(context: BotContext, user_id: int, action: str, **details: object) -> None:

@@ -24,7 +24,7 @@ from telegram.ext import (
 
 from handlers.callback_data import pack, pressed_button, refuse_button
 from handlers.context import BotContext, ConsultbotApplication
-from handlers.moderation_access import audit, is_moderator, require_moderator
+from handlers.moderation_access import audit, is_moderator, moderator_command
 from handlers.updates import deliver_soon
 
 __all__ = ["ANNOUNCE_GROUP", "MAX_ANNOUNCEMENT", "announce", "register"]
@@ -54,24 +54,24 @@ def _drafts(context: BotContext) -> dict[int, _Draft]:
 
 async def announce(update: Update, context: BotContext) -> None:
     """/announce <id>: ask for the update text."""
-    user_id = await require_moderator(update, context)
-    chat = update.effective_chat
-    if user_id is None or chat is None:
+    command = await moderator_command(update, context)
+    if command is None:
         return
-    _ = (await context.translator(update)).gettext
+    user_id, chat_id, tr = command
+    _ = tr.gettext
     if not context.args or len(context.args) != 1:
-        await context.bot.send_message(chat.id, _("Usage: /announce <survey id>"))
+        await context.bot.send_message(chat_id, _("Usage: /announce <survey id>"))
         return
     survey_id = context.args[0]
     storage = context.services.storage
     if not await storage.surveys.versions(survey_id):
-        await context.bot.send_message(chat.id, _("There is no survey with the id {id}.").format(
+        await context.bot.send_message(chat_id, _("There is no survey with the id {id}.").format(
             id=survey_id))
         return
     subscribers = await storage.subscriptions.count(survey_id)
     _drafts(context)[user_id] = _Draft(survey_id, next(_numbers))
     await context.bot.send_message(
-        chat.id,
+        chat_id,
         _("{count} people asked for updates about {id}. Write the update now as one message "
           "(what was taken up, what happens next). You will see it before it is sent. "
           "/cancel stops.").format(count=subscribers, id=survey_id))

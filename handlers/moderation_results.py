@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 
 from handlers.common import MESSAGE_LIMIT
 from handlers.context import BotContext
-from handlers.moderation_access import audit, require_moderator
+from handlers.moderation_access import audit, moderator_command
 from handlers.moderation_data import (
     SurveyNotFound,
     build_summary,
@@ -87,15 +87,14 @@ def parse_summary_args(args: list[str]) -> tuple[str, str | None] | None:
 
 async def summary(update: Update, context: BotContext) -> None:
     """/summary <id> [by <question>]: the suppressed summary as text, then the charts."""
-    user_id = await require_moderator(update, context)
-    chat = update.effective_chat
-    if user_id is None or chat is None:
+    command = await moderator_command(update, context)
+    if command is None:
         return
-    tr = await context.translator(update)
+    user_id, chat_id, tr = command
     _ = tr.gettext
     parsed = parse_summary_args(list(context.args or []))
     if parsed is None:
-        await context.bot.send_message(chat.id, _("Usage: /summary <survey id> [by <question id>]"))
+        await context.bot.send_message(chat_id, _("Usage: /summary <survey id> [by <question id>]"))
         return
     survey_id, by = parsed
     services = context.services
@@ -103,16 +102,16 @@ async def summary(update: Update, context: BotContext) -> None:
         result = await build_summary(services.storage, survey_id, by=by,
                                      min_cell=services.settings.min_cell)
     except SurveyNotFound:
-        await context.bot.send_message(chat.id, _("There is no survey with the id {id}.").format(
+        await context.bot.send_message(chat_id, _("There is no survey with the id {id}.").format(
             id=survey_id))
         return
     except BreakdownError as error:
-        await context.bot.send_message(chat.id, error.message.render(_))
+        await context.bot.send_message(chat_id, error.message.render(_))
         return
     await audit(context, user_id, "summary", survey_id=survey_id, by=by or "")
     text = render_summary(result, gettext=_, ngettext=tr.ngettext, locale=tr.language)
     for chunk in split_message(text):
-        await context.bot.send_message(chat.id, chunk)
+        await context.bot.send_message(chat_id, chunk)
     charts = await asyncio.to_thread(render_charts, result, gettext=_, language=tr.language)
     survey = result.survey
     language = survey.language_for(tr.language)
@@ -128,25 +127,25 @@ async def summary(update: Update, context: BotContext) -> None:
                                  caption=caption(chart.question_id)) for chart in album]
         try:
             if len(media) == 1:
-                await context.bot.send_photo(chat.id, media[0].media,
+                await context.bot.send_photo(chat_id, media[0].media,
                                              caption=caption(album[0].question_id))
             else:
-                await context.bot.send_media_group(chat.id, media)
+                await context.bot.send_media_group(chat_id, media)
         except TelegramError as error:
             logger.warning("Charts could not be sent (%s)", type(error).__name__)
 
 
 async def export(update: Update, context: BotContext) -> None:
     """/export <id> [csv|xlsx|json]: the responses as a document, recorded in the audit log."""
-    user_id = await require_moderator(update, context)
-    chat = update.effective_chat
-    if user_id is None or chat is None:
+    command = await moderator_command(update, context)
+    if command is None:
         return
-    _ = (await context.translator(update)).gettext
+    user_id, chat_id, tr = command
+    _ = tr.gettext
     args = list(context.args or [])
     formats = [f.value for f in ExportFormat]
     if not args or len(args) > 2 or (len(args) == 2 and args[1].lower() not in formats):
-        await context.bot.send_message(chat.id, _("Usage: /export <survey id> [csv|xlsx|json]"))
+        await context.bot.send_message(chat_id, _("Usage: /export <survey id> [csv|xlsx|json]"))
         return
     survey_id = args[0]
     fmt = ExportFormat(args[1].lower()) if len(args) == 2 else ExportFormat.CSV
@@ -157,21 +156,21 @@ async def export(update: Update, context: BotContext) -> None:
         try:
             result = await export_responses(storage, survey_id, fmt, path)
         except SurveyNotFound:
-            await context.bot.send_message(chat.id, _("There is no survey with the id {id}.")
+            await context.bot.send_message(chat_id, _("There is no survey with the id {id}.")
                                            .format(id=survey_id))
             return
         except ExportTooLarge:
-            await context.bot.send_message(chat.id, _("Too many responses for one XLSX sheet. "
+            await context.bot.send_message(chat_id, _("Too many responses for one XLSX sheet. "
                                                       "Export CSV or JSON instead."))
             return
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            await context.bot.send_message(chat.id, _("The export is larger than Telegram allows "
+            await context.bot.send_message(chat_id, _("The export is larger than Telegram allows "
                                                       "(50 MB). Use 'consultbot export' on the "
                                                       "server."))
             return
         caption = _("{rows} responses · SHA-256 {sha256}").format(rows=result.rows,
                                                                    sha256=result.sha256[:16])
         with path.open("rb") as file:
-            await context.bot.send_document(chat.id, InputFile(file, filename=name),
+            await context.bot.send_document(chat_id, InputFile(file, filename=name),
                                             caption=caption)
     await record_export(storage, moderator_actor(storage.secret, user_id), survey_id, result)

@@ -27,7 +27,7 @@ from handlers.commands import add_command
 from handlers.common import send_long
 from handlers.context import BotContext, CommandScope, ConsultbotApplication, Translator
 from handlers.localized import language_label
-from handlers.moderation_access import audit, require_moderator
+from handlers.moderation_access import audit, moderator_command
 from handlers.report_support import (
     category_label,
     is_moderator,
@@ -56,13 +56,12 @@ def _button(context: BotContext, user_id: int, label: str, *fields: str) -> Inli
 
 async def list_reports(update: Update, context: BotContext) -> None:
     """/reports [all]: open reports (or all), newest day first."""
-    chat = update.effective_chat
-    user_id = await require_moderator(update, context)  # everyone else: the one refusal
-    if user_id is None or chat is None:
+    command = await moderator_command(update, context)  # everyone else: the one refusal
+    if command is None:
         return
-    tr = await context.translator(update)
+    user_id, chat_id, tr = command
     show_all = bool(context.args) and context.args[0].lower() == "all"
-    await _send_list(context, tr, user_id, chat.id, show_all)
+    await _send_list(context, tr, user_id, chat_id, show_all)
 
 
 async def _send_list(context: BotContext, tr: Translator, user_id: int, chat_id: int,
