@@ -36,6 +36,7 @@ from handlers.report_support import (
     Draft,
     ReportSettings,
     category_label,
+    files_text,
     report_settings,
     report_state,
 )
@@ -303,8 +304,9 @@ async def on_message(update: Update, context: BotContext) -> None:
     if incoming.forwarded:
         note = _("Added as text. Who wrote it and where it was forwarded from were not kept.")
     await _prompt(context, draft, chat_id, note + " " + _(
-        "{length} of {limit} characters, {files} file(s). Send more, or press 'Review'."
-    ).format(length=draft.text_length, limit=settings.max_text, files=len(draft.attachments)),
+        "{length} of {limit} characters, {files}. Send more, or press 'Review'."
+    ).format(length=draft.text_length, limit=settings.max_text,
+             files=files_text(tr, len(draft.attachments))),
         _describe_keyboard(context, tr, user.id))
     raise ApplicationHandlerStop
 

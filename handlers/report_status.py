@@ -26,7 +26,13 @@ from handlers.common import send_long
 from handlers.context import BotContext, ConsultbotApplication, Translator
 from handlers.report import INPUT_FILTER, delete_quietly
 from handlers.report_files import read_incoming, refusal_text
-from handlers.report_support import report_settings, report_state, split_text, status_label
+from handlers.report_support import (
+    files_text,
+    report_settings,
+    report_state,
+    split_text,
+    status_label,
+)
 from storage.errors import NotFound
 from surveys.messages import N_
 
@@ -65,9 +71,12 @@ async def status(update: Update, context: BotContext) -> None:
     state = report_state(context.application)
     wait = state.guesses.wait_seconds(key)
     if wait > 0:
-        await context.bot.send_message(chat_id, _(
+        minutes = max(1, math.ceil(wait / 60))
+        await context.bot.send_message(chat_id, tr.ngettext(
             "Too many wrong codes were tried from this account. Please wait {minutes} "
-            "minute(s), then try again.").format(minutes=max(1, math.ceil(wait / 60))))
+            "minute, then try again.",
+            "Too many wrong codes were tried from this account. Please wait {minutes} "
+            "minutes, then try again.", minutes).format(minutes=minutes))
         return
     report_id = await services.storage.reports.find_by_receipt(" ".join(context.args))
     if report_id is None:
@@ -90,9 +99,12 @@ async def _show(context: BotContext, tr: Translator, report_id: str, chat_id: in
     lines = [_(
         "Your report\n"
         "Status: {status}\nSent on: {filed}\nLast change: {updated}\n"
-        "Added by you since: {followups} message(s), {files} file(s)"
+        "Added by you since: {messages}, {files}"
     ).format(status=status_label(tr, view.status.value), filed=view.filed_on.isoformat(),
-             updated=view.updated_on.isoformat(), followups=view.followups, files=view.files)]
+             updated=view.updated_on.isoformat(),
+             messages=tr.ngettext("{count} message", "{count} messages",
+                                  view.followups).format(count=view.followups),
+             files=files_text(tr, view.files))]
     if view.replies:
         lines.append(_("Replies from the moderators:"))
         for day, text in view.replies:

@@ -38,6 +38,7 @@ __all__ = [
     "ReportState",
     "SlidingWindow",
     "category_label",
+    "files_text",
     "is_moderator",
     "report_settings",
     "report_state",
@@ -129,6 +130,11 @@ def category_label(tr: Translator, category: str) -> str:
 def status_label(tr: Translator, status: str) -> str:
     """A report status in the reader's language."""
     return tr.gettext(_STATUS_LABELS.get(status, status))
+
+
+def files_text(tr: Translator, count: int) -> str:
+    """``3 files`` in the reader's language, for the counts in report views and lists."""
+    return tr.ngettext("{count} file", "{count} files", count).format(count=count)
 
 
 def split_text(text: str, limit: int = 3800) -> list[str]:

@@ -30,6 +30,7 @@ from handlers.localized import language_label
 from handlers.moderation_access import audit, moderator_command
 from handlers.report_support import (
     category_label,
+    files_text,
     is_moderator,
     report_settings,
     report_state,
@@ -79,10 +80,12 @@ async def _send_list(context: BotContext, tr: Translator, user_id: int, chat_id:
         await context.bot.send_message(chat_id, header + "\n\n" + _("None."))
         return
     lines = [header] + [
-        _("{id} · {category} · {status} · {day} · {followups} follow-up(s), {files} file(s)")
+        _("{id} · {category} · {status} · {day} · {followups}, {files}")
         .format(id=s.report_id, category=category_label(tr, s.category),
                 status=status_label(tr, s.status.value), day=s.filed_on.isoformat(),
-                followups=s.followups, files=s.files)
+                followups=tr.ngettext("{count} follow-up", "{count} follow-ups",
+                                      s.followups).format(count=s.followups),
+                files=files_text(tr, s.files))
         for s in summaries
     ]
     rows = [[_button(context, user_id, _("Open {id}").format(id=s.report_id), "o", s.report_id)]

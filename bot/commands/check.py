@@ -51,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if failed:
-        print(_("{count} of {total} file(s) have errors.").format(count=failed, total=len(args.files)), file=sys.stderr)
+        total = len(args.files)
+        print(gettext.ngettext("{count} of {total} file has errors.",
+                               "{count} of {total} files have errors.", total).format(
+                                   count=failed, total=total), file=sys.stderr)
         return 1
     return 0
 

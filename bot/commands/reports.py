@@ -119,11 +119,14 @@ async def _list(data_dir: Path, private_key: Any, statuses: list[str] | None,
         if secret is not None:
             await AuditLog(db, secret.derive_key("audit")).append(
                 CLI_ACTOR, "reports.decrypt", {"reports": shown})
-    print(_("{count} report(s).").format(count=shown))
+    print(gettext.ngettext("{count} report.", "{count} reports.", shown).format(count=shown))
     if unreadable:
-        print(_("{count} part(s) could not be decrypted with this key (sealed to another key, "
-                "or server-encrypted and the secret key file is not here).").format(
-                    count=unreadable), file=sys.stderr)
+        print(gettext.ngettext(
+            "{count} part could not be decrypted with this key (sealed to another key, "
+            "or server-encrypted and the secret key file is not here).",
+            "{count} parts could not be decrypted with this key (sealed to another key, "
+            "or server-encrypted and the secret key file is not here).", unreadable).format(
+                count=unreadable), file=sys.stderr)
     return 0
 
 

@@ -53,7 +53,7 @@ def file_report(reporter: TelegramUser, photo: Path | None) -> str:
     reporter.wait_for_bot(contains="Added.")
     if photo is not None:
         reporter.send_photo(photo)
-        reporter.wait_for_bot(contains="1 file(s)")
+        reporter.wait_for_bot(contains="1 file.")
     reporter.press("Review")
     reporter.wait_for_bot(contains="Please check your report")
     reporter.press("Send report")
