@@ -142,6 +142,34 @@ class Settings(Protocol):
     def report_key(self) -> Path | None:
         """The moderators' public key file, if reports are sealed to it."""
 
+    @property
+    def report_categories(self) -> tuple[str, ...]:
+        """Category ids offered by /report; empty for the built-in list."""
+
+    @property
+    def report_channels(self) -> tuple[str, ...]:
+        """Stronger channels for high-risk cases, shown in the /report warning."""
+
+    @property
+    def report_retention_days(self) -> int:
+        """Days a closed report is kept."""
+
+    @property
+    def report_digest_hours(self) -> float:
+        """Hours between the moderators' report digests."""
+
+    @property
+    def report_digest_times(self) -> tuple[str, ...]:
+        """Fixed UTC ``HH:MM`` digest times; when set they replace the interval."""
+
+    @property
+    def report_max_file_mb(self) -> float:
+        """Largest report attachment, in MB."""
+
+    @property
+    def reports_per_hour(self) -> int:
+        """Most reports one person may file in an hour."""
+
 
 @dataclass(slots=True, eq=False)
 class Services:
@@ -205,14 +233,14 @@ class Services:
         wishes: list[str] = []
         if user is None:
             return ()
-        chosen: object = None
+        chosen: str | None = None
         if self._storage is not None:
             storage = self._storage
             preference = await storage.preferences.get(storage.secret.participant_key(user.id))
-            chosen = getattr(preference, "language", None) if preference else None
+            chosen = preference.language if preference else None
         chosen = chosen or self.chosen_languages.get(user.id)
         if chosen:
-            wishes.append(str(chosen).lower())
+            wishes.append(chosen.lower())
         if user.language_code:
             tag = user.language_code.strip().replace("_", "-").lower()
             if tag:

@@ -72,7 +72,7 @@ SESSION_TTL = 30 * 60
 
 @dataclass(frozen=True, slots=True)
 class ReportSettings:
-    """The report settings of ``bot.config.Config`` (defaults when a key is absent).
+    """The report settings of ``bot.config.Config``, in the units the handlers use.
 
     Attributes:
         categories: Category ids offered as buttons, in order.
@@ -98,25 +98,21 @@ class ReportSettings:
 
 
 def report_settings(services: Services) -> ReportSettings:
-    """Read the report settings from the configuration."""
+    """Read the report settings from the configuration.
+
+    The description and attachment counts (``max_text``, ``max_files``) have no
+    configuration key: they keep :class:`ReportSettings`' values.
+    """
     settings = services.settings
     defaults = ReportSettings()
-
-    def value(name: str, default: Any) -> Any:
-        found = getattr(settings, name, None)
-        return default if found is None or found == () else found
-
     return ReportSettings(
-        categories=tuple(value("report_categories", defaults.categories)),
-        max_text=int(value("report_max_text", defaults.max_text)),
-        max_file_bytes=int(value("report_max_file_mb", 0) * 1024 * 1024)
-        or defaults.max_file_bytes,
-        max_files=int(value("report_max_files", defaults.max_files)),
-        reports_per_hour=int(value("reports_per_hour", defaults.reports_per_hour)),
-        channels=tuple(value("report_channels", ())),
-        retention_days=int(value("report_retention_days", defaults.retention_days)),
-        digest_hours=float(value("report_digest_hours", defaults.digest_hours)),
-        digest_times=tuple(value("report_digest_times", ())),
+        categories=settings.report_categories or defaults.categories,
+        max_file_bytes=int(settings.report_max_file_mb * 1024 * 1024) or defaults.max_file_bytes,
+        reports_per_hour=settings.reports_per_hour,
+        channels=settings.report_channels,
+        retention_days=settings.report_retention_days,
+        digest_hours=settings.report_digest_hours,
+        digest_times=settings.report_digest_times,
     )
 
 
@@ -160,10 +156,7 @@ async def is_moderator(services: Services, user_id: int) -> bool:
     """Admins from the configuration, or moderators added by an admin (storage.moderators)."""
     if user_id in services.settings.admins:
         return True
-    moderators = getattr(services.storage, "moderators", None)
-    if moderators is None:
-        return False
-    return bool(await moderators.is_moderator(user_id))
+    return await services.storage.moderators.is_moderator(user_id)
 
 
 class SlidingWindow:
