@@ -41,9 +41,7 @@ def digest_text(gettext: Callable[[str], str], new: int, open_total: int) -> str
 
 async def _recipients(services: Services) -> list[int]:
     ids = set(services.settings.admins)
-    moderators = getattr(services.storage, "moderators", None)
-    if moderators is not None:
-        ids.update(await moderators.ids())
+    ids.update(await services.storage.moderators.ids())
     return sorted(ids)
 
 
