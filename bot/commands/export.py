@@ -14,6 +14,8 @@ import gettext
 import sys
 from pathlib import Path
 
+from bot.commands import configuration, has_database
+
 __all__ = ["add_parser", "run"]
 
 _ = gettext.gettext
@@ -42,12 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     """Write the export; 0 on success, 1 for an unknown survey or a failed write."""
-    from bot.config import ConfigError, load_config  # noqa: PLC0415
-
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        print(str(error), file=sys.stderr)
+    config = configuration(args)
+    if config is None:
         return 2
     return asyncio.run(_export(config.data_dir, args))
 
@@ -66,12 +64,11 @@ async def _export(data_dir: Path, args: argparse.Namespace) -> int:
         export_responses,
         record_export,
     )
-    from storage import DATABASE_FILE_NAME, Storage  # noqa: PLC0415
+    from storage import Storage  # noqa: PLC0415
     from storage.audit import CLI_ACTOR  # noqa: PLC0415
     from surveys.export import ExportTooLarge  # noqa: PLC0415
 
-    if not (data_dir / DATABASE_FILE_NAME).is_file():  # never create an empty one here
-        print(_("No consultbot database in {dir}.").format(dir=data_dir), file=sys.stderr)
+    if not has_database(data_dir):
         return 2
     async with await Storage.open(data_dir) as storage:
         try:

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.commands import configuration, has_database
+
 __all__ = ["add_parser", "data_dir_of", "run"]
 
 _ = gettext.gettext
@@ -52,13 +54,8 @@ def data_dir_of(args: argparse.Namespace) -> Path | None:
     data_dir = getattr(args, "data_dir", None)
     if data_dir is not None:
         return Path(data_dir)
-    from bot.config import ConfigError, load_config  # noqa: PLC0415
-
-    try:
-        return load_config(getattr(args, "config", None)).data_dir
-    except ConfigError as error:
-        print(str(error), file=sys.stderr)
-        return None
+    config = configuration(args)
+    return None if config is None else config.data_dir
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,10 +84,9 @@ async def _list(data_dir: Path, private_key: Any, statuses: list[str] | None,
     from storage.sealing import ReportCipher  # noqa: PLC0415
     from storage.secret import KEY_FILE_NAME  # noqa: PLC0415
 
-    database = data_dir / DATABASE_FILE_NAME
-    if not database.is_file():
-        print(_("No consultbot database in {dir}.").format(dir=data_dir), file=sys.stderr)
+    if not has_database(data_dir):
         return 2
+    database = data_dir / DATABASE_FILE_NAME
     secret = None
     if (data_dir / KEY_FILE_NAME).is_file():  # never create one on a moderator's laptop
         try:

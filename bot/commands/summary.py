@@ -13,6 +13,8 @@ import gettext
 import sys
 from pathlib import Path
 
+from bot.commands import configuration, has_database
+
 __all__ = ["add_parser", "run"]
 
 _ = gettext.gettext
@@ -42,12 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     """Build and print the summary; 0 on success, 1 for an unknown survey or question."""
-    from bot.config import ConfigError, load_config  # noqa: PLC0415
-
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        print(str(error), file=sys.stderr)
+    config = configuration(args)
+    if config is None:
         return 2
     return asyncio.run(_summary(config, args))
 
@@ -55,14 +53,13 @@ def run(args: argparse.Namespace) -> int:
 async def _summary(config: object, args: argparse.Namespace) -> int:
     from bot.i18n import load_translations  # noqa: PLC0415
     from handlers.moderation_data import SurveyNotFound, build_summary  # noqa: PLC0415
-    from storage import DATABASE_FILE_NAME, Storage  # noqa: PLC0415
+    from storage import Storage  # noqa: PLC0415
     from surveys.aggregation import BreakdownError  # noqa: PLC0415
     from surveys.charts import render_charts  # noqa: PLC0415
     from surveys.summary_text import render_summary  # noqa: PLC0415
 
     data_dir = config.data_dir  # type: ignore[attr-defined]
-    if not (data_dir / DATABASE_FILE_NAME).is_file():  # never create an empty one here
-        print(_("No consultbot database in {dir}.").format(dir=data_dir), file=sys.stderr)
+    if not has_database(data_dir):
         return 2
     translator = load_translations().translator(args.lang.split("-")[0].split("_")[0])
     async with await Storage.open(config.data_dir) as storage:  # type: ignore[attr-defined]
