@@ -41,6 +41,8 @@ LOCALES = ROOT / "locales"
 TEMPLATE = LOCALES / "consultbot.pot"
 MAPPING = ROOT / "babel.cfg"
 DOMAIN = "consultbot"
+#: The language the message ids are written in.
+SOURCE_LANGUAGE = "en"
 #: The catalogs the bot ships (besides any other directory found under locales/).
 LANGUAGES = ("en", "fr", "es", "ar", "ru", "sw")
 #: Plural rules where the conventional gettext expression differs from babel's CLDR-derived
@@ -166,7 +168,14 @@ def update_catalogs(new_languages: Iterable[str] = (), *, root: Path = ROOT,
         path = locales / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         if path.exists():
             catalog = _read(path, language)
-            catalog.update(template, update_creation_date=False)
+            # The message ids' own language keeps empty translations (identity): guessing
+            # "similar" old ones would only leave fuzzy marks to clean up.
+            catalog.update(template, no_fuzzy_matching=language == SOURCE_LANGUAGE,
+                           update_creation_date=False)
+            if language == SOURCE_LANGUAGE:
+                for message in catalog:
+                    if message.id and message.fuzzy and not any(_strings(message)):
+                        message.flags.discard("fuzzy")
             _fix_plural_forms(catalog, language)
         else:
             catalog = _new_catalog(language, template)
@@ -178,9 +187,13 @@ def update_catalogs(new_languages: Iterable[str] = (), *, root: Path = ROOT,
     return written
 
 
-def _translated(message: Message) -> bool:
+def _strings(message: Message) -> list[str]:
     strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
-    return all(strings)
+    return list(strings)
+
+
+def _translated(message: Message) -> bool:
+    return all(_strings(message))
 
 
 def template_is_current(root: Path = ROOT) -> bool:
