@@ -31,7 +31,7 @@ from handlers.callback_data import answer_chat, pack, pressed_button
 from handlers.commands import add_command
 from handlers.common import clip
 from handlers.context import BotContext, ConsultbotApplication, Translator
-from handlers.report_files import read_incoming, refusal_text
+from handlers.report_files import megabytes, read_incoming, refusal_text
 from handlers.report_support import (
     Draft,
     ReportSettings,
@@ -180,7 +180,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             "period is enough) and who was involved. You can send several messages, and "
             "photos or documents (up to {files} files, {size} MB each). Press 'Review' when "
             "you are done."
-        ).format(files=settings.max_files, size=settings.max_file_bytes // (1024 * 1024)),
+        ).format(files=settings.max_files, size=megabytes(settings.max_file_bytes)),
             _describe_keyboard(context, tr, user_id))
     elif action == "review":
         await _show_review(context, tr, draft, chat_id, user_id)

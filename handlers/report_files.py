@@ -91,7 +91,7 @@ def refusal_text(gettext: Callable[[str], str], problem: str, max_file_bytes: in
     _ = gettext
     if problem == "too_big":
         return _("That file is larger than {size} MB, so it was not added. Nothing of it was "
-                 "kept. Please send a smaller file.").format(size=_megabytes(max_file_bytes))
+                 "kept. Please send a smaller file.").format(size=megabytes(max_file_bytes))
     if problem == "forwarded_file":
         return _("Forwarded files are not accepted, because a forward keeps a link to the "
                  "original message. Nothing of it was kept. Save the file and send it directly "
@@ -102,5 +102,6 @@ def refusal_text(gettext: Callable[[str], str], problem: str, max_file_bytes: in
     return _("Only text, photos and documents can be added.")
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
+    """A file size limit in megabytes, with decimals below 1 MB so it never reads "0"."""
     return f"{size / (1024 * 1024):.0f}" if size >= 1024 * 1024 else f"{size / (1024 * 1024):.2f}"

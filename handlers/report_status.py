@@ -25,7 +25,7 @@ from handlers.commands import add_command
 from handlers.common import send_long
 from handlers.context import BotContext, ConsultbotApplication, Translator
 from handlers.report import INPUT_FILTER, delete_quietly
-from handlers.report_files import read_incoming, refusal_text
+from handlers.report_files import megabytes, read_incoming, refusal_text
 from handlers.report_support import (
     files_text,
     report_settings,
@@ -134,7 +134,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         settings = report_settings(context.services)
         await context.bot.send_message(chat_id, _(
             "Send your message, photo or document now (files up to {size} MB). It will be "
-            "added to your report.").format(size=settings.max_file_bytes // (1024 * 1024)))
+            "added to your report.").format(size=megabytes(settings.max_file_bytes)))
     elif fields[1] == "done":
         state.followups.pop(key, None)
         await context.bot.send_message(chat_id, _(
