@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
-__all__ = ["TokenFilter", "setup_logging"]
+__all__ = ["QuietNetworkFormatter", "TokenFilter", "setup_logging"]
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: Loggers that would print URLs (with the token) or update payloads below WARNING.
@@ -35,10 +36,41 @@ class TokenFilter(logging.Filter):
         return True
 
 
+class QuietNetworkFormatter(logging.Formatter):
+    """Formats records, keeping tracebacks for bugs but not for network failures.
+
+    When the Bot API cannot be reached, python-telegram-bot logs the whole httpx/httpcore
+    traceback on every retry. An operator needs one line saying what failed, not forty lines
+    of library internals, and the CLI already explains the failure in plain words. The
+    token is removed from the whole formatted text, tracebacks included, because exception
+    messages of HTTP libraries may quote the request URL.
+    """
+
+    def __init__(self, token: str = "") -> None:
+        super().__init__(_FORMAT)
+        self.token = token
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's API name)
+        error = ei[1]
+        if _is_network_error(error):
+            return f"{type(error).__name__}: {error}"
+        return super().formatException(ei)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.token, "<token>") if self.token else text
+
+
+def _is_network_error(error: BaseException | None) -> bool:
+    from telegram.error import NetworkError  # noqa: PLC0415 (keep CLI start-up light)
+
+    return isinstance(error, (NetworkError, OSError))
+
+
 def setup_logging(token: str = "", level: int = logging.INFO) -> None:
     """Send INFO and above to stderr; silence libraries that leak URLs or payloads."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(QuietNetworkFormatter(token))
     handler.addFilter(TokenFilter(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -62,3 +62,28 @@ def test_run_logging_silences_libraries_that_log_urls_and_payloads() -> None:
         for name in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite",
                      "telegram.ext.Application"):
             logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def _record_with(error: BaseException) -> logging.LogRecord:
+    try:
+        raise error
+    except BaseException:  # noqa: BLE001 - we want the exc_info of any error
+        import sys
+
+        return logging.LogRecord("telegram.ext", logging.ERROR, __file__, 1,
+                                 "Network Retry Loop: failed", None, sys.exc_info())
+
+
+def test_network_failures_are_logged_in_one_line_and_bugs_keep_their_traceback() -> None:
+    from telegram.error import NetworkError
+
+    from bot.logging_setup import QuietNetworkFormatter
+
+    formatter = QuietNetworkFormatter("123:SECRET")
+    network = formatter.format(_record_with(NetworkError("httpx.ConnectError: refused")))
+    assert "Traceback" not in network
+    assert "NetworkError: httpx.ConnectError: refused" in network
+
+    bug = formatter.format(_record_with(KeyError("boom at bot123:SECRET/getMe")))
+    assert "Traceback (most recent call last)" in bug
+    assert "123:SECRET" not in bug and "<token>" in bug
