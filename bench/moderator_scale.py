@@ -10,8 +10,9 @@ Then, one after the other, as subprocesses exactly as a moderator types them:
 * ``consultbot export bench-consultation --format xlsx --output …``
 
 The baseline, same run, same database: the ``sqlite3`` command-line tool dumping the same
-submitted responses (respondent key, version, day, language, answers) to CSV. Install it
-with ``apt-get install -y sqlite3`` if it is missing.
+submitted responses (respondent key, version, day, language, answers) to CSV. When it is
+missing and the benchmark runs as root, it installs Debian's package
+(``apt-get install -y sqlite3``); otherwise it stops with that hint.
 
 Peak memory of each subprocess is its ``ru_maxrss`` from ``os.wait4``.
 Targets: CSV export <= 3 x the sqlite3 dump, summary <= 2 x it, each < 200 MB peak RSS.
@@ -70,6 +71,22 @@ def timed(command: list[str], env: dict[str, str] | None = None,
     return seconds, usage.ru_maxrss / 1024, process.returncode
 
 
+def ensure_sqlite3_tool() -> str:
+    """The ``sqlite3`` CLI; installed with Debian's apt-get when missing and we are root."""
+    tool = shutil.which("sqlite3")
+    if tool is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("   installing the sqlite3 command-line tool (apt-get install -y sqlite3) …",
+              flush=True)
+        install = ["apt-get", "install", "-y", "sqlite3"]
+        if subprocess.run(install, capture_output=True, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update"], capture_output=True, check=False)
+            subprocess.run(install, capture_output=True, check=False)
+        tool = shutil.which("sqlite3")
+    if tool is None:
+        raise SystemExit("the sqlite3 command-line tool is missing: apt-get install -y sqlite3")
+    return tool
+
+
 async def prepare(cache_dir: Path, responses: int, regenerate: bool) -> Path:
     """The cached data directory with exactly ``responses`` submitted responses."""
     data_dir = cache_dir / f"responses-{responses}"
@@ -88,9 +105,7 @@ async def prepare(cache_dir: Path, responses: int, regenerate: bool) -> Path:
 
 def run(responses: int, cache_dir: Path, regenerate: bool, xlsx: bool) -> Result:
     result = Result("3. moderator scale", {"responses": responses})
-    sqlite3_tool = shutil.which("sqlite3")
-    if sqlite3_tool is None:
-        raise SystemExit("the sqlite3 command-line tool is missing: apt-get install -y sqlite3")
+    sqlite3_tool = ensure_sqlite3_tool()
     data_dir = asyncio.run(prepare(cache_dir, responses, regenerate))
     database = data_dir / "consultbot.sqlite3"
     env = {**os.environ, "CONSULTBOT_DATA_DIR": str(data_dir)}
