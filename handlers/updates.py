@@ -37,6 +37,7 @@ from handlers.context import (
     Translator,
     services_of,
 )
+from handlers.localized import isolate
 from storage.outbox import OutboxItem
 from surveys.messages import N_
 
@@ -361,5 +362,15 @@ def register(application: ConsultbotApplication) -> None:
     async def erase(user_id: int) -> None:
         await services.storage.subscriptions.forget_chat(user_id)
 
+    async def describe(user_id: int, tr: Translator) -> list[str]:
+        # A subscription holds the raw chat id (DESIGN.md §3 allows it), so /mydata must
+        # show it: it is data about this person like any other.
+        return [
+            tr.gettext("You receive updates about “{title}” (/updates to stop them).").format(
+                title=isolate(await _title(services, survey_id, tr.language), tr.language))
+            for survey_id in await services.storage.subscriptions.surveys_of(user_id)
+        ]
+
     services.erasers.append(erase)
+    services.describers.append(describe)
     application.on_initialize.append(_start_delivery)

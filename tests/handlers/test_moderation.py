@@ -294,6 +294,18 @@ async def test_forget_erases_subscriptions(env: BotEnv) -> None:
     assert await env.services.storage.subscriptions.surveys_of(follower.chat_id) == []
 
 
+async def test_mydata_lists_the_surveys_a_person_follows(env: BotEnv) -> None:
+    await seed(env.services.storage)
+    follower = env.user(8_400_002)
+    await follower.command("/mydata")
+    assert not any("You receive updates" in text for text in follower.texts())
+    await subscribe(env, follower)
+    await follower.command("/mydata")
+    shown = follower.texts()[-1]
+    assert "You receive updates about" in shown
+    assert SURVEY.title.get("en", SURVEY.default_language) in shown
+
+
 async def test_submitting_a_survey_offers_updates_once(env: BotEnv) -> None:
     from tests.handlers.conftest import in_survey
 
