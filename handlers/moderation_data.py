@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from surveys.aggregation import Summarizer, SurveySummary
-from surveys.export import ExportFormat, ExportResult, ExportWriter
+from surveys.export import ExportFormat, ExportResult, ExportWriter, cell_columns
 from surveys.model import Survey
 
 __all__ = [
@@ -93,8 +93,10 @@ async def export_responses(
     report = None if progress is None else (lambda rows: progress(rows, expected))
     writer = await asyncio.to_thread(ExportWriter, survey, fmt, Path(output), expected, report)
     try:
-        async for batch in storage.results.submitted_batches(survey_id):
-            await asyncio.to_thread(writer.add_many, batch)
+        # Cells extracted by SQLite's JSON functions (storage.results): no answers JSON is
+        # decoded in Python; the writer only numbers rows and neutralises text.
+        async for batch in storage.results.cell_batches(survey_id, cell_columns(survey)):
+            await asyncio.to_thread(writer.add_cells, batch)
     except BaseException:
         await asyncio.to_thread(writer.abort)
         raise
