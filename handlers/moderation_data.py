@@ -15,7 +15,8 @@ from typing import Any
 
 from surveys.aggregation import Summarizer, SurveySummary
 from surveys.export import ExportFormat, ExportResult, ExportWriter, cell_columns
-from surveys.model import Survey
+from surveys.model import QuestionType, Survey
+from surveys.tally import LANGUAGE_SAMPLE
 
 __all__ = [
     "SurveyNotFound",
@@ -64,11 +65,18 @@ async def build_summary(
     """
     survey = await survey_for_results(storage, survey_id)
     summarizer = Summarizer(survey, min_cell=min_cell, by=by)
-    async for batch in storage.results.submitted_batches(survey_id):
-        await asyncio.to_thread(
-            summarizer.add_many, [(r.answers, r.submitted_on, r.language) for r in batch])
-    counts = await storage.responses.counts(survey_id)
-    return await asyncio.to_thread(summarizer.result, counts.in_progress)
+    # Counted by SQLite (json_each ... GROUP BY, storage.results): Python only sees the
+    # distinct answer values and the language sample of each text question.
+    counts = await storage.results.summary_counts(
+        survey_id,
+        by=summarizer.by.id if summarizer.by is not None else None,
+        text_questions=[q.id for q in survey.questions if q.type is QuestionType.TEXT],
+        sample_size=LANGUAGE_SAMPLE,
+    )
+    await asyncio.to_thread(summarizer.use_counts, days=counts.days, answers=counts.answers,
+                            texts=counts.texts, samples=counts.samples)
+    progress = await storage.responses.counts(survey_id)
+    return await asyncio.to_thread(summarizer.result, progress.in_progress)
 
 
 async def export_responses(

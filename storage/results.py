@@ -23,7 +23,14 @@ import aiosqlite
 
 from storage.database import Database
 
-__all__ = ["BATCH_SIZE", "CELL_BATCH_SIZE", "CellColumn", "ResultRepository", "SubmittedAnswers"]
+__all__ = [
+    "BATCH_SIZE",
+    "CELL_BATCH_SIZE",
+    "CellColumn",
+    "ResultRepository",
+    "SubmittedAnswers",
+    "SummaryCounts",
+]
 
 #: Rows per read: one reader connection is held only for one batch.
 BATCH_SIZE = 2_000
@@ -191,3 +198,128 @@ class ResultRepository:
             yield [row[1:] for row in rows]
             if len(rows) < batch_size:
                 return
+
+    async def summary_counts(
+        self,
+        survey_id: str,
+        *,
+        by: str | None,
+        text_questions: Sequence[str],
+        sample_size: int,
+    ) -> SummaryCounts:
+        """Count the submitted answers of a survey in SQL, for ``surveys.tally``.
+
+        Every answer is counted per (group, question, answer value) in one pass of
+        ``json_each`` over the answers and one ``GROUP BY``, so Python sees a few thousand
+        distinct values instead of a million JSON objects. The group is the answer to
+        ``by`` when it is a string (``surveys.tally`` checks it is one of its choices).
+        String answers to ``text_questions`` are only counted; the first ``sample_size`` of
+        them per question, in pseudonym (random) order, are returned for language detection
+        (the same sample the Python tally takes).
+
+        Raises:
+            ValueError: ``by`` or a text question id cannot be written as a JSON path.
+        """
+        group_sql = "NULL"
+        group_params: list[object] = []
+        if by is not None:
+            by_path = _path(by)
+            group_sql = "CASE WHEN json_type(answers, ?) = 'text' THEN answers ->> ? END"
+            group_params = [by_path, by_path]
+        texts = list(dict.fromkeys(text_questions))
+        text_paths = [_path(question_id) for question_id in texts]
+        marks = ", ".join("?" * len(texts)) or "NULL"
+        where = "survey_id = ? AND status = 'submitted'"
+        days_sql = (
+            f"SELECT submitted_on, {group_sql} AS grp, count(*) FROM responses "
+            f"WHERE {where} GROUP BY 1, 2"
+        )
+        # LIMIT -1 keeps the subquery a co-routine: the group is computed once per response,
+        # not once per answer.
+        answers_sql = (
+            "SELECT r.grp, j.key, j.type, "
+            f"CASE WHEN j.type = 'text' AND j.key IN ({marks}) THEN NULL ELSE j.value END, "
+            "count(*) "
+            f"FROM (SELECT answers, {group_sql} AS grp FROM responses WHERE {where} "
+            "LIMIT -1) AS r, json_each(r.answers) AS j GROUP BY 1, 2, 3, 4"
+        )
+        sample_sql = (
+            f"SELECT {group_sql}, answers ->> ? FROM responses WHERE {where} "
+            "AND json_type(answers, ?) = 'text' ORDER BY respondent_key LIMIT ?"
+        )
+
+        async def count(connection: aiosqlite.Connection) -> SummaryCounts:
+            cursor = await connection.cursor()
+            try:
+                cursor.row_factory = None
+                await cursor.execute(days_sql, (*group_params, survey_id))
+                days = await cursor.fetchall()
+                await cursor.execute(answers_sql, (*texts, *group_params, survey_id))
+                answer_rows = await cursor.fetchall()
+                samples = {}
+                for question_id, path in zip(texts, text_paths, strict=True):
+                    await cursor.execute(sample_sql, (*group_params, path, survey_id, path,
+                                                      sample_size))
+                    samples[question_id] = tuple(await cursor.fetchall())
+            finally:
+                await cursor.close()
+            return _summary_counts(days, answer_rows, samples, frozenset(texts))
+
+        # One snapshot for all three reads: counts that add up.
+        async def snapshot(connection: aiosqlite.Connection) -> SummaryCounts:
+            await connection.execute("BEGIN")
+            try:
+                return await count(connection)
+            finally:
+                await connection.execute("COMMIT")
+
+        return await self._db.read(snapshot)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryCounts:
+    """Submitted answers counted by SQL (no response, no pseudonym).
+
+    Attributes:
+        days: ``(submission day, group, respondents)``.
+        answers: ``(group, question id, answer, count)``, the answer decoded as
+            ``json.loads`` would (lists for multi-select); string answers to text questions
+            are not here but in ``texts``.
+        texts: ``(group, question id, count)`` of string answers to text questions.
+        samples: Per text question, ``(group, text)`` of its first answers.
+    """
+
+    days: tuple[tuple[_dt.date | None, str | None, int], ...]
+    answers: tuple[tuple[str | None, str, Any, int], ...]
+    texts: tuple[tuple[str | None, str, int], ...]
+    samples: dict[str, tuple[tuple[str | None, str], ...]]
+
+
+def _json_value(kind: str, value: Any) -> Any:
+    """A ``json_each`` (type, value) pair as ``json.loads`` gives it."""
+    if kind in ("integer", "real", "text", "null"):
+        return value
+    if kind == "true":
+        return True
+    if kind == "false":
+        return False
+    return json.loads(value)  # array or object: its JSON text
+
+
+def _summary_counts(days: list[Any], answer_rows: list[Any],
+                    samples: dict[str, tuple[Any, ...]], texts: frozenset[str]) -> SummaryCounts:
+    day = _dt.date.fromisoformat
+    answers = []
+    text_counts = []
+    for group, key, kind, value, count in answer_rows:
+        if kind == "text" and key in texts:
+            text_counts.append((group, key, count))
+        else:
+            answers.append((group, key, _json_value(kind, value), count))
+    return SummaryCounts(
+        days=tuple((day(submitted) if submitted else None, group, count)
+                   for submitted, group, count in days),
+        answers=tuple(answers),
+        texts=tuple(text_counts),
+        samples=samples,
+    )

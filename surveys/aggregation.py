@@ -20,13 +20,14 @@ Rules (see :mod:`surveys.disclosure` for the mechanics):
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from surveys.disclosure import LinkedTable, SuppressionReason, effective_min_cell
 from surveys.messages import Message, N_
-from surveys.model import Question, QuestionType, Survey
+from surveys.model import Answer, Question, QuestionType, Survey
 from surveys.summary_model import (
     Category,
     Cell,
@@ -44,6 +45,7 @@ from surveys.tally import (
     Response,
     SurveyTally,
     Tallier,
+    tally_from_counts,
 )
 
 __all__ = [
@@ -91,6 +93,28 @@ class Summarizer:
     def add_many(self, responses: Iterable[Response]) -> None:
         """Count a batch of ``(answers, submitted_on, language)`` responses."""
         self._tallier.add_many(responses)
+
+    @property
+    def by(self) -> Question | None:
+        """The breakdown question (validated), or ``None``."""
+        return self._by
+
+    def use_counts(
+        self,
+        *,
+        days: Iterable[tuple[_dt.date | None, str | None, int]],
+        answers: Iterable[tuple[str | None, str, Answer, int]],
+        texts: Iterable[tuple[str | None, str, int]],
+        samples: Mapping[str, Sequence[tuple[str | None, str]]],
+    ) -> None:
+        """Take counts made elsewhere (storage counts in SQL) instead of responses.
+
+        Replaces whatever was counted before; the arguments are those of
+        :func:`surveys.tally.tally_from_counts`, whose tally equals a pass over the
+        responses, so disclosure control and rendering are the same code either way.
+        """
+        self._tallier.tally = tally_from_counts(self._survey, self._by, days=days,
+                                                answers=answers, texts=texts, samples=samples)
 
     def result(self, in_progress: int = 0) -> SurveySummary:
         """The summary of everything counted so far, with disclosure control applied."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from surveys.model import Answer, Answers, Question, QuestionType, Survey
@@ -33,6 +33,7 @@ __all__ = [
     "SurveyTally",
     "Tallier",
     "detect_language",
+    "tally_from_counts",
     "tally_responses",
 ]
 
@@ -93,11 +94,17 @@ class QuestionTally:
     def __post_init__(self) -> None:
         self._keys_of = _key_function(self.question)
 
-    def add(self, group: str | None, answer: Answer) -> None:
-        """Count one answer of a respondent in ``group``; unusable answers are ignored."""
+    def add(self, group: str | None, answer: Answer, count: int = 1) -> None:
+        """Count one answer of a respondent in ``group``; unusable answers are ignored.
+
+        ``count`` counts the same answer of that many respondents at once (counts made by
+        storage); a text answer is always counted once, since it may be detected.
+        """
         if answer is None:
             return
         if self.question.type is QuestionType.TEXT and isinstance(answer, str):
+            if count != 1:
+                raise ValueError("text answers are counted one at a time")
             if self.sampled_texts >= LANGUAGE_SAMPLE:
                 keys: tuple[object, ...] | None = (NOT_ANALYSED,)
             else:
@@ -108,12 +115,22 @@ class QuestionTally:
             keys = self._keys_of(answer)
             if keys is None:
                 return
-        self.answered[group] += 1
+        self.answered[group] += count
         counter = self.values.get(group)
         if counter is None:
             counter = self.values[group] = Counter()
         for key in keys:
-            counter[key] += 1
+            counter[key] += count
+
+    def add_not_analysed(self, group: str | None, count: int) -> None:
+        """Count ``count`` text answers after the language sample (see the module docstring)."""
+        if count <= 0:
+            return
+        self.answered[group] += count
+        counter = self.values.get(group)
+        if counter is None:
+            counter = self.values[group] = Counter()
+        counter[NOT_ANALYSED] += count
 
 
 @dataclass(slots=True)
@@ -142,6 +159,13 @@ class Tallier:
             }
         )
 
+    def group_of(self, raw: object) -> str | None:
+        """The breakdown group of an answer to "by": a choice id, or ``None``."""
+        by = self._by
+        if by is None or not isinstance(raw, str) or by.choice(raw) is None:
+            return None
+        return raw
+
     def add(self, response: Response) -> None:
         """Count one submitted response."""
         answers, submitted_on, _language = response
@@ -151,8 +175,7 @@ class Tallier:
             tally.per_day[submitted_on] += 1
         group: str | None = None
         if self._by is not None:
-            raw = answers.get(self._by.id)
-            group = raw if isinstance(raw, str) and self._by.choice(raw) is not None else None
+            group = self.group_of(answers.get(self._by.id))
             tally.group_sizes[group] += 1
         questions = tally.questions
         for question_id, answer in answers.items():
@@ -165,6 +188,64 @@ class Tallier:
         add = self.add
         for response in responses:
             add(response)
+
+
+def tally_from_counts(
+    survey: Survey,
+    by: Question | None,
+    *,
+    days: Iterable[tuple[_dt.date | None, str | None, int]],
+    answers: Iterable[tuple[str | None, str, Answer, int]],
+    texts: Iterable[tuple[str | None, str, int]],
+    samples: Mapping[str, Sequence[tuple[str | None, str]]],
+) -> SurveyTally:
+    """The tally :func:`tally_responses` would make, from counts made elsewhere (in SQL).
+
+    Args:
+        survey: The survey whose questions are counted.
+        by: The breakdown question, or ``None``.
+        days: ``(submission day, answer to "by", respondents)``.
+        answers: ``(answer to "by", question id, answer, respondents)``, every answer but
+            the strings given to text questions.
+        texts: ``(answer to "by", question id, respondents)`` for the strings given to text
+            questions.
+        samples: Per text question, ``(answer to "by", text)`` of its first
+            :data:`LANGUAGE_SAMPLE` strings in pseudonym order (the ones
+            :class:`QuestionTally` would detect).
+
+    Returns:
+        The counters, equal to those of a pass over the responses themselves.
+    """
+    tallier = Tallier(survey, by)
+    tally = tallier.tally
+    group_of = tallier.group_of
+    for day, raw, count in days:
+        tally.respondents += count
+        if day is not None:
+            tally.per_day[day] += count
+        if by is not None:
+            tally.group_sizes[group_of(raw)] += count
+    questions = tally.questions
+    for raw, question_id, answer, count in answers:
+        question_tally = questions.get(question_id)
+        if question_tally is not None:
+            question_tally.add(group_of(raw), answer, count)
+    rest: Counter[tuple[str, str | None]] = Counter()
+    for raw, question_id, count in texts:
+        rest[question_id, group_of(raw)] += count
+    for question_id, sample in samples.items():
+        question_tally = questions.get(question_id)
+        if question_tally is None:
+            continue
+        for raw, text in sample[:LANGUAGE_SAMPLE]:
+            group = group_of(raw)
+            question_tally.add(group, text)
+            rest[question_id, group] -= 1
+    for (question_id, group), count in rest.items():
+        question_tally = questions.get(question_id)
+        if question_tally is not None:
+            question_tally.add_not_analysed(group, count)
+    return tally
 
 
 def tally_responses(
