@@ -65,11 +65,12 @@ async def build_summary(
     """
     survey = await survey_for_results(storage, survey_id)
     summarizer = Summarizer(survey, min_cell=min_cell, by=by)
-    # Counted by SQLite (json_each ... GROUP BY, storage.results): Python only sees the
-    # distinct answer values and the language sample of each text question.
+    # Answers extracted by SQLite and counted as plain strings (storage.results): Python
+    # decodes only the distinct answer values and the language sample of each text question.
     counts = await storage.results.summary_counts(
         survey_id,
         by=summarizer.by.id if summarizer.by is not None else None,
+        questions=[q.id for q in survey.questions if q.type is not QuestionType.NOTE],
         text_questions=[q.id for q in survey.questions if q.type is QuestionType.TEXT],
         sample_size=LANGUAGE_SAMPLE,
     )

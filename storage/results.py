@@ -15,6 +15,7 @@ import asyncio
 import datetime as _dt
 import json
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ __all__ = [
 BATCH_SIZE = 2_000
 #: Rows per read of :meth:`ResultRepository.cell_batches` (scalar rows are small).
 CELL_BATCH_SIZE = 20_000
+#: Answers per read when :meth:`ResultRepository.summary_counts` counts them.
+_ANSWER_ROWS = 50_000
 
 #: Ids that can be written inside a quoted JSON path (``$."id"``) and inside a JSON string
 #: without escapes. The loaders allow no other question ids; anything else is refused rather
@@ -204,76 +207,97 @@ class ResultRepository:
         survey_id: str,
         *,
         by: str | None,
+        questions: Sequence[str],
         text_questions: Sequence[str],
         sample_size: int,
     ) -> SummaryCounts:
-        """Count the submitted answers of a survey in SQL, for ``surveys.tally``.
+        """Count the submitted answers of a survey, for ``surveys.tally``.
 
-        Every answer is counted per (group, question, answer value) in one pass of
-        ``json_each`` over the answers and one ``GROUP BY``, so Python sees a few thousand
-        distinct values instead of a million JSON objects. The group is the answer to
-        ``by`` when it is a string (``surveys.tally`` checks it is one of its choices).
-        String answers to ``text_questions`` are only counted; the first ``sample_size`` of
-        them per question, in pseudonym (random) order, are returned for language detection
-        (the same sample the Python tally takes).
+        One pass over the responses: SQLite extracts each question's answer as JSON text
+        (``answers -> '$."id"'``, in C) and Python counts the plain strings per (group,
+        question, value) with ``Counter`` (in C), decoding only the few distinct values at
+        the end, so no answers object is decoded per response (bench/README.md, 3). The group
+        is the answer to ``by``. String answers to ``text_questions`` are only counted; the
+        first ``sample_size`` of them per question, in pseudonym (random) order, are returned
+        for language detection (the same sample the Python tally takes).
 
         Raises:
-            ValueError: ``by`` or a text question id cannot be written as a JSON path.
+            ValueError: A question id cannot be written as a JSON path.
         """
-        group_sql = "NULL"
-        group_params: list[object] = []
-        if by is not None:
-            by_path = _path(by)
-            group_sql = "CASE WHEN json_type(answers, ?) = 'text' THEN answers ->> ? END"
-            group_params = [by_path, by_path]
+        values = [q for q in dict.fromkeys(questions) if q not in set(text_questions)]
         texts = list(dict.fromkeys(text_questions))
-        text_paths = [_path(question_id) for question_id in texts]
-        marks = ", ".join("?" * len(texts)) or "NULL"
+        group_sql, group_params = "NULL", []
+        if by is not None:
+            group_sql, group_params = "answers -> ?", [_path(by)]
+        cells = [*("answers -> ?" for _ in values),
+                 *("substr(answers -> ?, 1, 1) = '\"'" for _ in texts)]
+        cell_params = [_path(q) for q in (*values, *texts)]
         where = "survey_id = ? AND status = 'submitted'"
-        days_sql = (
-            f"SELECT submitted_on, {group_sql} AS grp, count(*) FROM responses "
-            f"WHERE {where} GROUP BY 1, 2"
-        )
-        # LIMIT -1 keeps the subquery a co-routine: the group is computed once per response,
-        # not once per answer.
-        answers_sql = (
-            "SELECT r.grp, j.key, j.type, "
-            f"CASE WHEN j.type = 'text' AND j.key IN ({marks}) THEN NULL ELSE j.value END, "
-            "count(*) "
-            f"FROM (SELECT answers, {group_sql} AS grp FROM responses WHERE {where} "
-            "LIMIT -1) AS r, json_each(r.answers) AS j GROUP BY 1, 2, 3, 4"
+        scan_sql = (
+            f"SELECT submitted_on, {group_sql}" + "".join(f", {c}" for c in cells)
+            + f" FROM responses WHERE {where}"
         )
         sample_sql = (
             f"SELECT {group_sql}, answers ->> ? FROM responses WHERE {where} "
             "AND json_type(answers, ?) = 'text' ORDER BY respondent_key LIMIT ?"
         )
+        days: Counter[tuple[Any, Any]] = Counter()
+        counters: list[Counter[tuple[Any, Any]]] = [Counter() for _ in cells]
 
-        async def count(connection: aiosqlite.Connection) -> SummaryCounts:
+        def count(rows: list[tuple[Any, ...]]) -> None:
+            columns = list(zip(*rows, strict=True))
+            groups = columns[1]
+            days.update(zip(columns[0], groups, strict=True))
+            for counter, column in zip(counters, columns[2:], strict=True):
+                counter.update(zip(groups, column, strict=True))
+
+        async def read(connection: aiosqlite.Connection) -> dict[str, tuple[Any, ...]]:
+            await connection.execute("BEGIN")  # one snapshot: counts that add up
             cursor = await connection.cursor()
             try:
                 cursor.row_factory = None
-                await cursor.execute(days_sql, (*group_params, survey_id))
-                days = await cursor.fetchall()
-                await cursor.execute(answers_sql, (*texts, *group_params, survey_id))
-                answer_rows = await cursor.fetchall()
+                cursor.arraysize = _ANSWER_ROWS
+                await cursor.execute(scan_sql, (*group_params, *cell_params, survey_id))
+                while rows := await cursor.fetchmany():
+                    await asyncio.to_thread(count, rows)
                 samples = {}
-                for question_id, path in zip(texts, text_paths, strict=True):
+                for question_id in texts:
+                    path = _path(question_id)
                     await cursor.execute(sample_sql, (*group_params, path, survey_id, path,
                                                       sample_size))
-                    samples[question_id] = tuple(await cursor.fetchall())
+                    samples[question_id] = tuple(
+                        (_decoded(group), text) for group, text in await cursor.fetchall())
             finally:
                 await cursor.close()
-            return _summary_counts(days, answer_rows, samples, frozenset(texts))
-
-        # One snapshot for all three reads: counts that add up.
-        async def snapshot(connection: aiosqlite.Connection) -> SummaryCounts:
-            await connection.execute("BEGIN")
-            try:
-                return await count(connection)
-            finally:
                 await connection.execute("COMMIT")
+            return samples
 
-        return await self._db.read(snapshot)
+        samples = await self._db.read(read)
+        day = _dt.date.fromisoformat
+        answers = [
+            (_decoded(group), question_id, _decoded(value), count)
+            for question_id, counter in zip(values, counters[:len(values)], strict=True)
+            for (group, value), count in counter.items()
+            if value is not None and value != "null"
+        ]
+        text_counts = [
+            (_decoded(group), question_id, count)
+            for question_id, counter in zip(texts, counters[len(values):], strict=True)
+            for (group, is_text), count in counter.items()
+            if is_text
+        ]
+        return SummaryCounts(
+            days=tuple((day(submitted) if submitted else None, _decoded(group), count)
+                       for (submitted, group), count in days.items()),
+            answers=tuple(answers),
+            texts=tuple(text_counts),
+            samples=samples,
+        )
+
+
+def _decoded(value: str | None) -> Any:
+    """A JSON text from ``->`` as ``json.loads`` gives it (``None`` for a missing one)."""
+    return None if value is None else json.loads(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,33 +317,3 @@ class SummaryCounts:
     answers: tuple[tuple[str | None, str, Any, int], ...]
     texts: tuple[tuple[str | None, str, int], ...]
     samples: dict[str, tuple[tuple[str | None, str], ...]]
-
-
-def _json_value(kind: str, value: Any) -> Any:
-    """A ``json_each`` (type, value) pair as ``json.loads`` gives it."""
-    if kind in ("integer", "real", "text", "null"):
-        return value
-    if kind == "true":
-        return True
-    if kind == "false":
-        return False
-    return json.loads(value)  # array or object: its JSON text
-
-
-def _summary_counts(days: list[Any], answer_rows: list[Any],
-                    samples: dict[str, tuple[Any, ...]], texts: frozenset[str]) -> SummaryCounts:
-    day = _dt.date.fromisoformat
-    answers = []
-    text_counts = []
-    for group, key, kind, value, count in answer_rows:
-        if kind == "text" and key in texts:
-            text_counts.append((group, key, count))
-        else:
-            answers.append((group, key, _json_value(kind, value), count))
-    return SummaryCounts(
-        days=tuple((day(submitted) if submitted else None, group, count)
-                   for submitted, group, count in days),
-        answers=tuple(answers),
-        texts=tuple(text_counts),
-        samples=samples,
-    )
