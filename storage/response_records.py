@@ -7,9 +7,10 @@ import these names from either module.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -40,6 +41,10 @@ class ResponseRecord:
     started_on: _dt.date
     updated_on: _dt.date
     submitted_on: _dt.date | None
+    #: Question id -> the language detected in its text answer (only for answers held in
+    #: ``answers`` as that same text; empty for responses stored before detection at answer
+    #: time).
+    text_languages: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def submitted(self) -> bool:
@@ -62,7 +67,7 @@ class ResponseCounts:
 
 COLUMNS = (
     "survey_id, version, respondent_key, status, answers, current_question, language, "
-    "started_on, updated_on, submitted_on"
+    "started_on, updated_on, submitted_on, text_languages"
 )
 
 
@@ -79,4 +84,5 @@ def record_from_row(row: sqlite3.Row) -> ResponseRecord:
         started_on=_dt.date.fromisoformat(row["started_on"]),
         updated_on=_dt.date.fromisoformat(row["updated_on"]),
         submitted_on=None if submitted_on is None else _dt.date.fromisoformat(submitted_on),
+        text_languages=MappingProxyType(json.loads(row["text_languages"])),
     )

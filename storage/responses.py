@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import MappingProxyType
@@ -71,6 +72,27 @@ def _in_progress_now(
     if response.submitted:
         raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
     return response
+
+
+def _kept_languages(before: ResponseRecord | None, answers: Answers) -> dict[str, str]:
+    """The stored text languages that still describe ``answers``.
+
+    A language is kept only for a question whose new answer is the very text it was detected
+    in: a changed, skipped, non-text or erased answer (Back, ``relevant`` pruning, a new
+    version) loses it, so the column never claims a language for a text that is not there.
+    """
+    if before is None:
+        return {}
+    return {
+        question_id: language
+        for question_id, language in before.text_languages.items()
+        if isinstance(answers.get(question_id), str)
+        and answers.get(question_id) == before.answers.get(question_id)
+    }
+
+
+def _languages_json(languages: Mapping[str, str]) -> str:
+    return json.dumps(dict(languages), sort_keys=True, separators=(",", ":"))
 
 
 async def _require_open(connection: aiosqlite.Connection, survey_id: str, version: int) -> None:
@@ -165,19 +187,21 @@ class ResponseRepository:
                 raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
             await _require_open(connection, survey_id, version)
             today = self._today().isoformat()
+            carried = dict(answers or {})
             await connection.execute(
                 "INSERT OR REPLACE INTO responses (survey_id, version, respondent_key, status, "
-                "answers, current_question, language, started_on, updated_on) "
-                "VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?, ?)",
+                "answers, current_question, language, started_on, updated_on, text_languages) "
+                "VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)",
                 (
                     survey_id,
                     version,
                     respondent_key,
-                    answers_to_json(answers or {}),
+                    answers_to_json(carried),
                     current_question,
                     language,
                     today,
                     today,
+                    _languages_json(_kept_languages(existing, carried)),
                 ),
             )
             created = await _get(connection, survey_id, respondent_key)
@@ -191,6 +215,7 @@ class ResponseRepository:
         survey_id: str,
         respondent_key: str,
         change: Callable[[ResponseRecord], tuple[Answers, str | None, str | None]],
+        text_language: tuple[str, str] | None = None,
     ) -> ResponseRecord:
         today = self._today()
 
@@ -200,10 +225,14 @@ class ResponseRepository:
             response = _in_progress_now(connection, survey_id, respondent_key)
             answers, current_question, language = change(response)
             encoded = answers_to_json(answers)
+            languages = _kept_languages(response, answers)
+            if text_language is not None and isinstance(answers.get(text_language[0]), str):
+                languages[text_language[0]] = text_language[1]
             connection.execute(
                 "UPDATE responses SET answers = ?, current_question = ?, language = ?, "
-                "updated_on = ? WHERE survey_id = ? AND respondent_key = ?",
-                (encoded, current_question, language, today.isoformat(), survey_id, respondent_key),
+                "updated_on = ?, text_languages = ? WHERE survey_id = ? AND respondent_key = ?",
+                (encoded, current_question, language, today.isoformat(),
+                 _languages_json(languages), survey_id, respondent_key),
             )
             # Built here rather than read back: one round trip less per answer, and the
             # answers are decoded from exactly the text that was stored.
@@ -213,6 +242,7 @@ class ResponseRepository:
                 current_question=current_question,
                 language=language,
                 updated_on=today,
+                text_languages=MappingProxyType(languages),
             )
 
         return await self._db.write_sync(work)
@@ -224,12 +254,17 @@ class ResponseRepository:
         question_id: str,
         answer: Answer,
         current_question: str | None,
+        *,
+        text_language: str | None = None,
     ) -> ResponseRecord:
         """Record one answer and where the participant goes next; returns after the commit.
 
         Args:
             answer: ``None`` records a skipped question.
             current_question: The question to ask next (None when the review comes next).
+            text_language: The language detected in a text ``answer``, stored in the same
+                write so summaries need not detect it. Without one, a changed answer loses
+                its stored language (an unchanged text keeps it).
 
         Raises:
             NotFound: :meth:`start` was not called.
@@ -239,6 +274,7 @@ class ResponseRepository:
             survey_id,
             respondent_key,
             lambda r: ({**r.answers, question_id: answer}, current_question, r.language),
+            None if text_language is None else (question_id, text_language),
         )
 
     async def save_answers(
@@ -298,9 +334,10 @@ class ResponseRepository:
             final = response.answers if answers is None else answers
             await connection.execute(
                 "UPDATE responses SET status = 'submitted', answers = ?, current_question = NULL, "
-                "updated_on = ?, submitted_on = ? "
+                "updated_on = ?, submitted_on = ?, text_languages = ? "
                 "WHERE survey_id = ? AND respondent_key = ? AND status = 'in_progress'",
-                (answers_to_json(final), today, today, survey_id, respondent_key),
+                (answers_to_json(final), today, today,
+                 _languages_json(_kept_languages(response, final)), survey_id, respondent_key),
             )
             submitted = await _get(connection, survey_id, respondent_key)
             assert submitted is not None
