@@ -7,6 +7,7 @@ the other and the second sees the first's result (and is then stale).
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from telegram import CallbackQuery, Update
@@ -50,6 +51,7 @@ from surveys.engine import (
     relevant_answers,
 )
 from surveys.model import Answer, Question, QuestionType
+from surveys.tally import detect_language
 
 __all__ = ["answer_button", "answer_text", "review_button"]
 
@@ -84,9 +86,13 @@ async def _record(who: Participant, progress: Progress, question: Question, valu
     survey = progress.survey
     answers = {**progress.answers, question.id: value}
     notes, following = after_answer(survey, answers, question.id)
+    # Detected now, in a worker thread (langdetect takes milliseconds), and stored in the
+    # same write as the answer, so summaries count languages instead of detecting them.
+    language = (await asyncio.to_thread(detect_language, value)
+                if question.type is QuestionType.TEXT and isinstance(value, str) else None)
     response = await who.context.services.storage.responses.save_answer(
         survey.id, progress.respondent_key, question.id, value,
-        following.id if following is not None else None,
+        following.id if following is not None else None, text_language=language,
     )
     # Committed: only now does the participant see that the answer was taken.
     progress = Progress(progress.record, progress.respondent_key, response)
