@@ -66,7 +66,8 @@ async def build_summary(
     survey = await survey_for_results(storage, survey_id)
     summarizer = Summarizer(survey, min_cell=min_cell, by=by)
     # Answers extracted by SQLite and counted as plain strings (storage.results): Python
-    # decodes only the distinct answer values and the language sample of each text question.
+    # decodes only the distinct answer values; text languages are those stored with the
+    # answers, and only older texts stored without one are sampled and detected here.
     counts = await storage.results.summary_counts(
         survey_id,
         by=summarizer.by.id if summarizer.by is not None else None,
@@ -75,7 +76,8 @@ async def build_summary(
         sample_size=LANGUAGE_SAMPLE,
     )
     await asyncio.to_thread(summarizer.use_counts, days=counts.days, answers=counts.answers,
-                            texts=counts.texts, samples=counts.samples)
+                            texts=counts.texts, samples=counts.samples,
+                            languages=counts.languages)
     progress = await storage.responses.counts(survey_id)
     return await asyncio.to_thread(summarizer.result, progress.in_progress)
 

@@ -217,9 +217,12 @@ class ResultRepository:
         (``answers -> '$."id"'``, in C) and Python counts the plain strings per (group,
         question, value) with ``Counter`` (in C), decoding only the few distinct values at
         the end, so no answers object is decoded per response (bench/README.md, 3). The group
-        is the answer to ``by``. String answers to ``text_questions`` are only counted; the
-        first ``sample_size`` of them per question, in pseudonym (random) order, are returned
-        for language detection (the same sample the Python tally takes).
+        is the answer to ``by``. String answers to ``text_questions`` are counted by the
+        language stored with them at answer time (``text_languages ->> '$."id"'``, in the
+        same scan). Only texts without a stored language (written before migration 0004)
+        are counted as ``texts``; the first ``sample_size`` of those per question, in
+        pseudonym (random) order, are returned for language detection (the same sample the
+        Python tally takes), and none is read when there are none.
 
         Raises:
             ValueError: A question id cannot be written as a JSON path.
@@ -229,9 +232,13 @@ class ResultRepository:
         group_sql, group_params = "NULL", []
         if by is not None:
             group_sql, group_params = "answers -> ?", [_path(by)]
+        # A text cell is its stored language, '' for a text stored without one, NULL when the
+        # answer is not a text.
         cells = [*("answers -> ?" for _ in values),
-                 *("substr(answers -> ?, 1, 1) = '\"'" for _ in texts)]
-        cell_params = [_path(q) for q in (*values, *texts)]
+                 *("CASE WHEN substr(answers -> ?, 1, 1) = '\"' "
+                   "THEN coalesce(text_languages ->> ?, '') END" for _ in texts)]
+        cell_params = [*(_path(q) for q in values),
+                       *(p for q in texts for p in (_path(q), _path(q)))]
         where = "survey_id = ? AND status = 'submitted'"
         scan_sql = (
             f"SELECT submitted_on, {group_sql}" + "".join(f", {c}" for c in cells)
@@ -239,7 +246,8 @@ class ResultRepository:
         )
         sample_sql = (
             f"SELECT {group_sql}, answers ->> ? FROM responses WHERE {where} "
-            "AND json_type(answers, ?) = 'text' ORDER BY respondent_key LIMIT ?"
+            "AND json_type(answers, ?) = 'text' AND text_languages ->> ? IS NULL "
+            "ORDER BY respondent_key LIMIT ?"
         )
         days: Counter[tuple[Any, Any]] = Counter()
         counters: list[Counter[tuple[Any, Any]]] = [Counter() for _ in cells]
@@ -261,10 +269,14 @@ class ResultRepository:
                 while rows := await cursor.fetchmany():
                     await asyncio.to_thread(count, rows)
                 samples = {}
-                for question_id in texts:
+                for question_id, counter in zip(texts, counters[len(values):], strict=True):
+                    if not any(count for (_, language), count in counter.items()
+                               if language == ""):
+                        samples[question_id] = ()  # every text has its stored language
+                        continue
                     path = _path(question_id)
                     await cursor.execute(sample_sql, (*group_params, path, survey_id, path,
-                                                      sample_size))
+                                                      path, sample_size))
                     samples[question_id] = tuple(
                         (_decoded(group), text) for group, text in await cursor.fetchall())
             finally:
@@ -283,8 +295,14 @@ class ResultRepository:
         text_counts = [
             (_decoded(group), question_id, count)
             for question_id, counter in zip(texts, counters[len(values):], strict=True)
-            for (group, is_text), count in counter.items()
-            if is_text
+            for (group, language), count in counter.items()
+            if language == ""
+        ]
+        languages = [
+            (_decoded(group), question_id, language, count)
+            for question_id, counter in zip(texts, counters[len(values):], strict=True)
+            for (group, language), count in counter.items()
+            if language
         ]
         return SummaryCounts(
             days=tuple((day(submitted) if submitted else None, _decoded(group), count)
@@ -292,6 +310,7 @@ class ResultRepository:
             answers=tuple(answers),
             texts=tuple(text_counts),
             samples=samples,
+            languages=tuple(languages),
         )
 
 
@@ -309,11 +328,15 @@ class SummaryCounts:
         answers: ``(group, question id, answer, count)``, the answer decoded as
             ``json.loads`` would (lists for multi-select); string answers to text questions
             are not here but in ``texts``.
-        texts: ``(group, question id, count)`` of string answers to text questions.
-        samples: Per text question, ``(group, text)`` of its first answers.
+        texts: ``(group, question id, count)`` of string answers to text questions that
+            have no stored language (responses from before languages were stored).
+        samples: Per text question, ``(group, text)`` of its first answers among ``texts``.
+        languages: ``(group, question id, language, count)`` of string answers to text
+            questions by the language stored with them.
     """
 
     days: tuple[tuple[_dt.date | None, str | None, int], ...]
     answers: tuple[tuple[str | None, str, Any, int], ...]
     texts: tuple[tuple[str | None, str, int], ...]
     samples: dict[str, tuple[tuple[str | None, str], ...]]
+    languages: tuple[tuple[str | None, str, str, int], ...] = ()

@@ -106,6 +106,7 @@ class Summarizer:
         answers: Iterable[tuple[str | None, str, Answer, int]],
         texts: Iterable[tuple[str | None, str, int]],
         samples: Mapping[str, Sequence[tuple[str | None, str]]],
+        languages: Iterable[tuple[str | None, str, str, int]] = (),
     ) -> None:
         """Take counts made elsewhere (storage counts in SQL) instead of responses.
 
@@ -114,7 +115,8 @@ class Summarizer:
         responses, so disclosure control and rendering are the same code either way.
         """
         self._tallier.tally = tally_from_counts(self._survey, self._by, days=days,
-                                                answers=answers, texts=texts, samples=samples)
+                                                answers=answers, texts=texts, samples=samples,
+                                                languages=languages)
 
     def result(self, in_progress: int = 0) -> SurveySummary:
         """The summary of everything counted so far, with disclosure control applied."""

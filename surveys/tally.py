@@ -4,8 +4,10 @@ Only counters are kept (per question, per breakdown group, per answer value), ne
 responses themselves, so a million responses cost the memory of their distinct values.
 Medians come from value counters for the same reason.
 
-The languages of free-text answers are detected for the first :data:`LANGUAGE_SAMPLE`
-texts of each question only: langdetect takes ~5 ms per text, which at a million responses
+The language of a free-text answer is detected when the participant gives it and stored
+with it, so a summary counts stored languages (:func:`tally_from_counts`, ``languages``).
+Responses stored before that have no language; for those, languages are detected at
+summary time for the first :data:`LANGUAGE_SAMPLE` texts of each question only: langdetect takes ~5 ms per text, which at a million responses
 would be hours per text question (profile in bench/README.md, benchmark 3). Responses arrive
 in pseudonym order, which is random, so those texts are a uniform sample. Texts after it are
 counted under :data:`NOT_ANALYSED` rather than given estimated languages: every number a
@@ -122,6 +124,16 @@ class QuestionTally:
         for key in keys:
             counter[key] += count
 
+    def add_language(self, group: str | None, language: str, count: int) -> None:
+        """Count ``count`` text answers whose language was detected when they were given."""
+        if count <= 0:
+            return
+        self.answered[group] += count
+        counter = self.values.get(group)
+        if counter is None:
+            counter = self.values[group] = Counter()
+        counter[language] += count
+
     def add_not_analysed(self, group: str | None, count: int) -> None:
         """Count ``count`` text answers after the language sample (see the module docstring)."""
         if count <= 0:
@@ -198,6 +210,7 @@ def tally_from_counts(
     answers: Iterable[tuple[str | None, str, Answer, int]],
     texts: Iterable[tuple[str | None, str, int]],
     samples: Mapping[str, Sequence[tuple[str | None, str]]],
+    languages: Iterable[tuple[str | None, str, str, int]] = (),
 ) -> SurveyTally:
     """The tally :func:`tally_responses` would make, from counts made elsewhere (in SQL).
 
@@ -208,13 +221,16 @@ def tally_from_counts(
         answers: ``(answer to "by", question id, answer, respondents)``, every answer but
             the strings given to text questions.
         texts: ``(answer to "by", question id, respondents)`` for the strings given to text
-            questions.
-        samples: Per text question, ``(answer to "by", text)`` of its first
-            :data:`LANGUAGE_SAMPLE` strings in pseudonym order (the ones
+            questions that have no stored language.
+        samples: Per text question, ``(answer to "by", text)`` of the first
+            :data:`LANGUAGE_SAMPLE` of those strings in pseudonym order (the ones
             :class:`QuestionTally` would detect).
+        languages: ``(answer to "by", question id, language, respondents)`` for the strings
+            given to text questions with the language stored with them.
 
     Returns:
-        The counters, equal to those of a pass over the responses themselves.
+        The counters; without stored languages, equal to those of a pass over the
+        responses themselves.
     """
     tallier = Tallier(survey, by)
     tally = tallier.tally
@@ -230,6 +246,10 @@ def tally_from_counts(
         question_tally = questions.get(question_id)
         if question_tally is not None:
             question_tally.add(group_of(raw), answer, count)
+    for raw, question_id, language, count in languages:
+        question_tally = questions.get(question_id)
+        if question_tally is not None:
+            question_tally.add_language(group_of(raw), language, count)
     rest: Counter[tuple[str, str | None]] = Counter()
     for raw, question_id, count in texts:
         rest[question_id, group_of(raw)] += count

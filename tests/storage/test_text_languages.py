@@ -9,8 +9,11 @@ import pytest
 
 from storage.database import Database
 from storage.responses import ResponseRepository
+from storage.results import ResultRepository
 from storage.schema import load_migrations
 from storage.surveys import SurveyRepository
+from surveys import tally
+from surveys.aggregation import Summarizer
 from tests.storage.samples import Clock, make_survey
 
 SURVEY = "labour-2026"
@@ -139,3 +142,74 @@ async def test_migrating_a_0003_database_keeps_its_responses(tmp_path: Path) -> 
     assert record is not None and record.submitted
     assert dict(record.answers) == {"remedy": FRENCH}
     assert dict(record.text_languages) == {}  # stored before detection: summaries detect it
+
+
+SPANISH = "Los salarios no se pagan a tiempo desde hace varios meses."
+
+
+async def _submitted(database: Database, responses: ResponseRepository, number: int,
+                     sector: str, text: str, language: str | None) -> None:
+    key = f"{number:064x}"
+    await responses.start(SURVEY, 1, key)
+    await responses.save_answer(SURVEY, key, "sector", sector, "remedy")
+    await responses.save_answer(SURVEY, key, "remedy", text, None, text_language=language)
+    await responses.submit(SURVEY, key)
+
+
+async def _tally(database: Database, *, by: str | None, sample_size: int) -> tally.SurveyTally:
+    counts = await ResultRepository(database).summary_counts(
+        SURVEY, by=by, questions=["sector", "remedy"], text_questions=["remedy"],
+        sample_size=sample_size)
+    survey = make_survey(SURVEY)
+    return tally.tally_from_counts(
+        survey, survey.question(by) if by else None, days=counts.days, answers=counts.answers,
+        texts=counts.texts, samples=counts.samples, languages=counts.languages)
+
+
+async def test_summaries_count_stored_languages_without_detecting_them(
+    database: Database, responses: ResponseRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stored language wins even where the detector would say otherwise: nothing is
+    # detected when every text has its language.
+    for number in range(8):
+        await _submitted(database, responses, number, "garment", FRENCH, "sw")
+    for number in range(8, 14):
+        await _submitted(database, responses, number, "mining", "Short", tally.UNDETERMINED)
+
+    def no_detection(text: str) -> str:
+        raise AssertionError("a stored language was detected again")
+
+    monkeypatch.setattr(tally, "detect_language", no_detection)
+    counted = await _tally(database, by="sector", sample_size=2_000)
+    remedy = counted.questions["remedy"]
+    assert remedy.values == {"garment": {"sw": 8}, "mining": {tally.UNDETERMINED: 6}}
+    assert remedy.answered == {"garment": 8, "mining": 6}
+    assert remedy.sampled_texts == 0
+
+    summarizer = Summarizer(make_survey(SURVEY), min_cell=5)
+    counts = await ResultRepository(database).summary_counts(
+        SURVEY, by=None, questions=["sector", "remedy"], text_questions=["remedy"],
+        sample_size=2_000)
+    summarizer.use_counts(days=counts.days, answers=counts.answers, texts=counts.texts,
+                          samples=counts.samples, languages=counts.languages)
+    summary = summarizer.result()
+    (question,) = [q for q in summary.questions if q.question.id == "remedy"]
+    shown = {c.key: c.cell.count for c in question.overall.categories}
+    assert shown == {"sw": 8, tally.UNDETERMINED: 6}
+
+
+async def test_texts_stored_before_languages_fall_back_to_the_sampled_detection(
+    database: Database, responses: ResponseRepository
+) -> None:
+    for number in range(5):
+        await _submitted(database, responses, number, "garment", FRENCH, "fr")
+    for number in range(5, 12):  # older rows: text without a stored language
+        await _submitted(database, responses, number, "garment", SPANISH, None)
+
+    everything = (await _tally(database, by=None, sample_size=2_000)).questions["remedy"]
+    assert everything.values == {None: {"fr": 5, "es": 7}}
+    assert everything.sampled_texts == 7
+
+    sampled = (await _tally(database, by=None, sample_size=3)).questions["remedy"]
+    assert sampled.values == {None: {"fr": 5, "es": 3, tally.NOT_ANALYSED: 4}}
+    assert sampled.answered == {None: 12}
