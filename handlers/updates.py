@@ -94,6 +94,11 @@ async def _translator_for(services: Services, user_id: int) -> Translator:
     # wished_languages reads the preference stored under the user's pseudonym; a bare User
     # carries no Telegram language_code, so this falls back to the default language.
     wishes = await services.wished_languages(User(id=user_id, first_name="", is_bot=False))
+    # Without a /language choice, the language they read when they subscribed (their
+    # Telegram language then) is the best we know: no update is at hand to ask Telegram.
+    subscribed_in = await services.storage.subscriptions.language_of(user_id)
+    if subscribed_in:
+        wishes = (*wishes, subscribed_in)
     return services.translations.translator(services.bot_language(wishes))
 
 
@@ -121,7 +126,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     title = await _title(context.services, survey_id, tr.language)
     # In a private chat the chat id is the user id; updates only ever go to private chats.
     if fields[1] == "s":
-        await subscriptions.subscribe(survey_id, user_id)
+        await subscriptions.subscribe(survey_id, user_id, tr.language)
         text = _("You will get updates about “{title}”. /updates shows them and lets you stop.")
     else:
         await subscriptions.unsubscribe(survey_id, user_id)

@@ -22,19 +22,45 @@ class SubscriptionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def subscribe(self, survey_id: str, chat_id: int) -> bool:
-        """Subscribe a chat; ``False`` if it already was."""
+    async def subscribe(self, survey_id: str, chat_id: int, language: str | None = None) -> bool:
+        """Subscribe a chat; ``False`` if it already was.
+
+        Args:
+            survey_id: the survey whose updates the chat wants.
+            chat_id: the private chat (DESIGN.md §3 allows raw ids here only).
+            language: the bot language the subscriber read when subscribing, so updates
+                reach them in it; a later subscription's language replaces it.
+        """
 
         async def work(connection: aiosqlite.Connection) -> bool:
             cursor = await connection.execute(
-                "INSERT OR IGNORE INTO subscriptions (survey_id, chat_id) VALUES (?, ?)",
-                (survey_id, int(chat_id)),
+                "INSERT OR IGNORE INTO subscriptions (survey_id, chat_id, language) "
+                "VALUES (?, ?, ?)",
+                (survey_id, int(chat_id), language),
             )
             added = cursor.rowcount == 1
             await cursor.close()
+            if language is not None:
+                await connection.execute(
+                    "UPDATE subscriptions SET language = ? WHERE chat_id = ?",
+                    (language, int(chat_id)),
+                )
             return added
 
         return await self._db.write(work)
+
+    async def language_of(self, chat_id: int) -> str | None:
+        """The language a subscriber read when they last subscribed, if known."""
+
+        async def work(connection: aiosqlite.Connection) -> str | None:
+            rows = await connection.execute_fetchall(
+                "SELECT language FROM subscriptions WHERE chat_id = ? AND language IS NOT NULL "
+                "LIMIT 1",
+                (int(chat_id),),
+            )
+            return str(rows[0][0]) if rows else None
+
+        return await self._db.read(work)
 
     async def unsubscribe(self, survey_id: str, chat_id: int) -> bool:
         """Unsubscribe a chat from one survey and drop its undelivered updates of it."""

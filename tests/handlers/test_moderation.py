@@ -294,6 +294,23 @@ async def test_forget_erases_subscriptions(env: BotEnv) -> None:
     assert await env.services.storage.subscriptions.surveys_of(follower.chat_id) == []
 
 
+async def test_updates_reach_subscribers_in_the_language_they_subscribed_in(env: BotEnv) -> None:
+    await seed(env.services.storage)
+    follower = env.user(8_000_011, language_code="fr")
+    await offer_updates(BotContext(env.app), follower.chat_id, follower.user_id, SURVEY.id,
+                        env.services.translations.translator("fr"))
+    await follower.press(follower.last_message().button_labels()[0])
+    admin = env.user(ADMIN)
+    await admin.command("/announce", SURVEY.id)
+    await admin.send_text("Nous avons porté votre proposition au ministère.")
+    await admin.press("Send to 1")
+    assert env.app is not None
+    assert await sender(env).deliver_due(env.app.bot) == 1
+    delivered = follower.texts()[-1]
+    assert delivered.startswith("Nouvelle concernant"), delivered
+    assert "Nous avons porté votre proposition" in delivered
+
+
 async def test_mydata_lists_the_surveys_a_person_follows(env: BotEnv) -> None:
     await seed(env.services.storage)
     follower = env.user(8_400_002)

@@ -91,7 +91,9 @@ async def test_no_raw_id_is_stored_next_to_a_date_or_a_response(storage: Storage
         rows = await connection.execute_fetchall("PRAGMA table_info(subscriptions)")
         return [r[1] for r in rows]
 
-    assert await storage.db.read(columns) == ["survey_id", "chat_id"]
+    # The subscriber's reading language (migration 0005) is the only addition allowed:
+    # no date, no respondent key, nothing that points at a response.
+    assert await storage.db.read(columns) == ["survey_id", "chat_id", "language"]
 
 
 async def test_submitted_batches_have_answers_but_no_pseudonym(storage: Storage) -> None:
