@@ -36,6 +36,33 @@ __all__ = ["ResponseCounts", "ResponseRecord", "ResponseRepository", "ResponseSt
 DEFAULT_BATCH_SIZE = 500
 
 
+
+async def _put_in_progress(
+    connection: aiosqlite.Connection,
+    key: tuple[str, int, str],
+    today: str,
+    language: str | None,
+    current_question: str | None,
+    answers: Answers | None = None,
+    text_languages: Mapping[str, str] | None = None,
+) -> ResponseRecord:
+    """Write a fresh in-progress response (replacing any row of this person) and return it.
+
+    ``start`` and ``restart`` both begin a response this way; only what it starts with
+    differs (nothing, or the answers carried over to a new version).
+    """
+    survey_id, version, respondent_key = key
+    await connection.execute(
+        "INSERT OR REPLACE INTO responses (survey_id, version, respondent_key, status, "
+        "answers, current_question, language, started_on, updated_on, text_languages) "
+        "VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)",
+        (survey_id, version, respondent_key, answers_to_json(dict(answers or {})),
+         current_question, language, today, today, _languages_json(dict(text_languages or {}))),
+    )
+    created = await _get(connection, survey_id, respondent_key)
+    assert created is not None
+    return created
+
 async def _get(
     connection: aiosqlite.Connection, survey_id: str, respondent_key: str
 ) -> ResponseRecord | None:
@@ -146,16 +173,9 @@ class ResponseRepository:
             if existing is not None:
                 return existing
             await _require_open(connection, survey_id, version)
-            today = self._today().isoformat()
-            await connection.execute(
-                "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
-                "current_question, language, started_on, updated_on) "
-                "VALUES (?, ?, ?, 'in_progress', '{}', ?, ?, ?, ?)",
-                (survey_id, version, respondent_key, current_question, language, today, today),
-            )
-            created = await _get(connection, survey_id, respondent_key)
-            assert created is not None
-            return created
+            return await _put_in_progress(
+                connection, (survey_id, version, respondent_key), self._today().isoformat(),
+                language, current_question)
 
         return await self._db.write(work)
 
@@ -186,27 +206,10 @@ class ResponseRepository:
             if existing is not None and existing.submitted:
                 raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
             await _require_open(connection, survey_id, version)
-            today = self._today().isoformat()
             carried = dict(answers or {})
-            await connection.execute(
-                "INSERT OR REPLACE INTO responses (survey_id, version, respondent_key, status, "
-                "answers, current_question, language, started_on, updated_on, text_languages) "
-                "VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)",
-                (
-                    survey_id,
-                    version,
-                    respondent_key,
-                    answers_to_json(carried),
-                    current_question,
-                    language,
-                    today,
-                    today,
-                    _languages_json(_kept_languages(existing, carried)),
-                ),
-            )
-            created = await _get(connection, survey_id, respondent_key)
-            assert created is not None
-            return created
+            return await _put_in_progress(
+                connection, (survey_id, version, respondent_key), self._today().isoformat(),
+                language, current_question, carried, _kept_languages(existing, carried))
 
         return await self._db.write(work)
 
