@@ -6,9 +6,11 @@ import asyncio
 import csv
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 
 from bot.cli import main
 from storage import Storage
@@ -59,7 +61,8 @@ def test_summary_formats_numbers_for_the_locale(data_dir: Path,
     out = capsys.readouterr().out
     # 7 of 12 in the north, with French number formatting (a no-break space before "%").
     assert re.search(r"North\s?: 7 \(58\s%\)", out)  # French: a no-break space before ":" too
-    assert " nov. " in out  # the submission day, French month abbreviation
+    # The submission day (today) with the French month abbreviation ("déc.", "nov." …).
+    assert f" {format_date(datetime.now(UTC).date(), 'MMM', locale='fr')} " in out
 
 
 def test_export_csv_is_audited_and_neutralised(data_dir: Path, tmp_path: Path,
