@@ -1,6 +1,6 @@
 """/summary and /export: results for moderators, computed off the event loop.
 
-Both use :mod:`handlers.moderation_data` (the same code as ``consultbot summary``/``export``),
+Both use :mod:`bot.publication` (the same code as ``consultbot summary``/``export``),
 so Telegram and the terminal agree to the number. Counting, charts and file writing run in
 worker threads; a moderator's export never delays a participant's next question.
 """
@@ -19,7 +19,7 @@ from telegram.error import TelegramError
 from handlers.common import MESSAGE_LIMIT
 from handlers.context import BotContext
 from handlers.moderation_access import audit, moderator_command
-from handlers.moderation_data import (
+from bot.publication import (
     SurveyNotFound,
     build_summary,
     export_responses,

@@ -59,7 +59,7 @@ def _progress(rows: int, expected: int) -> None:
 
 
 async def _export(data_dir: Path, args: argparse.Namespace) -> int:
-    from handlers.moderation_data import (  # noqa: PLC0415
+    from bot.publication import (  # noqa: PLC0415
         SurveyNotFound,
         export_responses,
         record_export,

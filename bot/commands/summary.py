@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _summary(config: object, args: argparse.Namespace) -> int:
     from bot.i18n import load_translations  # noqa: PLC0415
-    from handlers.moderation_data import SurveyNotFound, build_summary  # noqa: PLC0415
+    from bot.publication import SurveyNotFound, build_summary  # noqa: PLC0415
     from storage import Storage  # noqa: PLC0415
     from surveys.aggregation import BreakdownError  # noqa: PLC0415
     from surveys.charts import render_charts  # noqa: PLC0415

@@ -1,4 +1,4 @@
-"""Summaries and exports read from storage: shared by ``/summary``, ``/export`` and the CLI.
+"""The publication layer: summaries and exports read from storage, for the bot and the CLI alike.
 
 No Telegram here, so ``consultbot summary``/``export`` and the bot run exactly the same code
 and show the same numbers. Responses are read batch by batch from storage (``storage.results``:
