@@ -21,7 +21,9 @@ def make_catalogs(root: Path) -> Path:
         for msgid, msgstr in entries.items():
             catalog.add(msgid, msgstr, flags=("fuzzy",) if msgid == "Fuzzy one" else ())
         if language == "fr":
-            catalog.add(("{n} answer", "{n} answers"), ("{n} réponse", "{n} réponses"))
+            # One form per plural category of the installed CLDR (French: one, many, other).
+            forms = ("{n} réponse",) + ("{n} réponses",) * (catalog.num_plurals - 1)
+            catalog.add(("{n} answer", "{n} answers"), forms)
         directory = root / language / "LC_MESSAGES"
         directory.mkdir(parents=True)
         with (directory / "consultbot.po").open("wb") as handle:
