@@ -152,7 +152,7 @@ def test_offline_the_token_is_not_checked_and_says_so(installation: Installation
 class FakeBotApi(http.server.BaseHTTPRequestHandler):
     accept = True
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's API name)
+    def do_GET(self) -> None:  # http.server's method name
         if self.accept and self.path == f"/bot{TOKEN}/getMe":
             body, status = b'{"ok":true,"result":{"id":123456789,"username":"consult_bot"}}', 200
         else:
