@@ -66,6 +66,9 @@ class BackupSummary:
     schema_version: int
     submitted_responses: int
     reports: int
+    #: SQLite's ``quick_check`` of the copy: anything but "ok" means the live database is
+    #: damaged (the backup is still written: it may be the best copy there is).
+    integrity: str = "ok"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +103,7 @@ async def take_backup(data_dir: Path, public_key: PublicKey, output: Path) -> Ba
         raise FileExistsError(output)
     with private_temporary(data_dir, "backup") as copy:
         snapshot(database, copy)
-        found = await inspect(copy, None, quick=True)
+        found = await inspect(copy, None, integrity="quick")
         manifest: dict[str, object] = {
             "format": 1,
             "created": _now().isoformat(),
@@ -116,7 +119,7 @@ async def take_backup(data_dir: Path, public_key: PublicKey, output: Path) -> Ba
             os.link(partial, output)  # unlike rename, never replaces an existing file
         _fsync_directory(output.parent)
     return BackupSummary(output, output.stat().st_size, max(found.schema_versions, default=0),
-                         found.submitted_responses, found.reports)
+                         found.submitted_responses, found.reports, found.integrity)
 
 
 async def restore_backup(backup: Path, private_key: PrivateKey, data_dir: Path,

@@ -98,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
             "submitted responses, {reports} reports).").format(
         path=summary.path, size=summary.size, version=summary.schema_version,
         responses=summary.submitted_responses, reports=summary.reports))
+    if summary.integrity != "ok":
+        print(_("WARNING: the database is damaged ({detail}); keep this backup and the older "
+                "ones, and run 'consultbot doctor'.").format(detail=summary.integrity),
+              file=sys.stderr)
+        return 1
     return 0
 
 
