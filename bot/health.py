@@ -13,6 +13,7 @@ the typed methods of :class:`Metrics`.
 
 from __future__ import annotations
 
+import datetime as _dt
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +28,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from storage.backup import database_size
 
-__all__ = ["ErrorKind", "HealthServer", "Metrics", "parse_listen", "serve_health"]
+__all__ = ["ErrorKind", "HealthServer", "Metrics", "instrument", "parse_listen", "serve_health"]
 
 #: How long without a heartbeat before ``/healthz`` says the bot is stuck (seconds).
 DEFAULT_STALE_AFTER = 120.0
@@ -187,3 +188,42 @@ def serve_health(metrics: Metrics, listen: str) -> HealthServer:
     server = make_server(host, port, _app(metrics), server_class=_ThreadingServer,
                          handler_class=_QuietHandler)
     return HealthServer(server)
+
+
+def instrument(application: Any, metrics: Metrics, *, heartbeat_every: float = 30.0) -> None:
+    """Feed ``metrics`` from a python-telegram-bot ``Application``, before it starts.
+
+    Adds a handler in the first group (every update is counted, keeps the
+    heartbeat going, and a new message's age when its handling starts is its queue
+    latency: how far behind Telegram the bot is), an error handler that counts errors by
+    kind, and a repeating job that beats while the event loop is responsive. Nothing of
+    the update is kept. The error handler only counts: python-telegram-bot stops logging
+    unhandled errors once any error handler exists, so the application keeps its own
+    (``bot.errors``) next to this one.
+    """
+    from telegram import Update  # only the running bot needs Telegram here
+    from telegram.error import NetworkError
+    from telegram.ext import TypeHandler
+
+    async def count(update: Update, _context: Any) -> None:
+        metrics.update_handled()
+        metrics.heartbeat()
+        message = update.message
+        if message is not None and message.date is not None:
+            age = _dt.datetime.now(_dt.UTC) - message.date
+            metrics.observe_queue_latency(age.total_seconds())
+
+    async def count_error(_update: object, context: Any) -> None:
+        error = getattr(context, "error", None)
+        metrics.error(ErrorKind.NETWORK if isinstance(error, NetworkError) else
+                      ErrorKind.HANDLER)
+
+    async def beat(_context: object) -> None:
+        metrics.heartbeat()
+
+    # Blocking, but it only increments counters: cheaper than scheduling a task.
+    application.add_handler(TypeHandler(Update, count), group=-1000)
+    application.add_error_handler(count_error)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(beat, interval=heartbeat_every, first=0,
+                                            name="consultbot-heartbeat")

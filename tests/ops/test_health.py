@@ -120,3 +120,40 @@ def test_doctor_reads_healthz(served: tuple[Metrics, str], clock: Clock) -> None
 def test_listen_addresses_are_checked(listen: str) -> None:
     with pytest.raises(ValueError, match="HOST:PORT"):
         parse_listen(listen)
+
+
+async def test_an_instrumented_application_counts_updates_and_errors(clock: Clock) -> None:
+    from telegram import Update
+    from telegram.ext import Application, CommandHandler, ContextTypes
+
+    from bot.health import instrument
+    from tests.fakebot import BOT_TOKEN, ChatUser, FakeTelegram, OfflineRequest
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text("welcome")
+
+    async def broken(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        raise RuntimeError("a bug")
+
+    telegram = FakeTelegram()
+    app = (Application.builder().token(BOT_TOKEN).request(OfflineRequest(telegram))
+           .get_updates_request(OfflineRequest(telegram)).build())
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("broken", broken))
+    metrics = Metrics(stale_after=60, clock=clock)
+    instrument(app, metrics)
+    async with app:
+        user = ChatUser(app, telegram, user_id=987654321)
+        clock.now += 100  # without updates the bot would look stuck
+        assert not metrics.healthy()
+        await user.command("/start")
+        await user.command("/broken")
+        assert metrics.healthy()
+    text = metrics.exposition().decode()
+    samples = {s.name + "".join(s.labels.values()): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    assert samples["consultbot_updates_handled_total"] == 2
+    assert samples["consultbot_errors_totalhandler"] == 1
+    assert samples["consultbot_queue_latency_seconds_count"] == 2
+    assert "987654321" not in text and "Amina" not in text and "broken" not in text
