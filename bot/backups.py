@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from nacl.public import PrivateKey, PublicKey
 
@@ -85,7 +87,25 @@ def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0)
 
 
-async def take_backup(data_dir: Path, public_key: PublicKey, output: Path) -> BackupSummary:
+#: Called with (bytes done, bytes in all) while a backup is encrypted.
+Progress = Callable[[int, int], None]
+
+
+class _CountingReader:
+    """Reports how much of a file was read, for the progress of a long backup."""
+
+    def __init__(self, source: BinaryIO, total: int, progress: Progress) -> None:
+        self._source, self._total, self._progress, self._done = source, total, progress, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._source.read(size)
+        self._done += len(data)
+        self._progress(self._done, self._total)
+        return data
+
+
+async def take_backup(data_dir: Path, public_key: PublicKey, output: Path,
+                      progress: Progress | None = None) -> BackupSummary:
     """Back up the (possibly running) installation's database, encrypted, to ``output``.
 
     The plaintext snapshot lives only inside the data directory (which holds the plaintext
@@ -113,7 +133,10 @@ async def take_backup(data_dir: Path, public_key: PublicKey, output: Path) -> Ba
         with private_temporary(output.parent, output.name) as partial:
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as sink, copy.open("rb") as source:
-                encrypt_backup(source, sink, public_key, manifest)
+                reader: BinaryIO = source
+                if progress is not None:
+                    reader = _CountingReader(source, copy.stat().st_size, progress)  # type: ignore[assignment]  # duck-typed: encrypt_backup only calls read()
+                encrypt_backup(reader, sink, public_key, manifest)
                 sink.flush()
                 os.fsync(sink.fileno())
             os.link(partial, output)  # unlike rename, never replaces an existing file

@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
             path=key_path, reason=error), file=sys.stderr)
         return 2
     try:
-        summary = asyncio.run(take_backup(data_dir, public_key, args.output))
+        summary = asyncio.run(take_backup(data_dir, public_key, args.output,
+                                          _show_progress if sys.stderr.isatty() else None))
     except FileExistsError:
         print(_("{path} already exists; choose a new file name.").format(path=args.output),
               file=sys.stderr)
@@ -104,6 +105,12 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _show_progress(done: int, total: int) -> None:
+    percent = 100 * done // total if total else 100
+    end = "\n" if done >= total else ""
+    print(f"\r{percent:3d}%", end=end, file=sys.stderr, flush=True)
 
 
 def run_keygen(args: argparse.Namespace) -> int:

@@ -246,3 +246,16 @@ def test_a_database_in_use_is_not_replaced_without_force(
         writer.stop()
     code, text = restore(backup, backup_keys.private, live)
     assert code == 0, text
+
+
+def test_a_long_backup_reports_its_progress(installation: tuple[Path, Path],
+                                            backup_keys: BackupKeys, tmp_path: Path) -> None:
+    from bot.backups import take_backup
+    from storage.sealing import load_public_key
+
+    data_dir, _ = installation
+    seen: list[tuple[int, int]] = []
+    asyncio.run(take_backup(data_dir, load_public_key(backup_keys.public), tmp_path / "p",
+                            lambda done, total: seen.append((done, total))))
+    assert seen and seen[-1][0] == seen[-1][1] > 0
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
