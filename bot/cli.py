@@ -24,6 +24,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "keygen",
     "reports",
     "audit",
+    "backup",
+    "restore",
+    "upgrade",
+    "doctor",
 )
 
 
