@@ -8,7 +8,7 @@ behaviour (e.g. a moderator's document upload must be looked at before the surve
 
 Start-up work that needs the event loop (opening storage, publishing surveys, setting the
 command lists) runs in the application's ``initialize`` (see
-``handlers.context.ConsultbotApplication``), and closing storage in ``shutdown``, so that
+``bot.context.ConsultbotApplication``), and closing storage in ``shutdown``, so that
 ``run_polling`` and a test's ``async with application:`` behave the same.
 """
 
@@ -23,24 +23,24 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-import handlers.data_rights
-import handlers.fallback
-import handlers.help
-import handlers.language
-import handlers.moderation
-import handlers.report
-import handlers.report_jobs
-import handlers.report_status
-import handlers.reports_moderation
-import handlers.start
-import handlers.survey
-import handlers.updates
+import bot.report_jobs
+import handlers.moderation.reports
+import handlers.moderation.surveys
+import handlers.participant.data_rights
+import handlers.participant.help
+import handlers.participant.language
+import handlers.participant.start
+import handlers.participant.updates
+import handlers.reports.draft
+import handlers.reports.status
+import handlers.shared.fallback
+import handlers.survey.commands
 from bot.config import Config
+from bot.context import BotContext, CommandScope, ConsultbotApplication, Services
 from bot.errors import error_handler
 from bot.i18n import Translations, load_translations
 from bot.survey_files import SurveyFile
-from handlers.commands import command_list
-from handlers.context import BotContext, CommandScope, ConsultbotApplication, Services
+from handlers.shared.commands import command_list
 
 if TYPE_CHECKING:
     from storage import Storage
@@ -118,18 +118,18 @@ def build_application(
     application.on_shutdown.append(close_services)
 
     # Feature handlers, in the order they get to look at an update (see module doc).
-    handlers.start.register(application)
-    handlers.help.register(application)
-    handlers.language.register(application)  # also detection: group -100, before all
-    handlers.data_rights.register(application)
-    handlers.report.register(application)  # drafts: group -1, before typed survey answers
-    handlers.report_status.register(application)  # follow-ups: group -2
-    handlers.reports_moderation.register(application)  # moderator replies: group -3
-    handlers.report_jobs.register(application)  # digest + retention (also at start-up)
-    handlers.moderation.register(application)  # uploads, /announce text (group -4)
-    handlers.updates.register(application)  # opt-in buttons, /updates, outbox delivery
-    handlers.survey.register(application)  # after features with free-text steps: typed answers
-    handlers.fallback.register(application)  # last: answers buttons nobody else claimed
+    handlers.participant.start.register(application)
+    handlers.participant.help.register(application)
+    handlers.participant.language.register(application)  # also detection: group -100, before all
+    handlers.participant.data_rights.register(application)
+    handlers.reports.draft.register(application)  # drafts: group -1, before typed survey answers
+    handlers.reports.status.register(application)  # follow-ups: group -2
+    handlers.moderation.reports.register(application)  # moderator replies: group -3
+    bot.report_jobs.register(application)  # digest + retention (also at start-up)
+    handlers.moderation.surveys.register(application)  # uploads, /announce text (group -4)
+    handlers.participant.updates.register(application)  # opt-in buttons, /updates, outbox delivery
+    handlers.survey.commands.register(application)  # after features with free-text steps: typed answers
+    handlers.shared.fallback.register(application)  # last: answers buttons nobody else claimed
 
     application.add_error_handler(error_handler)
     return application

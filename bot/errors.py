@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import CallbackContext
 
-from handlers.context import BotContext
+from bot.context import BotContext
 
 __all__ = ["describe_error", "error_handler"]
 

@@ -16,8 +16,8 @@ import pytest
 
 from bot.application import build_application
 from bot.config import Config
+from bot.context import ConsultbotApplication
 from bot.survey_files import SurveyFile
-from handlers.context import ConsultbotApplication
 from surveys.loading import load_survey_bytes
 from tests.fakebot import BOT_TOKEN, ChatUser, FakeTelegram, OfflineRequest
 

@@ -143,8 +143,8 @@ async def test_consent_then_cancel_without_a_survey(env: BotEnv) -> None:
 
 
 async def test_help_shows_moderator_commands_to_an_admin_only(env: BotEnv) -> None:
-    from handlers.commands import add_command
-    from handlers.context import CommandScope
+    from bot.context import CommandScope
+    from handlers.shared.commands import add_command
 
     assert env.app is not None
     add_command(env.app, "testmod", "Moderate the test", CommandScope.MODERATOR)

@@ -16,7 +16,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.survey_files import SurveyFile
-from handlers.localized import FSI, PDI
+from handlers.shared.localized import FSI, PDI
 from surveys.loading import load_survey_bytes
 from surveys.model import Survey
 from tests.fakebot import ApiCall, ChatUser

@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from handlers.report_support import report_state
+from bot.report_workflow import report_state
 from tests.handlers.conftest import BotEnv
 from tests.handlers.report_helpers import (
     BODY,

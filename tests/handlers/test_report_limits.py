@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.report_support import GuessThrottle, SlidingWindow, split_text
+from bot.report_workflow import GuessThrottle, SlidingWindow, split_text
 
 
 class Clock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.report_support import report_state
+from bot.report_workflow import report_state
 from tests.handlers.conftest import BotEnv
 from tests.handlers.report_helpers import file_report, jpeg_with_exif, report_id_of
 

@@ -6,7 +6,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from handlers.report_jobs import send_digest
+from bot.report_jobs import send_digest
 from storage.reports import ReportStatus
 from storage.sealing import PUBLIC_KEY_NAME, generate_key_pair
 from tests.handlers.conftest import BotEnv
@@ -123,7 +123,7 @@ async def test_retention_runs_at_start_up(env: BotEnv) -> None:
 def test_digest_times_are_aligned_to_midnight_utc() -> None:
     import datetime as dt
 
-    from handlers.report_jobs import next_aligned
+    from bot.report_jobs import next_aligned
 
     now = dt.datetime(2026, 3, 2, 13, 5, tzinfo=dt.UTC)
     assert next_aligned(now, 6) == dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC)

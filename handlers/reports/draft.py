@@ -5,7 +5,7 @@ description (several messages, photos, documents) → review → send → the re
 shown once. The bot then deletes its own prompts of the flow, which hold the reporter's
 words in the review.
 
-The draft lives in memory under the reporter's pseudonym (see ``handlers.report_support``);
+The draft lives in memory under the reporter's pseudonym (see ``bot.report_workflow``);
 nothing is written to the database before "Send", and then everything in one transaction.
 Filing is deliberately neither logged nor audited: a log line's timestamp would record the
 moment of filing, which the stored day-only dates are meant to hide, and moderators hear of
@@ -27,12 +27,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import answer_chat, pack, pressed_button
-from handlers.commands import add_command
-from handlers.common import clip
-from handlers.context import BotContext, ConsultbotApplication, Translator
-from handlers.report_files import megabytes, read_incoming, refusal_text
-from handlers.report_support import (
+from bot.context import BotContext, ConsultbotApplication, Translator
+from bot.report_workflow import (
     Draft,
     ReportSettings,
     category_label,
@@ -40,6 +36,10 @@ from handlers.report_support import (
     report_settings,
     report_state,
 )
+from handlers.reports.files import megabytes, read_incoming, refusal_text
+from handlers.shared.buttons import answer_chat, pack, pressed_button
+from handlers.shared.commands import add_command
+from handlers.shared.render import clip
 from storage.receipts import format_receipt
 from surveys.messages import N_
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from handlers.callback_data import refuse_button
-from handlers.context import BotContext, ConsultbotApplication
+from bot.context import BotContext, ConsultbotApplication
+from handlers.shared.buttons import refuse_button
 
 __all__ = ["register"]
 

@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from handlers.callback_data import pack, survey_ref
-from handlers.common import (
+from bot.context import ActiveSurvey, BotContext, Translator
+from bot.survey_progress import Progress, carry_over, load_progress, user_lock
+from handlers.shared.buttons import pack, survey_ref
+from handlers.shared.localized import format_day, isolate
+from handlers.shared.render import (
     clip,
     edit_text_quietly,
     remove_keyboard_quietly,
     send_long,
     survey_language,
 )
-from handlers.context import ActiveSurvey, BotContext, Translator
-from handlers.localized import format_day, isolate
-from handlers.survey_render import (
+from handlers.survey.render import (
     answered_text,
     question_keyboard,
     question_text,
@@ -31,7 +32,6 @@ from handlers.survey_render import (
     review_lines,
     reviewed_questions,
 )
-from handlers.survey_state import Progress, carry_over, load_progress, user_lock
 from surveys.engine import is_relevant, next_question, relevant_answers
 from surveys.model import Answer, Question, Survey
 

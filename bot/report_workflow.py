@@ -26,7 +26,7 @@ from weakref import WeakKeyDictionary
 
 from telegram.ext import Application
 
-from handlers.context import Services, Translator
+from bot.context import Services, Translator
 from storage.attachments import Attachment
 from surveys.messages import N_
 

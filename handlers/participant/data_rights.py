@@ -10,13 +10,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from handlers.callback_data import pack, pressed_button
-from handlers.commands import add_command
-from handlers.common import clip, edit_text_quietly, send_long, survey_language
-from handlers.context import BotContext, ConsultbotApplication, Translator
-from handlers.localized import format_day, isolate, language_name
-from handlers.survey_render import review_lines
-from handlers.survey_state import user_lock
+from bot.context import BotContext, ConsultbotApplication, Translator
+from bot.survey_progress import user_lock
+from handlers.shared.buttons import pack, pressed_button
+from handlers.shared.commands import add_command
+from handlers.shared.localized import format_day, isolate, language_name
+from handlers.shared.render import clip, edit_text_quietly, send_long, survey_language
+from handlers.survey.render import review_lines
 from surveys.messages import N_
 
 __all__ = ["privacy_text", "register"]

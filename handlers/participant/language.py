@@ -1,7 +1,7 @@
 """/language, and guessing the language of people Telegram tells us nothing useful about.
 
 Which language the bot speaks is negotiated in this order (see
-``handlers.context.Services.wished_languages``):
+``bot.context.Services.wished_languages``):
 
 1. the language picked with /language, stored under the participant pseudonym (before
    consent it is only held in memory, and stored when they agree: nothing is stored first);
@@ -23,13 +23,13 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.callback_data import pack
-from handlers.commands import add_command
-from handlers.common import edit_text_quietly
-from handlers.consent import has_consented, participant, participant_button
-from handlers.context import BotContext, ConsultbotApplication, Services
-from handlers.localized import language_name
-from handlers.survey_flow import Participant, open_survey
+from bot.context import BotContext, ConsultbotApplication, Services
+from handlers.participant.consent import has_consented, participant, participant_button
+from handlers.shared.buttons import pack
+from handlers.shared.commands import add_command
+from handlers.shared.localized import language_name
+from handlers.shared.render import edit_text_quietly
+from handlers.survey.flow import Participant, open_survey
 from surveys.messages import N_
 from surveys.tally import MIN_DETECTABLE_LENGTH, UNDETERMINED, detect_language
 

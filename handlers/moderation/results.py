@@ -16,15 +16,15 @@ from pathlib import Path
 from telegram import InputFile, InputMediaPhoto, Update
 from telegram.error import TelegramError
 
-from handlers.common import MESSAGE_LIMIT
-from handlers.context import BotContext
-from handlers.moderation_access import audit, moderator_command
+from bot.context import BotContext
 from bot.publication import (
     SurveyNotFound,
     build_summary,
     export_responses,
     record_export,
 )
+from handlers.moderation.access import audit, moderator_command
+from handlers.shared.render import MESSAGE_LIMIT
 from storage.audit import moderator_actor
 from surveys.aggregation import BreakdownError
 from surveys.charts import render_charts

@@ -9,12 +9,13 @@ rebuilt from storage after a restart (:func:`in_progress`).
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from handlers.callback_data import survey_ref
-from handlers.context import Services
+from bot.context import Services
 from surveys.engine import InvalidAnswer, check_answer, next_question, relevant_answers
 from surveys.model import Answer, Survey
 
@@ -55,6 +56,16 @@ class Progress:
     def answers(self) -> dict[str, Answer]:
         """The answers saved so far (empty before the first)."""
         return dict(self.response.answers) if self.response is not None else {}
+
+
+def survey_ref(survey_id: str) -> str:
+    """A short, fixed-length stand-in for a survey id inside callback data.
+
+    Survey ids may be long; eight characters of a hash keep every button within 64 bytes
+    and are resolved back by comparing with the open surveys.
+    """
+    digest = hashlib.sha256(survey_id.encode()).digest()[:6]
+    return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
 async def find_open(services: Services, survey_id: str) -> SurveyRecord | None:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from handlers.callback_data import pack, pressed_button, refuse_button, survey_ref
-from handlers.common import edit_text_quietly
-from handlers.context import BotContext, ConsultbotApplication, Services, Translator
-from handlers.survey_flow import Participant, open_survey, show_survey_list
-from handlers.survey_state import find_open_by_ref
+from bot.context import BotContext, ConsultbotApplication, Services, Translator
+from bot.survey_progress import find_open_by_ref
+from handlers.shared.buttons import pack, pressed_button, refuse_button, survey_ref
+from handlers.shared.render import edit_text_quietly
+from handlers.survey.flow import Participant, open_survey, show_survey_list
 
 __all__ = ["ask_consent", "has_consented", "participant", "participant_button", "register"]
 
@@ -76,7 +76,7 @@ async def participant(update: Update, context: BotContext) -> Participant | None
 async def participant_button(update: Update, context: BotContext, size: int, *,
                              fits: Callable[[list[str]], bool] | None = None,
                              ) -> tuple[CallbackQuery, Participant, list[str]] | None:
-    """A genuine button (see :func:`handlers.callback_data.pressed_button`) and its presser.
+    """A genuine button (see :func:`handlers.shared.buttons.pressed_button`) and its presser.
 
     Returns:
         ``(query, participant, fields)``; ``None`` when the button was refused (also when
@@ -119,5 +119,5 @@ async def on_consent(update: Update, context: BotContext) -> None:
 
 
 def register(application: ConsultbotApplication) -> None:
-    """The consent button (the /start command that shows it is in handlers.start)."""
+    """The consent button (the /start command that shows it is in handlers.participant.start)."""
     application.add_handler(CallbackQueryHandler(on_consent, pattern=r"^c\|"))

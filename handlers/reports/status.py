@@ -20,19 +20,19 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import answer_chat, button_fields, pack
-from handlers.commands import add_command
-from handlers.common import send_long
-from handlers.context import BotContext, ConsultbotApplication, Translator
-from handlers.report import INPUT_FILTER, delete_quietly
-from handlers.report_files import megabytes, read_incoming, refusal_text
-from handlers.report_support import (
+from bot.context import BotContext, ConsultbotApplication, Translator
+from bot.report_workflow import (
     files_text,
     report_settings,
     report_state,
     split_text,
     status_label,
 )
+from handlers.reports.draft import INPUT_FILTER, delete_quietly
+from handlers.reports.files import megabytes, read_incoming, refusal_text
+from handlers.shared.buttons import answer_chat, button_fields, pack
+from handlers.shared.commands import add_command
+from handlers.shared.render import send_long
 from storage.errors import NotFound
 from surveys.messages import N_
 

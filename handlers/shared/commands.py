@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers.context import CommandInfo, CommandScope, Services, Translator, services_of
+from bot.context import CommandInfo, CommandScope, Services, Translator, services_of
 
 __all__ = ["MENU_ORDER", "add_command", "command_list"]
 

@@ -2,7 +2,7 @@
 
 Three steps, so nothing goes out by accident: ``/announce <id>``, then the moderator's next
 message is the text, then a confirmation button queues it in the persistent outbox
-(:mod:`handlers.updates` delivers it). The draft lives in memory only; ``/cancel`` drops it.
+(:mod:`handlers.participant.updates` delivers it). The draft lives in memory only; ``/cancel`` drops it.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import pack, pressed_button, refuse_button
-from handlers.context import BotContext, ConsultbotApplication
-from handlers.moderation_access import audit, is_moderator, moderator_command
-from handlers.updates import deliver_soon
+from bot.context import BotContext, ConsultbotApplication
+from handlers.moderation.access import audit, is_moderator, moderator_command
+from handlers.participant.updates import deliver_soon
+from handlers.shared.buttons import pack, pressed_button, refuse_button
 
 __all__ = ["ANNOUNCE_GROUP", "MAX_ANNOUNCEMENT", "announce", "register"]
 

@@ -2,7 +2,7 @@
 
 Pure functions of the survey, the answers and a translator, so the look of the survey can
 be read (and changed) in one place. Button data comes from a ``make_data`` callable
-(signed callback data bound to the participant, see :mod:`handlers.callback_data`).
+(signed callback data bound to the participant, see :mod:`handlers.shared.buttons`).
 
 All messages are sent as plain text (no Markdown/HTML parse mode): survey labels and
 participants' answers are shown exactly as written, and nothing in them can break the
@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.context import Translator
-from handlers.localized import format_day, format_number, isolate
+from bot.context import Translator
+from handlers.shared.localized import format_day, format_number, isolate
 from surveys.engine import format_answer
 from surveys.model import Answer, Question, QuestionType, Survey
 
@@ -35,7 +35,7 @@ __all__ = [
     "shown_answer",
 ]
 
-#: Builds signed callback data from fields (see handlers.callback_data.pack).
+#: Builds signed callback data from fields (see handlers.shared.buttons.pack).
 MakeData = Callable[..., str]
 
 CHECK = "✓"

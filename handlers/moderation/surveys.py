@@ -1,9 +1,9 @@
 """Moderators in Telegram: roles, survey uploads, publishing and closing.
 
 ``register`` also wires the rest of the moderator feature (summaries and exports in
-:mod:`handlers.moderation_results`, announcements in :mod:`handlers.moderation_announce`), so
+:mod:`handlers.moderation.results`, announcements in :mod:`handlers.moderation.announce`), so
 :mod:`bot.application` adds one line for all of it. Every command checks the sender first
-and answers anyone else with the single refusal of :mod:`handlers.moderation_access`.
+and answers anyone else with the single refusal of :mod:`handlers.moderation.access`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from handlers import moderation_announce, moderation_results
-from handlers.commands import add_command
-from handlers.common import MESSAGE_LIMIT
-from handlers.context import BotContext, CommandScope, ConsultbotApplication, Translator
-from handlers.moderation_access import (
+from bot.context import BotContext, CommandScope, ConsultbotApplication, Translator
+from handlers.moderation import announce as moderation_announce
+from handlers.moderation import results as moderation_results
+from handlers.moderation.access import (
     audit,
     clear_moderator_menu,
     is_admin,
@@ -29,6 +28,8 @@ from handlers.moderation_access import (
     require_moderator,
     set_moderator_menu,
 )
+from handlers.shared.commands import add_command
+from handlers.shared.render import MESSAGE_LIMIT
 from storage.audit import moderator_actor
 from storage.errors import InvalidTransition, NotFound
 from storage.surveys import SurveyRecord, SurveyRepository

@@ -21,8 +21,8 @@ from telegram import User
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from handlers.context import ConsultbotApplication, Services, services_of
-from handlers.report_support import report_settings
+from bot.context import ConsultbotApplication, Services, services_of
+from bot.report_workflow import report_settings
 
 __all__ = ["digest_text", "next_aligned", "register", "run_retention", "send_digest"]
 

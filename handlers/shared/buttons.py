@@ -28,7 +28,8 @@ from collections.abc import Callable
 
 from telegram import CallbackQuery, Update
 
-from handlers.context import BotContext, Services, Translator
+from bot.context import BotContext, Services, Translator
+from bot.survey_progress import survey_ref
 from storage.secret import ServerSecret
 
 __all__ = [
@@ -141,13 +142,3 @@ async def pressed_button(update: Update, context: BotContext, size: int | None =
         await refuse_button(query, await context.translator(update))
         return None
     return query, fields
-
-
-def survey_ref(survey_id: str) -> str:
-    """A short, fixed-length stand-in for a survey id inside callback data.
-
-    Survey ids may be long; eight characters of a hash keep every button within 64 bytes
-    and are resolved back by comparing with the open surveys.
-    """
-    digest = hashlib.sha256(survey_id.encode()).digest()[:6]
-    return base64.urlsafe_b64encode(digest).decode("ascii")

@@ -13,11 +13,11 @@ import re
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-import handlers.consent
-from handlers.commands import add_command
-from handlers.consent import ask_consent, has_consented, participant
-from handlers.context import BotContext, ConsultbotApplication
-from handlers.survey_flow import open_survey, show_survey_list
+import handlers.participant.consent
+from bot.context import BotContext, ConsultbotApplication
+from handlers.participant.consent import ask_consent, has_consented, participant
+from handlers.shared.commands import add_command
+from handlers.survey.flow import open_survey, show_survey_list
 from surveys.messages import N_
 
 __all__ = ["register"]
@@ -50,4 +50,4 @@ def register(application: ConsultbotApplication) -> None:
     """/start and the consent button."""
     add_command(application, "start", N_("Welcome, privacy notice and consent"))
     application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
-    handlers.consent.register(application)
+    handlers.participant.consent.register(application)

@@ -1,6 +1,6 @@
 """Answers arriving by button or by message, and the review's Submit and Back.
 
-Every handler holds the participant's lock (:func:`handlers.survey_state.user_lock`) from
+Every handler holds the participant's lock (:func:`bot.survey_progress.user_lock`) from
 reading their progress to committing the change, so two quick taps are handled one after
 the other and the second sees the first's result (and is then stale).
 """
@@ -13,11 +13,19 @@ import re
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
-from handlers.callback_data import pack, refuse_button
-from handlers.common import clip, remove_keyboard_quietly
-from handlers.consent import participant, participant_button
-from handlers.context import BotContext, Translator
-from handlers.survey_flow import (
+from bot.context import BotContext, Translator
+from bot.survey_progress import (
+    Progress,
+    find_open,
+    find_open_by_ref,
+    in_progress,
+    load_progress,
+    user_lock,
+)
+from handlers.participant.consent import participant, participant_button
+from handlers.shared.buttons import pack, refuse_button
+from handlers.shared.render import clip, remove_keyboard_quietly
+from handlers.survey.flow import (
     Participant,
     after_answer,
     ask,
@@ -28,19 +36,11 @@ from handlers.survey_flow import (
     show_survey_list,
     walk,
 )
-from handlers.survey_render import (
+from handlers.survey.render import (
     answered_text,
     question_keyboard,
     reviewed_questions,
     selected_ids,
-)
-from handlers.survey_state import (
-    Progress,
-    find_open,
-    find_open_by_ref,
-    in_progress,
-    load_progress,
-    user_lock,
 )
 from storage.errors import AlreadySubmitted
 from surveys.engine import (

@@ -27,17 +27,17 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, Us
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.callback_data import pack, pressed_button, refuse_button, survey_ref, unpack
-from handlers.commands import add_command
-from handlers.common import send_long
-from handlers.context import (
+from bot.context import (
     BotContext,
     ConsultbotApplication,
     Services,
     Translator,
     services_of,
 )
-from handlers.localized import isolate
+from handlers.shared.buttons import pack, pressed_button, refuse_button, survey_ref, unpack
+from handlers.shared.commands import add_command
+from handlers.shared.localized import isolate
+from handlers.shared.render import send_long
 from storage.outbox import OutboxItem
 from surveys.messages import N_
 

@@ -15,7 +15,7 @@ How a feature adds what it needs
 * **A long-lived helper object** (e.g. a digest scheduler): add a field with a default to
   :class:`Services` and fill it in your ``register(application)`` through
   ``application.services`` (already built when ``register`` runs).
-* **A command in the menu and /help**: ``handlers.commands.add_command(application, "name",
+* **A command in the menu and /help**: ``handlers.shared.commands.add_command(application, "name",
   N_("What it does"), CommandScope.MODERATOR)`` in ``register``.
 * **Data about a user that /forget must erase** (e.g. update subscriptions keyed by raw id):
   append an async ``eraser(user_id) -> None`` to ``Services.erasers`` in ``register``, and
@@ -182,13 +182,13 @@ class Services:
         active_surveys: Which survey a user is answering right now, by Telegram user id.
             Deliberately kept **in memory only** (it is the one place a raw id meets a
             survey id); after a restart it is rebuilt from the pseudonymous progress in
-            storage (see ``handlers.survey_state.in_progress``).
+            storage (see ``bot.survey_progress.in_progress``).
         erasers: Extra erasers /forget runs, registered by features (see module doc).
         describers: What features keep about a user, for /mydata (see module doc).
         commands: Commands for the menus and /help, in the order features registered
-            them (``handlers.commands.add_command``).
+            them (``handlers.shared.commands.add_command``).
         chosen_languages: Languages picked with /language before consent, by Telegram user
-            id, in memory until consent stores them (``handlers.language``).
+            id, in memory until consent stores them (``handlers.participant.language``).
         detected_languages: Languages detected from a user's first long message when
             Telegram gives none we support, by Telegram user id; in memory only.
     """
@@ -227,7 +227,7 @@ class Services:
         or held in memory until they consent), then their Telegram ``language_code``
         (``pt-br``), then its primary language (``pt``), then the language detected from
         their first long message (only detected when none of the former is supported, see
-        ``handlers.language``). Bot text and survey labels each take the first wish they
+        ``handlers.participant.language``). Bot text and survey labels each take the first wish they
         can serve.
         """
         wishes: list[str] = []

@@ -22,13 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.callback_data import answer_chat, button_fields, pack
-from handlers.commands import add_command
-from handlers.common import send_long
-from handlers.context import BotContext, CommandScope, ConsultbotApplication, Translator
-from handlers.localized import language_label
-from handlers.moderation_access import audit, moderator_command
-from handlers.report_support import (
+from bot.context import BotContext, CommandScope, ConsultbotApplication, Translator
+from bot.report_workflow import (
     category_label,
     files_text,
     is_moderator,
@@ -37,6 +32,11 @@ from handlers.report_support import (
     split_text,
     status_label,
 )
+from handlers.moderation.access import audit, moderator_command
+from handlers.shared.buttons import answer_chat, button_fields, pack
+from handlers.shared.commands import add_command
+from handlers.shared.localized import language_label
+from handlers.shared.render import send_long
 from storage.errors import NotFound
 from storage.reports import CLOSED_STATUSES, Report, ReportStatus
 from surveys.messages import N_

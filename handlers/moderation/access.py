@@ -15,9 +15,9 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from handlers.commands import command_list
-from handlers.context import BotContext, CommandScope, Services, Translator, services_of
-from handlers.report_support import is_moderator
+from bot.context import BotContext, CommandScope, Services, Translator, services_of
+from bot.report_workflow import is_moderator
+from handlers.shared.commands import command_list
 from storage.audit import moderator_actor
 
 __all__ = [

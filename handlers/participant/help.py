@@ -1,6 +1,6 @@
 """/help: the commands this person can use, in their language.
 
-Built from the same list as Telegram's command menu (:mod:`handlers.commands`), so the
+Built from the same list as Telegram's command menu (:mod:`handlers.shared.commands`), so the
 two never disagree.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from handlers.commands import add_command, command_list
-from handlers.context import BotContext, CommandScope, ConsultbotApplication
-from handlers.report_support import is_moderator
+from bot.context import BotContext, CommandScope, ConsultbotApplication
+from bot.report_workflow import is_moderator
+from handlers.shared.commands import add_command, command_list
 from surveys.messages import N_
 
 __all__ = ["register"]

@@ -2,10 +2,10 @@
 
 Each handler reads like a sentence: check the button is genuine and current, let the
 engine judge the answer, commit it, then acknowledge and show what comes next (see
-:mod:`handlers.survey_flow`). A stale, forged or closed-survey button gets a polite
+:mod:`handlers.survey.flow`). A stale, forged or closed-survey button gets a polite
 ``answerCallbackQuery`` and changes nothing.
 
-Button data (signed, see :mod:`handlers.callback_data`):
+Button data (signed, see :mod:`handlers.shared.buttons`):
 
 * ``o|<ref>`` open a survey from the list;
 * ``a|<ref>|<version>|<question index>|<op>|<arg>`` answer the question at that index:
@@ -21,13 +21,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.commands import add_command
-from handlers.common import remove_keyboard_quietly
-from handlers.consent import ask_consent, has_consented, participant, participant_button
-from handlers.context import ActiveSurvey, BotContext, ConsultbotApplication
-from handlers.survey_answers import answer_button, answer_text, review_button
-from handlers.survey_flow import open_survey, show_survey_list
-from handlers.survey_state import find_open_by_ref
+from bot.context import ActiveSurvey, BotContext, ConsultbotApplication
+from bot.survey_progress import find_open_by_ref
+from handlers.participant.consent import ask_consent, has_consented, participant, participant_button
+from handlers.shared.commands import add_command
+from handlers.shared.render import remove_keyboard_quietly
+from handlers.survey.answers import answer_button, answer_text, review_button
+from handlers.survey.flow import open_survey, show_survey_list
 from surveys.messages import N_
 
 __all__ = ["register"]
