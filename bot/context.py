@@ -9,9 +9,11 @@ How a feature adds what it needs
 * **Storage**: add your repository to the ``storage.Storage`` facade (``storage.reports``,
   ``storage.moderators`` …) and reach it as ``context.services.storage.<name>``. Nothing to
   change here.
-* **A configuration value**: add the field to ``bot.config.Config`` and a read-only property
-  with the same name to :class:`Settings` below; ``context.services.settings.<name>`` is then
-  typed. (Handlers may not import ``bot``, hence the protocol.)
+* **A configuration value**: add the field to ``bot.config.Config``;
+  ``context.services.settings.<name>`` is then typed.
+* **State about a person between two updates** (what their next message is for): a field
+  or a dialog of :class:`bot.sessions.Session`, reached through ``context.services.sessions``;
+  never a module-level dict, so it expires and /forget erases it.
 * **A long-lived helper object** (e.g. a digest scheduler): add a field with a default to
   :class:`Services` and fill it in your ``register(application)`` through
   ``application.services`` (already built when ``register`` runs).
@@ -34,17 +36,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.config import Config
+from bot.events import EventBus
+from bot.limits import ReportLimits
+from bot.sessions import Session, SessionStore
+
 if TYPE_CHECKING:
+    from bot.delivery import OutboxSender
     from storage import Storage
 
 __all__ = [
-    "ActiveSurvey",
     "BotContext",
     "CommandInfo",
     "CommandScope",
@@ -52,25 +58,10 @@ __all__ = [
     "Describer",
     "Eraser",
     "Services",
-    "Settings",
     "TranslationProvider",
     "Translator",
     "services_of",
 ]
-
-@dataclass(slots=True)
-class ActiveSurvey:
-    """The survey a user is answering in this process, and the message awaiting an answer.
-
-    ``prompt`` is (chat id, message id) of the question message whose buttons are live, so
-    they can be removed once the question is answered by a typed message. ``paused`` is set
-    by /cancel: typed messages are then not taken as answers until the survey is reopened.
-    """
-
-    survey_id: str
-    prompt: tuple[int, int] | None = None
-    paused: bool = False
-
 
 class CommandScope(StrEnum):
     """Who sees a command in Telegram's menu (and in /help)."""
@@ -123,54 +114,6 @@ class TranslationProvider(Protocol):
         """The best catalog for a Telegram ``language_code`` (``pt-BR`` → ``pt``), or None."""
 
 
-class Settings(Protocol):
-    """The configuration values handlers may read (``bot.config.Config`` satisfies this)."""
-
-    @property
-    def admins(self) -> frozenset[int]:
-        """Telegram ids of the admins named in the configuration."""
-
-    @property
-    def min_cell(self) -> int:
-        """Smallest group size any summary may show."""
-
-    @property
-    def data_dir(self) -> Path:
-        """Where the database and the secret key live."""
-
-    @property
-    def report_key(self) -> Path | None:
-        """The moderators' public key file, if reports are sealed to it."""
-
-    @property
-    def report_categories(self) -> tuple[str, ...]:
-        """Category ids offered by /report; empty for the built-in list."""
-
-    @property
-    def report_channels(self) -> tuple[str, ...]:
-        """Stronger channels for high-risk cases, shown in the /report warning."""
-
-    @property
-    def report_retention_days(self) -> int:
-        """Days a closed report is kept."""
-
-    @property
-    def report_digest_hours(self) -> float:
-        """Hours between the moderators' report digests."""
-
-    @property
-    def report_digest_times(self) -> tuple[str, ...]:
-        """Fixed UTC ``HH:MM`` digest times; when set they replace the interval."""
-
-    @property
-    def report_max_file_mb(self) -> float:
-        """Largest report attachment, in MB."""
-
-    @property
-    def reports_per_hour(self) -> int:
-        """Most reports one person may file in an hour."""
-
-
 @dataclass(slots=True, eq=False)
 class Services:
     """Everything handlers use besides the update itself.
@@ -179,29 +122,28 @@ class Services:
         settings: Configuration values.
         translations: The bot's own message catalogs.
         bot_username: The bot's @username without the ``@`` (for deep links); set on start.
-        active_surveys: Which survey a user is answering right now, by Telegram user id.
-            Deliberately kept **in memory only** (it is the one place a raw id meets a
-            survey id); after a restart it is rebuilt from the pseudonymous progress in
-            storage (see ``bot.survey_progress.in_progress``).
+        sessions: Each person's input mode and in-memory dialog, by pseudonym
+            (:mod:`bot.sessions`); they expire, and the raw Telegram id is never a key.
+        events: Domain events (a survey submitted, a report filed), published once by
+            the service that causes them (:mod:`bot.events`).
+        report_limits: The in-memory rate limits of the report features.
+        outbox_sender: Delivers announcements (:mod:`bot.delivery`); made on first use.
         erasers: Extra erasers /forget runs, registered by features (see module doc).
         describers: What features keep about a user, for /mydata (see module doc).
         commands: Commands for the menus and /help, in the order features registered
             them (``handlers.shared.commands.add_command``).
-        chosen_languages: Languages picked with /language before consent, by Telegram user
-            id, in memory until consent stores them (``handlers.participant.language``).
-        detected_languages: Languages detected from a user's first long message when
-            Telegram gives none we support, by Telegram user id; in memory only.
     """
 
-    settings: Settings
+    settings: Config
     translations: TranslationProvider
+    sessions: SessionStore
     bot_username: str = ""
-    active_surveys: dict[int, ActiveSurvey] = field(default_factory=dict)
+    events: EventBus = field(default_factory=EventBus)
+    report_limits: ReportLimits = field(default_factory=ReportLimits)
+    outbox_sender: OutboxSender | None = None
     erasers: list[Eraser] = field(default_factory=list)
     describers: list[Describer] = field(default_factory=list)
     commands: list[CommandInfo] = field(default_factory=list)
-    chosen_languages: dict[int, str] = field(default_factory=dict)
-    detected_languages: dict[int, str] = field(default_factory=dict)
     _storage: Storage | None = None
 
     @property
@@ -220,6 +162,18 @@ class Services:
         """Whether storage is open (the error handler may run before it is)."""
         return self._storage is not None
 
+    def session_key(self, user_id: int) -> str:
+        """The pseudonym a person's session is kept under (never their raw id)."""
+        return self.storage.secret.participant_key(user_id)
+
+    def session(self, user_id: int) -> Session:
+        """The live session of ``user_id`` (created if needed), marked as used now."""
+        return self.sessions.touch(self.session_key(user_id))
+
+    def peek_session(self, user_id: int) -> Session | None:
+        """The live session of ``user_id``, if there is one, without marking it used."""
+        return self.sessions.get(self.session_key(user_id))
+
     async def wished_languages(self, user: User | None) -> tuple[str, ...]:
         """The languages ``user`` wants, most wanted first (lower-case tags).
 
@@ -234,18 +188,21 @@ class Services:
         if user is None:
             return ()
         chosen: str | None = None
+        session = None
         if self._storage is not None:
             storage = self._storage
-            preference = await storage.preferences.get(storage.secret.participant_key(user.id))
+            key = storage.secret.participant_key(user.id)
+            preference = await storage.preferences.get(key)
             chosen = preference.language if preference else None
-        chosen = chosen or self.chosen_languages.get(user.id)
+            session = self.sessions.get(key)
+        chosen = chosen or (session.chosen_language if session else None)
         if chosen:
             wishes.append(chosen.lower())
         if user.language_code:
             tag = user.language_code.strip().replace("_", "-").lower()
             if tag:
                 wishes += [tag, tag.split("-")[0]]
-        detected = self.detected_languages.get(user.id)
+        detected = session.detected_language if session else None
         if detected:
             wishes.append(detected)
         return tuple(dict.fromkeys(wishes))
@@ -268,7 +225,7 @@ class ConsultbotApplication(Application[Any, Any, Any, Any, Any, Any]):
     ``post_init`` only runs under ``run_polling``.
     """
 
-    __slots__ = ("services", "on_initialize", "on_shutdown", "_services_started")
+    __slots__ = ("_services_started", "on_initialize", "on_shutdown", "services")
 
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)

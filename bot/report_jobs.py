@@ -22,9 +22,8 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
 from bot.context import ConsultbotApplication, Services, services_of
-from bot.report_workflow import report_settings
 
-__all__ = ["digest_text", "next_aligned", "register", "run_retention", "send_digest"]
+__all__ = ["digest_text", "next_aligned", "run_retention", "schedule", "send_digest"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ async def send_digest(application: ConsultbotApplication) -> int:
 async def run_retention(application: ConsultbotApplication) -> int:
     """Erase reports closed longer ago than the retention period; returns how many."""
     services = services_of(application)
-    days = report_settings(services).retention_days
+    days = services.settings.report_retention_days
     removed = await services.storage.reports.purge_closed(days)
     if removed:
         await services.storage.audit.append(_RETENTION_ACTOR, "reports.purge",
@@ -95,9 +94,9 @@ async def _retention_job(context: CallbackContext) -> None:  # type: ignore[type
     await run_retention(context.application)
 
 
-def register(application: ConsultbotApplication) -> None:
+def schedule(application: ConsultbotApplication) -> None:
     """Schedule the digest and retention, and run retention once at start-up."""
-    settings = report_settings(application.services)
+    settings = application.services.settings
 
     async def retention_at_start(app: ConsultbotApplication) -> None:
         await run_retention(app)
@@ -107,12 +106,12 @@ def register(application: ConsultbotApplication) -> None:
     if jobs is None:  # python-telegram-bot without the job-queue extra
         raise RuntimeError("consultbot needs python-telegram-bot[job-queue]")
     jobs.run_daily(_retention_job, _RETENTION_TIME, name="report-retention")
-    if settings.digest_times:
-        for text in settings.digest_times:
+    if settings.report_digest_times:
+        for text in settings.report_digest_times:
             hour, minute = (int(part) for part in text.split(":"))
             jobs.run_daily(_digest_job, _dt.time(hour, minute, tzinfo=_dt.UTC),
                            name="report-digest")
     else:
-        first = next_aligned(_dt.datetime.now(_dt.UTC), settings.digest_hours)
-        jobs.run_repeating(_digest_job, interval=_dt.timedelta(hours=settings.digest_hours),
+        first = next_aligned(_dt.datetime.now(_dt.UTC), settings.report_digest_hours)
+        jobs.run_repeating(_digest_job, interval=_dt.timedelta(hours=settings.report_digest_hours),
                            first=first, name="report-digest")

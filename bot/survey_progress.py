@@ -2,8 +2,9 @@
 
 Progress is domain data in storage, keyed by ``respondent_key = HMAC(secret, survey id,
 user id)``, not python-telegram-bot conversation state (which would store raw ids). The
-only raw-id-to-survey link is the in-memory ``Services.active_surveys`` map, and it is
-rebuilt from storage after a restart (:func:`in_progress`).
+only raw-id-to-survey link is the in-memory session (:class:`bot.sessions.Session`, under
+the participant pseudonym), and it is rebuilt from storage after a restart
+(:func:`in_progress`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.context import Services
-from surveys.engine import InvalidAnswer, check_answer, next_question, relevant_answers
 from surveys.model import Answer, Survey
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Progress",
-    "carry_over",
     "find_open",
     "find_open_by_ref",
     "in_progress",
@@ -109,32 +108,6 @@ async def in_progress(services: Services, user_id: int) -> list[Progress]:
         if progress.response is not None and not progress.submitted:
             found.append(progress)
     return found
-
-
-def carry_over(survey: Survey, answers: dict[str, Answer],
-               language: str) -> tuple[dict[str, Answer], str | None]:
-    """Answers of an older version that are still valid in ``survey``, and where to resume.
-
-    When a moderator publishes a new version while someone is answering, their answers to
-    questions that still exist (and still accept them) are kept; the rest is asked again.
-    """
-    kept: dict[str, Answer] = {}
-    for question in survey.questions:
-        if question.id not in answers or not question.waits_for_answer:
-            continue
-        try:
-            kept[question.id] = check_answer(question, answers[question.id], kept,
-                                             language=language,
-                                             default_language=survey.default_language)
-        except InvalidAnswer:
-            continue
-    kept = relevant_answers(survey, kept)
-    after: str | None = None
-    while True:
-        question = next_question(survey, kept, after)
-        if question is None or (question.waits_for_answer and question.id not in kept):
-            return kept, None if question is None else question.id
-        after = question.id
 
 
 _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()

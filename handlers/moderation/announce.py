@@ -2,54 +2,35 @@
 
 Three steps, so nothing goes out by accident: ``/announce <id>``, then the moderator's next
 message is the text, then a confirmation button queues it in the persistent outbox
-(:mod:`handlers.participant.updates` delivers it). The draft lives in memory only; ``/cancel`` drops it.
+(:mod:`bot.delivery` delivers it). The draft is the moderator's session dialog
+(:class:`bot.sessions.AnnouncementDraft`), in memory only; ``/cancel`` drops it.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Any
-from weakref import WeakKeyDictionary
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
 
-from bot.context import BotContext, ConsultbotApplication
+from bot.context import BotContext, Services
+from bot.delivery import deliver_soon
+from bot.sessions import AnnouncementDraft
 from handlers.moderation.access import audit, is_moderator, moderator_command
-from handlers.participant.updates import deliver_soon
 from handlers.shared.buttons import pack, pressed_button, refuse_button
+from handlers.shared.router import Router
 
-__all__ = ["ANNOUNCE_GROUP", "MAX_ANNOUNCEMENT", "announce", "register"]
+__all__ = ["MAX_ANNOUNCEMENT", "announce", "on_cancel", "on_text", "register"]
 
-#: Handler group of the announcement text: before report replies (-3) and the survey (0).
-ANNOUNCE_GROUP = -4
 #: Telegram's message limit, minus room for the heading subscribers see.
 MAX_ANNOUNCEMENT = 3500
 
-
-@dataclass(slots=True)
-class _Draft:
-    survey_id: str
-    number: int
-    body: str | None = None
-
-
-_DRAFTS: WeakKeyDictionary[Application[Any, Any, Any, Any, Any, Any], dict[int, _Draft]] = (
-    WeakKeyDictionary()
-)
+#: Numbers the drafts, so a "Send" button of an older draft cannot send a newer text.
 _numbers = itertools.count(1)
 
 
-def _drafts(context: BotContext) -> dict[int, _Draft]:
-    return _DRAFTS.setdefault(context.application, {})
+def _draft(services: Services, user_id: int) -> AnnouncementDraft | None:
+    dialog = services.session(user_id).dialog
+    return dialog if isinstance(dialog, AnnouncementDraft) else None
 
 
 async def announce(update: Update, context: BotContext) -> None:
@@ -69,7 +50,7 @@ async def announce(update: Update, context: BotContext) -> None:
             id=survey_id))
         return
     subscribers = await storage.subscriptions.count(survey_id)
-    _drafts(context)[user_id] = _Draft(survey_id, next(_numbers))
+    context.services.session(user_id).open(AnnouncementDraft(survey_id, next(_numbers)))
     await context.bot.send_message(
         chat_id,
         _("{count} people asked for updates about {id}. Write the update now as one message "
@@ -78,22 +59,29 @@ async def announce(update: Update, context: BotContext) -> None:
 
 
 async def on_text(update: Update, context: BotContext) -> None:
-    """The moderator's message after /announce becomes the draft; anyone else passes on."""
+    """The moderator's message after /announce becomes the draft (announcement-draft owner).
+
+    Once the text is written, the buttons under the preview decide; a moderator who lost
+    the role meanwhile loses the draft.
+    """
     user, message = update.effective_user, update.effective_message
     if user is None or message is None or message.text is None:
         return
-    draft = _drafts(context).get(user.id)
-    if draft is None or draft.body is not None:
+    draft = _draft(context.services, user.id)
+    if draft is None:
         return
     if not await is_moderator(context.services, user.id):
-        _drafts(context).pop(user.id, None)
+        context.services.session(user.id).close()
         return
     _ = (await context.translator(update)).gettext
+    if draft.body is not None:
+        await message.reply_text(_("Please use the buttons above first."))
+        return
     body = message.text.strip()
     if not body or len(body) > MAX_ANNOUNCEMENT:
         await message.reply_text(_("Please keep the update under {limit} characters.").format(
             limit=MAX_ANNOUNCEMENT))
-        raise ApplicationHandlerStop
+        return
     draft.body = body
     subscribers = await context.services.storage.subscriptions.count(draft.survey_id)
     keyboard = InlineKeyboardMarkup([[
@@ -108,7 +96,6 @@ async def on_text(update: Update, context: BotContext) -> None:
     await context.bot.send_message(
         message.chat_id, _("Preview of the update about {id}:").format(id=draft.survey_id)
         + "\n\n" + body, reply_markup=keyboard)
-    raise ApplicationHandlerStop
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -120,20 +107,21 @@ async def on_button(update: Update, context: BotContext) -> None:
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
-    draft = _drafts(context).get(user_id)
+    draft = _draft(context.services, user_id)
     if draft is None or draft.body is None or fields[2] != str(draft.number):
         await refuse_button(query, tr)
         return
     if not await is_moderator(context.services, user_id):
         await query.answer(_("Sorry, this command is for moderators."))
         return
-    _drafts(context).pop(user_id, None)
+    survey_id, body = draft.survey_id, draft.body
+    context.services.session(user_id).close()
     await query.edit_message_reply_markup(reply_markup=None)
     if fields[1] != "send":
         await query.answer(_("Not sent."))
         return
-    announcement = await context.services.storage.outbox.announce(draft.survey_id, draft.body)
-    await audit(context, user_id, "announce", survey_id=draft.survey_id,
+    announcement = await context.services.storage.outbox.announce(survey_id, body)
+    await audit(context, user_id, "announce", survey_id=survey_id,
                 announcement=announcement.announcement_id, recipients=announcement.recipients)
     await query.answer(_("Queued."))
     await context.bot.send_message(
@@ -143,21 +131,15 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:
-    """/cancel while writing an update; otherwise let the other features handle /cancel."""
-    user = update.effective_user
-    if user is None or _drafts(context).pop(user.id, None) is None:
+    """/cancel while writing an update: drop it."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
         return
+    context.services.session(user.id).close()
     _ = (await context.translator(update)).gettext
-    if update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, _("The update was not sent."))
-    raise ApplicationHandlerStop
+    await context.bot.send_message(chat.id, _("The update was not sent."))
 
 
-def register(application: ConsultbotApplication) -> None:
-    """The text step and /cancel (group -4) and the confirmation buttons."""
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("cancel", on_cancel, filters=private),
-                            group=ANNOUNCE_GROUP)
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text),
-                            group=ANNOUNCE_GROUP)
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^an\|"))
+def register(router: Router) -> None:
+    """The confirmation buttons; /announce itself is a moderator command of handlers.moderation.surveys."""
+    router.own_buttons("an", on_button)

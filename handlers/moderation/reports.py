@@ -14,38 +14,25 @@ the moderator's audit pseudonym.
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import (
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext, CommandScope, ConsultbotApplication, Translator
-from bot.report_workflow import (
-    category_label,
-    files_text,
-    is_moderator,
-    report_settings,
-    report_state,
-    split_text,
-    status_label,
-)
+from bot.context import BotContext, CommandScope, ConsultbotApplication, Services, Translator
+from bot.report_workflow import MAX_TEXT, is_moderator
+from bot.sessions import ModeratorReply
 from handlers.moderation.access import audit, moderator_command
+from handlers.reports.labels import category_label, files_text, split_text, status_label
 from handlers.shared.buttons import answer_chat, button_fields, pack
 from handlers.shared.commands import add_command
 from handlers.shared.localized import language_label
 from handlers.shared.render import send_long
+from handlers.shared.router import Router
 from storage.errors import NotFound
 from storage.reports import CLOSED_STATUSES, Report, ReportStatus
 from surveys.messages import N_
 from surveys.tally import UNDETERMINED, detect_language
 
-__all__ = ["REPLY_GROUP", "register"]
+__all__ = ["on_cancel", "on_reply_text", "register"]
 
-#: Handler group of a moderator's reply text: before follow-ups (-2) and drafts (-1).
-REPLY_GROUP = -3
 _PAGE = 20
 _OPEN = [s for s in ReportStatus if s not in CLOSED_STATUSES]
 _STATUS_VALUES = frozenset(s.value for s in ReportStatus)
@@ -61,7 +48,8 @@ async def list_reports(update: Update, context: BotContext) -> None:
     if command is None:
         return
     user_id, chat_id, tr = command
-    show_all = bool(context.args) and context.args[0].lower() == "all"
+    args = context.args or []
+    show_all = bool(args) and args[0].lower() == "all"
     await _send_list(context, tr, user_id, chat_id, show_all)
 
 
@@ -181,8 +169,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         elif action == "r" and len(arguments) == 1:
             await reports.summary(arguments[0])  # NotFound if it is gone
             await query.answer()
-            state = report_state(context.application)
-            state.replies[user_id] = state.open_session(arguments[0])
+            context.services.session(user_id).open(ModeratorReply(arguments[0]))
             await context.bot.send_message(chat_id, _(
                 "Write your reply to report {id} in one message. The reporter will see it "
                 "when they check /status with their code; the bot cannot message them. "
@@ -193,36 +180,38 @@ async def on_button(update: Update, context: BotContext) -> None:
         await context.bot.send_message(chat_id, _("This report no longer exists."))
 
 
+def _reply(services: Services, user_id: int) -> ModeratorReply | None:
+    dialog = services.session(user_id).dialog
+    return dialog if isinstance(dialog, ModeratorReply) else None
+
+
 async def on_reply_text(update: Update, context: BotContext) -> None:
-    """The moderator's reply, after they pressed "Reply"."""
+    """The moderator's reply, after they pressed "Reply" (owner of the moderator-reply mode)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
         return
-    state = report_state(context.application)
-    session = state.session(state.replies, user.id)
+    session = _reply(context.services, user.id)
     if session is None:
         return
     tr = await context.translator(update)
     _ = tr.gettext
-    state.replies.pop(user.id, None)
+    context.services.session(user.id).close()
     if not await is_moderator(context.services, user.id):
-        raise ApplicationHandlerStop
-    limit = report_settings(context.services).max_text
-    if len(message.text) > limit:
+        return
+    if len(message.text) > MAX_TEXT:
         await context.bot.send_message(message.chat.id, _(
             "A reply can have at most {limit} characters; it was not saved.").format(
-                limit=limit))
-        raise ApplicationHandlerStop
+                limit=MAX_TEXT))
+        return
     try:
         await context.services.storage.reports.add_reply(session.report_id, message.text)
     except NotFound:
         await context.bot.send_message(message.chat.id, _("This report no longer exists."))
-        raise ApplicationHandlerStop from None
+        return
     await audit(context, user.id, "report.reply", report_id=session.report_id)
     await context.bot.send_message(message.chat.id, _(
         "Reply saved to report {id}. The reporter sees it with /status.").format(
             id=session.report_id))
-    raise ApplicationHandlerStop
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:
@@ -230,21 +219,14 @@ async def on_cancel(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    if report_state(context.application).replies.pop(user.id, None) is None:
-        return
+    context.services.session(user.id).close()
     tr = await context.translator(update)
     await context.bot.send_message(chat.id, tr.gettext("Reply cancelled."))
-    raise ApplicationHandlerStop
 
 
-def register(application: ConsultbotApplication) -> None:
-    """/reports, its buttons, and reply input (group -3)."""
+def register(application: ConsultbotApplication, router: Router) -> None:
+    """/reports and its buttons; the reply text comes through the router."""
     add_command(application, "reports", N_("Triage anonymous reports"), CommandScope.MODERATOR)
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("reports", list_reports, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^rm\|"))
-    application.add_handler(CommandHandler("cancel", on_cancel, filters=private),
-                            group=REPLY_GROUP)
-    application.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_reply_text),
-        group=REPLY_GROUP)
+    application.add_handler(CommandHandler("reports", list_reports,
+                                           filters=filters.ChatType.PRIVATE))
+    router.own_buttons("rm", on_button)

@@ -51,8 +51,8 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split at blank lines, then at line ends, so no figure is ever cut off or clipped."""
     chunks: list[str] = []
     current = ""
-    for line in text.split("\n"):
-        line = line[:limit]
+    for whole_line in text.split("\n"):
+        line = whole_line[:limit]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) <= limit:
             current = candidate

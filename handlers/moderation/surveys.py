@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext, CommandScope, ConsultbotApplication, Translator
 from handlers.moderation import announce as moderation_announce
@@ -29,7 +29,9 @@ from handlers.moderation.access import (
     set_moderator_menu,
 )
 from handlers.shared.commands import add_command
+from handlers.shared.files import file_not_taken
 from handlers.shared.render import MESSAGE_LIMIT
+from handlers.shared.router import Router
 from storage.audit import moderator_actor
 from storage.errors import InvalidTransition, NotFound
 from storage.surveys import SurveyRecord, SurveyRepository
@@ -37,7 +39,7 @@ from surveys.loading import inspect_bytes
 from surveys.messages import N_
 from surveys.model import QuestionType
 
-__all__ = ["MAX_SURVEY_FILE_BYTES", "SURVEY_EXTENSIONS", "register"]
+__all__ = ["MAX_SURVEY_FILE_BYTES", "SURVEY_EXTENSIONS", "file_outside_a_dialog", "register"]
 
 logger = logging.getLogger(__name__)
 
@@ -268,8 +270,24 @@ async def _menus_at_start(application: ConsultbotApplication) -> None:
             await set_moderator_menu(application, moderator_id)
 
 
-def register(application: ConsultbotApplication) -> None:
-    """Moderator commands, survey uploads and the moderator text steps; before the survey."""
+async def file_outside_a_dialog(update: Update, context: BotContext) -> None:
+    """A file outside any dialog: a survey definition is an upload, anything else is refused.
+
+    The owner of files in every mode that does not take files itself (idle, consent,
+    survey answer, and the moderators' text dialogs), so a moderator can upload a survey
+    whatever they were doing.
+    """
+    message = update.effective_message
+    document = message.document if message is not None else None
+    name = (document.file_name or "") if document is not None else ""
+    if PurePath(name).suffix.lower() in SURVEY_EXTENSIONS:
+        await upload_survey(update, context)
+    else:
+        await file_not_taken(update, context)
+
+
+def register(application: ConsultbotApplication, router: Router) -> None:
+    """Moderator commands (survey uploads arrive through the router)."""
     private = filters.ChatType.PRIVATE
     commands = [
         ("summary", N_("Summary and charts of a survey"), moderation_results.summary),
@@ -285,8 +303,5 @@ def register(application: ConsultbotApplication) -> None:
     for name, description, callback in commands:
         add_command(application, name, description, CommandScope.MODERATOR)
         application.add_handler(CommandHandler(name, callback, filters=private))
-    survey_files = (filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
-                    | filters.Document.FileExtension("xlsx"))
-    application.add_handler(MessageHandler(private & survey_files, upload_survey))
-    moderation_announce.register(application)
+    moderation_announce.register(router)
     application.on_initialize.append(_menus_at_start)

@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.context import BotContext, ConsultbotApplication, Services, Translator
+from bot.context import BotContext, Services, Translator
 from bot.survey_progress import find_open_by_ref
 from handlers.shared.buttons import pack, pressed_button, refuse_button, survey_ref
 from handlers.shared.render import edit_text_quietly
+from handlers.shared.router import Router
 from handlers.survey.flow import Participant, open_survey, show_survey_list
 
-__all__ = ["ask_consent", "has_consented", "participant", "participant_button", "register"]
+__all__ = [
+    "ask_consent",
+    "has_consented",
+    "participant",
+    "participant_button",
+    "register",
+    "text_before_consent",
+]
 
 _NO_SURVEY = "-"
 #: The way to another language, readable without reading the current one.
@@ -62,6 +69,16 @@ async def ask_consent(update: Update, context: BotContext, survey_id: str | None
     # Understood in any language, for someone Telegram gave the wrong one.
     text += "\n\n" + LANGUAGE_HINT
     await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+    context.services.session(user.id).consent_asked = True
+
+
+async def text_before_consent(update: Update, context: BotContext) -> None:
+    """A typed message while the notice waits for "I agree": show the notice again.
+
+    The owner of typed text in the consent mode. Nothing of the message is kept; the
+    notice comes in the language the message was written in, when that was detected.
+    """
+    await ask_consent(update, context)
 
 
 async def participant(update: Update, context: BotContext) -> Participant | None:
@@ -103,7 +120,9 @@ async def on_consent(update: Update, context: BotContext) -> None:
     storage = context.services.storage
     key = storage.secret.participant_key(who.user_id)
     await storage.preferences.set_consent(key)
-    chosen = context.services.chosen_languages.pop(who.user_id, None)
+    session = context.services.session(who.user_id)
+    session.consent_asked = False
+    chosen, session.chosen_language = session.chosen_language, None
     if chosen:  # picked with /language before agreeing: stored only now
         await storage.preferences.set_language(key, chosen)
     await query.answer(_("Thank you."))
@@ -118,6 +137,6 @@ async def on_consent(update: Update, context: BotContext) -> None:
     await show_survey_list(who)
 
 
-def register(application: ConsultbotApplication) -> None:
+def register(router: Router) -> None:
     """The consent button (the /start command that shows it is in handlers.participant.start)."""
-    application.add_handler(CallbackQueryHandler(on_consent, pattern=r"^c\|"))
+    router.own_buttons("c", on_consent)

@@ -8,7 +8,7 @@ knows, open or closed, and look each one up.
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext, ConsultbotApplication, Translator
 from bot.survey_progress import user_lock
@@ -16,6 +16,7 @@ from handlers.shared.buttons import pack, pressed_button
 from handlers.shared.commands import add_command
 from handlers.shared.localized import format_day, isolate, language_name
 from handlers.shared.render import clip, edit_text_quietly, send_long, survey_language
+from handlers.shared.router import Router
 from handlers.survey.render import review_lines
 from surveys.messages import N_
 
@@ -153,11 +154,10 @@ async def erase_user(context: BotContext, user_id: int) -> int:
     await storage.preferences.delete(storage.secret.participant_key(user_id))
     for eraser in services.erasers:
         await eraser(user_id)
-    services.active_surveys.pop(user_id, None)
     return erased
 
 
-def register(application: ConsultbotApplication) -> None:
+def register(application: ConsultbotApplication, router: Router) -> None:
     """/privacy, /mydata, /forget and its confirmation button."""
     add_command(application, "privacy", N_("How your data is handled"))
     add_command(application, "mydata", N_("See everything stored about you"))
@@ -166,4 +166,11 @@ def register(application: ConsultbotApplication) -> None:
     application.add_handler(CommandHandler("privacy", privacy_command, filters=private))
     application.add_handler(CommandHandler("mydata", mydata_command, filters=private))
     application.add_handler(CommandHandler("forget", forget_command, filters=private))
-    application.add_handler(CallbackQueryHandler(forget_button, pattern=r"^f\|"))
+    router.own_buttons("f", forget_button)
+    services = application.services
+
+    async def drop_session(user_id: int) -> None:
+        # The session: the survey being answered, an open draft, a held language choice.
+        services.sessions.drop(services.session_key(user_id))
+
+    services.erasers.append(drop_session)

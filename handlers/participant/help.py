@@ -26,14 +26,14 @@ async def help_command(update: Update, context: BotContext) -> None:
     _ = tr.gettext
     services = context.services
     lines = [_("What you can do here:")]
-    lines += [f"/{name} – {text}" for name, text in
+    lines += [f"/{name} \N{EN DASH} {text}" for name, text in
               command_list(services, tr, CommandScope.PARTICIPANT)]
     if await is_moderator(services, user.id):
         moderator = command_list(services, tr, CommandScope.MODERATOR)
         if moderator:
             lines.append("")
             lines.append(_("For moderators:"))
-            lines += [f"/{name} – {text}" for name, text in moderator]
+            lines += [f"/{name} \N{EN DASH} {text}" for name, text in moderator]
     await context.bot.send_message(chat.id, "\n".join(lines))
 
 

@@ -21,14 +21,15 @@ import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext, ConsultbotApplication, Services
-from handlers.participant.consent import has_consented, participant, participant_button
+from handlers.participant.consent import has_consented, participant_button
 from handlers.shared.buttons import pack
 from handlers.shared.commands import add_command
 from handlers.shared.localized import language_name
 from handlers.shared.render import edit_text_quietly
+from handlers.shared.router import Router
 from handlers.survey.flow import Participant, open_survey
 from surveys.messages import N_
 from surveys.tally import MIN_DETECTABLE_LENGTH, UNDETERMINED, detect_language
@@ -79,7 +80,7 @@ async def language_button(update: Update, context: BotContext) -> None:
     if query.message is not None:
         await edit_text_quietly(context.bot, who.chat_id, query.message.message_id,
                                 _("From now on I will write to you in English."))
-    active = services.active_surveys.get(who.user_id)
+    active = services.session(who.user_id).survey
     if active is not None:
         # Ask the current question again, so its labels and buttons switch too.
         wishes = await services.wished_languages(update.effective_user)  # with the new choice
@@ -92,9 +93,9 @@ async def remember_choice(services: Services, user_id: int, language: str) -> No
     if await has_consented(services, user_id):
         storage = services.storage
         await storage.preferences.set_language(storage.secret.participant_key(user_id), language)
-        services.chosen_languages.pop(user_id, None)
+        services.session(user_id).chosen_language = None
     else:
-        services.chosen_languages[user_id] = language
+        services.session(user_id).chosen_language = language
 
 
 async def detect_first_message(update: Update, context: BotContext) -> None:
@@ -113,46 +114,41 @@ async def detect_first_message(update: Update, context: BotContext) -> None:
     detected = await asyncio.to_thread(detect_language, text)
     if detected == UNDETERMINED:
         return
-    services.detected_languages[user.id] = detected.lower()
+    services.session(user.id).detected_language = detected.lower()
     logger.debug("Language detected for a participant without a supported one")
 
 
 async def needs_detection(services: Services, user: User) -> bool:
     """Whether nothing better than a guess tells us this user's language.
 
-    Cheapest checks first: the Telegram language and the in-memory maps need no database.
+    Cheapest checks first: the Telegram language and the session need no database.
     """
     translations = services.translations
-    if user.id in services.detected_languages or user.id in services.chosen_languages:
-        return False
     if translations.negotiate(user.language_code) is not None:
         return False
     if not services.has_storage:
-        return True
+        return False  # nowhere to keep a guess before the bot is initialized
+    session = services.peek_session(user.id)
+    if session is not None and (session.detected_language or session.chosen_language):
+        return False
     storage = services.storage
     preference = await storage.preferences.get(storage.secret.participant_key(user.id))
     return preference is None or not preference.language
 
 
-async def _forget(services: Services, user_id: int) -> None:
-    services.chosen_languages.pop(user_id, None)
-    services.detected_languages.pop(user_id, None)
+def register(application: ConsultbotApplication, router: Router) -> None:
+    """/language, its buttons, and first-message detection (before every feature).
 
-
-def register(application: ConsultbotApplication) -> None:
-    """/language, its buttons, and first-message detection (before every feature)."""
-    services = application.services
+    Detection is middleware, not an input owner: it looks at every message in a group of
+    its own before the router and never answers, so the reply to that very message is
+    already in the detected language. Its guess lives in the session, which /forget drops.
+    """
     add_command(application, "language", N_("Choose the language I write in"))
+    router.own_buttons(_KIND, language_button)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("language", language_command, filters=private))
-    application.add_handler(CallbackQueryHandler(language_button, pattern=rf"^{_KIND}\|"))
     application.add_handler(
         MessageHandler(private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND,
                        detect_first_message, block=True),
         group=DETECTION_GROUP,
     )
-
-    async def forget(user_id: int) -> None:
-        await _forget(services, user_id)
-
-    services.erasers.append(forget)

@@ -17,6 +17,7 @@ import handlers.participant.consent
 from bot.context import BotContext, ConsultbotApplication
 from handlers.participant.consent import ask_consent, has_consented, participant
 from handlers.shared.commands import add_command
+from handlers.shared.router import Router
 from handlers.survey.flow import open_survey, show_survey_list
 from surveys.messages import N_
 
@@ -46,8 +47,8 @@ async def start(update: Update, context: BotContext) -> None:
     await show_survey_list(who)
 
 
-def register(application: ConsultbotApplication) -> None:
+def register(application: ConsultbotApplication, router: Router) -> None:
     """/start and the consent button."""
     add_command(application, "start", N_("Welcome, privacy notice and consent"))
     application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
-    handlers.participant.consent.register(application)
+    handlers.participant.consent.register(router)

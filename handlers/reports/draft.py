@@ -15,45 +15,33 @@ new reports only through the digest.
 from __future__ import annotations
 
 import logging
-import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext, ConsultbotApplication, Translator
+from bot.context import BotContext, ConsultbotApplication, Services, Translator
 from bot.report_workflow import (
-    Draft,
-    ReportSettings,
-    category_label,
-    files_text,
-    report_settings,
-    report_state,
+    MAX_FILES,
+    MAX_TEXT,
+    TooManyReports,
+    categories,
+    file_draft,
+    max_file_bytes,
 )
+from bot.sessions import DraftStage, ReportDraft
 from handlers.reports.files import megabytes, read_incoming, refusal_text
+from handlers.reports.labels import category_label, files_text
 from handlers.shared.buttons import answer_chat, pack, pressed_button
 from handlers.shared.commands import add_command
 from handlers.shared.render import clip
+from handlers.shared.router import Router
 from storage.receipts import format_receipt
 from surveys.messages import N_
 
-__all__ = ["DRAFT_GROUP", "INPUT_FILTER", "delete_quietly", "register"]
+__all__ = ["delete_quietly", "on_cancel", "on_message", "register"]
 
 logger = logging.getLogger(__name__)
-
-#: Handler group of the draft input: before the survey flow's text catch-all (group 0).
-DRAFT_GROUP = -1
-#: Messages a reporter may send into a draft or a follow-up.
-INPUT_FILTER = filters.ChatType.PRIVATE & (
-    (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
-)
-
 
 async def delete_quietly(context: BotContext, chat_id: int, message_ids: list[int]) -> None:
     """Delete messages where Telegram allows it; a refusal only leaves a trace in the chat."""
@@ -68,7 +56,7 @@ def _button(context: BotContext, user_id: int, label: str, *fields: str) -> Inli
     return InlineKeyboardButton(label, callback_data=pack(context.services, user_id, "rp", *fields))
 
 
-def warning_text(tr: Translator, sealed: bool, settings: ReportSettings) -> str:
+def warning_text(tr: Translator, sealed: bool, channels: tuple[str, ...]) -> str:
     """The plain-words warning shown before anything else."""
     _ = tr.gettext
     kept = (_("Only the moderators can read it, with a key that is not on the server.")
@@ -92,10 +80,10 @@ def warning_text(tr: Translator, sealed: bool, settings: ReportSettings) -> str:
         "At the end you get a receipt code. It is the only way back to your report, to read "
         "replies and add information."
     ).format(kept=kept)
-    if settings.channels:
+    if channels:
         text += "\n\n" + _(
             "If you are in danger or at high risk, these channels may protect you better:"
-        ) + "\n" + "\n".join(f"• {channel}" for channel in settings.channels)
+        ) + "\n" + "\n".join(f"• {channel}" for channel in channels)
     return text
 
 
@@ -107,24 +95,28 @@ async def start_report(update: Update, context: BotContext) -> None:
     tr = await context.translator(update)
     _ = tr.gettext
     services = context.services
-    key = services.storage.secret.participant_key(user.id)
-    state = report_state(context.application)
-    state.followups.pop(key, None)
-    old = state.drafts.pop(key, None)
-    if old is not None:
+    session = services.session(user.id)
+    old = session.dialog
+    if isinstance(old, ReportDraft):
         await delete_quietly(context, chat.id, old.prompts)
-    draft = Draft()
-    state.drafts[key] = draft
+    draft = ReportDraft()
+    session.open(draft)
     keyboard = InlineKeyboardMarkup([[
         _button(context, user.id, _("I understand, continue"), "go"),
         _button(context, user.id, _("Cancel"), "cancel"),
     ]])
-    text = warning_text(tr, services.storage.reports.sealed, report_settings(services))
+    text = warning_text(tr, services.storage.reports.sealed, services.settings.report_channels)
     sent = await context.bot.send_message(chat.id, text, reply_markup=keyboard)
     draft.prompts.append(sent.message_id)
 
 
-async def _prompt(context: BotContext, draft: Draft, chat_id: int, text: str,
+def _open_draft(services: Services, user_id: int) -> ReportDraft | None:
+    """The reporter's open draft; None when it expired, was sent, or the bot restarted."""
+    dialog = services.session(user_id).dialog
+    return dialog if isinstance(dialog, ReportDraft) else None
+
+
+async def _prompt(context: BotContext, draft: ReportDraft, chat_id: int, text: str,
                   keyboard: InlineKeyboardMarkup | None = None) -> Message:
     sent = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
     draft.prompts.append(sent.message_id)
@@ -146,9 +138,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await delete_quietly(context, chat_id, [query.message.message_id] if query.message else [])
         return
-    key = context.services.storage.secret.participant_key(user_id)
-    state = report_state(context.application)
-    draft = state.draft(key)
+    draft = _open_draft(context.services, user_id)
     if draft is None:
         await query.answer()
         await context.bot.send_message(chat_id, _(
@@ -156,41 +146,41 @@ async def on_button(update: Update, context: BotContext) -> None:
             "are never saved to disk). Please start again with /report."))
         return
     await query.answer()
-    draft.touched = time.monotonic()
-    settings = report_settings(context.services)
+    config = context.services.settings
+    offered = categories(config)
     if action == "cancel":
-        del state.drafts[key]
+        context.services.session(user_id).close()
         await delete_quietly(context, chat_id, draft.prompts)
         await context.bot.send_message(chat_id, _("Cancelled. Nothing was stored."))
     elif action == "go":
         rows = [[_button(context, user_id, category_label(tr, category), "cat", str(index))]
-                for index, category in enumerate(settings.categories)]
+                for index, category in enumerate(offered)]
         rows.append([_button(context, user_id, _("Cancel"), "cancel")])
-        draft.stage = "category"
+        draft.stage = DraftStage.CATEGORY
         await _prompt(context, draft, chat_id, _("What is your concern about?"),
                       InlineKeyboardMarkup(rows))
     elif action == "cat" and len(fields) == 3 and fields[2].isdigit():
         index = int(fields[2])
-        if index >= len(settings.categories):
+        if index >= len(offered):
             return
-        draft.category = settings.categories[index]
-        draft.stage = "describing"
+        draft.category = offered[index]
+        draft.stage = DraftStage.DESCRIBING
         await _prompt(context, draft, chat_id, _(
             "Describe what happened, in your own words: what, where, when (a date or a "
             "period is enough) and who was involved. You can send several messages, and "
             "photos or documents (up to {files} files, {size} MB each). Press 'Review' when "
             "you are done."
-        ).format(files=settings.max_files, size=megabytes(settings.max_file_bytes)),
+        ).format(files=MAX_FILES, size=megabytes(max_file_bytes(config))),
             _describe_keyboard(context, tr, user_id))
     elif action == "review":
         await _show_review(context, tr, draft, chat_id, user_id)
     elif action == "more":
-        draft.stage = "describing"
+        draft.stage = DraftStage.DESCRIBING
         await _prompt(context, draft, chat_id, _("Send what you want to add, then press "
                                                  "'Review'."),
                       _describe_keyboard(context, tr, user_id))
     elif action == "send":
-        await _send(context, tr, key, draft, chat_id)
+        await _send(context, tr, user_id, draft, chat_id)
 
 
 def _describe_keyboard(context: BotContext, tr: Translator, user_id: int) -> InlineKeyboardMarkup:
@@ -199,7 +189,7 @@ def _describe_keyboard(context: BotContext, tr: Translator, user_id: int) -> Inl
                                   _button(context, user_id, _("Cancel"), "cancel")]])
 
 
-async def _show_review(context: BotContext, tr: Translator, draft: Draft, chat_id: int,
+async def _show_review(context: BotContext, tr: Translator, draft: ReportDraft, chat_id: int,
                        user_id: int) -> None:
     _ = tr.gettext
     if not draft.parts:
@@ -207,7 +197,7 @@ async def _show_review(context: BotContext, tr: Translator, draft: Draft, chat_i
                                                  "describe what happened first."),
                       _describe_keyboard(context, tr, user_id))
         return
-    draft.stage = "review"
+    draft.stage = DraftStage.REVIEW
     text = _(
         "Please check your report before sending it.\n\nTopic: {category}\nFiles: {files}\n\n"
         "Description:\n{description}"
@@ -221,30 +211,21 @@ async def _show_review(context: BotContext, tr: Translator, draft: Draft, chat_i
     await _prompt(context, draft, chat_id, text, keyboard)
 
 
-async def _send(context: BotContext, tr: Translator, key: str, draft: Draft,
+async def _send(context: BotContext, tr: Translator, user_id: int, draft: ReportDraft,
                 chat_id: int) -> None:
     _ = tr.gettext
-    state = report_state(context.application)
-    if draft.stage != "review" or draft.category is None or not draft.parts:
-        await _show_review(context, tr, draft, chat_id, chat_id)  # an old "Send" button
+    if draft.stage is not DraftStage.REVIEW or draft.category is None or not draft.parts:
+        await _show_review(context, tr, draft, chat_id, user_id)  # an old "Send" button
         return
-    if not state.filings.allowed(key):
+    try:
+        filed = await file_draft(context.services, user_id, draft)
+    except TooManyReports:
         await _prompt(context, draft, chat_id, _(
             "You have sent many reports in the last hour. Please wait a while before sending "
             "another one; this draft is kept for now."))
         return
-    # Take the draft (and count the filing) with no await in between: a double tap on
-    # "Send" is processed concurrently, and only the tap that takes the draft files it.
-    if state.drafts.get(key) is not draft:
-        return
-    del state.drafts[key]
-    state.filings.record(key)
-    try:
-        filed = await context.services.storage.reports.file(draft.category, draft.body,
-                                                            draft.attachments)
-    except BaseException:
-        state.drafts.setdefault(key, draft)  # nothing was stored; the draft is not lost
-        raise
+    if filed is None:
+        return  # the other tap of a double tap filed it
     await delete_quietly(context, chat_id, draft.prompts)
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
         _("I have written it down: remove this message"),
@@ -262,74 +243,67 @@ async def _send(context: BotContext, tr: Translator, key: str, draft: Draft,
 
 
 async def on_message(update: Update, context: BotContext) -> None:
-    """A message while a draft is open goes into the draft; otherwise it is not ours."""
+    """A message or file while the draft is open (the owner of the report-draft mode)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    key = context.services.storage.secret.participant_key(user.id)
-    draft = report_state(context.application).draft(key)
+    draft = _open_draft(context.services, user.id)
     if draft is None:
         return
     tr = await context.translator(update)
     _ = tr.gettext
-    draft.touched = time.monotonic()
     chat_id = message.chat.id
-    if draft.stage in ("warned", "category"):
+    if draft.stage in (DraftStage.WARNED, DraftStage.CATEGORY):
         await _prompt(context, draft, chat_id, _("Please use the buttons above first."))
-        raise ApplicationHandlerStop
-    settings = report_settings(context.services)
-    incoming = await read_incoming(message, settings.max_file_bytes)
+        return
+    limit = max_file_bytes(context.services.settings)
+    incoming = await read_incoming(message, limit)
     if incoming.problem is not None:
         await _prompt(context, draft, chat_id,
-                      refusal_text(tr.gettext, incoming.problem, settings.max_file_bytes))
-        raise ApplicationHandlerStop
+                      refusal_text(tr.gettext, incoming.problem, limit))
+        return
     text = incoming.text or incoming.caption
-    if text and draft.text_length + len(text) + 2 > settings.max_text:
+    if text and draft.text_length + len(text) + 2 > MAX_TEXT:
         await _prompt(context, draft, chat_id, _(
             "That would make the description longer than {limit} characters, so it was not "
             "added (nothing of it was kept). Please send it shorter.").format(
-                limit=settings.max_text))
-        raise ApplicationHandlerStop
-    if incoming.attachment is not None and len(draft.attachments) >= settings.max_files:
+                limit=MAX_TEXT))
+        return
+    if incoming.attachment is not None and len(draft.attachments) >= MAX_FILES:
         await _prompt(context, draft, chat_id, _(
             "A report can have at most {count} files, so this one was not added.").format(
-                count=settings.max_files))
-        raise ApplicationHandlerStop
+                count=MAX_FILES))
+        return
     if text:
         draft.parts.append(text)
     if incoming.attachment is not None:
         draft.attachments.append(incoming.attachment)
-    draft.stage = "describing"
+    draft.stage = DraftStage.DESCRIBING
     note = _("Added.")
     if incoming.forwarded:
         note = _("Added as text. Who wrote it and where it was forwarded from were not kept.")
     await _prompt(context, draft, chat_id, note + " " + _(
         "{length} of {limit} characters, {files}. Send more, or press 'Review'."
-    ).format(length=draft.text_length, limit=settings.max_text,
+    ).format(length=draft.text_length, limit=MAX_TEXT,
              files=files_text(tr, len(draft.attachments))),
         _describe_keyboard(context, tr, user.id))
-    raise ApplicationHandlerStop
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:
-    """/cancel during a draft drops it; otherwise /cancel belongs to other features."""
+    """/cancel while writing a report: drop the draft (nothing was stored)."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    key = context.services.storage.secret.participant_key(user.id)
-    draft = report_state(context.application).drafts.pop(key, None)
-    if draft is None:
-        return
+    draft = _open_draft(context.services, user.id)
+    if draft is not None:
+        await delete_quietly(context, chat.id, draft.prompts)
+        context.services.session(user.id).close()
     tr = await context.translator(update)
-    await delete_quietly(context, chat.id, draft.prompts)
     await context.bot.send_message(chat.id, tr.gettext("Cancelled. Nothing was stored."))
-    raise ApplicationHandlerStop
 
 
-def register(application: ConsultbotApplication) -> None:
-    """/report, its buttons, and the draft input (group -1, before the survey catch-all)."""
-    settings = report_settings(application.services)
-    report_state(application).filings.limit = settings.reports_per_hour
+def register(application: ConsultbotApplication, router: Router) -> None:
+    """/report and its buttons; the draft's input comes through the router."""
 
     async def check_sealing(app: ConsultbotApplication) -> None:
         # Storage decides the mode; a storage opened without the configured key would
@@ -339,21 +313,7 @@ def register(application: ConsultbotApplication) -> None:
                                "(or with a key the configuration does not name)")
 
     application.on_initialize.append(check_sealing)
-
-    async def forget(user_id: int) -> None:
-        # /forget: drop what memory holds under this person's pseudonym (the database
-        # holds nothing that links them to a report).
-        app = application
-        key = app.services.storage.secret.participant_key(user_id)
-        state = report_state(app)
-        state.drafts.pop(key, None)
-        state.followups.pop(key, None)
-
-    application.services.erasers.append(forget)
     add_command(application, "report", N_("Report a concern anonymously"))
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("report", start_report, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^rp\|"))
-    application.add_handler(CommandHandler("cancel", on_cancel, filters=private),
-                            group=DRAFT_GROUP)
-    application.add_handler(MessageHandler(INPUT_FILTER, on_message), group=DRAFT_GROUP)
+    application.add_handler(CommandHandler("report", start_report,
+                                           filters=filters.ChatType.PRIVATE))
+    router.own_buttons("rp", on_button)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from telegram import Message
+from telegram import Document, Message, PhotoSize
 from telegram.error import TelegramError
 
 from storage.attachments import Attachment, UnreadableImage, clean_attachment
@@ -59,6 +59,8 @@ async def read_incoming(message: Message, max_file_bytes: int) -> Incoming:
         return Incoming(text=message.text)
     if not has_file:
         return Incoming(problem="unsupported")
+    media: PhotoSize | Document
+    mime: str | None
     if message.photo:
         media = message.photo[-1]  # the largest size Telegram made
         mime, extension = "image/jpeg", ".jpg"

@@ -12,34 +12,27 @@ from __future__ import annotations
 import math
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext, ConsultbotApplication, Translator
-from bot.report_workflow import (
-    files_text,
-    report_settings,
-    report_state,
-    split_text,
-    status_label,
-)
-from handlers.reports.draft import INPUT_FILTER, delete_quietly
+from bot.context import BotContext, ConsultbotApplication, Services, Translator
+from bot.report_workflow import MAX_TEXT, max_file_bytes
+from bot.sessions import ReportDraft, ReportFollowUp
+from handlers.reports.draft import delete_quietly
 from handlers.reports.files import megabytes, read_incoming, refusal_text
+from handlers.reports.labels import files_text, split_text, status_label
 from handlers.shared.buttons import answer_chat, button_fields, pack
 from handlers.shared.commands import add_command
 from handlers.shared.render import send_long
+from handlers.shared.router import Router
 from storage.errors import NotFound
 from surveys.messages import N_
 
-__all__ = ["FOLLOWUP_GROUP", "register"]
+__all__ = ["on_cancel", "on_message", "register"]
 
-#: Handler group of follow-up input: before report drafts (-1) and the survey flow (0).
-FOLLOWUP_GROUP = -2
+def _follow_up(services: Services, user_id: int) -> ReportFollowUp | None:
+    """The report this person opened with /status; None once it ended or expired."""
+    dialog = services.session(user_id).dialog
+    return dialog if isinstance(dialog, ReportFollowUp) else None
 
 
 def _keyboard(context: BotContext, tr: Translator, user_id: int) -> InlineKeyboardMarkup:
@@ -68,8 +61,8 @@ async def status(update: Update, context: BotContext) -> None:
     await delete_quietly(context, chat_id, [message.message_id])  # the code leaves the chat
     services = context.services
     key = services.storage.secret.participant_key(user.id)
-    state = report_state(context.application)
-    wait = state.guesses.wait_seconds(key)
+    guesses = services.report_limits.guesses
+    wait = guesses.wait_seconds(key)
     if wait > 0:
         minutes = max(1, math.ceil(wait / 60))
         await context.bot.send_message(chat_id, tr.ngettext(
@@ -80,11 +73,14 @@ async def status(update: Update, context: BotContext) -> None:
         return
     report_id = await services.storage.reports.find_by_receipt(" ".join(context.args))
     if report_id is None:
-        state.guesses.failed(key)
+        guesses.failed(key)
         await context.bot.send_message(chat_id, _(
             "No report matches this code. Please check it and try again."))
         return
-    state.followups[key] = state.open_session(report_id)
+    session = services.session(user.id)
+    if isinstance(session.dialog, ReportDraft):
+        await delete_quietly(context, chat_id, session.dialog.prompts)
+    session.open(ReportFollowUp(report_id))
     await _show(context, tr, report_id, chat_id, user.id)
 
 
@@ -121,9 +117,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     _ = tr.gettext
     user_id = query.from_user.id
     chat_id = answer_chat(query)
-    key = context.services.storage.secret.participant_key(user_id)
-    state = report_state(context.application)
-    session = state.session(state.followups, key)
+    session = _follow_up(context.services, user_id)
     await query.answer()
     if fields is None or len(fields) != 2 or session is None:
         await context.bot.send_message(chat_id, _(
@@ -131,84 +125,81 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if fields[1] == "add":
         session.adding = True
-        settings = report_settings(context.services)
+        limit = max_file_bytes(context.services.settings)
         await context.bot.send_message(chat_id, _(
             "Send your message, photo or document now (files up to {size} MB). It will be "
-            "added to your report.").format(size=megabytes(settings.max_file_bytes)))
+            "added to your report.").format(size=megabytes(limit)))
     elif fields[1] == "done":
-        state.followups.pop(key, None)
+        context.services.session(user_id).close()
         await context.bot.send_message(chat_id, _(
             "Done. To leave fewer traces, you can now delete this chat."))
 
 
 async def on_message(update: Update, context: BotContext) -> None:
-    """A follow-up after "Add information"; other messages are not ours."""
+    """A message or file after /status (the owner of the report-status mode).
+
+    Added to the report after "Add information"; before that, the buttons come first.
+    """
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    key = context.services.storage.secret.participant_key(user.id)
-    state = report_state(context.application)
-    session = state.session(state.followups, key)
-    if session is None or not session.adding:
+    services = context.services
+    session = _follow_up(services, user.id)
+    if session is None:
         return
     tr = await context.translator(update)
     _ = tr.gettext
     chat_id = message.chat.id
-    settings = report_settings(context.services)
-    if not state.additions.allowed(key):
+    if not session.adding:
+        await context.bot.send_message(chat_id, _("Please use the buttons above first."))
+        return
+    key = services.session_key(user.id)
+    additions = services.report_limits.additions
+    if not additions.allowed(key):
         await context.bot.send_message(chat_id, _(
             "You have added a lot in the last hour. Please wait a while and try again."))
-        raise ApplicationHandlerStop
-    incoming = await read_incoming(message, settings.max_file_bytes)
+        return
+    limit = max_file_bytes(services.settings)
+    incoming = await read_incoming(message, limit)
     if incoming.problem is not None:
-        await context.bot.send_message(
-            chat_id, refusal_text(tr.gettext, incoming.problem, settings.max_file_bytes))
-        raise ApplicationHandlerStop
+        await context.bot.send_message(chat_id, refusal_text(tr.gettext, incoming.problem, limit))
+        return
     text = incoming.text or incoming.caption
-    if text and len(text) > settings.max_text:
+    if text and len(text) > MAX_TEXT:
         await context.bot.send_message(chat_id, _(
             "That message is longer than {limit} characters, so it was not added (nothing of "
-            "it was kept). Please send it shorter.").format(limit=settings.max_text))
-        raise ApplicationHandlerStop
-    reports = context.services.storage.reports
+            "it was kept). Please send it shorter.").format(limit=MAX_TEXT))
+        return
+    reports = services.storage.reports
     try:
         if incoming.attachment is not None:
             await reports.add_file(session.report_id, incoming.attachment)
         if text:
             await reports.add_followup(session.report_id, text)
     except NotFound:
-        state.followups.pop(key, None)
+        services.session(user.id).close()
         await context.bot.send_message(chat_id, _("This report no longer exists."))
-        raise ApplicationHandlerStop from None
-    state.additions.record(key)
-    session.until = state.open_session(session.report_id).until
+        return
+    additions.record(key)
     note = _("Added to your report.")
     if incoming.forwarded:
         note = _("Added as text. Who wrote it and where it was forwarded from were not kept.")
     await context.bot.send_message(chat_id, note + " " + _("Send more, or press 'Done'."),
                                    reply_markup=_keyboard(context, tr, user.id))
-    raise ApplicationHandlerStop
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:
-    """/cancel while adding information ends the session."""
+    """/cancel after /status ends the session."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    key = context.services.storage.secret.participant_key(user.id)
-    if report_state(context.application).followups.pop(key, None) is None:
-        return
+    context.services.session(user.id).close()
     tr = await context.translator(update)
     await context.bot.send_message(chat.id, tr.gettext("Stopped. Nothing more was added."))
-    raise ApplicationHandlerStop
 
 
-def register(application: ConsultbotApplication) -> None:
-    """/status, its buttons, and follow-up input (group -2)."""
+def register(application: ConsultbotApplication, router: Router) -> None:
+    """/status and its buttons; follow-ups come through the router."""
     add_command(application, "status", N_("Check a report with its receipt code"))
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("status", status, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^rs\|"))
-    application.add_handler(CommandHandler("cancel", on_cancel, filters=private),
-                            group=FOLLOWUP_GROUP)
-    application.add_handler(MessageHandler(INPUT_FILTER, on_message), group=FOLLOWUP_GROUP)
+    application.add_handler(CommandHandler("status", status, filters=filters.ChatType.PRIVATE))
+    router.own_buttons("rs", on_button)

@@ -37,6 +37,7 @@ __all__ = [
     "CallbackDataTooLong",
     "answer_chat",
     "button_fields",
+    "button_kind",
     "pack",
     "pressed_button",
     "refuse_button",
@@ -95,6 +96,14 @@ def unpack(services: Services, user_id: int, data: str | None) -> list[str] | No
     if not hmac.compare_digest(expected, tag):
         return None
     return fields
+
+
+def button_kind(data: str | None) -> str:
+    """The feature a button belongs to (its first field), read before checking the tag.
+
+    Only used to route the press; the owner then checks the tag with :func:`unpack`.
+    """
+    return data.split(_SEPARATOR, 1)[0] if data else ""
 
 
 def button_fields(update: Update, context: BotContext) -> tuple[CallbackQuery, list[str] | None]:

@@ -93,7 +93,7 @@ def isolate(text: str, language: str) -> str:
     return f"{FSI}{text}{PDI}"
 
 
-def format_number(value: int | float, language: str) -> str:
+def format_number(value: float, language: str) -> str:
     """A number in the reader's locale: decimal separator, and grouping from 10 000."""
     locale = _locale(language)
     if locale is None:
@@ -111,10 +111,12 @@ def format_day(day: _dt.date | str, language: str) -> str:
     """
     if isinstance(day, str):
         try:
-            day = _dt.date.fromisoformat(day)
+            parsed = _dt.date.fromisoformat(day)
         except ValueError:
             return day
+    else:
+        parsed = day
     locale = _locale(language)
     if locale is None:
-        return day.isoformat()
-    return format_date(day, format="long", locale=locale)
+        return parsed.isoformat()
+    return str(format_date(parsed, format="long", locale=locale))

@@ -52,8 +52,8 @@ def chunk_lines(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Join lines with blank lines into as few messages as fit the limit."""
     chunks: list[str] = []
     current = ""
-    for line in lines:
-        line = clip(line, limit)
+    for text in lines:
+        line = clip(text, limit)
         candidate = f"{current}\n\n{line}" if current else line
         if len(candidate) > limit and current:
             chunks.append(current)

@@ -8,12 +8,14 @@ the other and the second sees the first's result (and is then stale).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext, Translator
+from bot.events import SurveySubmitted
 from bot.survey_progress import (
     Progress,
     find_open,
@@ -27,14 +29,11 @@ from handlers.shared.buttons import pack, refuse_button
 from handlers.shared.render import clip, remove_keyboard_quietly
 from handlers.survey.flow import (
     Participant,
-    after_answer,
     ask,
     close_prompt,
-    last_question,
     open_survey,
     send_review,
     show_survey_list,
-    walk,
 )
 from handlers.survey.render import (
     answered_text,
@@ -51,6 +50,7 @@ from surveys.engine import (
     relevant_answers,
 )
 from surveys.model import Answer, Question, QuestionType
+from surveys.navigation import after_answer, last_question, walk
 from surveys.tally import detect_language
 
 __all__ = ["answer_button", "answer_text", "review_button"]
@@ -213,11 +213,10 @@ async def _toggle(who: Participant, progress: Progress, question: Question, fiel
     await query.answer()
     prompt = _message_of(query)
     if prompt is not None:
-        try:
+        # "Message is not modified" after a repeated tap: the keyboard is right already.
+        with contextlib.suppress(BadRequest):
             await who.context.bot.edit_message_reply_markup(
                 chat_id=prompt[0], message_id=prompt[1], reply_markup=keyboard)
-        except BadRequest:
-            pass  # "message is not modified" after a repeated tap: the keyboard is right
 
 
 async def _back(who: Participant, progress: Progress, question: Question,
@@ -236,7 +235,11 @@ async def _back(who: Participant, progress: Progress, question: Question,
 
 
 async def answer_text(update: Update, context: BotContext) -> None:
-    """A message typed in the chat: the answer to the current question, if there is one."""
+    """A typed message outside any dialog: the answer to the current question, if any.
+
+    The owner of typed text in the survey-answer and idle modes: after a restart (or when
+    the session expired) the survey in progress is found again in storage.
+    """
     message = update.effective_message
     tr = await context.translator(update)
     _ = tr.gettext
@@ -247,7 +250,8 @@ async def answer_text(update: Update, context: BotContext) -> None:
     async with user_lock(who.user_id):
         progress: Progress | None = None
         prompt = None
-        active = services.active_surveys.get(who.user_id)
+        session = services.session(who.user_id)
+        active = session.survey
         if active is not None and active.paused:
             await context.bot.send_message(
                 who.chat_id, _("Your survey is paused. Use /surveys to continue it."))
@@ -258,7 +262,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
                 progress = await load_progress(services, record, who.user_id)
                 prompt = active.prompt
             if progress is None or progress.response is None or progress.submitted:
-                services.active_surveys.pop(who.user_id, None)
+                session.survey = None
                 progress = None
         if progress is None:
             # After a restart the in-memory map is empty: find the survey in storage (a
@@ -352,12 +356,14 @@ async def review_button(update: Update, context: BotContext) -> None:
             return
         await query.answer(_("Submitted. Thank you!"))
         await _tidy(who, query)
-        context.services.active_surveys.pop(who.user_id, None)
+        context.services.session(who.user_id).survey = None
         await context.bot.send_message(
             who.chat_id,
             _("Thank you! Your answers were submitted.\n\nYou can see them with /mydata. "
               "Use /surveys to see other open surveys."),
         )
+    # Said once, by the code that submitted: the opt-in for updates follows from it.
+    await context.services.events.publish(SurveySubmitted(survey.id, who.user_id, tr.language))
 
 
 async def _tidy(who: Participant, query: CallbackQuery) -> None:

@@ -19,23 +19,23 @@ Button data (signed, see :mod:`handlers.shared.buttons`):
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from bot.context import ActiveSurvey, BotContext, ConsultbotApplication
+from bot.context import BotContext, ConsultbotApplication
 from bot.survey_progress import find_open_by_ref
 from handlers.participant.consent import ask_consent, has_consented, participant, participant_button
 from handlers.shared.commands import add_command
 from handlers.shared.render import remove_keyboard_quietly
-from handlers.survey.answers import answer_button, answer_text, review_button
+from handlers.shared.router import Router
+from handlers.survey.answers import answer_button, review_button
 from handlers.survey.flow import open_survey, show_survey_list
 from surveys.messages import N_
 
-__all__ = ["register"]
+__all__ = ["cancel_command", "register"]
 
 
 async def surveys_command(update: Update, context: BotContext) -> None:
     """/surveys: the open surveys as buttons (after consent)."""
-    tr = await context.translator(update)
     who = await participant(update, context)
     if who is None:
         return
@@ -65,19 +65,24 @@ async def open_button(update: Update, context: BotContext) -> None:
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
-    """/cancel: leave the current survey; the answers so far stay until it closes."""
+    """/cancel outside a dialog: pause the current survey; the answers so far are kept.
+
+    The owner of ``/cancel`` in the survey-answer, idle and consent modes (idle and consent
+    have nothing to cancel, and say so).
+    """
     tr = await context.translator(update)
     _ = tr.gettext
     who = await participant(update, context)
     if who is None:
         return
-    active = context.services.active_surveys.get(who.user_id)
+    active = context.services.session(who.user_id).survey
     if active is None or active.paused:
         await context.bot.send_message(who.chat_id, _("You are not taking a survey right now."))
         return
-    context.services.active_surveys[who.user_id] = ActiveSurvey(active.survey_id, paused=True)
+    active.paused = True
     if active.prompt is not None:
         await remove_keyboard_quietly(context.bot, *active.prompt)
+        active.prompt = None
     await context.bot.send_message(
         who.chat_id,
         _("You left the survey. Your answers so far are kept until the survey closes; "
@@ -85,18 +90,15 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     )
 
 
-def register(application: ConsultbotApplication) -> None:
-    """/surveys, /cancel, the survey buttons and answers typed as messages.
+def register(application: ConsultbotApplication, router: Router) -> None:
+    """/surveys and the survey buttons (open, answer, review).
 
-    The typed-answer handler takes every private text message that is not a command, so
-    features with their own free-text steps must be registered before this module.
+    Typed answers and /cancel reach :mod:`handlers.survey.answers` and
+    :func:`cancel_command` through the router, as owners of the survey-answer mode.
     """
     add_command(application, "surveys", N_("See the open surveys and take one"))
-    add_command(application, "cancel", N_("Leave the current survey (answers are kept)"))
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("surveys", surveys_command, filters=private))
-    application.add_handler(CommandHandler("cancel", cancel_command, filters=private))
-    application.add_handler(CallbackQueryHandler(open_button, pattern=r"^o\|"))
-    application.add_handler(CallbackQueryHandler(answer_button, pattern=r"^a\|"))
-    application.add_handler(CallbackQueryHandler(review_button, pattern=r"^r\|"))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, answer_text))
+    application.add_handler(CommandHandler("surveys", surveys_command,
+                                           filters=filters.ChatType.PRIVATE))
+    router.own_buttons("o", open_button)
+    router.own_buttons("a", answer_button)
+    router.own_buttons("r", review_button)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from bot.context import ActiveSurvey, BotContext, Translator
-from bot.survey_progress import Progress, carry_over, load_progress, user_lock
+from bot.context import BotContext, Translator
+from bot.sessions import ActiveSurvey
+from bot.survey_progress import Progress, load_progress, user_lock
 from handlers.shared.buttons import pack, survey_ref
 from handlers.shared.localized import format_day, isolate
 from handlers.shared.render import (
@@ -32,20 +33,18 @@ from handlers.survey.render import (
     review_lines,
     reviewed_questions,
 )
-from surveys.engine import is_relevant, next_question, relevant_answers
+from surveys.engine import relevant_answers
 from surveys.model import Answer, Question, Survey
+from surveys.navigation import carry_over, walk
 
 __all__ = [
     "Participant",
     "ask",
-    "after_answer",
     "ask_current",
-    "last_question",
     "open_survey",
     "send_review",
     "send_submitted",
     "show_survey_list",
-    "walk",
 ]
 
 
@@ -64,40 +63,9 @@ class Participant:
         return survey_language(survey, self.wishes)
 
 
-def walk(survey: Survey, answers: dict[str, Answer],
-         after: str | None) -> tuple[list[Question], Question | None]:
-    """The notes to show and the next question waiting for an answer (None: review)."""
-    notes: list[Question] = []
-    question = next_question(survey, answers, after)
-    while question is not None and not question.waits_for_answer:
-        notes.append(question)
-        question = next_question(survey, answers, question.id)
-    return notes, question
-
-
-def after_answer(survey: Survey, answers: dict[str, Answer],
-                 answered: str) -> tuple[list[Question], Question | None]:
-    """Where to go once ``answered`` is answered: the next *unanswered* question, or the review.
-
-    Going forward normally meets unanswered questions only. After "Back" or "Change",
-    questions that still have their answer are passed over (they can be changed from the
-    review), and so are the notes among them, which were shown the first time.
-    """
-    notes, following = walk(survey, answers, answered)
-    if following is None or following.id not in answers:
-        return notes, following
-    while following is not None and following.id in answers:
-        _, following = walk(survey, answers, following.id)
-    return [], following
-
-
-def last_question(survey: Survey, answers: dict[str, Answer]) -> Question | None:
-    """The last relevant question that waits for an answer ("Back" from the review)."""
-    current = relevant_answers(survey, answers)
-    for question in reversed(survey.questions):
-        if question.waits_for_answer and is_relevant(question, current):
-            return question
-    return None
+def _answering(who: Participant, survey_id: str, prompt: tuple[int, int] | None) -> None:
+    """The person now answers ``survey_id``; ``prompt`` is the message with live buttons."""
+    who.context.services.session(who.user_id).survey = ActiveSurvey(survey_id, prompt)
 
 
 def _is_first(survey: Survey, answers: dict[str, Answer], question: Question) -> bool:
@@ -139,12 +107,12 @@ async def ask(who: Participant, progress: Progress, question: Question,
         except BadRequest:
             pass  # too old to edit: ask in a new message instead
         else:
-            services.active_surveys[who.user_id] = ActiveSurvey(survey.id, replace)
+            _answering(who, survey.id, replace)
             return
     elif replace is not None:
         await remove_keyboard_quietly(bot, *replace)
     message = await bot.send_message(who.chat_id, text, reply_markup=keyboard)
-    services.active_surveys[who.user_id] = ActiveSurvey(survey.id, (who.chat_id, message.message_id))
+    _answering(who, survey.id, (who.chat_id, message.message_id))
 
 
 async def send_review(who: Participant, progress: Progress, answers: dict[str, Answer],
@@ -168,7 +136,7 @@ async def send_review(who: Participant, progress: Progress, answers: dict[str, A
     keyboard = review_keyboard(survey, reviewed_questions(survey, final), who.tr, make_data)
     message = await send_long(who.context.bot, who.chat_id, lines, keyboard)
     prompt = (who.chat_id, message.message_id) if message is not None else None
-    services.active_surveys[who.user_id] = ActiveSurvey(survey.id, prompt)
+    _answering(who, survey.id, prompt)
 
 
 async def send_submitted(who: Participant, progress: Progress) -> None:
@@ -183,7 +151,7 @@ async def send_submitted(who: Participant, progress: Progress) -> None:
         date=format_day(response.submitted_on, who.tr.language))]
     lines += [clip(line) for line in review_lines(survey, dict(response.answers), language, who.tr)]
     await send_long(who.context.bot, who.chat_id, lines)
-    who.context.services.active_surveys.pop(who.user_id, None)
+    who.context.services.session(who.user_id).survey = None
 
 
 async def ask_current(who: Participant, progress: Progress) -> None:
@@ -204,7 +172,7 @@ async def open_survey(who: Participant, record_id: str) -> None:
     the participant's lock, so a double tap on a survey button asks the question once.
     """
     async with user_lock(who.user_id):
-        previous = who.context.services.active_surveys.get(who.user_id)
+        previous = who.context.services.session(who.user_id).survey
         if previous is not None and previous.prompt is not None:
             # Only the newest question keeps live buttons.
             await remove_keyboard_quietly(who.context.bot, *previous.prompt)

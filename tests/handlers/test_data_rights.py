@@ -151,7 +151,7 @@ async def test_help_shows_moderator_commands_to_an_admin_only(env: BotEnv) -> No
     admin = env.user(4242, first_name="Admin", username="admin")  # in CONSULTBOT_ADMINS
     await admin.command("/help")
     assert "For moderators:" in admin.texts()[-1]
-    assert "/testmod – Moderate the test" in admin.texts()[-1]
+    assert "/testmod \N{EN DASH} Moderate the test" in admin.texts()[-1]
     participant = env.user(99)
     await participant.command("/help")
     assert "/testmod" not in participant.texts()[-1]

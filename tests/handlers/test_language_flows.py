@@ -61,9 +61,9 @@ def _english_fragments(language: str) -> set[str]:
             if msgid in strings:
                 continue
             for piece in re.split(r"\{[^{}]*\}|\n", msgid):
-                piece = piece.strip(" :.,;!?()'“”•–—«»·")
-                if len(piece) >= 4 and re.search(r"[A-Za-z]{3}", piece):
-                    fragments.add(piece)
+                fragment = piece.strip(" :.,;!?()'“”•\N{EN DASH}—«»·")
+                if len(fragment) >= 4 and re.search(r"[A-Za-z]{3}", fragment):
+                    fragments.add(fragment)
     # Words both languages share ("question", "Corruption") are not a sign of English.
     everything = "\n".join(translated)
     return {f for f in fragments if f not in everything}

@@ -12,7 +12,8 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.context import BotContext
-from handlers.participant.updates import OutboxSender, offer_updates
+from bot.delivery import OutboxSender
+from handlers.participant.updates import offer_updates
 from tests.fakebot import BOT_USERNAME, ChatUser
 from tests.handlers.conftest import BotEnv
 from tests.moderation_fixtures import SURVEY, seed

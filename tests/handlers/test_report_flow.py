@@ -7,8 +7,7 @@ import io
 
 from PIL import Image
 
-from bot.report_workflow import report_state
-from tests.handlers.conftest import BotEnv
+from tests.handlers.conftest import BotEnv, report_drafts
 from tests.handlers.report_helpers import (
     BODY,
     MODERATOR_ID,
@@ -144,7 +143,7 @@ async def test_drafts_live_in_memory_only(env: BotEnv) -> None:
     await start_report(user)
     await user.send_text("a draft that must never reach the disk")
     key = env.services.storage.secret.participant_key(user.user_id)
-    assert set(report_state(env.app).drafts) == {key}  # keyed by pseudonym, not user id
+    assert set(report_drafts(env)) == {key}  # keyed by pseudonym, not user id
     await env.restart()
     await user.press("Review")
     assert "drafts are never saved to disk" in (user.last_message().text or "")
@@ -156,7 +155,7 @@ async def test_cancel_command_drops_the_draft(env: BotEnv) -> None:
     await user.send_text("never mind")
     await user.command("/cancel")
     assert "Nothing was stored" in (user.last_message().text or "")
-    assert report_state(env.app).drafts == {}
+    assert report_drafts(env) == {}
 
 
 async def test_a_double_tap_on_send_files_one_report(env: BotEnv) -> None:
@@ -177,4 +176,4 @@ async def test_forget_drops_a_draft_in_memory(env: BotEnv) -> None:
     await user.send_text("draft")
     for eraser in env.services.erasers:
         await eraser(user.user_id)
-    assert report_state(env.app).drafts == {}
+    assert report_drafts(env) == {}

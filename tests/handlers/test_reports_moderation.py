@@ -32,7 +32,7 @@ async def test_moderator_triages_and_replies_and_reporter_reads_it(env: BotEnv) 
     assert report_id in listing and "Labour rights" in listing and "new" in listing
     calls = await moderator.press(f"Open {report_id}")
     assert no_parse_mode(calls)
-    opened = [c for c in calls if c.method == "sendMessage"][0]
+    opened = next(c for c in calls if c.method == "sendMessage")
     assert BODY + " " + markup in opened.params["text"]  # plain text, byte for byte
     assert [c.method for c in calls].count("sendDocument") == 1  # the cleaned photo
     await moderator.press("in review")
