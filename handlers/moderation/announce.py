@@ -16,7 +16,8 @@ from bot.context import BotContext, Services
 from bot.delivery import deliver_soon
 from bot.sessions import AnnouncementDraft
 from handlers.moderation.access import audit, is_moderator, moderator_command
-from handlers.shared.buttons import pack, pressed_button, refuse_button
+from handlers.shared.button_data import Announce
+from handlers.shared.buttons import button_data, pressed, refuse_button
 from handlers.shared.router import Router
 
 __all__ = ["MAX_ANNOUNCEMENT", "announce", "on_cancel", "on_text", "register"]
@@ -86,11 +87,11 @@ async def on_text(update: Update, context: BotContext) -> None:
     subscribers = await context.services.storage.subscriptions.count(draft.survey_id)
     keyboard = InlineKeyboardMarkup([[
         InlineKeyboardButton(_("Send to {count}").format(count=subscribers),
-                             callback_data=pack(context.services, user.id, "an", "send",
-                                                draft.number)),
+                             callback_data=button_data(context.services, user.id,
+                                                       Announce.of(True, draft.number))),
         InlineKeyboardButton(_("Cancel"),
-                             callback_data=pack(context.services, user.id, "an", "drop",
-                                                draft.number)),
+                             callback_data=button_data(context.services, user.id,
+                                                       Announce.of(False, draft.number))),
     ]])
     # The preview is plain text, exactly as subscribers will read it.
     await context.bot.send_message(
@@ -100,15 +101,15 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Send or drop the draft."""
-    pressed = await pressed_button(update, context, 3)
-    if pressed is None:
+    found = await pressed(update, context, Announce)
+    if found is None:
         return
-    query, fields = pressed
+    query, button = found
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
     draft = _draft(context.services, user_id)
-    if draft is None or draft.body is None or fields[2] != str(draft.number):
+    if draft is None or draft.body is None or button.number != draft.number:
         await refuse_button(query, tr)
         return
     if not await is_moderator(context.services, user_id):
@@ -117,7 +118,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     survey_id, body = draft.survey_id, draft.body
     context.services.session(user_id).close()
     await query.edit_message_reply_markup(reply_markup=None)
-    if fields[1] != "send":
+    if not button.send:
         await query.answer(_("Not sent."))
         return
     announcement = await context.services.storage.outbox.announce(survey_id, body)
@@ -142,4 +143,4 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 def register(router: Router) -> None:
     """The confirmation buttons; /announce itself is a moderator command of handlers.moderation.surveys."""
-    router.own_buttons("an", on_button)
+    router.own_buttons(Announce, on_button)

@@ -21,7 +21,8 @@ from bot.report_workflow import MAX_TEXT, is_moderator
 from bot.sessions import ModeratorReply
 from handlers.moderation.access import audit, moderator_command
 from handlers.reports.labels import category_label, files_text, split_text, status_label
-from handlers.shared.buttons import answer_chat, button_fields, pack
+from handlers.shared.button_data import ReportModeration, ReportModerationAction
+from handlers.shared.buttons import answer_chat, button_data, read_press
 from handlers.shared.commands import add_command
 from handlers.shared.localized import language_label
 from handlers.shared.render import send_long
@@ -38,8 +39,10 @@ _OPEN = [s for s in ReportStatus if s not in CLOSED_STATUSES]
 _STATUS_VALUES = frozenset(s.value for s in ReportStatus)
 
 
-def _button(context: BotContext, user_id: int, label: str, *fields: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=pack(context.services, user_id, "rm", *fields))
+def _button(context: BotContext, user_id: int, label: str, action: ReportModerationAction,
+            report_id: str | None = None, status: str | None = None) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=button_data(
+        context.services, user_id, ReportModeration(action, report_id, status)))
 
 
 async def list_reports(update: Update, context: BotContext) -> None:
@@ -76,10 +79,12 @@ async def _send_list(context: BotContext, tr: Translator, user_id: int, chat_id:
                 files=files_text(tr, s.files))
         for s in summaries
     ]
-    rows = [[_button(context, user_id, _("Open {id}").format(id=s.report_id), "o", s.report_id)]
+    rows = [[_button(context, user_id, _("Open {id}").format(id=s.report_id),
+                     ReportModerationAction.OPEN, s.report_id)]
             for s in summaries]
     if not show_all:
-        rows.append([_button(context, user_id, _("Show closed too"), "all")])
+        rows.append([_button(context, user_id, _("Show closed too"),
+                             ReportModerationAction.SHOW_ALL)])
     await send_long(context.bot, chat_id, ["\n".join(lines)], InlineKeyboardMarkup(rows))
 
 
@@ -88,11 +93,12 @@ def _report_keyboard(context: BotContext, tr: Translator, user_id: int,
     _ = tr.gettext
     statuses = [
         _button(context, user_id, ("• " if status is current else "") + status_label(tr, status),
-                "s", report_id, status.value)
+                ReportModerationAction.SET_STATUS, report_id, status.value)
         for status in ReportStatus
     ]
     return InlineKeyboardMarkup([statuses[:3], statuses[3:],
-                                 [_button(context, user_id, _("Reply"), "r", report_id)]])
+                                 [_button(context, user_id, _("Reply"),
+                                         ReportModerationAction.REPLY, report_id)]])
 
 
 def _report_lines(tr: Translator, report: Report) -> list[str]:
@@ -129,51 +135,52 @@ def _report_lines(tr: Translator, report: Report) -> list[str]:
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Open a report, set its status, start a reply, or list closed ones too."""
-    query, fields = button_fields(update, context)
+    query, button = read_press(update, context, ReportModeration)
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
     chat_id = answer_chat(query)
-    if fields is None or len(fields) < 2 or not await is_moderator(context.services, user_id):
+    if button is None or not await is_moderator(context.services, user_id):
         await query.answer(_("Sorry, this is for moderators."))
         return
-    action, arguments = fields[1], fields[2:]
+    action, report_id = button.action, button.report_id
     reports = context.services.storage.reports
     try:
-        if action == "all":
+        if action is ReportModerationAction.SHOW_ALL:
             await query.answer()
             await _send_list(context, tr, user_id, chat_id, show_all=True)
-        elif action == "o" and len(arguments) == 1:
+        elif action is ReportModerationAction.OPEN and report_id is not None:
             await query.answer()
-            report = await reports.get(arguments[0])
-            await audit(context, user_id, "report.open", report_id=arguments[0])
+            report = await reports.get(report_id)
+            await audit(context, user_id, "report.open", report_id=report_id)
             await send_long(context.bot, chat_id, _report_lines(tr, report),
-                            _report_keyboard(context, tr, user_id, arguments[0],
+                            _report_keyboard(context, tr, user_id, report_id,
                                              report.summary.status))
             for item in report.items:
                 if item.kind == "file" and item.attachment is not None:
                     await context.bot.send_document(
                         chat_id, InputFile(item.attachment.data, filename=item.attachment.name),
                         caption=_("File of report {id}, {day}").format(
-                            id=arguments[0], day=item.added_on.isoformat()))
-        elif action == "s" and len(arguments) == 2 and arguments[1] in _STATUS_VALUES:
-            before = await reports.summary(arguments[0])
-            after = await reports.set_status(arguments[0], ReportStatus(arguments[1]))
-            await audit(context, user_id, "report.status", report_id=arguments[0],
+                            id=report_id, day=item.added_on.isoformat()))
+        elif (action is ReportModerationAction.SET_STATUS and report_id is not None
+              and button.status in _STATUS_VALUES):
+            before = await reports.summary(report_id)
+            after = await reports.set_status(report_id, ReportStatus(button.status))
+            await audit(context, user_id, "report.status", report_id=report_id,
                          before=before.status.value, after=after.status.value)
             await query.answer(_("Status set to: {status}").format(
                 status=status_label(tr, after.status.value)))
             if query.message is not None:
                 await query.edit_message_reply_markup(_report_keyboard(
-                    context, tr, user_id, arguments[0], after.status))
-        elif action == "r" and len(arguments) == 1:
-            await reports.summary(arguments[0])  # NotFound if it is gone
+                    context, tr, user_id, report_id, after.status))
+        elif action is ReportModerationAction.REPLY and report_id is not None:
+            await reports.summary(report_id)  # NotFound if it is gone
             await query.answer()
-            context.services.session(user_id).open(ModeratorReply(arguments[0]))
+            context.services.session(user_id).open(ModeratorReply(report_id))
             await context.bot.send_message(chat_id, _(
                 "Write your reply to report {id} in one message. The reporter will see it "
                 "when they check /status with their code; the bot cannot message them. "
-                "Send /cancel to stop.").format(id=arguments[0]))
+                "Send /cancel to stop.").format(id=report_id))
         else:
             await query.answer()
     except NotFound:
@@ -229,4 +236,4 @@ def register(application: ConsultbotApplication, router: Router) -> None:
     add_command(application, "reports", N_("Triage anonymous reports"), CommandScope.MODERATOR)
     application.add_handler(CommandHandler("reports", list_reports,
                                            filters=filters.ChatType.PRIVATE))
-    router.own_buttons("rm", on_button)
+    router.own_buttons(ReportModeration, on_button)

@@ -13,7 +13,8 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 
 from bot.context import BotContext, Services, Translator
 from bot.survey_progress import find_open_by_ref
-from handlers.shared.buttons import pack, pressed_button, refuse_button, survey_ref
+from handlers.shared.button_data import Consent
+from handlers.shared.buttons import Record, button_data, pressed, refuse_button, survey_ref
 from handlers.shared.render import edit_text_quietly
 from handlers.shared.router import Router
 from handlers.survey.flow import Participant, open_survey, show_survey_list
@@ -27,7 +28,6 @@ __all__ = [
     "text_before_consent",
 ]
 
-_NO_SURVEY = "-"
 #: The way to another language, readable without reading the current one.
 LANGUAGE_HINT = "🌐 /language"
 
@@ -61,9 +61,9 @@ async def ask_consent(update: Update, context: BotContext, survey_id: str | None
         return
     tr = await context.translator(update)
     _ = tr.gettext
-    target = survey_ref(survey_id) if survey_id else _NO_SURVEY
+    target = survey_ref(survey_id) if survey_id else None
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
-        _("I agree"), callback_data=pack(context.services, user.id, "c", target))]])
+        _("I agree"), callback_data=button_data(context.services, user.id, Consent(target)))]])
     text = _("Welcome! This bot runs consultations: short surveys whose results help "
              "organisations act on what people like you say.") + "\n\n" + privacy_notice(tr)
     # Understood in any language, for someone Telegram gave the wrong one.
@@ -90,32 +90,38 @@ async def participant(update: Update, context: BotContext) -> Participant | None
     return Participant(context, user.id, chat.id, tr, await context.wished_languages(update))
 
 
-async def participant_button(update: Update, context: BotContext, size: int, *,
-                             fits: Callable[[list[str]], bool] | None = None,
-                             ) -> tuple[CallbackQuery, Participant, list[str]] | None:
-    """A genuine button (see :func:`handlers.shared.buttons.pressed_button`) and its presser.
+async def participant_button(update: Update, context: BotContext, kind: type[Record], *,
+                             fits: Callable[[Record], bool] | None = None,
+                             ) -> tuple[CallbackQuery, Participant, Record] | None:
+    """A genuine button of ``kind`` (see :func:`handlers.shared.buttons.pressed`) and its presser.
+
+    Args:
+        update: An update with a callback query.
+        context: The handler's context.
+        kind: The record the button must carry.
+        fits: A further check of the record (an operation, a language …).
 
     Returns:
-        ``(query, participant, fields)``; ``None`` when the button was refused (also when
+        ``(query, participant, record)``; ``None`` when the button was refused (also when
         it was pressed outside a chat), so the handler only returns.
     """
-    pressed = await pressed_button(update, context, size, fits=fits)
-    if pressed is None:
+    found = await pressed(update, context, kind)
+    if found is None:
         return None
-    query, fields = pressed
+    query, record = found
     who = await participant(update, context)
-    if who is None:
+    if who is None or (fits is not None and not fits(record)):
         await refuse_button(query, await context.translator(update))
         return None
-    return query, who, fields
+    return query, who, record
 
 
 async def on_consent(update: Update, context: BotContext) -> None:
     """The "I agree" button: store consent, then open the deep-linked survey or the list."""
-    pressed = await participant_button(update, context, 2)
-    if pressed is None:
+    found = await participant_button(update, context, Consent)
+    if found is None:
         return
-    query, who, fields = pressed
+    query, who, record = found
     _ = (await context.translator(update)).gettext
     storage = context.services.storage
     key = storage.secret.participant_key(who.user_id)
@@ -129,14 +135,14 @@ async def on_consent(update: Update, context: BotContext) -> None:
     if query.message is not None:
         await edit_text_quietly(context.bot, who.chat_id, query.message.message_id,
                                 _("Thank you. You agreed to the privacy notice."))
-    if fields[1] != _NO_SURVEY:
-        record = await find_open_by_ref(context.services, fields[1])
-        if record is not None:
-            await open_survey(who, record.survey_id)
+    if record.survey_ref is not None:
+        survey = await find_open_by_ref(context.services, record.survey_ref)
+        if survey is not None:
+            await open_survey(who, survey.survey_id)
             return
     await show_survey_list(who)
 
 
 def register(router: Router) -> None:
     """The consent button (the /start command that shows it is in handlers.participant.start)."""
-    router.own_buttons("c", on_consent)
+    router.own_buttons(Consent, on_consent)

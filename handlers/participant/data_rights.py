@@ -12,7 +12,8 @@ from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext, ConsultbotApplication, Translator
 from bot.survey_progress import user_lock
-from handlers.shared.buttons import pack, pressed_button
+from handlers.shared.button_data import Forget
+from handlers.shared.buttons import button_data, pressed
 from handlers.shared.commands import add_command
 from handlers.shared.localized import format_day, isolate, language_name
 from handlers.shared.render import clip, edit_text_quietly, send_long, survey_language
@@ -105,8 +106,10 @@ async def forget_command(update: Update, context: BotContext) -> None:
     _ = tr.gettext
     services = context.services
     keyboard = InlineKeyboardMarkup([
-        [InlineKeyboardButton(_("Yes, erase everything"), callback_data=pack(services, user.id, "f", "yes"))],
-        [InlineKeyboardButton(_("No, keep my data"), callback_data=pack(services, user.id, "f", "no"))],
+        [InlineKeyboardButton(_("Yes, erase everything"),
+                              callback_data=button_data(services, user.id, Forget.of(True)))],
+        [InlineKeyboardButton(_("No, keep my data"),
+                              callback_data=button_data(services, user.id, Forget.of(False)))],
     ])
     await context.bot.send_message(
         chat.id,
@@ -118,16 +121,15 @@ async def forget_command(update: Update, context: BotContext) -> None:
 
 async def forget_button(update: Update, context: BotContext) -> None:
     """The confirmation of /forget."""
-    pressed = await pressed_button(update, context, 2,
-                                   fits=lambda fields: fields[1] in ("yes", "no"))
-    if pressed is None:
+    found = await pressed(update, context, Forget)
+    if found is None:
         return
-    query, fields = pressed
+    query, button = found
     tr = await context.translator(update)
     _ = tr.gettext
     user = query.from_user
     message = query.message
-    if fields[1] == "no":
+    if not button.confirmed:
         await query.answer()
         if message is not None:
             await edit_text_quietly(context.bot, message.chat.id, message.message_id,
@@ -166,7 +168,7 @@ def register(application: ConsultbotApplication, router: Router) -> None:
     application.add_handler(CommandHandler("privacy", privacy_command, filters=private))
     application.add_handler(CommandHandler("mydata", mydata_command, filters=private))
     application.add_handler(CommandHandler("forget", forget_command, filters=private))
-    router.own_buttons("f", forget_button)
+    router.own_buttons(Forget, forget_button)
     services = application.services
 
     async def drop_session(user_id: int) -> None:

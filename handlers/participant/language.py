@@ -25,7 +25,8 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext, ConsultbotApplication, Services
 from handlers.participant.consent import has_consented, participant_button
-from handlers.shared.buttons import pack
+from handlers.shared.button_data import ChooseLanguage
+from handlers.shared.buttons import button_data
 from handlers.shared.commands import add_command
 from handlers.shared.localized import language_name
 from handlers.shared.render import edit_text_quietly
@@ -41,7 +42,6 @@ logger = logging.getLogger(__name__)
 #: Detection looks at a message before any feature does (they run in later groups), so
 #: the reply to that very message is already in the detected language.
 DETECTION_GROUP = -100
-_KIND = "lg"
 _CHECK = "✓"
 
 
@@ -59,7 +59,7 @@ async def language_command(update: Update, context: BotContext) -> None:
         if language == tr.language:
             label = f"{_CHECK} {label}"
         rows.append([InlineKeyboardButton(
-            label, callback_data=pack(services, user.id, _KIND, language))])
+            label, callback_data=button_data(services, user.id, ChooseLanguage(language)))])
     await context.bot.send_message(chat.id, _("Which language should I use?"),
                                    reply_markup=InlineKeyboardMarkup(rows))
 
@@ -68,11 +68,12 @@ async def language_button(update: Update, context: BotContext) -> None:
     """A language button: remember the choice and answer in that language at once."""
     services = context.services
     pressed = await participant_button(
-        update, context, 2, fits=lambda fields: fields[1] in services.translations.languages)
+        update, context, ChooseLanguage,
+        fits=lambda button: button.language in services.translations.languages)
     if pressed is None:
         return
-    query, who, fields = pressed
-    language = fields[1]
+    query, who, button = pressed
+    language = button.language
     await remember_choice(services, who.user_id, language)
     tr = services.translations.translator(language)
     _ = tr.gettext
@@ -144,7 +145,7 @@ def register(application: ConsultbotApplication, router: Router) -> None:
     already in the detected language. Its guess lives in the session, which /forget drops.
     """
     add_command(application, "language", N_("Choose the language I write in"))
-    router.own_buttons(_KIND, language_button)
+    router.own_buttons(ChooseLanguage, language_button)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("language", language_command, filters=private))
     application.add_handler(

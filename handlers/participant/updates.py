@@ -19,7 +19,8 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, ConsultbotApplication, Services, Translator, services_of
 from bot.delivery import start_delivery, survey_title, translator_for
 from bot.events import SurveySubmitted
-from handlers.shared.buttons import pack, pressed_button, refuse_button, survey_ref
+from handlers.shared.button_data import FollowSurvey
+from handlers.shared.buttons import button_data, pressed, refuse_button, survey_ref
 from handlers.shared.commands import add_command
 from handlers.shared.localized import isolate
 from handlers.shared.render import send_long
@@ -44,7 +45,8 @@ async def offer_updates(context: BotContext, chat_id: int, user_id: int, survey_
     if await services.storage.subscriptions.is_subscribed(survey_id, chat_id):
         return
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
-        _("Get updates"), callback_data=pack(services, user_id, "up", "s", survey_ref(survey_id)))]])
+        _("Get updates"), callback_data=button_data(
+            services, user_id, FollowSurvey.of(True, survey_ref(survey_id))))]])
     try:
         await context.bot.send_message(
             chat_id,
@@ -66,21 +68,21 @@ async def _survey_by_ref(services: Services, ref: str) -> str | None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Subscribe ("s") or unsubscribe ("u") the chat of the person who pressed."""
-    pressed = await pressed_button(update, context, 3, fits=lambda fields: fields[1] in ("s", "u"))
-    if pressed is None:
+    found = await pressed(update, context, FollowSurvey)
+    if found is None:
         return
-    query, fields = pressed
+    query, button = found
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
-    survey_id = await _survey_by_ref(context.services, fields[2])
+    survey_id = await _survey_by_ref(context.services, button.ref)
     if survey_id is None:
         await refuse_button(query, tr)
         return
     subscriptions = context.services.storage.subscriptions
     title = await survey_title(context.services, survey_id, tr.language)
     # In a private chat the chat id is the user id; updates only ever go to private chats.
-    if fields[1] == "s":
+    if button.subscribe:
         await subscriptions.subscribe(survey_id, user_id, tr.language)
         text = _("You will get updates about “{title}”. /updates shows them and lets you stop.")
     else:
@@ -119,7 +121,8 @@ async def list_updates(update: Update, context: BotContext) -> None:
         lines.append("")
         buttons.append([InlineKeyboardButton(
             _("Stop updates about “{title}”").format(title=title)[:60],
-            callback_data=pack(context.services, user.id, "up", "u", survey_ref(survey_id)))])
+            callback_data=button_data(context.services, user.id,
+                                      FollowSurvey.of(False, survey_ref(survey_id))))])
     await send_long(context.bot, chat.id, ["\n".join(lines).strip()],
                     InlineKeyboardMarkup(buttons))
 
@@ -129,7 +132,7 @@ def register(application: ConsultbotApplication, router: Router) -> None:
     add_command(application, "updates", N_("Updates about surveys you follow"))
     application.add_handler(CommandHandler("updates", list_updates,
                                            filters=filters.ChatType.PRIVATE))
-    router.own_buttons("up", on_button)
+    router.own_buttons(FollowSurvey, on_button)
     services = services_of(application)
 
     async def offer(event: SurveySubmitted) -> None:

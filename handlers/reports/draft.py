@@ -32,7 +32,8 @@ from bot.report_workflow import (
 from bot.sessions import DraftStage, ReportDraft
 from handlers.reports.files import megabytes, read_incoming, refusal_text
 from handlers.reports.labels import category_label, files_text
-from handlers.shared.buttons import answer_chat, pack, pressed_button
+from handlers.shared.button_data import ReportDraftAction, ReportDraftButton
+from handlers.shared.buttons import answer_chat, button_data, pressed
 from handlers.shared.commands import add_command
 from handlers.shared.render import clip
 from handlers.shared.router import Router
@@ -52,8 +53,10 @@ async def delete_quietly(context: BotContext, chat_id: int, message_ids: list[in
             logger.debug("Could not delete a flow message (%s)", type(error).__name__)
 
 
-def _button(context: BotContext, user_id: int, label: str, *fields: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=pack(context.services, user_id, "rp", *fields))
+def _button(context: BotContext, user_id: int, label: str, action: ReportDraftAction,
+            category: int | None = None) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=button_data(
+        context.services, user_id, ReportDraftButton(action, category)))
 
 
 def warning_text(tr: Translator, sealed: bool, channels: tuple[str, ...]) -> str:
@@ -102,8 +105,8 @@ async def start_report(update: Update, context: BotContext) -> None:
     draft = ReportDraft()
     session.open(draft)
     keyboard = InlineKeyboardMarkup([[
-        _button(context, user.id, _("I understand, continue"), "go"),
-        _button(context, user.id, _("Cancel"), "cancel"),
+        _button(context, user.id, _("I understand, continue"), ReportDraftAction.CONTINUE),
+        _button(context, user.id, _("Cancel"), ReportDraftAction.CANCEL),
     ]])
     text = warning_text(tr, services.storage.reports.sealed, services.settings.report_channels)
     sent = await context.bot.send_message(chat.id, text, reply_markup=keyboard)
@@ -125,16 +128,16 @@ async def _prompt(context: BotContext, draft: ReportDraft, chat_id: int, text: s
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Every button of the flow: continue, category, review, add more, send, cancel."""
-    pressed = await pressed_button(update, context, fits=lambda fields: len(fields) >= 2)
-    if pressed is None:
+    found = await pressed(update, context, ReportDraftButton)
+    if found is None:
         return
-    query, fields = pressed
+    query, button = found
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
     chat_id = answer_chat(query)
-    action = fields[1]
-    if action == "gone":  # the receipt message: the reporter wrote the code down
+    action = button.action
+    if action is ReportDraftAction.RECEIPT_NOTED:  # the receipt message: the reporter wrote the code down
         await query.answer()
         await delete_quietly(context, chat_id, [query.message.message_id] if query.message else [])
         return
@@ -148,19 +151,20 @@ async def on_button(update: Update, context: BotContext) -> None:
     await query.answer()
     config = context.services.settings
     offered = categories(config)
-    if action == "cancel":
+    if action is ReportDraftAction.CANCEL:
         context.services.session(user_id).close()
         await delete_quietly(context, chat_id, draft.prompts)
         await context.bot.send_message(chat_id, _("Cancelled. Nothing was stored."))
-    elif action == "go":
-        rows = [[_button(context, user_id, category_label(tr, category), "cat", str(index))]
+    elif action is ReportDraftAction.CONTINUE:
+        rows = [[_button(context, user_id, category_label(tr, category),
+                         ReportDraftAction.CATEGORY, index)]
                 for index, category in enumerate(offered)]
-        rows.append([_button(context, user_id, _("Cancel"), "cancel")])
+        rows.append([_button(context, user_id, _("Cancel"), ReportDraftAction.CANCEL)])
         draft.stage = DraftStage.CATEGORY
         await _prompt(context, draft, chat_id, _("What is your concern about?"),
                       InlineKeyboardMarkup(rows))
-    elif action == "cat" and len(fields) == 3 and fields[2].isdigit():
-        index = int(fields[2])
+    elif action is ReportDraftAction.CATEGORY and button.category is not None:
+        index = button.category
         if index >= len(offered):
             return
         draft.category = offered[index]
@@ -172,21 +176,21 @@ async def on_button(update: Update, context: BotContext) -> None:
             "you are done."
         ).format(files=MAX_FILES, size=megabytes(max_file_bytes(config))),
             _describe_keyboard(context, tr, user_id))
-    elif action == "review":
+    elif action is ReportDraftAction.REVIEW:
         await _show_review(context, tr, draft, chat_id, user_id)
-    elif action == "more":
+    elif action is ReportDraftAction.MORE:
         draft.stage = DraftStage.DESCRIBING
         await _prompt(context, draft, chat_id, _("Send what you want to add, then press "
                                                  "'Review'."),
                       _describe_keyboard(context, tr, user_id))
-    elif action == "send":
+    elif action is ReportDraftAction.SEND:
         await _send(context, tr, user_id, draft, chat_id)
 
 
 def _describe_keyboard(context: BotContext, tr: Translator, user_id: int) -> InlineKeyboardMarkup:
     _ = tr.gettext
-    return InlineKeyboardMarkup([[_button(context, user_id, _("Review"), "review"),
-                                  _button(context, user_id, _("Cancel"), "cancel")]])
+    return InlineKeyboardMarkup([[_button(context, user_id, _("Review"), ReportDraftAction.REVIEW),
+                                  _button(context, user_id, _("Cancel"), ReportDraftAction.CANCEL)]])
 
 
 async def _show_review(context: BotContext, tr: Translator, draft: ReportDraft, chat_id: int,
@@ -204,9 +208,9 @@ async def _show_review(context: BotContext, tr: Translator, draft: ReportDraft, 
     ).format(category=category_label(tr, draft.category or "other"),
              files=len(draft.attachments), description=clip(draft.body, 3000))
     keyboard = InlineKeyboardMarkup([
-        [_button(context, user_id, _("Send report"), "send")],
-        [_button(context, user_id, _("Add more"), "more"),
-         _button(context, user_id, _("Cancel"), "cancel")],
+        [_button(context, user_id, _("Send report"), ReportDraftAction.SEND)],
+        [_button(context, user_id, _("Add more"), ReportDraftAction.MORE),
+         _button(context, user_id, _("Cancel"), ReportDraftAction.CANCEL)],
     ])
     await _prompt(context, draft, chat_id, text, keyboard)
 
@@ -229,7 +233,8 @@ async def _send(context: BotContext, tr: Translator, user_id: int, draft: Report
     await delete_quietly(context, chat_id, draft.prompts)
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
         _("I have written it down: remove this message"),
-        callback_data=pack(context.services, chat_id, "rp", "gone"))]])
+        callback_data=button_data(context.services, chat_id,
+                                  ReportDraftButton(ReportDraftAction.RECEIPT_NOTED)))]])
     await context.bot.send_message(chat_id, _(
         "Your report was sent. Thank you.\n\n"
         "Your receipt code:\n\n{receipt}\n\n"
@@ -316,4 +321,4 @@ def register(application: ConsultbotApplication, router: Router) -> None:
     add_command(application, "report", N_("Report a concern anonymously"))
     application.add_handler(CommandHandler("report", start_report,
                                            filters=filters.ChatType.PRIVATE))
-    router.own_buttons("rp", on_button)
+    router.own_buttons(ReportDraftButton, on_button)

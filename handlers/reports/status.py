@@ -20,7 +20,8 @@ from bot.sessions import ReportDraft, ReportFollowUp
 from handlers.reports.draft import delete_quietly
 from handlers.reports.files import megabytes, read_incoming, refusal_text
 from handlers.reports.labels import files_text, split_text, status_label
-from handlers.shared.buttons import answer_chat, button_fields, pack
+from handlers.shared.button_data import ReportStatusAction, ReportStatusButton
+from handlers.shared.buttons import answer_chat, button_data, read_press
 from handlers.shared.commands import add_command
 from handlers.shared.render import send_long
 from handlers.shared.router import Router
@@ -38,11 +39,12 @@ def _follow_up(services: Services, user_id: int) -> ReportFollowUp | None:
 def _keyboard(context: BotContext, tr: Translator, user_id: int) -> InlineKeyboardMarkup:
     _ = tr.gettext
 
-    def button(label: str, action: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(label,
-                                    callback_data=pack(context.services, user_id, "rs", action))
+    def button(label: str, action: ReportStatusAction) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=button_data(
+            context.services, user_id, ReportStatusButton(action)))
 
-    return InlineKeyboardMarkup([[button(_("Add information"), "add"), button(_("Done"), "done")]])
+    return InlineKeyboardMarkup([[button(_("Add information"), ReportStatusAction.ADD),
+                                  button(_("Done"), ReportStatusAction.DONE)]])
 
 
 async def status(update: Update, context: BotContext) -> None:
@@ -112,24 +114,24 @@ async def _show(context: BotContext, tr: Translator, report_id: str, chat_id: in
 
 async def on_button(update: Update, context: BotContext) -> None:
     """"Add information" arms the next message as a follow-up; "Done" ends the session."""
-    query, fields = button_fields(update, context)
+    query, pressed_button = read_press(update, context, ReportStatusButton)
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
     chat_id = answer_chat(query)
     session = _follow_up(context.services, user_id)
     await query.answer()
-    if fields is None or len(fields) != 2 or session is None:
+    if pressed_button is None or session is None:
         await context.bot.send_message(chat_id, _(
             "This has expired. Send /status with your receipt code again."))
         return
-    if fields[1] == "add":
+    if pressed_button.action is ReportStatusAction.ADD:
         session.adding = True
         limit = max_file_bytes(context.services.settings)
         await context.bot.send_message(chat_id, _(
             "Send your message, photo or document now (files up to {size} MB). It will be "
             "added to your report.").format(size=megabytes(limit)))
-    elif fields[1] == "done":
+    elif pressed_button.action is ReportStatusAction.DONE:
         context.services.session(user_id).close()
         await context.bot.send_message(chat_id, _(
             "Done. To leave fewer traces, you can now delete this chat."))
@@ -202,4 +204,4 @@ def register(application: ConsultbotApplication, router: Router) -> None:
     """/status and its buttons; follow-ups come through the router."""
     add_command(application, "status", N_("Check a report with its receipt code"))
     application.add_handler(CommandHandler("status", status, filters=filters.ChatType.PRIVATE))
-    router.own_buttons("rs", on_button)
+    router.own_buttons(ReportStatusButton, on_button)

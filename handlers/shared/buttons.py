@@ -13,9 +13,10 @@ question moved on, the survey closed) is each handler's business.
 Telegram caps ``callback_data`` at 64 bytes; :func:`pack` refuses anything longer, so a
 too-long button fails loudly in tests rather than at Telegram.
 
-Handlers read a press with :func:`pressed_button` (or :func:`button_fields` when they answer
-a bad button their own way), so every feature refuses an unusable button with the same
-:func:`refuse_button` line.
+What a button says is a typed record of :mod:`handlers.shared.button_data`:
+:func:`button_data` signs one for a keyboard, and handlers read a press with :func:`pressed`
+(or :func:`read_press` when they answer a bad button their own way), so every feature
+refuses an unusable button with the same :func:`refuse_button` line.
 """
 
 from __future__ import annotations
@@ -24,26 +25,31 @@ import base64
 import functools
 import hashlib
 import hmac
-from collections.abc import Callable
+from typing import TypeVar
 
 from telegram import CallbackQuery, Update
 
 from bot.context import BotContext, Services, Translator
 from bot.survey_progress import survey_ref
+from handlers.shared.button_data import ButtonData, decode, encode
 from storage.secret import ServerSecret
 
 __all__ = [
     "MAX_CALLBACK_BYTES",
     "CallbackDataTooLong",
     "answer_chat",
-    "button_fields",
+    "button_data",
     "button_kind",
     "pack",
-    "pressed_button",
+    "pressed",
+    "read_button",
+    "read_press",
     "refuse_button",
     "survey_ref",
     "unpack",
 ]
+
+Record = TypeVar("Record", bound=ButtonData)
 
 MAX_CALLBACK_BYTES = 64
 _SEPARATOR = "|"
@@ -89,13 +95,49 @@ def pack(services: Services, user_id: int, *fields: str | int) -> str:
 
 def unpack(services: Services, user_id: int, data: str | None) -> list[str] | None:
     """The fields of genuine button data made for ``user_id``; ``None`` if forged or altered."""
-    if not data or _SEPARATOR not in data:
-        return None
+    if not data or _SEPARATOR not in data or not data.isascii():
+        return None  # forged: genuine data is ASCII (compare_digest refuses anything else)
     *fields, tag = data.split(_SEPARATOR)
     expected = _tag(_key(services), user_id, tuple(fields))
-    if not hmac.compare_digest(expected, tag):
+    if not hmac.compare_digest(expected.encode("ascii"), tag.encode("ascii")):
         return None
     return fields
+
+
+def button_data(services: Services, user_id: int, record: ButtonData) -> str:
+    """The signed ``callback_data`` of ``record``, for a button made for ``user_id``.
+
+    Raises:
+        CallbackDataTooLong: The result would not fit in 64 bytes.
+    """
+    return pack(services, user_id, *encode(record))
+
+
+def read_button(services: Services, user_id: int, data: str | None) -> ButtonData | None:
+    """The record of genuine button data made for ``user_id``; ``None`` if unusable."""
+    fields = unpack(services, user_id, data)
+    return decode(fields) if fields is not None else None
+
+
+def read_press(update: Update, context: BotContext,
+               kind: type[Record]) -> tuple[CallbackQuery, Record | None]:
+    """The pressed button's query and record (``None`` if forged, someone else's, or of
+    another kind). For a button handler: the router only calls it with a query."""
+    query = update.callback_query
+    assert query is not None
+    record = read_button(context.services, query.from_user.id, query.data)
+    return query, record if isinstance(record, kind) else None
+
+
+async def pressed(update: Update, context: BotContext, kind: type[Record],
+                  ) -> tuple[CallbackQuery, Record] | None:
+    """The query and record of a genuine button of ``kind``, else ``None`` (refused with
+    :func:`refuse_button`, so the handler only returns)."""
+    query, record = read_press(update, context, kind)
+    if record is None:
+        await refuse_button(query, await context.translator(update))
+        return None
+    return query, record
 
 
 def button_kind(data: str | None) -> str:
@@ -104,16 +146,6 @@ def button_kind(data: str | None) -> str:
     Only used to route the press; the owner then checks the tag with :func:`unpack`.
     """
     return data.split(_SEPARATOR, 1)[0] if data else ""
-
-
-def button_fields(update: Update, context: BotContext) -> tuple[CallbackQuery, list[str] | None]:
-    """The pressed button's query and its fields (``None`` if forged, altered or not the presser's).
-
-    For a callback-query handler: ptb only calls it with an update that has a query.
-    """
-    query = update.callback_query
-    assert query is not None
-    return query, unpack(context.services, query.from_user.id, query.data)
 
 
 def answer_chat(query: CallbackQuery) -> int:
@@ -128,26 +160,3 @@ async def refuse_button(query: CallbackQuery, tr: Translator) -> None:
     """
     _ = tr.gettext
     await query.answer(_("This button is not valid any more."))
-
-
-async def pressed_button(update: Update, context: BotContext, size: int | None = None, *,
-                         fits: Callable[[list[str]], bool] | None = None,
-                         ) -> tuple[CallbackQuery, list[str]] | None:
-    """The query and fields of a genuine button of the expected shape, else ``None``.
-
-    Args:
-        update: An update with a callback query.
-        context: The handler's context.
-        size: How many fields the button must have (kind included), if fixed.
-        fits: A further check of the fields (an operation name, a language …).
-
-    Returns:
-        ``(query, fields)``; ``None`` when the button was refused with
-        :func:`refuse_button`, so the handler only returns.
-    """
-    query, fields = button_fields(update, context)
-    if (fields is None or (size is not None and len(fields) != size)
-            or (fits is not None and not fits(fields))):
-        await refuse_button(query, await context.translator(update))
-        return None
-    return query, fields

@@ -24,6 +24,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import BotContext, services_of
 from bot.sessions import InputMode
+from handlers.shared.button_data import ButtonData
 from handlers.shared.buttons import button_kind, refuse_button
 from handlers.shared.commands import add_command
 from surveys.messages import N_
@@ -75,15 +76,15 @@ class Router:
             raise ValueError(f"input mode {mode} has an owner already")
         self._modes[mode] = owner
 
-    def own_buttons(self, kind: str, callback: Callback) -> None:
-        """Declare the one feature whose buttons carry ``kind``.
+    def own_buttons(self, record: type[ButtonData], callback: Callback) -> None:
+        """Declare the one feature that handles the buttons of ``record``'s kind.
 
         Raises:
-            ValueError: Another feature already makes buttons of that kind.
+            ValueError: Another feature already handles them.
         """
-        if kind in self._buttons:
-            raise ValueError(f"button kind {kind!r} has an owner already")
-        self._buttons[kind] = callback
+        if record.kind in self._buttons:
+            raise ValueError(f"button kind {record.kind!r} has an owner already")
+        self._buttons[record.kind] = callback
 
     def owner_of(self, mode: InputMode) -> ModeOwner:
         """The owner of ``mode``."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
@@ -25,7 +24,8 @@ from bot.survey_progress import (
     user_lock,
 )
 from handlers.participant.consent import participant, participant_button
-from handlers.shared.buttons import pack, refuse_button
+from handlers.shared.button_data import AnswerOp, AnswerQuestion, Review
+from handlers.shared.buttons import button_data, refuse_button
 from handlers.shared.render import clip, remove_keyboard_quietly
 from handlers.survey.flow import (
     Participant,
@@ -55,10 +55,9 @@ from surveys.tally import detect_language
 
 __all__ = ["answer_button", "answer_text", "review_button"]
 
-_REVIEW_OP = re.compile(r"^(submit|back|c\d{1,3})$")
 
 
-def _stale(progress: Progress, version: str, tr: Translator) -> str | None:
+def _stale(progress: Progress, version: int, tr: Translator) -> str | None:
     """Why a genuine button cannot be used any more, or None when it still can."""
     _ = tr.gettext
     response = progress.response
@@ -66,7 +65,7 @@ def _stale(progress: Progress, version: str, tr: Translator) -> str | None:
         return _("Please open the survey again with /surveys.")
     if response.submitted:
         return _("You have already submitted this survey.")
-    if version != str(progress.record.version) or response.version != progress.record.version:
+    if version != progress.record.version or response.version != progress.record.version:
         return _("This survey was updated. Please open it again with /surveys.")
     return None
 
@@ -109,22 +108,23 @@ async def _record(who: Participant, progress: Progress, question: Question, valu
         await ask(who, progress, following, dict(response.answers), notes)
 
 
-def _button_value(question: Question, op: str, arg: str, answers: dict[str, Answer]) -> Answer:
+def _button_value(question: Question, op: AnswerOp, arg: str,
+                  answers: dict[str, Answer]) -> Answer:
     """The answer a button stands for; ValueError when its data does not fit the question."""
-    if op == "s":
+    if op is AnswerOp.SKIP:
         return None
-    if op == "k":
+    if op is AnswerOp.KEEP:
         if question.id not in answers:
             raise ValueError("nothing to keep")
         return answers[question.id]
-    if op == "v" and question.type is QuestionType.SINGLE:
+    if op is AnswerOp.VALUE and question.type is QuestionType.SINGLE:
         index = int(arg)
         if not 0 <= index < len(question.choices):
             raise ValueError("no such choice")
         return question.choices[index].id
-    if op == "v" and question.type is QuestionType.SCALE:
+    if op is AnswerOp.VALUE and question.type is QuestionType.SCALE:
         return int(arg)
-    if op == "d" and question.type is QuestionType.MULTI:
+    if op is AnswerOp.DONE and question.type is QuestionType.MULTI:
         return selected_ids(question, _mask(question, arg))
     raise ValueError("button does not fit the question")
 
@@ -136,14 +136,13 @@ def _mask(question: Question, arg: str) -> int:
     return mask
 
 
-def _current_question(progress: Progress, version: str, index: str,
+def _current_question(progress: Progress, version: int, position: int,
                       tr: Translator) -> Question | str:
     """The question a genuine button belongs to if it is still the current one, else why not."""
     problem = _stale(progress, version, tr)
     if problem is not None:
         return problem
     survey, response = progress.survey, progress.response
-    position = int(index) if index.isdigit() else -1
     if (0 <= position < len(survey.questions) and response is not None
             and survey.questions[position].id == response.current_question):
         return survey.questions[position]
@@ -152,32 +151,32 @@ def _current_question(progress: Progress, version: str, index: str,
 
 async def answer_button(update: Update, context: BotContext) -> None:
     """A button under a question: choose, toggle, done, skip, back or keep."""
-    pressed = await participant_button(update, context, 6)
+    pressed = await participant_button(update, context, AnswerQuestion)
     if pressed is None:
         return
-    query, who, fields = pressed
+    query, who, button = pressed
     tr = await context.translator(update)
     _ = tr.gettext
-    _kind, ref, version, index, op, arg = fields
-    record = await find_open_by_ref(context.services, ref)
+    op, arg = button.op, button.arg
+    record = await find_open_by_ref(context.services, button.ref)
     if record is None:
         await query.answer(_("This survey is closed."))
         return
     async with user_lock(who.user_id):
         progress = await load_progress(context.services, record, who.user_id)
-        question = _current_question(progress, version, index, tr)
+        question = _current_question(progress, button.version, button.index, tr)
         if isinstance(question, str):
             await query.answer(question)
             return
         survey, answers = progress.survey, progress.answers
         try:
-            if op == "t":
-                await _toggle(who, progress, question, fields, query)
+            if op is AnswerOp.TOGGLE:
+                await _toggle(who, progress, question, button, query)
                 return
-            if op == "b":
+            if op is AnswerOp.BACK:
                 await _back(who, progress, question, query)
                 return
-            if op == "s" and question.required:
+            if op is AnswerOp.SKIP and question.required:
                 await query.answer(_("This question needs an answer."), show_alert=True)
                 return
             value = _button_value(question, op, arg, answers)
@@ -193,7 +192,7 @@ async def answer_button(update: Update, context: BotContext) -> None:
         await _record(who, progress, question, value, _message_of(query), query)
 
 
-async def _toggle(who: Participant, progress: Progress, question: Question, fields: list[str],
+async def _toggle(who: Participant, progress: Progress, question: Question, button: AnswerQuestion,
                   query: CallbackQuery) -> None:
     """Flip one choice of a multi-select: only the keyboard changes, nothing is stored.
 
@@ -204,11 +203,12 @@ async def _toggle(who: Participant, progress: Progress, question: Question, fiel
     services = who.context.services
 
     def make_data(op: str, arg: object = "") -> str:
-        return pack(services, who.user_id, *fields[:4], op, str(arg))
+        return button_data(services, who.user_id, AnswerQuestion(
+            button.ref, button.version, button.index, AnswerOp(op), str(arg)))
 
     keyboard = question_keyboard(
         survey, question, who.language(survey), who.tr, make_data,
-        mask=_mask(question, fields[5]), first=walk(survey, answers, None)[1] == question,
+        mask=_mask(question, button.arg), first=walk(survey, answers, None)[1] == question,
         has_current=question.id in answers, current=answers.get(question.id))
     await query.answer()
     prompt = _message_of(query)
@@ -311,21 +311,21 @@ async def _answer_typed(who: Participant, progress: Progress, text: str,
 
 async def review_button(update: Update, context: BotContext) -> None:
     """Submit (exactly once) or Back from the review."""
-    pressed = await participant_button(update, context, 4,
-                                       fits=lambda fields: bool(_REVIEW_OP.match(fields[3])))
+    pressed = await participant_button(update, context, Review,
+                                       fits=lambda review: review.valid)
     if pressed is None:
         return
-    query, who, fields = pressed
+    query, who, button = pressed
     tr = await context.translator(update)
     _ = tr.gettext
-    _kind, ref, version, op = fields
-    record = await find_open_by_ref(context.services, ref)
+    op = button.op
+    record = await find_open_by_ref(context.services, button.ref)
     if record is None:
         await query.answer(_("This survey is closed."))
         return
     async with user_lock(who.user_id):
         progress = await load_progress(context.services, record, who.user_id)
-        problem = _stale(progress, version, tr)
+        problem = _stale(progress, button.version, tr)
         if problem is None and progress.response is not None and progress.response.current_question:
             problem = _("Please answer the current question first.")
         if problem is not None:
@@ -338,7 +338,7 @@ async def review_button(update: Update, context: BotContext) -> None:
                 target = last_question(survey, answers)
             else:  # "c<question index>": change one answer listed in the review
                 listed = reviewed_questions(survey, relevant_answers(survey, answers))
-                position = int(op[1:])
+                position = button.change or 0
                 target = survey.questions[position] if position < len(survey.questions) else None
                 target = target if target in listed else None
             if target is None:

@@ -24,6 +24,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, ConsultbotApplication
 from bot.survey_progress import find_open_by_ref
 from handlers.participant.consent import ask_consent, has_consented, participant, participant_button
+from handlers.shared.button_data import AnswerQuestion, OpenSurvey, Review
 from handlers.shared.commands import add_command
 from handlers.shared.render import remove_keyboard_quietly
 from handlers.shared.router import Router
@@ -47,12 +48,12 @@ async def surveys_command(update: Update, context: BotContext) -> None:
 
 async def open_button(update: Update, context: BotContext) -> None:
     """A survey button of the /surveys list."""
-    pressed = await participant_button(update, context, 2)
-    if pressed is None:
+    found = await participant_button(update, context, OpenSurvey)
+    if found is None:
         return
-    query, who, fields = pressed
+    query, who, button = found
     _ = (await context.translator(update)).gettext
-    record = await find_open_by_ref(context.services, fields[1])
+    record = await find_open_by_ref(context.services, button.ref)
     if record is None:
         await query.answer(_("This survey is closed."))
         return
@@ -99,6 +100,6 @@ def register(application: ConsultbotApplication, router: Router) -> None:
     add_command(application, "surveys", N_("See the open surveys and take one"))
     application.add_handler(CommandHandler("surveys", surveys_command,
                                            filters=filters.ChatType.PRIVATE))
-    router.own_buttons("o", open_button)
-    router.own_buttons("a", answer_button)
-    router.own_buttons("r", review_button)
+    router.own_buttons(OpenSurvey, open_button)
+    router.own_buttons(AnswerQuestion, answer_button)
+    router.own_buttons(Review, review_button)

@@ -16,7 +16,8 @@ from telegram.error import BadRequest
 from bot.context import BotContext, Translator
 from bot.sessions import ActiveSurvey
 from bot.survey_progress import Progress, load_progress, user_lock
-from handlers.shared.buttons import pack, survey_ref
+from handlers.shared.button_data import AnswerOp, AnswerQuestion, OpenSurvey, Review
+from handlers.shared.buttons import button_data, survey_ref
 from handlers.shared.localized import format_day, isolate
 from handlers.shared.render import (
     clip,
@@ -93,7 +94,8 @@ async def ask(who: Participant, progress: Progress, question: Question,
     index = survey.index_of(question.id)
 
     def make_data(op: str, arg: object = "") -> str:
-        return pack(services, who.user_id, "a", ref, progress.record.version, index, op, str(arg))
+        return button_data(services, who.user_id, AnswerQuestion(
+            ref, progress.record.version, index, AnswerOp(op), str(arg)))
 
     has_current = question.id in answers
     current = answers.get(question.id)
@@ -127,7 +129,7 @@ async def send_review(who: Participant, progress: Progress, answers: dict[str, A
     services = who.context.services
 
     def make_data(op: str) -> str:
-        return pack(services, who.user_id, "r", ref, progress.record.version, op)
+        return button_data(services, who.user_id, Review(ref, progress.record.version, op))
 
     final = relevant_answers(survey, answers)
     lines = [_("Please check your answers:")]
@@ -240,7 +242,7 @@ async def show_survey_list(who: Participant) -> None:
             title = _("{title} (submitted)").format(title=title)
         elif progress.response is not None:
             title = _("{title} (continue)").format(title=title)
-        data = pack(services, who.user_id, "o", survey_ref(record.survey_id))
+        data = button_data(services, who.user_id, OpenSurvey(survey_ref(record.survey_id)))
         rows.append([InlineKeyboardButton(clip(title, 60), callback_data=data)])
     await who.context.bot.send_message(who.chat_id, _("Which survey would you like to take?"),
                                        reply_markup=InlineKeyboardMarkup(rows))
