@@ -183,7 +183,7 @@ def sender_of(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboxS
     return services.outbox_sender
 
 
-async def _delivery_job(context: CallbackContext) -> None:  # type: ignore[type-arg]  # ptb's context is generic in four types the job does not use
+async def _delivery_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     try:
         await sender_of(context.application).deliver_due(context.bot)
     except TelegramError as error:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from telegram import User
 from telegram.error import TelegramError
@@ -84,12 +85,12 @@ def next_aligned(now: _dt.datetime, hours: float) -> _dt.datetime:
     return moment
 
 
-async def _digest_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def _digest_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     assert isinstance(context.application, ConsultbotApplication)
     await send_digest(context.application)
 
 
-async def _retention_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def _retention_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     assert isinstance(context.application, ConsultbotApplication)
     await run_retention(context.application)
 

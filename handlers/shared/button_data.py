@@ -50,6 +50,8 @@ class ButtonData:
     """Base of every button record; ``kind`` is its first field on the wire."""
 
     kind: ClassVar[str]
+    #: Every record is a dataclass; declared so the codec's ``dataclasses.fields`` type-checks.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
 
 _KINDS: dict[str, type[ButtonData]] = {}
@@ -266,7 +268,7 @@ def encode(record: ButtonData) -> tuple[str, ...]:
 
     Trailing optional fields that are ``None`` are left off (``rp|go``, not ``rp|go|-``).
     """
-    record_fields = dataclasses.fields(record)  # type: ignore[arg-type]  # records are dataclasses
+    record_fields = dataclasses.fields(record)
     values = [getattr(record, item.name) for item in record_fields]
     while values and values[-1] is None and record_fields[len(values) - 1].default is None:
         values.pop()
@@ -286,7 +288,7 @@ def decode(fields: list[str]) -> ButtonData | None:
     if not fields or fields[0] not in _KINDS:
         return None
     cls = _KINDS[fields[0]]
-    record_fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # records are dataclasses
+    record_fields = dataclasses.fields(cls)
     hints = typing.get_type_hints(cls)
     values = fields[1:]
     required = sum(1 for item in record_fields if item.default is dataclasses.MISSING)

@@ -15,7 +15,7 @@ from bot.context import CommandInfo, CommandScope, Services, Translator, service
 
 __all__ = ["MENU_ORDER", "add_command", "command_list"]
 
-#: Where participant commands appear in the menu, as DESIGN.md lists them; commands not
+#: Where participant commands appear in the menu, as README.md lists them; commands not
 #: named here come before /help, in the order they were declared.
 MENU_ORDER: tuple[str, ...] = (
     "start", "surveys", "report", "status", "language", "privacy", "mydata", "forget",
@@ -48,7 +48,7 @@ def command_list(services: Services, translator: Translator,
                  scope: CommandScope) -> list[tuple[str, str]]:
     """(name, translated description) of every command of ``scope``, in declared order."""
     chosen = [command for command in services.commands if command.scope is scope]
-    # Commands DESIGN.md does not list go just before /help, which stays last.
+    # Commands not listed above go just before /help, which stays last.
     unlisted = MENU_ORDER.index("help") - 0.5
     chosen.sort(key=lambda c: MENU_ORDER.index(c.name) if c.name in MENU_ORDER else unlisted)
     return [(command.name, translator.gettext(command.description)) for command in chosen]

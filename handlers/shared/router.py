@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -90,7 +91,7 @@ class Router:
         """The owner of ``mode``."""
         return self._modes[mode]
 
-    def install(self, application: Application) -> None:  # type: ignore[type-arg]  # any ptb Application
+    def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Add the three handlers; every input mode must have its owner by now.
 
         Raises:

@@ -280,7 +280,7 @@ async def test_retry_after_pauses_and_the_message_stays_queued(env: BotEnv) -> N
             raise error
 
     outbox = OutboxSender(env.services, clock=lambda: now[0], sleep=NoSleep())
-    assert await outbox.deliver_due(FloodedBot()) == 0  # type: ignore[arg-type]
+    assert await outbox.deliver_due(FloodedBot()) == 0  # type: ignore[arg-type]  # a stand-in Bot
     assert await storage.outbox.due(now=now[0] + 29) == []
     [item] = await storage.outbox.due(now=now[0] + 30)
     assert item.chat_id == 8_300_001

@@ -21,6 +21,12 @@ from tests.handlers.report_helpers import (
 )
 
 
+def _receipt_in(text: str | None) -> str:
+    match = RECEIPT.search(text or "")
+    assert match is not None, text
+    return match.group(1)
+
+
 async def test_warning_comes_first_and_says_what_telegram_sees(env: BotEnv) -> None:
     user = env.user(7_100_001)
     await user.command("/report")
@@ -72,7 +78,7 @@ async def test_description_over_several_messages_and_forwarded_text(env: BotEnv)
     await user.press("Review")
     assert "First part.\n\nForwarded threat text" in (user.last_message().text or "")
     await user.press("Send report")
-    receipt = RECEIPT.search(user.last_message().text or "").group(1)  # type: ignore[union-attr]
+    receipt = _receipt_in(user.last_message().text)
     report = await env.services.storage.reports.get(await report_id_of(env, receipt))
     assert report.body == "First part.\n\nForwarded threat text"
     assert "Boris" not in report.body and "boris" not in report.body
@@ -115,7 +121,7 @@ async def test_documents_are_kept_under_a_neutral_name(env: BotEnv) -> None:
     await user.send_document(b"%PDF-1.4 payslip", "Jane_Doe_payslip.pdf", "application/pdf")
     await user.press("Review")
     await user.press("Send report")
-    receipt = RECEIPT.search(user.last_message().text or "").group(1)  # type: ignore[union-attr]
+    receipt = _receipt_in(user.last_message().text)
     report = await env.services.storage.reports.get(await report_id_of(env, receipt))
     attachment = report.items[0].attachment
     assert attachment is not None and attachment.name == "document.pdf"

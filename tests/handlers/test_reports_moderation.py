@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 from bot.report_jobs import send_digest
 from storage.reports import ReportStatus
@@ -111,7 +112,7 @@ async def test_retention_runs_at_start_up(env: BotEnv) -> None:
     report_id = await report_id_of(env, receipt)
     await reports.set_status(report_id, ReportStatus.REJECTED)
 
-    async def age(connection):  # type: ignore[no-untyped-def]
+    async def age(connection: Any) -> None:  # the storage's own write connection
         await connection.execute("UPDATE reports SET closed_on = '2000-01-01'")
 
     await env.services.storage.db.write(age)
