@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -44,7 +44,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Config
 from bot.events import EventBus
 from bot.limits import ReportLimits
-from bot.sessions import Session, SessionStore
+from bot.sessions import Dialog, Session, SessionStore
+
+OpenDialog = TypeVar("OpenDialog", bound=Dialog)
 
 if TYPE_CHECKING:
     from bot.delivery import OutboxSender
@@ -169,6 +171,11 @@ class Services:
     def session(self, user_id: int) -> Session:
         """The live session of ``user_id`` (created if needed), marked as used now."""
         return self.sessions.touch(self.session_key(user_id))
+
+    def dialog(self, user_id: int, kind: type[OpenDialog]) -> OpenDialog | None:
+        """The dialog of ``kind`` this person has open; None if another mode is active."""
+        dialog = self.session(user_id).dialog
+        return dialog if isinstance(dialog, kind) else None
 
     def peek_session(self, user_id: int) -> Session | None:
         """The live session of ``user_id``, if there is one, without marking it used."""

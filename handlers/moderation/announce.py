@@ -12,7 +12,7 @@ import itertools
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import BotContext, Services
+from bot.context import BotContext
 from bot.delivery import deliver_soon
 from bot.sessions import AnnouncementDraft
 from handlers.moderation.access import audit, is_moderator, moderator_command
@@ -27,11 +27,6 @@ MAX_ANNOUNCEMENT = 3500
 
 #: Numbers the drafts, so a "Send" button of an older draft cannot send a newer text.
 _numbers = itertools.count(1)
-
-
-def _draft(services: Services, user_id: int) -> AnnouncementDraft | None:
-    dialog = services.session(user_id).dialog
-    return dialog if isinstance(dialog, AnnouncementDraft) else None
 
 
 async def announce(update: Update, context: BotContext) -> None:
@@ -68,7 +63,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None or message.text is None:
         return
-    draft = _draft(context.services, user.id)
+    draft = context.services.dialog(user.id, AnnouncementDraft)
     if draft is None:
         return
     if not await is_moderator(context.services, user.id):
@@ -108,7 +103,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
-    draft = _draft(context.services, user_id)
+    draft = context.services.dialog(user_id, AnnouncementDraft)
     if draft is None or draft.body is None or button.number != draft.number:
         await refuse_button(query, tr)
         return

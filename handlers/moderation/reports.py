@@ -16,7 +16,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext, CommandScope, ConsultbotApplication, Services, Translator
+from bot.context import BotContext, CommandScope, ConsultbotApplication, Translator
 from bot.report_workflow import MAX_TEXT, is_moderator
 from bot.sessions import ModeratorReply
 from handlers.moderation.access import audit, moderator_command
@@ -187,17 +187,12 @@ async def on_button(update: Update, context: BotContext) -> None:
         await context.bot.send_message(chat_id, _("This report no longer exists."))
 
 
-def _reply(services: Services, user_id: int) -> ModeratorReply | None:
-    dialog = services.session(user_id).dialog
-    return dialog if isinstance(dialog, ModeratorReply) else None
-
-
 async def on_reply_text(update: Update, context: BotContext) -> None:
     """The moderator's reply, after they pressed "Reply" (owner of the moderator-reply mode)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
         return
-    session = _reply(context.services, user.id)
+    session = context.services.dialog(user.id, ModeratorReply)
     if session is None:
         return
     tr = await context.translator(update)

@@ -20,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext, ConsultbotApplication, Services, Translator
+from bot.context import BotContext, ConsultbotApplication, Translator
 from bot.report_workflow import (
     MAX_FILES,
     MAX_TEXT,
@@ -113,12 +113,6 @@ async def start_report(update: Update, context: BotContext) -> None:
     draft.prompts.append(sent.message_id)
 
 
-def _open_draft(services: Services, user_id: int) -> ReportDraft | None:
-    """The reporter's open draft; None when it expired, was sent, or the bot restarted."""
-    dialog = services.session(user_id).dialog
-    return dialog if isinstance(dialog, ReportDraft) else None
-
-
 async def _prompt(context: BotContext, draft: ReportDraft, chat_id: int, text: str,
                   keyboard: InlineKeyboardMarkup | None = None) -> Message:
     sent = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
@@ -141,7 +135,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await delete_quietly(context, chat_id, [query.message.message_id] if query.message else [])
         return
-    draft = _open_draft(context.services, user_id)
+    draft = context.services.dialog(user_id, ReportDraft)
     if draft is None:
         await query.answer()
         await context.bot.send_message(chat_id, _(
@@ -252,7 +246,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    draft = _open_draft(context.services, user.id)
+    draft = context.services.dialog(user.id, ReportDraft)
     if draft is None:
         return
     tr = await context.translator(update)
@@ -299,7 +293,7 @@ async def on_cancel(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    draft = _open_draft(context.services, user.id)
+    draft = context.services.dialog(user.id, ReportDraft)
     if draft is not None:
         await delete_quietly(context, chat.id, draft.prompts)
         context.services.session(user.id).close()

@@ -14,7 +14,7 @@ import math
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext, ConsultbotApplication, Services, Translator
+from bot.context import BotContext, ConsultbotApplication, Translator
 from bot.report_workflow import MAX_TEXT, max_file_bytes
 from bot.sessions import ReportDraft, ReportFollowUp
 from handlers.reports.draft import delete_quietly
@@ -29,12 +29,6 @@ from storage.errors import NotFound
 from surveys.messages import N_
 
 __all__ = ["on_cancel", "on_message", "register"]
-
-def _follow_up(services: Services, user_id: int) -> ReportFollowUp | None:
-    """The report this person opened with /status; None once it ended or expired."""
-    dialog = services.session(user_id).dialog
-    return dialog if isinstance(dialog, ReportFollowUp) else None
-
 
 def _keyboard(context: BotContext, tr: Translator, user_id: int) -> InlineKeyboardMarkup:
     _ = tr.gettext
@@ -119,7 +113,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     _ = tr.gettext
     user_id = query.from_user.id
     chat_id = answer_chat(query)
-    session = _follow_up(context.services, user_id)
+    session = context.services.dialog(user_id, ReportFollowUp)
     await query.answer()
     if pressed_button is None or session is None:
         await context.bot.send_message(chat_id, _(
@@ -146,7 +140,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     if message is None or user is None:
         return
     services = context.services
-    session = _follow_up(services, user.id)
+    session = services.dialog(user.id, ReportFollowUp)
     if session is None:
         return
     tr = await context.translator(update)

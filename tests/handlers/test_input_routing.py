@@ -8,10 +8,15 @@ press each have the effect of that mode's owner, and that no other feature react
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from telegram.ext import CommandHandler, MessageHandler
 
 from bot.sessions import InputMode
-from tests.fakebot import ChatUser, sent_texts
+from handlers.shared.router import ModeOwner, Router
+from tests.fakebot import sent_texts
 from tests.handlers.conftest import (
     SURVEY_ID,
     BotEnv,
@@ -20,6 +25,7 @@ from tests.handlers.conftest import (
     report_drafts,
     stored_response,
 )
+from tests.handlers.modes import CASES, Setup, mode_of
 from tests.handlers.report_helpers import (
     MODERATOR_ID,
     file_report,
@@ -31,10 +37,6 @@ from tests.handlers.report_helpers import (
 NOT_TAKEN = ("Photos and files are only taken with a report (/report). Nothing of this one "
              "was kept.")
 USE_BUTTONS = "Please use the buttons above first."
-
-
-def mode_of(env: BotEnv, user: ChatUser) -> InputMode:
-    return env.services.sessions.mode(env.services.session_key(user.user_id))
 
 
 async def nothing_queued(env: BotEnv) -> bool:
@@ -138,6 +140,10 @@ async def test_moderator_reply(env: BotEnv) -> None:
     await moderator.press("Reply")
     assert mode_of(env, moderator) is InputMode.MODERATOR_REPLY
     assert sent_texts(await moderator.send_photo(jpeg_with_exif())) == [NOT_TAKEN]
+    await moderator.press("in review")  # a /reports button: its status changes, the reply waits
+    summary = await env.services.storage.reports.summary(report_id)
+    assert summary.status.value == "in_review"
+    assert mode_of(env, moderator) is InputMode.MODERATOR_REPLY
     await moderator.send_text("Which date did this start?")
     assert "Reply saved" in (moderator.last_message().text or "")
     assert mode_of(env, moderator) is InputMode.IDLE
@@ -162,3 +168,40 @@ async def test_cancel_is_registered_once(env: BotEnv) -> None:
                if isinstance(handler, CommandHandler) and "cancel" in handler.commands]
     assert len(cancels) == 1
     assert [c.name for c in env.services.commands].count("cancel") == 1
+
+
+def router_of(env: BotEnv) -> Router:
+    """The one router the application installed (the owner of its message handler)."""
+    assert env.app is not None
+    [router] = {handler.callback.__self__ for handlers in env.app.handlers.values()
+                for handler in handlers if isinstance(handler, MessageHandler)
+                and isinstance(getattr(handler.callback, "__self__", None), Router)}
+    return router
+
+
+@pytest.mark.parametrize(("mode", "setup"), [(mode, setup) for mode, setup, _said in CASES],
+                         ids=[mode.value for mode, _setup, _said in CASES])
+async def test_each_input_reaches_exactly_the_owner_of_the_mode(
+        env: BotEnv, monkeypatch: pytest.MonkeyPatch, mode: InputMode, setup: Setup) -> None:
+    user = await setup(env)
+    assert mode_of(env, user) is mode
+    router = router_of(env)
+    reached: list[tuple[InputMode, str]] = []
+
+    def spy(owner_mode: InputMode, part: str,
+            callback: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        async def recorded(*args: Any) -> None:
+            reached.append((owner_mode, part))
+            await callback(*args)
+        return recorded
+
+    for each in InputMode:
+        owner = router.owner_of(each)
+        monkeypatch.setitem(router._modes, each, ModeOwner(  # the router's own table
+            text=spy(each, "text", owner.text), file=spy(each, "file", owner.file),
+            cancel=spy(each, "cancel", owner.cancel)))
+    await user.send_photo(jpeg_with_exif())
+    assert reached == [(mode, "file")]
+    reached.clear()
+    await user.send_text("some words")
+    assert reached == [(mode, "text")]

@@ -2,95 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
 
 from bot.sessions import InputMode, ReportDraft, SessionStore
-from tests.fakebot import ChatUser, sent_texts
+from tests.fakebot import sent_texts
 from tests.handlers.conftest import (
-    SURVEY_ID,
     BotEnv,
     active_surveys,
-    consented_user,
-    in_survey,
     report_drafts,
     sessions,
     stored_response,
 )
-from tests.handlers.report_helpers import (
-    MODERATOR_ID,
-    file_report,
-    report_id_of,
-    start_report,
-)
-
-Setup = Callable[[BotEnv], Awaitable[ChatUser]]
-
-
-def mode_of(env: BotEnv, user: ChatUser) -> InputMode:
-    return env.services.sessions.mode(env.services.session_key(user.user_id))
-
-
-async def _idle(env: BotEnv) -> ChatUser:
-    return await consented_user(env)
-
-
-async def _consent(env: BotEnv) -> ChatUser:
-    user = env.user()
-    await user.command("/start")
-    return user
-
-
-async def _survey(env: BotEnv) -> ChatUser:
-    user = await in_survey(env)
-    await user.press("Garment")
-    return user
-
-
-async def _draft(env: BotEnv) -> ChatUser:
-    user = env.user()
-    await start_report(user)
-    await user.send_text("words that must not outlive the draft")
-    return user
-
-
-async def _status(env: BotEnv) -> ChatUser:
-    receipt = await file_report(env.user(7_500_001))
-    user = env.user(7_500_002)
-    await user.command("/status", receipt)
-    await user.press("Add information")
-    return user
-
-
-async def _announcement(env: BotEnv) -> ChatUser:
-    admin = env.user(MODERATOR_ID)
-    await admin.command("/announce", SURVEY_ID)
-    return admin
-
-
-async def _reply(env: BotEnv) -> ChatUser:
-    report_id = await report_id_of(env, await file_report(env.user(7_500_003)))
-    moderator = env.user(MODERATOR_ID)
-    await moderator.command("/reports")
-    await moderator.press(f"Open {report_id}")
-    await moderator.press("Reply")
-    return moderator
-
-
-CASES: list[tuple[InputMode, Setup, str]] = [
-    (InputMode.IDLE, _idle, "You are not taking a survey right now."),
-    (InputMode.CONSENT, _consent, "You are not taking a survey right now."),
-    (InputMode.SURVEY_ANSWER, _survey, "You left the survey."),
-    (InputMode.REPORT_DRAFT, _draft, "Cancelled. Nothing was stored."),
-    (InputMode.REPORT_STATUS, _status, "Stopped. Nothing more was added."),
-    (InputMode.ANNOUNCEMENT_DRAFT, _announcement, "The update was not sent."),
-    (InputMode.MODERATOR_REPLY, _reply, "Reply cancelled."),
-]
+from tests.handlers.modes import CASES, Setup, mode_of
+from tests.handlers.modes import draft as _draft
+from tests.handlers.modes import status as _status
+from tests.handlers.modes import survey as _survey
 
 
 def test_every_mode_is_covered() -> None:
-    assert {mode for mode, _setup, _text in CASES} == set(InputMode)
+    assert [mode for mode, _setup, _text in CASES] == list(InputMode)
 
 
 @pytest.mark.parametrize(("mode", "setup", "said"), CASES, ids=[m.value for m, _s, _t in CASES])
