@@ -108,24 +108,24 @@ async def _show(context: BotContext, tr: Translator, report_id: str, chat_id: in
 
 async def on_button(update: Update, context: BotContext) -> None:
     """"Add information" arms the next message as a follow-up; "Done" ends the session."""
-    query, pressed_button = read_press(update, context, ReportStatusButton)
+    query, button = read_press(update, context, ReportStatusButton)
     tr = await context.translator(update)
     _ = tr.gettext
     user_id = query.from_user.id
     chat_id = answer_chat(query)
     session = context.services.dialog(user_id, ReportFollowUp)
     await query.answer()
-    if pressed_button is None or session is None:
+    if button is None or session is None:
         await context.bot.send_message(chat_id, _(
             "This has expired. Send /status with your receipt code again."))
         return
-    if pressed_button.action is ReportStatusAction.ADD:
+    if button.action is ReportStatusAction.ADD:
         session.adding = True
         limit = max_file_bytes(context.services.settings)
         await context.bot.send_message(chat_id, _(
             "Send your message, photo or document now (files up to {size} MB). It will be "
             "added to your report.").format(size=megabytes(limit)))
-    elif pressed_button.action is ReportStatusAction.DONE:
+    elif button.action is ReportStatusAction.DONE:
         context.services.session(user_id).close()
         await context.bot.send_message(chat_id, _(
             "Done. To leave fewer traces, you can now delete this chat."))

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import Translator
+from handlers.shared.button_data import AnswerOp
 from handlers.shared.localized import format_day, format_number, isolate
 from surveys.engine import format_answer
 from surveys.model import Answer, Question, QuestionType, Survey
@@ -168,7 +169,7 @@ def question_keyboard(
             label = choice.label.get(language, survey.default_language)
             if has_current and current == choice.id:
                 label = f"{CHECK} {label}"
-            rows.append([InlineKeyboardButton(label, callback_data=make_data("v", index))])
+            rows.append([InlineKeyboardButton(label, callback_data=make_data(AnswerOp.VALUE, index))])
     elif question.type is QuestionType.MULTI:
         selection = mask_of(question, current) if mask is None else mask
         for index, choice in enumerate(question.choices):
@@ -176,13 +177,13 @@ def question_keyboard(
             if selection >> index & 1:
                 label = f"{CHECK} {label}"
             toggled = format(selection ^ (1 << index), "x")
-            rows.append([InlineKeyboardButton(label, callback_data=make_data("t", toggled))])
-        rows.append([InlineKeyboardButton(_("Done"), callback_data=make_data("d", format(selection, "x")))])
+            rows.append([InlineKeyboardButton(label, callback_data=make_data(AnswerOp.TOGGLE, toggled))])
+        rows.append([InlineKeyboardButton(_("Done"), callback_data=make_data(AnswerOp.DONE, format(selection, "x")))])
     elif question.type is QuestionType.SCALE and (values := _scale_values(question)):
         buttons = [
             InlineKeyboardButton(
                 f"{CHECK}{value}" if has_current and current == value else str(value),
-                callback_data=make_data("v", value),
+                callback_data=make_data(AnswerOp.VALUE, value),
             )
             for value in values
         ]
@@ -190,12 +191,12 @@ def question_keyboard(
         rows.extend(buttons[i:i + per_row] for i in range(0, len(buttons), per_row))
     navigation: list[InlineKeyboardButton] = []
     if not first:
-        navigation.append(InlineKeyboardButton(_("« Back"), callback_data=make_data("b", "")))
+        navigation.append(InlineKeyboardButton(_("« Back"), callback_data=make_data(AnswerOp.BACK, "")))
     if not question.required:
-        navigation.append(InlineKeyboardButton(_("Skip"), callback_data=make_data("s", "")))
+        navigation.append(InlineKeyboardButton(_("Skip"), callback_data=make_data(AnswerOp.SKIP, "")))
     if has_current and question.type in (QuestionType.TEXT, QuestionType.NUMBER,
                                          QuestionType.DATE, QuestionType.SCALE):
-        navigation.append(InlineKeyboardButton(_("Keep answer"), callback_data=make_data("k", "")))
+        navigation.append(InlineKeyboardButton(_("Keep answer"), callback_data=make_data(AnswerOp.KEEP, "")))
     if navigation:
         rows.append(navigation)
     return InlineKeyboardMarkup(rows) if rows else None
