@@ -1,14 +1,15 @@
 """Composing the running bot: configuration + storage + catalogs + feature handlers.
 
-This is the one place that knows every feature. Each ``handlers.<feature>`` module exports
-``register(application)``; :func:`build_application` calls them in an explicit order, because
-python-telegram-bot gives the first matching handler of a group the update, so order is
-behaviour (e.g. a moderator's document upload must be looked at before the survey flow's
-"answer by text" catch-all).
+This is the one place that knows every feature. Each feature package under ``handlers/``
+registers its commands and declares the buttons it makes; this module then declares, in
+one table (:func:`route_inputs`), the owner of every input mode: where a typed message, a
+photo or document, and ``/cancel`` go for a person in that mode (ARCHITECTURE.md, "Input
+routing"). The router installs one handler for each of those, so no two features compete
+for the same update and registration order is not behaviour.
 
 Start-up work that needs the event loop (opening storage, publishing surveys, setting the
 command lists) runs in the application's ``initialize`` (see
-``handlers.context.ConsultbotApplication``), and closing storage in ``shutdown``, so that
+``bot.context.ConsultbotApplication``), and closing storage in ``shutdown``, so that
 ``run_polling`` and a test's ``async with application:`` behave the same.
 """
 
@@ -23,24 +24,28 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-import handlers.data_rights
-import handlers.fallback
-import handlers.help
-import handlers.language
-import handlers.moderation
-import handlers.report
-import handlers.report_jobs
-import handlers.report_status
-import handlers.reports_moderation
-import handlers.start
-import handlers.survey
-import handlers.updates
+import bot.report_jobs
+import handlers.moderation.reports
+import handlers.moderation.surveys
+import handlers.participant.data_rights
+import handlers.participant.help
+import handlers.participant.language
+import handlers.participant.start
+import handlers.participant.updates
+import handlers.reports.draft
+import handlers.reports.status
+import handlers.survey.commands
 from bot.config import Config
+from bot.context import BotContext, CommandScope, ConsultbotApplication, Services
 from bot.errors import error_handler
 from bot.i18n import Translations, load_translations
+from bot.sessions import InputMode, SessionStore
 from bot.survey_files import SurveyFile
-from handlers.commands import command_list
-from handlers.context import BotContext, CommandScope, ConsultbotApplication, Services
+from handlers.moderation import announce
+from handlers.participant import consent
+from handlers.shared.commands import command_list
+from handlers.shared.router import ModeOwner, Router
+from handlers.survey import answers
 
 if TYPE_CHECKING:
     from storage import Storage
@@ -54,6 +59,8 @@ logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 8
 #: How often the rate limiter retries a message Telegram asked us to slow down for.
 RATE_LIMIT_RETRIES = 3
+#: How often expired sessions (and the drafts in them) are wiped from memory, in seconds.
+SESSION_SWEEP_SECONDS = 60.0
 
 
 def build_application(
@@ -79,7 +86,9 @@ def build_application(
     Returns:
         The application, with every feature's handlers registered.
     """
-    services = Services(settings=config, translations=translations or load_translations())
+    services = Services(settings=config, translations=translations or load_translations(),
+                        sessions=SessionStore(config.session_expiry_minutes * 60.0))
+    services.report_limits.filings.limit = config.reports_per_hour
     builder = (
         ApplicationBuilder()
         .application_class(ConsultbotApplication, kwargs={"services": services})
@@ -99,7 +108,7 @@ def build_application(
 
     async def open_services(app: ConsultbotApplication) -> None:
         if storage is None:
-            from storage import Storage  # noqa: PLC0415 - aiosqlite only when running
+            from storage import Storage
 
             app.services.storage = await Storage.open(config.data_dir,
                                                       report_key=config.report_key)
@@ -117,22 +126,58 @@ def build_application(
     application.on_initialize.append(open_services)
     application.on_shutdown.append(close_services)
 
-    # Feature handlers, in the order they get to look at an update (see module doc).
-    handlers.start.register(application)
-    handlers.help.register(application)
-    handlers.language.register(application)  # also detection: group -100, before all
-    handlers.data_rights.register(application)
-    handlers.report.register(application)  # drafts: group -1, before typed survey answers
-    handlers.report_status.register(application)  # follow-ups: group -2
-    handlers.reports_moderation.register(application)  # moderator replies: group -3
-    handlers.report_jobs.register(application)  # digest + retention (also at start-up)
-    handlers.moderation.register(application)  # uploads, /announce text (group -4)
-    handlers.updates.register(application)  # opt-in buttons, /updates, outbox delivery
-    handlers.survey.register(application)  # after features with free-text steps: typed answers
-    handlers.fallback.register(application)  # last: answers buttons nobody else claimed
+    router = Router()
+    handlers.participant.start.register(application, router)
+    handlers.participant.help.register(application)
+    handlers.participant.language.register(application, router)  # + detection middleware
+    handlers.participant.data_rights.register(application, router)
+    handlers.participant.updates.register(application, router)  # + outbox delivery
+    handlers.survey.commands.register(application, router)
+    handlers.reports.draft.register(application, router)
+    handlers.reports.status.register(application, router)
+    handlers.moderation.reports.register(application, router)
+    handlers.moderation.surveys.register(application, router)
+    bot.report_jobs.schedule(application)  # digest + retention (also at start-up)
+    route_inputs(router)
+    router.install(application)
+    application.on_initialize.append(_sweep_sessions)
 
     application.add_error_handler(error_handler)
     return application
+
+
+def route_inputs(router: Router) -> None:
+    """Who owns each input mode: its typed messages, its files and its ``/cancel``."""
+    survey_file_or_refusal = handlers.moderation.surveys.file_outside_a_dialog
+    pause_survey = handlers.survey.commands.cancel_command
+    router.own_mode(InputMode.IDLE, ModeOwner(
+        text=answers.answer_text, file=survey_file_or_refusal, cancel=pause_survey))
+    router.own_mode(InputMode.CONSENT, ModeOwner(
+        text=consent.text_before_consent, file=survey_file_or_refusal, cancel=pause_survey))
+    router.own_mode(InputMode.SURVEY_ANSWER, ModeOwner(
+        text=answers.answer_text, file=survey_file_or_refusal, cancel=pause_survey))
+    draft = handlers.reports.draft
+    router.own_mode(InputMode.REPORT_DRAFT, ModeOwner(
+        text=draft.on_message, file=draft.on_message, cancel=draft.on_cancel))
+    status = handlers.reports.status
+    router.own_mode(InputMode.REPORT_STATUS, ModeOwner(
+        text=status.on_message, file=status.on_message, cancel=status.on_cancel))
+    router.own_mode(InputMode.ANNOUNCEMENT_DRAFT, ModeOwner(
+        text=announce.on_text, file=survey_file_or_refusal, cancel=announce.on_cancel))
+    replies = handlers.moderation.reports
+    router.own_mode(InputMode.MODERATOR_REPLY, ModeOwner(
+        text=replies.on_reply_text, file=survey_file_or_refusal, cancel=replies.on_cancel))
+
+
+async def _sweep_sessions(application: ConsultbotApplication) -> None:
+    """Wipe expired sessions from a job, so a draft left alone leaves memory on time."""
+
+    async def sweep(_context: object) -> None:
+        application.services.sessions.sweep()
+
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(sweep, interval=SESSION_SWEEP_SECONDS,
+                                            first=SESSION_SWEEP_SECONDS, name="session-sweep")
 
 
 async def publish_survey_files(services: Services, survey_files: Sequence[SurveyFile]) -> None:

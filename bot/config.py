@@ -99,6 +99,7 @@ class Config:
     report_digest_times: tuple[str, ...] = ()
     report_max_file_mb: float = 10.0
     reports_per_hour: int = 10
+    session_expiry_minutes: int = 30
 
     @property
     def file_url(self) -> str:

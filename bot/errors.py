@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import Any
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import CallbackContext
 
-from handlers.context import BotContext
+from bot.context import BotContext
 
 __all__ = ["describe_error", "error_handler"]
 
@@ -45,7 +46,7 @@ def _module_of(filename: str) -> str:
     return "/".join(parts[-2:])
 
 
-async def error_handler(update: object, context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def error_handler(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Log the failure without payloads and tell the user, in their language, to retry."""
     error = context.error
     if error is None:

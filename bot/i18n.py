@@ -17,14 +17,14 @@ from babel.core import negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from handlers.context import Translator
+from bot.context import Translator
 from locales import DEFAULT_LANGUAGE, LOCALES_DIR, catalog_files
 
 __all__ = ["Translations", "load_translations"]
 
 
 class Translations:
-    """The compiled catalogs, by language; satisfies ``handlers.context.TranslationProvider``."""
+    """The compiled catalogs, by language; satisfies ``bot.context.TranslationProvider``."""
 
     __slots__ = ("_catalogs", "_default", "_translators")
 

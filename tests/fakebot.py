@@ -25,8 +25,8 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 __all__ = [
-    "ApiCall",
     "BOT_TOKEN",
+    "ApiCall",
     "BotMessage",
     "ChatUser",
     "FakeTelegram",

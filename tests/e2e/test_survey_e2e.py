@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.i18n import load_translations
-from handlers.localized import format_day
+from handlers.shared.localized import format_day
 from surveys.loading import load_survey
 from surveys.model import Survey
 from tests.e2e.harness import BotProcess, TelegramUser, find_leaks

@@ -16,8 +16,9 @@ import pytest
 
 from bot.application import build_application
 from bot.config import Config
+from bot.context import ConsultbotApplication
+from bot.sessions import ActiveSurvey, ReportDraft, Session
 from bot.survey_files import SurveyFile
-from handlers.context import ConsultbotApplication
 from surveys.loading import load_survey_bytes
 from tests.fakebot import BOT_TOKEN, ChatUser, FakeTelegram, OfflineRequest
 
@@ -109,7 +110,7 @@ class BotEnv:
         return user
 
     @property
-    def services(self):  # noqa: ANN201 - test helper
+    def services(self):
         assert self.app is not None
         return self.app.services
 
@@ -155,6 +156,30 @@ async def in_survey(env: BotEnv, user_id: int = 7_000_001, title: str = "Workers
     user = await consented_user(env, user_id, **kwargs)
     await user.press(title)
     return user
+
+
+def sessions(env: BotEnv) -> dict[str, Session]:
+    """Every live session, by pseudonym."""
+    store = env.services.sessions
+    return {key: session for key in list(store.keys()) if (session := store.get(key)) is not None}
+
+
+def report_drafts(env: BotEnv) -> dict[str, ReportDraft]:
+    """The report drafts held in memory, by pseudonym."""
+    return {key: session.dialog for key, session in sessions(env).items()
+            if isinstance(session.dialog, ReportDraft)}
+
+
+def detected_languages(env: BotEnv) -> dict[str, str]:
+    """The languages detected from first messages, by pseudonym."""
+    return {key: session.detected_language for key, session in sessions(env).items()
+            if session.detected_language}
+
+
+def active_surveys(env: BotEnv) -> dict[str, ActiveSurvey]:
+    """The surveys people are answering, by pseudonym."""
+    return {key: session.survey for key, session in sessions(env).items()
+            if session.survey is not None}
 
 
 def callbacks(calls: list[Any]) -> list[dict[str, Any]]:

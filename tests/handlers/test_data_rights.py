@@ -143,15 +143,15 @@ async def test_consent_then_cancel_without_a_survey(env: BotEnv) -> None:
 
 
 async def test_help_shows_moderator_commands_to_an_admin_only(env: BotEnv) -> None:
-    from handlers.commands import add_command
-    from handlers.context import CommandScope
+    from bot.context import CommandScope
+    from handlers.shared.commands import add_command
 
     assert env.app is not None
     add_command(env.app, "testmod", "Moderate the test", CommandScope.MODERATOR)
     admin = env.user(4242, first_name="Admin", username="admin")  # in CONSULTBOT_ADMINS
     await admin.command("/help")
     assert "For moderators:" in admin.texts()[-1]
-    assert "/testmod – Moderate the test" in admin.texts()[-1]
+    assert "/testmod \N{EN DASH} Moderate the test" in admin.texts()[-1]
     participant = env.user(99)
     await participant.command("/help")
     assert "/testmod" not in participant.texts()[-1]

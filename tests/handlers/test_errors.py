@@ -24,7 +24,7 @@ async def test_failure_is_logged_without_payload_and_the_user_is_told(
     await user.send_text("2019-07-23")
     assert user.texts()[-1] == "Sorry, something went wrong on our side. Please try again in a moment."
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert "RuntimeError" in logged and "survey_answers.py" in logged
+    assert "RuntimeError" in logged and "survey/answers.py" in logged
     for secret in ("2019-07-23", "my private answer", "Secretname", str(user.user_id)):
         assert secret not in logged
     for record in caplog.records:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.fakebot import ChatUser, sent_texts
-from tests.handlers.conftest import BotEnv, consented_user, in_survey
+from tests.handlers.conftest import BotEnv, consented_user, detected_languages, in_survey
 
 #: A French sentence long enough for detection (≥ 20 characters).
 FRENCH = "Bonjour, je voudrais savoir comment participer à cette consultation, s'il vous plaît."
@@ -147,7 +147,7 @@ async def test_no_detection_when_the_telegram_language_is_supported(env: BotEnv)
     user = await consented_user(env, language_code="en")
     calls = await user.send_text(FRENCH)
     assert sent_texts(calls) == ["To take a survey, use /surveys. For help, use /help."]
-    assert env.services.detected_languages == {}
+    assert detected_languages(env) == {}
 
 
 async def test_no_detection_after_a_language_was_chosen(env: BotEnv) -> None:
@@ -157,7 +157,7 @@ async def test_no_detection_after_a_language_was_chosen(env: BotEnv) -> None:
     calls = await user.send_text(FRENCH)
     assert sent_texts(calls) == [
         _translated(env, "ru", "To take a survey, use /surveys. For help, use /help.")]
-    assert env.services.detected_languages == {}
+    assert detected_languages(env) == {}
 
 
 async def test_detected_language_also_chooses_survey_labels(env: BotEnv) -> None:

@@ -16,7 +16,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.survey_files import SurveyFile
-from handlers.localized import FSI, PDI
+from handlers.shared.localized import FSI, PDI
 from surveys.loading import load_survey_bytes
 from surveys.model import Survey
 from tests.fakebot import ApiCall, ChatUser
@@ -61,9 +61,9 @@ def _english_fragments(language: str) -> set[str]:
             if msgid in strings:
                 continue
             for piece in re.split(r"\{[^{}]*\}|\n", msgid):
-                piece = piece.strip(" :.,;!?()'“”•–—«»·")
-                if len(piece) >= 4 and re.search(r"[A-Za-z]{3}", piece):
-                    fragments.add(piece)
+                fragment = piece.strip(" :.,;!?()'“”•\N{EN DASH}—«»·")
+                if len(fragment) >= 4 and re.search(r"[A-Za-z]{3}", fragment):
+                    fragments.add(fragment)
     # Words both languages share ("question", "Corruption") are not a sign of English.
     everything = "\n".join(translated)
     return {f for f in fragments if f not in everything}

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from handlers.context import BotContext
-from handlers.updates import OutboxSender, offer_updates
+from bot.context import BotContext
+from bot.delivery import OutboxSender
+from handlers.participant.updates import offer_updates
 from tests.fakebot import BOT_USERNAME, ChatUser
 from tests.handlers.conftest import BotEnv
 from tests.moderation_fixtures import SURVEY, seed
@@ -279,7 +280,7 @@ async def test_retry_after_pauses_and_the_message_stays_queued(env: BotEnv) -> N
             raise error
 
     outbox = OutboxSender(env.services, clock=lambda: now[0], sleep=NoSleep())
-    assert await outbox.deliver_due(FloodedBot()) == 0  # type: ignore[arg-type]
+    assert await outbox.deliver_due(FloodedBot()) == 0  # type: ignore[arg-type]  # a stand-in Bot
     assert await storage.outbox.due(now=now[0] + 29) == []
     [item] = await storage.outbox.due(now=now[0] + 30)
     assert item.chat_id == 8_300_001
@@ -383,7 +384,7 @@ async def test_a_new_version_keeps_old_responses_attached_to_their_version(env: 
 
 
 def test_long_summaries_are_split_without_losing_a_line() -> None:
-    from handlers.moderation_results import split_message
+    from handlers.moderation.results import split_message
 
     blocks = ["\n".join(f"question {q} line {n}: {'x' * 40}" for n in range(30)) for q in range(20)]
     text = "\n\n".join(blocks)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.handlers.conftest import BotEnv, callbacks, consented_user, in_survey, stored_response, survey_file
+from tests.handlers.conftest import (
+    BotEnv,
+    callbacks,
+    consented_user,
+    in_survey,
+    stored_response,
+    survey_file,
+)
 
 SECOND = b"""
 id: town-hall
@@ -86,7 +93,7 @@ async def test_progress_in_one_survey_does_not_answer_another(env: BotEnv) -> No
 async def test_skip_is_refused_on_a_required_question_even_if_forged(env: BotEnv) -> None:
     user = await in_survey(env)
     question = user.last_message()
-    from handlers.callback_data import pack
+    from handlers.shared.buttons import pack
 
     garment = next(b["callback_data"] for b in question.buttons() if b["text"] == "Garment")
     skip = pack(env.services, user.user_id, *garment.split("|")[:4], "s", "")

@@ -7,8 +7,7 @@ import io
 
 from PIL import Image
 
-from handlers.report_support import report_state
-from tests.handlers.conftest import BotEnv
+from tests.handlers.conftest import BotEnv, report_drafts
 from tests.handlers.report_helpers import (
     BODY,
     MODERATOR_ID,
@@ -20,6 +19,12 @@ from tests.handlers.report_helpers import (
     start_report,
     texts_to,
 )
+
+
+def _receipt_in(text: str | None) -> str:
+    match = RECEIPT.search(text or "")
+    assert match is not None, text
+    return match.group(1)
 
 
 async def test_warning_comes_first_and_says_what_telegram_sees(env: BotEnv) -> None:
@@ -73,7 +78,7 @@ async def test_description_over_several_messages_and_forwarded_text(env: BotEnv)
     await user.press("Review")
     assert "First part.\n\nForwarded threat text" in (user.last_message().text or "")
     await user.press("Send report")
-    receipt = RECEIPT.search(user.last_message().text or "").group(1)  # type: ignore[union-attr]
+    receipt = _receipt_in(user.last_message().text)
     report = await env.services.storage.reports.get(await report_id_of(env, receipt))
     assert report.body == "First part.\n\nForwarded threat text"
     assert "Boris" not in report.body and "boris" not in report.body
@@ -116,7 +121,7 @@ async def test_documents_are_kept_under_a_neutral_name(env: BotEnv) -> None:
     await user.send_document(b"%PDF-1.4 payslip", "Jane_Doe_payslip.pdf", "application/pdf")
     await user.press("Review")
     await user.press("Send report")
-    receipt = RECEIPT.search(user.last_message().text or "").group(1)  # type: ignore[union-attr]
+    receipt = _receipt_in(user.last_message().text)
     report = await env.services.storage.reports.get(await report_id_of(env, receipt))
     attachment = report.items[0].attachment
     assert attachment is not None and attachment.name == "document.pdf"
@@ -144,7 +149,7 @@ async def test_drafts_live_in_memory_only(env: BotEnv) -> None:
     await start_report(user)
     await user.send_text("a draft that must never reach the disk")
     key = env.services.storage.secret.participant_key(user.user_id)
-    assert set(report_state(env.app).drafts) == {key}  # keyed by pseudonym, not user id
+    assert set(report_drafts(env)) == {key}  # keyed by pseudonym, not user id
     await env.restart()
     await user.press("Review")
     assert "drafts are never saved to disk" in (user.last_message().text or "")
@@ -156,7 +161,7 @@ async def test_cancel_command_drops_the_draft(env: BotEnv) -> None:
     await user.send_text("never mind")
     await user.command("/cancel")
     assert "Nothing was stored" in (user.last_message().text or "")
-    assert report_state(env.app).drafts == {}
+    assert report_drafts(env) == {}
 
 
 async def test_a_double_tap_on_send_files_one_report(env: BotEnv) -> None:
@@ -177,4 +182,4 @@ async def test_forget_drops_a_draft_in_memory(env: BotEnv) -> None:
     await user.send_text("draft")
     for eraser in env.services.erasers:
         await eraser(user.user_id)
-    assert report_state(env.app).drafts == {}
+    assert report_drafts(env) == {}

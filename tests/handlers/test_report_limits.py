@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.report_support import GuessThrottle, SlidingWindow, split_text
+from bot.limits import GuessThrottle, SlidingWindow
+from handlers.reports.labels import split_text
 
 
 class Clock:
@@ -42,7 +43,7 @@ def test_wrong_codes_wait_longer_and_longer() -> None:
 
 
 def test_split_text_keeps_every_character_within_the_limit() -> None:
-    text = "\n\n".join("paragraph %d " % n + "x" * 900 for n in range(12))
+    text = "\n\n".join(f"paragraph {n} " + "x" * 900 for n in range(12))
     pieces = split_text(text, limit=2000)
     assert all(len(piece) <= 2000 for piece in pieces)
     assert "".join(pieces).replace("\n", "") == text.replace("\n", "")

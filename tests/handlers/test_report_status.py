@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from handlers.report_support import report_state
 from tests.handlers.conftest import BotEnv
 from tests.handlers.report_helpers import file_report, jpeg_with_exif, report_id_of
 
@@ -49,7 +48,7 @@ async def test_wrong_codes_are_answered_alike_then_slowed_down(env: BotEnv) -> N
     await guesser.command("/status", receipt)  # even the right code waits now
     assert "Too many wrong codes" in (guesser.last_message().text or "")
     # Kept in memory only, by pseudonym, and not affecting other people.
-    assert set(report_state(env.app).guesses._failures) == {
+    assert set(env.services.report_limits.guesses._failures) == {
         env.services.storage.secret.participant_key(guesser.user_id)}
     await reporter.command("/status", receipt)
     assert "Status: new" in (reporter.last_message().text or "")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
-from handlers.report_jobs import send_digest
+from bot.report_jobs import send_digest
 from storage.reports import ReportStatus
 from storage.sealing import PUBLIC_KEY_NAME, generate_key_pair
 from tests.handlers.conftest import BotEnv
@@ -32,7 +33,7 @@ async def test_moderator_triages_and_replies_and_reporter_reads_it(env: BotEnv) 
     assert report_id in listing and "Labour rights" in listing and "new" in listing
     calls = await moderator.press(f"Open {report_id}")
     assert no_parse_mode(calls)
-    opened = [c for c in calls if c.method == "sendMessage"][0]
+    opened = next(c for c in calls if c.method == "sendMessage")
     assert BODY + " " + markup in opened.params["text"]  # plain text, byte for byte
     assert [c.method for c in calls].count("sendDocument") == 1  # the cleaned photo
     await moderator.press("in review")
@@ -111,7 +112,7 @@ async def test_retention_runs_at_start_up(env: BotEnv) -> None:
     report_id = await report_id_of(env, receipt)
     await reports.set_status(report_id, ReportStatus.REJECTED)
 
-    async def age(connection):  # type: ignore[no-untyped-def]
+    async def age(connection: Any) -> None:  # the storage's own write connection
         await connection.execute("UPDATE reports SET closed_on = '2000-01-01'")
 
     await env.services.storage.db.write(age)
@@ -123,7 +124,7 @@ async def test_retention_runs_at_start_up(env: BotEnv) -> None:
 def test_digest_times_are_aligned_to_midnight_utc() -> None:
     import datetime as dt
 
-    from handlers.report_jobs import next_aligned
+    from bot.report_jobs import next_aligned
 
     now = dt.datetime(2026, 3, 2, 13, 5, tzinfo=dt.UTC)
     assert next_aligned(now, 6) == dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC)

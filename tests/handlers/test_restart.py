@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.handlers.conftest import SURVEY_YAML, BotEnv, in_survey, stored_response, survey_file
+from tests.handlers.conftest import (
+    SURVEY_YAML,
+    BotEnv,
+    active_surveys,
+    in_survey,
+    stored_response,
+    survey_file,
+)
 
 
 async def test_live_button_of_the_current_question_works_after_a_restart(env: BotEnv) -> None:
@@ -21,7 +28,7 @@ async def test_typed_answer_after_a_restart_answers_the_same_question(env: BotEn
     user = await in_survey(env)
     await user.press("Garment")
     await env.restart()
-    assert env.services.active_surveys == {}
+    assert active_surveys(env) == {}
     await user.send_text("12")
     assert (await stored_response(env, user)).answers["unpaid_weeks"] == 12
     assert "Which issues" in (user.last_message().text or "")

@@ -110,7 +110,7 @@ async def test_multi_select_mask_out_of_range_is_refused(env: BotEnv) -> None:
     question = user.last_message()
     before = await stored_response(env, user)
     # A genuine tag cannot be made for a forged mask, so build the data as the bot would.
-    from handlers.callback_data import pack
+    from handlers.shared.buttons import pack
     fields = data_of(question, "Done").split("|")[:5]
     forged = pack(env.services, user.user_id, *fields, "ff")
     calls = await user.press_data(forged, question)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.handlers.conftest import BotEnv, consented_user, stored_response
 
 
-async def preferences_of(env: BotEnv, user_id: int):  # noqa: ANN201
+async def preferences_of(env: BotEnv, user_id: int):
     storage = env.services.storage
     return await storage.preferences.get(storage.secret.participant_key(user_id))
 

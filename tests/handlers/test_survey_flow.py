@@ -277,7 +277,7 @@ async def test_each_answer_is_committed_before_it_is_acknowledged(env: BotEnv) -
         return original(method, params, files)
 
     user = await in_survey(env)
-    env.telegram.handle = handle  # type: ignore[method-assign]
+    env.telegram.handle = handle  # type: ignore[method-assign]  # the fake's answer is replaced
     await user.press("Mining")
     assert seen_at_ack and all(s.get("sector") == "mining" for s in seen_at_ack)
 

@@ -1,0 +1,205 @@
+"""Delivering announcements from the persistent outbox within Telegram's limits.
+
+The outbox is drained at about 25 messages per second overall (Telegram allows ~30;
+participants' own conversations need the rest) and at most one message per second per chat.
+A message is claimed in the database before it is sent and marked sent right after, so a
+restart never sends twice; ``RetryAfter`` pauses sending for as long as Telegram asks; a
+subscriber who blocked the bot is dropped with their subscriptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot, User
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, CallbackContext
+
+from bot.context import ConsultbotApplication, Services, Translator, services_of
+from storage.outbox import OutboxItem
+
+__all__ = [
+    "OutboxSender",
+    "deliver_soon",
+    "sender_of",
+    "start_delivery",
+    "survey_title",
+    "translator_for",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two outbox messages: ~25 per second, under Telegram's ~30 overall.
+GLOBAL_INTERVAL = 1 / 25
+#: Telegram allows about one message per second to the same chat.
+PER_CHAT_INTERVAL = 1.0
+#: Network failures are retried this many times, with growing pauses, then given up.
+MAX_ATTEMPTS = 5
+#: How often the job looks at the outbox.
+POLL_SECONDS = 2.0
+
+
+async def survey_title(services: Services, survey_id: str, language: str) -> str:
+    """The survey's newest title in ``language`` (its id when it has no version)."""
+    versions = await services.storage.surveys.versions(survey_id)
+    if not versions:
+        return survey_id
+    survey = max(versions, key=lambda record: record.version).survey
+    return survey.title.get(language, survey.default_language)
+
+
+async def translator_for(services: Services, user_id: int) -> Translator:
+    """Bot text for someone we only know by id (no update at hand): their stored choice."""
+    # wished_languages reads the preference stored under the user's pseudonym; a bare User
+    # carries no Telegram language_code, so this falls back to the default language.
+    wishes = await services.wished_languages(User(id=user_id, first_name="", is_bot=False))
+    # Without a /language choice, the language they read when they subscribed (their
+    # Telegram language then) is the best we know: no update is at hand to ask Telegram.
+    subscribed_in = await services.storage.subscriptions.language_of(user_id)
+    if subscribed_in:
+        wishes = (*wishes, subscribed_in)
+    return services.translations.translator(services.bot_language(wishes))
+
+
+class OutboxSender:
+    """Delivers queued announcements within Telegram's limits (see module doc).
+
+    Args:
+        services: The application's services (storage, catalogs).
+        clock: Wall-clock seconds, for ``next_attempt_at`` in the database.
+        sleep: Awaitable sleep, replaceable in tests.
+    """
+
+    def __init__(self, services: Services, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._services = services
+        self._clock = clock
+        self._sleep = sleep
+        self._last_send = 0.0
+        self._last_by_chat: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def deliver_due(self, bot: Bot, limit: int = 100) -> int:
+        """Send the messages that are due now; returns how many were sent."""
+        if self._lock.locked():
+            return 0  # another run is draining the queue already
+        async with self._lock:
+            return await self._deliver(bot, limit)
+
+    async def _deliver(self, bot: Bot, limit: int) -> int:
+        storage = self._services.storage
+        now = self._clock()
+        if now < self._paused_until:
+            return 0
+        sent = 0
+        for item in await storage.outbox.due(now, limit):
+            now = self._clock()
+            last = self._last_by_chat.get(item.chat_id)
+            if last is not None and now - last < PER_CHAT_INTERVAL:
+                await storage.outbox.retry_at(item, last + PER_CHAT_INTERVAL)
+                continue
+            wait = self._last_send + GLOBAL_INTERVAL - now
+            if wait > 0:
+                await self._sleep(wait)
+            if not await storage.outbox.claim(item):
+                continue
+            outcome = await self._send(bot, item)
+            if outcome == "retry_after":
+                break
+            if outcome == "sent":
+                sent += 1
+        self._prune()
+        return sent
+
+    async def _send(self, bot: Bot, item: OutboxItem) -> str:
+        storage = self._services.storage
+        try:
+            await bot.send_message(item.chat_id, await self._text(item))
+        except RetryAfter as error:
+            delay = _retry_seconds(error)
+            self._paused_until = self._clock() + delay
+            await storage.outbox.retry_at(item, self._clock() + delay)
+            logger.info("Telegram asked to slow down for %.0f s", delay)
+            return "retry_after"
+        except Forbidden:
+            # The person blocked the bot or deleted their account: stop writing to them.
+            await storage.subscriptions.forget_chat(item.chat_id)
+            return "dropped"
+        except BadRequest as error:
+            logger.info("An update could not be delivered (%s)", type(error).__name__)
+            await storage.outbox.mark_failed(item)
+            return "failed"
+        except NetworkError as error:
+            if item.attempts + 1 >= MAX_ATTEMPTS:
+                await storage.outbox.mark_failed(item)
+                return "failed"
+            await storage.outbox.retry_at(item, self._clock() + 5 * 2 ** item.attempts)
+            logger.info("Delivery postponed (%s)", type(error).__name__)
+            return "postponed"
+        # Recorded right after Telegram accepted it, before anything else can fail.
+        await storage.outbox.mark_sent(item)
+        now = self._clock()
+        self._last_send = now
+        self._last_by_chat[item.chat_id] = now
+        return "sent"
+
+    async def _text(self, item: OutboxItem) -> str:
+        services = self._services
+        # Updates go to private chats only, where the chat id is the user id.
+        translator = await translator_for(services, item.chat_id)
+        _ = translator.gettext
+        title = await survey_title(services, item.survey_id, translator.language)
+        return "\n\n".join((
+            _("Update about “{title}”:").format(title=title),
+            item.body,
+            _("You get this because you asked for updates. /updates lets you stop."),
+        ))
+
+    def _prune(self) -> None:
+        horizon = self._clock() - PER_CHAT_INTERVAL
+        self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > horizon}
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    # PTB 22 warns that retry_after becomes a timedelta; accept both, without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, _dt.timedelta) else float(value)
+
+
+def sender_of(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboxSender:
+    """The application's outbox sender (one per application, made with its services)."""
+    services = services_of(application)
+    if services.outbox_sender is None:
+        services.outbox_sender = OutboxSender(services)
+    return services.outbox_sender
+
+
+async def _delivery_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    try:
+        await sender_of(context.application).deliver_due(context.bot)
+    except TelegramError as error:
+        logger.warning("Outbox delivery failed (%s)", type(error).__name__)
+
+
+def deliver_soon(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Look at the outbox now rather than at the next poll (after an announcement)."""
+    if application.job_queue is not None and application.running:
+        application.job_queue.run_once(_delivery_job, 0)
+
+
+async def start_delivery(application: ConsultbotApplication) -> None:
+    interrupted = await application.services.storage.outbox.abandon_interrupted()
+    if interrupted:
+        logger.warning("%d update(s) interrupted by a stop were not resent", interrupted)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(_delivery_job, interval=POLL_SECONDS, first=1.0,
+                                            name="outbox")

@@ -1,0 +1,118 @@
+"""Scheduled report work: the moderators' digest and the retention purge.
+
+**Digest.** Moderators learn of new reports only here, at fixed times (every
+``report_digest_hours`` from midnight UTC, or at ``report_digest_times``), never at the
+moment a report is filed: a notification seconds after someone used the bot would tie the
+report to them for anyone who watches moderators' phones or the bot's traffic. It is sent
+even when nothing is new, with the same wording every time, so its arrival says nothing.
+
+**Retention.** Reports are erased ``report_retention_days`` after they were closed
+(resolved or rejected), by a daily job that also runs once at start-up, so a bot that was
+down on the due day still erases them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import User
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext
+
+from bot.context import ConsultbotApplication, Services, services_of
+
+__all__ = ["digest_text", "next_aligned", "run_retention", "schedule", "send_digest"]
+
+logger = logging.getLogger(__name__)
+
+_RETENTION_ACTOR = "retention"
+_RETENTION_TIME = _dt.time(3, 17, tzinfo=_dt.UTC)
+
+
+def digest_text(gettext: Callable[[str], str], new: int, open_total: int) -> str:
+    """The digest, worded the same whatever the numbers (no plural forms, no "nothing new")."""
+    _ = gettext
+    return _("Reports digest. New since the last digest: {new}. Open in total: {open}. "
+             "Use /reports to review them.").format(new=new, open=open_total)
+
+
+async def _recipients(services: Services) -> list[int]:
+    ids = set(services.settings.admins)
+    ids.update(await services.storage.moderators.ids())
+    return sorted(ids)
+
+
+async def send_digest(application: ConsultbotApplication) -> int:
+    """Count new and open reports and tell every moderator; returns how many were told."""
+    services = services_of(application)
+    counts = await services.storage.reports.take_digest()
+    told = 0
+    for moderator_id in await _recipients(services):
+        user = User(id=moderator_id, first_name="", is_bot=False)
+        language = services.bot_language(await services.wished_languages(user))
+        translator = services.translations.translator(language)
+        try:
+            await application.bot.send_message(
+                moderator_id, digest_text(translator.gettext, counts.new, counts.open))
+            told += 1
+        except TelegramError as error:
+            logger.warning("A report digest could not be delivered (%s)", type(error).__name__)
+    return told
+
+
+async def run_retention(application: ConsultbotApplication) -> int:
+    """Erase reports closed longer ago than the retention period; returns how many."""
+    services = services_of(application)
+    days = services.settings.report_retention_days
+    removed = await services.storage.reports.purge_closed(days)
+    if removed:
+        await services.storage.audit.append(_RETENTION_ACTOR, "reports.purge",
+                                            {"removed": removed, "retention_days": days})
+        logger.info("Retention erased %d closed report(s)", removed)
+    return removed
+
+
+def next_aligned(now: _dt.datetime, hours: float) -> _dt.datetime:
+    """The next multiple of ``hours`` after midnight UTC that is later than ``now``."""
+    midnight = now.astimezone(_dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    step = _dt.timedelta(hours=hours)
+    moment = midnight
+    while moment <= now:
+        moment += step
+    return moment
+
+
+async def _digest_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    assert isinstance(context.application, ConsultbotApplication)
+    await send_digest(context.application)
+
+
+async def _retention_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    assert isinstance(context.application, ConsultbotApplication)
+    await run_retention(context.application)
+
+
+def schedule(application: ConsultbotApplication) -> None:
+    """Schedule the digest and retention, and run retention once at start-up."""
+    settings = application.services.settings
+
+    async def retention_at_start(app: ConsultbotApplication) -> None:
+        await run_retention(app)
+
+    application.on_initialize.append(retention_at_start)
+    jobs = application.job_queue
+    if jobs is None:  # python-telegram-bot without the job-queue extra
+        raise RuntimeError("consultbot needs python-telegram-bot[job-queue]")
+    jobs.run_daily(_retention_job, _RETENTION_TIME, name="report-retention")
+    if settings.report_digest_times:
+        for text in settings.report_digest_times:
+            hour, minute = (int(part) for part in text.split(":"))
+            jobs.run_daily(_digest_job, _dt.time(hour, minute, tzinfo=_dt.UTC),
+                           name="report-digest")
+    else:
+        first = next_aligned(_dt.datetime.now(_dt.UTC), settings.report_digest_hours)
+        jobs.run_repeating(_digest_job, interval=_dt.timedelta(hours=settings.report_digest_hours),
+                           first=first, name="report-digest")

@@ -1,0 +1,1 @@
+"""Moderators in Telegram: roles, surveys, results, announcements and report triage."""

@@ -1,0 +1,141 @@
+"""/announce: a moderator writes a "you said, we did" update for a survey's subscribers.
+
+Three steps, so nothing goes out by accident: ``/announce <id>``, then the moderator's next
+message is the text, then a confirmation button queues it in the persistent outbox
+(:mod:`bot.delivery` delivers it). The draft is the moderator's session dialog
+(:class:`bot.sessions.AnnouncementDraft`), in memory only; ``/cancel`` drops it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.delivery import deliver_soon
+from bot.sessions import AnnouncementDraft
+from handlers.moderation.access import audit, is_moderator, moderator_command
+from handlers.shared.button_data import Announce
+from handlers.shared.buttons import button_data, pressed, refuse_button
+from handlers.shared.router import Router
+
+__all__ = ["MAX_ANNOUNCEMENT", "announce", "on_cancel", "on_text", "register"]
+
+#: Telegram's message limit, minus room for the heading subscribers see.
+MAX_ANNOUNCEMENT = 3500
+
+#: Numbers the drafts, so a "Send" button of an older draft cannot send a newer text.
+_numbers = itertools.count(1)
+
+
+async def announce(update: Update, context: BotContext) -> None:
+    """/announce <id>: ask for the update text."""
+    command = await moderator_command(update, context)
+    if command is None:
+        return
+    user_id, chat_id, tr = command
+    _ = tr.gettext
+    if not context.args or len(context.args) != 1:
+        await context.bot.send_message(chat_id, _("Usage: /announce <survey id>"))
+        return
+    survey_id = context.args[0]
+    storage = context.services.storage
+    if not await storage.surveys.versions(survey_id):
+        await context.bot.send_message(chat_id, _("There is no survey with the id {id}.").format(
+            id=survey_id))
+        return
+    subscribers = await storage.subscriptions.count(survey_id)
+    context.services.session(user_id).open(AnnouncementDraft(survey_id, next(_numbers)))
+    await context.bot.send_message(
+        chat_id,
+        _("{count} people asked for updates about {id}. Write the update now as one message "
+          "(what was taken up, what happens next). You will see it before it is sent. "
+          "/cancel stops.").format(count=subscribers, id=survey_id))
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """The moderator's message after /announce becomes the draft (announcement-draft owner).
+
+    Once the text is written, the buttons under the preview decide; a moderator who lost
+    the role meanwhile loses the draft.
+    """
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or message.text is None:
+        return
+    draft = context.services.dialog(user.id, AnnouncementDraft)
+    if draft is None:
+        return
+    if not await is_moderator(context.services, user.id):
+        context.services.session(user.id).close()
+        return
+    _ = (await context.translator(update)).gettext
+    if draft.body is not None:
+        await message.reply_text(_("Please use the buttons above first."))
+        return
+    body = message.text.strip()
+    if not body or len(body) > MAX_ANNOUNCEMENT:
+        await message.reply_text(_("Please keep the update under {limit} characters.").format(
+            limit=MAX_ANNOUNCEMENT))
+        return
+    draft.body = body
+    subscribers = await context.services.storage.subscriptions.count(draft.survey_id)
+    keyboard = InlineKeyboardMarkup([[
+        InlineKeyboardButton(_("Send to {count}").format(count=subscribers),
+                             callback_data=button_data(context.services, user.id,
+                                                       Announce.of(True, draft.number))),
+        InlineKeyboardButton(_("Cancel"),
+                             callback_data=button_data(context.services, user.id,
+                                                       Announce.of(False, draft.number))),
+    ]])
+    # The preview is plain text, exactly as subscribers will read it.
+    await context.bot.send_message(
+        message.chat_id, _("Preview of the update about {id}:").format(id=draft.survey_id)
+        + "\n\n" + body, reply_markup=keyboard)
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Send or drop the draft."""
+    found = await pressed(update, context, Announce)
+    if found is None:
+        return
+    query, button = found
+    tr = await context.translator(update)
+    _ = tr.gettext
+    user_id = query.from_user.id
+    draft = context.services.dialog(user_id, AnnouncementDraft)
+    if draft is None or draft.body is None or button.number != draft.number:
+        await refuse_button(query, tr)
+        return
+    if not await is_moderator(context.services, user_id):
+        await query.answer(_("Sorry, this command is for moderators."))
+        return
+    survey_id, body = draft.survey_id, draft.body
+    context.services.session(user_id).close()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if not button.send:
+        await query.answer(_("Not sent."))
+        return
+    announcement = await context.services.storage.outbox.announce(survey_id, body)
+    await audit(context, user_id, "announce", survey_id=survey_id,
+                announcement=announcement.announcement_id, recipients=announcement.recipients)
+    await query.answer(_("Queued."))
+    await context.bot.send_message(
+        user_id, _("The update is queued for {count} subscribers and goes out over the next "
+                   "minutes.").format(count=announcement.recipients))
+    deliver_soon(context.application)
+
+
+async def on_cancel(update: Update, context: BotContext) -> None:
+    """/cancel while writing an update: drop it."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    context.services.session(user.id).close()
+    _ = (await context.translator(update)).gettext
+    await context.bot.send_message(chat.id, _("The update was not sent."))
+
+
+def register(router: Router) -> None:
+    """The confirmation buttons; /announce itself is a moderator command of handlers.moderation.surveys."""
+    router.own_buttons(Announce, on_button)

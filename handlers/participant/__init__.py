@@ -1,0 +1,1 @@
+"""What every participant can do: /start and consent, /language, /help, data rights, updates."""

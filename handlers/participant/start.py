@@ -1,0 +1,54 @@
+"""/start: welcome and consent, or straight into a deep-linked survey.
+
+``/start`` alone shows the welcome and privacy notice with an "I agree" button to a new
+participant, and the open surveys to one who already agreed. ``/start <survey_id>`` (a
+``t.me/<bot>?start=<survey_id>`` link a moderator shared) does the same, then opens that
+survey.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+import handlers.participant.consent
+from bot.context import BotContext, ConsultbotApplication
+from handlers.participant.consent import ask_consent, has_consented, participant
+from handlers.shared.commands import add_command
+from handlers.shared.router import Router
+from handlers.survey.flow import open_survey, show_survey_list
+from surveys.messages import N_
+
+__all__ = ["register"]
+
+#: Deep-link payloads Telegram allows, and survey ids are a subset of them.
+_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Welcome a participant; open the survey named in a deep link."""
+    tr = await context.translator(update)
+    who = await participant(update, context)
+    if who is None:
+        return
+    survey_id = None
+    if context.args and _PAYLOAD.match(context.args[0]):
+        survey_id = context.args[0].lower()
+    if not await has_consented(context.services, who.user_id):
+        await ask_consent(update, context, survey_id)
+        return
+    if survey_id is not None:
+        await open_survey(who, survey_id)
+        return
+    _ = tr.gettext
+    await context.bot.send_message(who.chat_id, _("Welcome back!"))
+    await show_survey_list(who)
+
+
+def register(application: ConsultbotApplication, router: Router) -> None:
+    """/start and the consent button."""
+    add_command(application, "start", N_("Welcome, privacy notice and consent"))
+    application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
+    handlers.participant.consent.register(router)

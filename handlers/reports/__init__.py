@@ -1,0 +1,1 @@
+"""Anonymous concerns: /report (the draft) and /status (the reporter's way back)."""

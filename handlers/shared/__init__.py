@@ -1,0 +1,1 @@
+"""What every feature shares: the input router, typed buttons, command menus, rendering."""

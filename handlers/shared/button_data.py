@@ -1,0 +1,325 @@
+"""What each inline button says, as small typed records with one codec.
+
+Every button of the bot is one of the frozen dataclasses below. :func:`encode` writes a
+record as ``kind|field|…`` and :mod:`handlers.shared.buttons` signs it; :func:`decode`
+checks the kind, the number of fields and each field's type (an ``int`` must be digits, an
+enum one of its values), so a handler receives a well-formed record or nothing, never a
+list of strings to index. The kinds are the router's keys (ARCHITECTURE.md, "Input
+routing").
+
+The wire format is the one the bot always used, so buttons already in people's chats keep
+working across an upgrade.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from enum import Enum, StrEnum
+from typing import Any, ClassVar, TypeVar
+
+__all__ = [
+    "Announce",
+    "AnswerOp",
+    "AnswerQuestion",
+    "ButtonData",
+    "ChooseLanguage",
+    "Consent",
+    "FollowSurvey",
+    "Forget",
+    "OpenSurvey",
+    "ReportDraftAction",
+    "ReportDraftButton",
+    "ReportModeration",
+    "ReportModerationAction",
+    "ReportStatusAction",
+    "ReportStatusButton",
+    "Review",
+    "decode",
+    "encode",
+]
+
+_DIGITS = re.compile(r"^[0-9]{1,9}$")
+#: Stands for "none" in an optional field.
+_NONE = "-"
+
+
+class ButtonData:
+    """Base of every button record; ``kind`` is its first field on the wire."""
+
+    kind: ClassVar[str]
+    #: Every record is a dataclass; declared so the codec's ``dataclasses.fields`` type-checks.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+
+_KINDS: dict[str, type[ButtonData]] = {}
+Record = TypeVar("Record", bound=type[ButtonData])
+
+
+def _button(kind: str) -> typing.Callable[[Record], Record]:
+    def register(cls: Record) -> Record:
+        if kind in _KINDS:
+            raise ValueError(f"button kind {kind!r} is used twice")
+        cls.kind = kind
+        _KINDS[kind] = cls
+        return cls
+
+    return register
+
+
+@_button("o")
+@dataclasses.dataclass(frozen=True, slots=True)
+class OpenSurvey(ButtonData):
+    """A survey of the /surveys list (``ref``: :func:`bot.survey_progress.survey_ref`)."""
+
+    ref: str
+
+
+class AnswerOp(StrEnum):
+    """What a button under a question does."""
+
+    VALUE = "v"  #: choose a value (``arg``: choice index or scale number)
+    TOGGLE = "t"  #: flip one choice of a multi-select (``arg``: the mask it leads to, hex)
+    DONE = "d"  #: done with a multi-select (``arg``: the mask)
+    SKIP = "s"
+    BACK = "b"
+    KEEP = "k"  #: keep the current answer
+
+
+@_button("a")
+@dataclasses.dataclass(frozen=True, slots=True)
+class AnswerQuestion(ButtonData):
+    """A button under the question at ``index`` of ``version`` of a survey."""
+
+    ref: str
+    version: int
+    index: int
+    op: AnswerOp
+    arg: str = ""
+
+
+@_button("r")
+@dataclasses.dataclass(frozen=True, slots=True)
+class Review(ButtonData):
+    """A button of the review: ``submit``, ``back``, or ``c<index>`` to change an answer."""
+
+    ref: str
+    version: int
+    op: str
+
+    @property
+    def change(self) -> int | None:
+        """The index of the question to change, for a ``c<index>`` button."""
+        match = re.fullmatch(r"c([0-9]{1,3})", self.op)
+        return int(match.group(1)) if match else None
+
+    @property
+    def valid(self) -> bool:
+        """Whether ``op`` is one the review makes."""
+        return self.op in ("submit", "back") or self.change is not None
+
+
+@_button("c")
+@dataclasses.dataclass(frozen=True, slots=True)
+class Consent(ButtonData):
+    """"I agree"; ``survey_ref`` is the deep-linked survey to open next, if any."""
+
+    survey_ref: str | None
+
+
+@_button("lg")
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChooseLanguage(ButtonData):
+    """A language of /language."""
+
+    language: str
+
+
+class _YesNo(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+@_button("f")
+@dataclasses.dataclass(frozen=True, slots=True)
+class Forget(ButtonData):
+    """The confirmation of /forget."""
+
+    answer: _YesNo
+
+    @property
+    def confirmed(self) -> bool:
+        """Erase everything."""
+        return self.answer is _YesNo.YES
+
+    @classmethod
+    def of(cls, confirmed: bool) -> Forget:
+        """The "yes" or the "no" button."""
+        return cls(_YesNo.YES if confirmed else _YesNo.NO)
+
+
+class _Follow(StrEnum):
+    SUBSCRIBE = "s"
+    UNSUBSCRIBE = "u"
+
+
+@_button("up")
+@dataclasses.dataclass(frozen=True, slots=True)
+class FollowSurvey(ButtonData):
+    """Subscribe to or unsubscribe from a survey's updates."""
+
+    action: _Follow
+    ref: str
+
+    @property
+    def subscribe(self) -> bool:
+        """Subscribe (else unsubscribe)."""
+        return self.action is _Follow.SUBSCRIBE
+
+    @classmethod
+    def of(cls, subscribe: bool, ref: str) -> FollowSurvey:
+        """The "Get updates" or the "Stop updates" button."""
+        return cls(_Follow.SUBSCRIBE if subscribe else _Follow.UNSUBSCRIBE, ref)
+
+
+class ReportDraftAction(StrEnum):
+    """The buttons of /report."""
+
+    CONTINUE = "go"
+    CATEGORY = "cat"
+    REVIEW = "review"
+    MORE = "more"
+    SEND = "send"
+    CANCEL = "cancel"
+    RECEIPT_NOTED = "gone"  #: the receipt was written down: remove its message
+
+
+@_button("rp")
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportDraftButton(ButtonData):
+    """A button of the report flow; ``category`` is an index for :attr:`CATEGORY`."""
+
+    action: ReportDraftAction
+    category: int | None = None
+
+
+class ReportStatusAction(StrEnum):
+    """The buttons under /status."""
+
+    ADD = "add"
+    DONE = "done"
+
+
+@_button("rs")
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportStatusButton(ButtonData):
+    """"Add information" or "Done" after /status."""
+
+    action: ReportStatusAction
+
+
+class ReportModerationAction(StrEnum):
+    """The buttons of /reports."""
+
+    SHOW_ALL = "all"  #: list closed reports too
+    OPEN = "o"
+    SET_STATUS = "s"
+    REPLY = "r"
+
+
+@_button("rm")
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportModeration(ButtonData):
+    """A moderator's button of /reports (``status``: for :attr:`~ReportModerationAction.SET_STATUS`)."""
+
+    action: ReportModerationAction
+    report_id: str | None = None
+    status: str | None = None
+
+
+class _Send(StrEnum):
+    SEND = "send"
+    DROP = "drop"
+
+
+@_button("an")
+@dataclasses.dataclass(frozen=True, slots=True)
+class Announce(ButtonData):
+    """Send or drop the announcement draft numbered ``number``."""
+
+    action: _Send
+    number: int
+
+    @property
+    def send(self) -> bool:
+        """Queue it (else drop it)."""
+        return self.action is _Send.SEND
+
+    @classmethod
+    def of(cls, send: bool, number: int) -> Announce:
+        """The "Send" or the "Cancel" button."""
+        return cls(_Send.SEND if send else _Send.DROP, number)
+
+
+def encode(record: ButtonData) -> tuple[str, ...]:
+    """The wire fields of ``record``, kind first (signed by ``handlers.shared.buttons``).
+
+    Trailing optional fields that are ``None`` are left off (``rp|go``, not ``rp|go|-``).
+    """
+    record_fields = dataclasses.fields(record)
+    values = [getattr(record, item.name) for item in record_fields]
+    while values and values[-1] is None and record_fields[len(values) - 1].default is None:
+        values.pop()
+    return (record.kind, *(_text(value) for value in values))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return _NONE
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def decode(fields: list[str]) -> ButtonData | None:
+    """The record the fields stand for; ``None`` when they fit no record."""
+    if not fields or fields[0] not in _KINDS:
+        return None
+    cls = _KINDS[fields[0]]
+    record_fields = dataclasses.fields(cls)
+    hints = typing.get_type_hints(cls)
+    values = fields[1:]
+    required = sum(1 for item in record_fields if item.default is dataclasses.MISSING)
+    if not required <= len(values) <= len(record_fields):
+        return None
+    arguments: dict[str, Any] = {}
+    for item, text in zip(record_fields, values, strict=False):
+        parsed = _parse(hints[item.name], text)
+        if parsed is _INVALID:
+            return None
+        arguments[item.name] = parsed
+    return cls(**arguments)
+
+
+_INVALID = object()
+
+
+def _parse(hint: Any, text: str) -> Any:
+    """``text`` as a value of the field type ``hint``, or ``_INVALID``."""
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    options = typing.get_args(hint) if union else (hint,)
+    if type(None) in options:
+        if text == _NONE:
+            return None
+        options = tuple(option for option in options if option is not type(None))
+    [kind] = options
+    if kind is int:
+        return int(text) if _DIGITS.match(text) else _INVALID
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        try:
+            return kind(text)
+        except ValueError:
+            return _INVALID
+    return text

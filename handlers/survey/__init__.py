@@ -1,0 +1,1 @@
+"""Taking a survey: /surveys, answers by button or message, review and submit."""

@@ -1,0 +1,372 @@
+"""Answers arriving by button or by message, and the review's Submit and Back.
+
+Every handler holds the participant's lock (:func:`bot.survey_progress.user_lock`) from
+reading their progress to committing the change, so two quick taps are handled one after
+the other and the second sees the first's result (and is then stale).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
+
+from bot.context import BotContext, Translator
+from bot.events import SurveySubmitted
+from bot.survey_progress import (
+    Progress,
+    find_open,
+    find_open_by_ref,
+    in_progress,
+    load_progress,
+    user_lock,
+)
+from handlers.participant.consent import participant, participant_button
+from handlers.shared.button_data import AnswerOp, AnswerQuestion, Review
+from handlers.shared.buttons import button_data, refuse_button
+from handlers.shared.render import clip, remove_keyboard_quietly
+from handlers.survey.flow import (
+    Participant,
+    ask,
+    close_prompt,
+    open_survey,
+    send_review,
+    show_survey_list,
+)
+from handlers.survey.render import (
+    answered_text,
+    question_keyboard,
+    reviewed_questions,
+    selected_ids,
+)
+from storage.errors import AlreadySubmitted
+from surveys.engine import (
+    InvalidAnswer,
+    check_answer,
+    parse_answer,
+    previous_question,
+    relevant_answers,
+)
+from surveys.model import Answer, Question, QuestionType
+from surveys.navigation import after_answer, last_question, walk
+from surveys.tally import detect_language
+
+__all__ = ["answer_button", "answer_text", "review_button"]
+
+
+
+def _stale(progress: Progress, version: int, tr: Translator) -> str | None:
+    """Why a genuine button cannot be used any more, or None when it still can."""
+    _ = tr.gettext
+    response = progress.response
+    if response is None:
+        return _("Please open the survey again with /surveys.")
+    if response.submitted:
+        return _("You have already submitted this survey.")
+    if version != progress.record.version or response.version != progress.record.version:
+        return _("This survey was updated. Please open it again with /surveys.")
+    return None
+
+
+def _message_of(query: CallbackQuery) -> tuple[int, int] | None:
+    message = query.message
+    return (message.chat.id, message.message_id) if message is not None else None
+
+
+async def _record(who: Participant, progress: Progress, question: Question, value: Answer,
+                  prompt: tuple[int, int] | None, query: CallbackQuery | None = None) -> None:
+    """Commit the answer and the next step, then acknowledge and show the next step.
+
+    A button answer turns its question message into the next question (the toast names the
+    answer taken); a typed answer leaves the question message as a record of the answer.
+    """
+    survey = progress.survey
+    answers = {**progress.answers, question.id: value}
+    notes, following = after_answer(survey, answers, question.id)
+    # Detected now, in a worker thread (langdetect takes milliseconds), and stored in the
+    # same write as the answer, so summaries count languages instead of detecting them.
+    language = (await asyncio.to_thread(detect_language, value)
+                if question.type is QuestionType.TEXT and isinstance(value, str) else None)
+    response = await who.context.services.storage.responses.save_answer(
+        survey.id, progress.respondent_key, question.id, value,
+        following.id if following is not None else None, text_language=language,
+    )
+    # Committed: only now does the participant see that the answer was taken.
+    progress = Progress(progress.record, progress.respondent_key, response)
+    if query is not None:
+        await query.answer(clip(answered_text(survey, question, who.language(survey), who.tr,
+                                              value).rsplit("\n", 1)[-1], 190))
+        if following is not None:
+            await ask(who, progress, following, dict(response.answers), notes, replace=prompt)
+            return
+    await close_prompt(who, survey, question, value, prompt)
+    if following is None:
+        await send_review(who, progress, dict(response.answers), notes)
+    else:
+        await ask(who, progress, following, dict(response.answers), notes)
+
+
+def _button_value(question: Question, op: AnswerOp, arg: str,
+                  answers: dict[str, Answer]) -> Answer:
+    """The answer a button stands for; ValueError when its data does not fit the question."""
+    if op is AnswerOp.SKIP:
+        return None
+    if op is AnswerOp.KEEP:
+        if question.id not in answers:
+            raise ValueError("nothing to keep")
+        return answers[question.id]
+    if op is AnswerOp.VALUE and question.type is QuestionType.SINGLE:
+        index = int(arg)
+        if not 0 <= index < len(question.choices):
+            raise ValueError("no such choice")
+        return question.choices[index].id
+    if op is AnswerOp.VALUE and question.type is QuestionType.SCALE:
+        return int(arg)
+    if op is AnswerOp.DONE and question.type is QuestionType.MULTI:
+        return selected_ids(question, _mask(question, arg))
+    raise ValueError("button does not fit the question")
+
+
+def _mask(question: Question, arg: str) -> int:
+    mask = int(arg, 16)
+    if not 0 <= mask < 1 << len(question.choices):
+        raise ValueError("mask out of range")
+    return mask
+
+
+def _current_question(progress: Progress, version: int, position: int,
+                      tr: Translator) -> Question | str:
+    """The question a genuine button belongs to if it is still the current one, else why not."""
+    problem = _stale(progress, version, tr)
+    if problem is not None:
+        return problem
+    survey, response = progress.survey, progress.response
+    if (0 <= position < len(survey.questions) and response is not None
+            and survey.questions[position].id == response.current_question):
+        return survey.questions[position]
+    return tr.gettext("This question is not the current one. Please answer the latest question.")
+
+
+async def answer_button(update: Update, context: BotContext) -> None:
+    """A button under a question: choose, toggle, done, skip, back or keep."""
+    pressed = await participant_button(update, context, AnswerQuestion)
+    if pressed is None:
+        return
+    query, who, button = pressed
+    tr = await context.translator(update)
+    _ = tr.gettext
+    op, arg = button.op, button.arg
+    record = await find_open_by_ref(context.services, button.ref)
+    if record is None:
+        await query.answer(_("This survey is closed."))
+        return
+    async with user_lock(who.user_id):
+        progress = await load_progress(context.services, record, who.user_id)
+        question = _current_question(progress, button.version, button.index, tr)
+        if isinstance(question, str):
+            await query.answer(question)
+            return
+        survey, answers = progress.survey, progress.answers
+        try:
+            if op is AnswerOp.TOGGLE:
+                await _toggle(who, progress, question, button, query)
+                return
+            if op is AnswerOp.BACK:
+                await _back(who, progress, question, query)
+                return
+            if op is AnswerOp.SKIP and question.required:
+                await query.answer(_("This question needs an answer."), show_alert=True)
+                return
+            value = _button_value(question, op, arg, answers)
+        except ValueError:
+            await refuse_button(query, tr)
+            return
+        try:
+            value = check_answer(question, value, answers, language=who.language(survey),
+                                 default_language=survey.default_language)
+        except InvalidAnswer as error:
+            await query.answer(error.message.render(_), show_alert=True)
+            return
+        await _record(who, progress, question, value, _message_of(query), query)
+
+
+async def _toggle(who: Participant, progress: Progress, question: Question, button: AnswerQuestion,
+                  query: CallbackQuery) -> None:
+    """Flip one choice of a multi-select: only the keyboard changes, nothing is stored.
+
+    The selection travels in the buttons themselves (a bit mask in each button's data),
+    so it needs no server state and the answer is stored once, on Done.
+    """
+    survey, answers = progress.survey, progress.answers
+    services = who.context.services
+
+    def make_data(op: str, arg: object = "") -> str:
+        return button_data(services, who.user_id, AnswerQuestion(
+            button.ref, button.version, button.index, AnswerOp(op), str(arg)))
+
+    keyboard = question_keyboard(
+        survey, question, who.language(survey), who.tr, make_data,
+        mask=_mask(question, button.arg), first=walk(survey, answers, None)[1] == question,
+        has_current=question.id in answers, current=answers.get(question.id))
+    await query.answer()
+    prompt = _message_of(query)
+    if prompt is not None:
+        # "Message is not modified" after a repeated tap: the keyboard is right already.
+        with contextlib.suppress(BadRequest):
+            await who.context.bot.edit_message_reply_markup(
+                chat_id=prompt[0], message_id=prompt[1], reply_markup=keyboard)
+
+
+async def _back(who: Participant, progress: Progress, question: Question,
+                query: CallbackQuery) -> None:
+    _ = who.tr.gettext
+    survey = progress.survey
+    answers = progress.answers
+    previous = previous_question(survey, answers, question.id)
+    if previous is None:
+        await query.answer(_("This is the first question."))
+        return
+    await who.context.services.storage.responses.set_current(
+        survey.id, progress.respondent_key, previous.id)
+    await query.answer()
+    await ask(who, progress, previous, answers, replace=_message_of(query))
+
+
+async def answer_text(update: Update, context: BotContext) -> None:
+    """A typed message outside any dialog: the answer to the current question, if any.
+
+    The owner of typed text in the survey-answer and idle modes: after a restart (or when
+    the session expired) the survey in progress is found again in storage.
+    """
+    message = update.effective_message
+    tr = await context.translator(update)
+    _ = tr.gettext
+    who = await participant(update, context)
+    if who is None or message is None or message.text is None:
+        return
+    services = context.services
+    async with user_lock(who.user_id):
+        progress: Progress | None = None
+        prompt = None
+        session = services.session(who.user_id)
+        active = session.survey
+        if active is not None and active.paused:
+            await context.bot.send_message(
+                who.chat_id, _("Your survey is paused. Use /surveys to continue it."))
+            return
+        if active is not None:
+            record = await find_open(services, active.survey_id)
+            if record is not None:
+                progress = await load_progress(services, record, who.user_id)
+                prompt = active.prompt
+            if progress is None or progress.response is None or progress.submitted:
+                session.survey = None
+                progress = None
+        if progress is None:
+            # After a restart the in-memory map is empty: find the survey in storage (a
+            # /cancel from before the restart is forgotten; the answers were kept anyway).
+            found = await in_progress(services, who.user_id)
+            if not found:
+                await context.bot.send_message(
+                    who.chat_id, _("To take a survey, use /surveys. For help, use /help."))
+                return
+            if len(found) > 1:
+                await show_survey_list(who)
+                return
+            progress = found[0]
+        outdated = progress.response is not None and progress.response.version != progress.record.version
+        if not outdated:
+            await _answer_typed(who, progress, message.text, prompt)
+            return
+    # A new version was published since they started: move their answers over first
+    # (open_survey takes the lock itself); the text they typed is not guessed at.
+    await open_survey(who, progress.record.survey_id)
+
+
+async def _answer_typed(who: Participant, progress: Progress, text: str,
+                        prompt: tuple[int, int] | None) -> None:
+    _ = who.tr.gettext
+    survey = progress.survey
+    response = progress.response
+    assert response is not None
+    question = survey.question(response.current_question) if response.current_question else None
+    if question is None:
+        await who.context.bot.send_message(
+            who.chat_id, _("Your answers are ready. Please check them and press Submit."))
+        await send_review(who, progress, progress.answers)
+        return
+    try:
+        value = parse_answer(question, text, progress.answers, language=who.language(survey),
+                             default_language=survey.default_language)
+    except InvalidAnswer as error:
+        await who.context.bot.send_message(who.chat_id, error.message.render(_))
+        if prompt is not None:
+            await remove_keyboard_quietly(who.context.bot, *prompt)
+        await ask(who, progress, question, progress.answers)
+        return
+    await _record(who, progress, question, value, prompt)
+
+
+async def review_button(update: Update, context: BotContext) -> None:
+    """Submit (exactly once) or Back from the review."""
+    pressed = await participant_button(update, context, Review,
+                                       fits=lambda review: review.valid)
+    if pressed is None:
+        return
+    query, who, button = pressed
+    tr = await context.translator(update)
+    _ = tr.gettext
+    op = button.op
+    record = await find_open_by_ref(context.services, button.ref)
+    if record is None:
+        await query.answer(_("This survey is closed."))
+        return
+    async with user_lock(who.user_id):
+        progress = await load_progress(context.services, record, who.user_id)
+        problem = _stale(progress, button.version, tr)
+        if problem is None and progress.response is not None and progress.response.current_question:
+            problem = _("Please answer the current question first.")
+        if problem is not None:
+            await query.answer(problem)
+            return
+        survey, answers = progress.survey, progress.answers
+        responses = context.services.storage.responses
+        if op != "submit":
+            if op == "back":
+                target = last_question(survey, answers)
+            else:  # "c<question index>": change one answer listed in the review
+                listed = reviewed_questions(survey, relevant_answers(survey, answers))
+                position = button.change or 0
+                target = survey.questions[position] if position < len(survey.questions) else None
+                target = target if target in listed else None
+            if target is None:
+                await refuse_button(query, tr)
+                return
+            await responses.set_current(survey.id, progress.respondent_key, target.id)
+            await query.answer()
+            await _tidy(who, query)
+            await ask(who, progress, target, answers)
+            return
+        try:
+            await responses.submit(survey.id, progress.respondent_key, relevant_answers(survey, answers))
+        except AlreadySubmitted:
+            await query.answer(_("You have already submitted this survey."))
+            return
+        await query.answer(_("Submitted. Thank you!"))
+        await _tidy(who, query)
+        context.services.session(who.user_id).survey = None
+        await context.bot.send_message(
+            who.chat_id,
+            _("Thank you! Your answers were submitted.\n\nYou can see them with /mydata. "
+              "Use /surveys to see other open surveys."),
+        )
+    # Said once, by the code that submitted: the opt-in for updates follows from it.
+    await context.services.events.publish(SurveySubmitted(survey.id, who.user_id, tr.language))
+
+
+async def _tidy(who: Participant, query: CallbackQuery) -> None:
+    prompt = _message_of(query)
+    if prompt is not None:
+        await remove_keyboard_quietly(who.context.bot, *prompt)
