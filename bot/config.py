@@ -370,14 +370,15 @@ def _is_scalar(value: object) -> bool:
     return isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
-def describe_settings(width: int = 100) -> str:
+def describe_settings(width: int = 79) -> str:
     """The configuration table as plain text, for ``consultbot run --help``."""
     lines = ["settings (environment variable, or the TOML key in a --config file):"]
     for entry in SETTINGS:
         lines.append(f"  {entry.env_var}  (TOML: {entry.key})")
         body = f"{_plain(entry.help)}. Default: {_plain(entry.shown_default)}."
         lines.extend(textwrap.wrap(body, width=width, initial_indent=" " * 6,
-                                   subsequent_indent=" " * 6))
+                                   subsequent_indent=" " * 6, break_long_words=False,
+                                   break_on_hyphens=False))
     return "\n".join(lines)
 
 
