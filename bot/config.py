@@ -4,8 +4,9 @@ Each setting is declared once, as a field of :class:`Config` made with :func:`se
 type (the annotation), default, validation, help text, environment variable
 (``CONSULTBOT_<NAME>``) and TOML key (the same name exactly, or in lower case without the
 prefix). :data:`SETTINGS`, :data:`KEYS`, :func:`load_config`, ``consultbot run --help`` and
-README's configuration table (``python scripts/config_table.py``) are all derived from those
-fields, so adding a setting is adding one field (see ARCHITECTURE.md, "Configuration").
+README's configuration table (:mod:`bot.config_docs`, ``python scripts/config_table.py``) are
+all derived from those fields, so adding a setting is adding one field (see ARCHITECTURE.md,
+"Configuration").
 
 **The environment wins over the file.** The file is what an operator commits to their
 deployment repository; the environment is how a one-off run or a secret manager overrides
@@ -18,8 +19,8 @@ a mistake is reported, naming the variable, before the bot touches Telegram or t
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
-import textwrap
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -50,9 +51,7 @@ __all__ = [
     "ConfigError",
     "Setting",
     "default_key_file",
-    "describe_settings",
     "load_config",
-    "markdown_table",
 ]
 
 T = TypeVar("T")
@@ -158,21 +157,40 @@ def _key_file_outside_data_dir(config: Config) -> None:
     """Refuse a key file inside the data directory (by resolved path, or as a hard link there).
 
     Whoever copies the data directory would otherwise hold the key that turns every chat id
-    into its pseudonym.
+    into its pseudonym. Paths are compared after resolving symbolic links; a key "moved"
+    with ``ln`` instead of ``mv`` is found by comparing inodes with the data directory's
+    files (the first :data:`_HARD_LINK_SEARCH` of them: a data directory holds a handful).
     """
     data_dir = config.data_dir.resolve()
     key_file = config.key_file.resolve()
+    if key_file.is_dir():
+        raise ConfigError(f"CONSULTBOT_KEY_FILE ({config.key_file}) is a directory; name the "
+                          "key file itself, e.g. /etc/consultbot/secret.key")
     inside = key_file == data_dir or key_file.is_relative_to(data_dir)
     if not inside and key_file.is_file() and data_dir.is_dir():
-        key_stat = key_file.stat()
-        inside = any(os.path.samestat(key_stat, found.stat())
-                     for found in data_dir.rglob("*") if found.is_file())
+        inside = _hard_linked_inside(key_file, data_dir)
     if inside:
         raise ConfigError(
             f"CONSULTBOT_KEY_FILE ({config.key_file}) is inside the data directory "
             f"CONSULTBOT_DATA_DIR ({config.data_dir}): whoever copies the data directory "
             "would hold the key to every pseudonym. Keep the key elsewhere, e.g. "
             "~/.config/consultbot/secret.key, or a systemd credential.")
+
+
+_HARD_LINK_SEARCH = 10_000
+
+
+def _hard_linked_inside(key_file: Path, data_dir: Path) -> bool:
+    key_stat = key_file.stat()
+    if key_stat.st_nlink < 2:
+        return False
+    for found in itertools.islice(data_dir.rglob("*"), _HARD_LINK_SEARCH):
+        try:
+            if os.path.samestat(key_stat, found.lstat()):
+                return True
+        except OSError:
+            continue  # unreadable or gone: cannot be the key we just read
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,28 +386,3 @@ def _read_file(path: Path) -> dict[str, str]:
 
 def _is_scalar(value: object) -> bool:
     return isinstance(value, (str, int, float)) and not isinstance(value, bool)
-
-
-def describe_settings(width: int = 79) -> str:
-    """The configuration table as plain text, for ``consultbot run --help``."""
-    lines = ["settings (environment variable, or the TOML key in a --config file):"]
-    for entry in SETTINGS:
-        lines.append(f"  {entry.env_var}  (TOML: {entry.key})")
-        body = f"{_plain(entry.help)}. Default: {_plain(entry.shown_default)}."
-        lines.extend(textwrap.wrap(body, width=width, initial_indent=" " * 6,
-                                   subsequent_indent=" " * 6, break_long_words=False,
-                                   break_on_hyphens=False))
-    return "\n".join(lines)
-
-
-def markdown_table() -> str:
-    """The configuration table as README shows it (checked by tests/bot/test_config_readme.py)."""
-    rows = ["| variable | TOML key | meaning | default |", "|---|---|---|---|"]
-    for entry in SETTINGS:
-        cells = (f"`{entry.env_var}`", f"`{entry.key}`", entry.help, entry.shown_default)
-        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return "\n".join(rows) + "\n"
-
-
-def _plain(markdown: str) -> str:
-    return markdown.replace("`", "").replace("*", "")

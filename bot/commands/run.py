@@ -55,7 +55,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``run``; its ``--help`` lists every setting (from :mod:`bot.config`)."""
-    from bot.config import describe_settings
+    from bot.config_docs import describe_settings
 
     parser = subparsers.add_parser(
         "run",

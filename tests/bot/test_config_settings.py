@@ -150,6 +150,13 @@ def test_key_file_beside_the_data_dir_is_accepted(tmp_path: Path) -> None:
     assert config.key_file == key
 
 
+def test_key_file_that_is_a_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "keys").mkdir()
+    with pytest.raises(ConfigError, match=r"CONSULTBOT_KEY_FILE .* is a directory"):
+        load_config(env={"CONSULTBOT_KEY_FILE": str(tmp_path / "keys"),
+                         "CONSULTBOT_DATA_DIR": str(tmp_path / "data")})
+
+
 def test_key_file_refused_also_when_set_in_the_file(tmp_path: Path) -> None:
     toml = tmp_path / "c.toml"
     toml.write_text(f'data_dir = "{tmp_path}"\nkey_file = "{tmp_path / "k"}"\n', encoding="utf-8")
