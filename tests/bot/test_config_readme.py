@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.config import KEYS, SETTINGS
+from bot.config import KEYS, SETTINGS, load_config
 from bot.config_docs import markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +39,13 @@ def test_the_script_prints_the_table() -> None:
     printed = subprocess.run([sys.executable, str(ROOT / "scripts" / "config_table.py")],
                              capture_output=True, text=True, check=True, timeout=60).stdout
     assert printed == markdown_table()
+
+
+def test_readme_example_file_is_accepted(tmp_path: Path) -> None:
+    readme = ROOT.joinpath("README.md").read_text(encoding="utf-8")
+    example = readme.split("Example `consultbot.toml`:", 1)[1].split("```toml\n", 1)[1]
+    path = tmp_path / "consultbot.toml"
+    path.write_text(example.split("```", 1)[0], encoding="utf-8")
+    config = load_config(path, env={})
+    assert config.key_file == Path("/etc/consultbot/secret.key")
+    assert config.session_expiry_minutes == 30
