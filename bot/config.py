@@ -1,62 +1,70 @@
-"""Operator configuration: environment variables, optionally a ``consultbot.toml`` file.
+"""Operator configuration: one table of settings, read from the environment and a TOML file.
 
-Every key of DESIGN.md §1 can come from the environment (``CONSULTBOT_TOKEN`` …) or from a
-TOML file given with ``--config`` that uses the same names, either exactly
-(``CONSULTBOT_TOKEN = "…"``) or in lower case without the prefix (``token = "…"``).
+Each setting is declared once, as a field of :class:`Config` made with :func:`setting`: its
+type (the annotation), default, validation, help text, environment variable
+(``CONSULTBOT_<NAME>``) and TOML key (the same name exactly, or in lower case without the
+prefix). :data:`SETTINGS`, :data:`KEYS`, :func:`load_config`, ``consultbot run --help`` and
+README's configuration table (:mod:`bot.config_docs`, ``python scripts/config_table.py``) are
+all derived from those fields, so adding a setting is adding one field (see ARCHITECTURE.md,
+"Configuration").
 
 **The environment wins over the file.** The file is what an operator commits to their
 deployment repository; the environment is how a one-off run or a secret manager overrides
 it (and tokens are better kept out of files altogether).
 
 Everything is validated here, once, so the rest of the bot can trust a :class:`Config` and
-a mistake is reported before the bot touches Telegram or the database.
+a mistake is reported, naming the variable, before the bot touches Telegram or the database.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
-import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.config_values import (
+    api_url,
+    clock_times,
+    number,
+    optional_path,
+    path,
+    report_categories,
+    text,
+    text_entries,
+    user_ids,
+    whole_number,
+)
 
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_DATA_DIR",
     "DEFAULT_MIN_CELL",
+    "KEYS",
+    "SETTINGS",
     "SMALLEST_MIN_CELL",
     "Config",
     "ConfigError",
+    "Setting",
+    "default_key_file",
     "load_config",
 ]
 
+T = TypeVar("T")
+
+PREFIX = "CONSULTBOT_"
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATA_DIR = Path("consultbot-data")
 #: Summaries hide groups smaller than this unless the operator asks for more.
 DEFAULT_MIN_CELL = 5
 #: Below three, a "group" of two lets each member learn the other's answer.
 SMALLEST_MIN_CELL = 3
-
-#: Names of the keys without the ``CONSULTBOT_`` prefix. Engineers adding settings add them
-#: here, in :class:`Config` and in :func:`load_config`.
-KEYS: tuple[str, ...] = (
-    "token",
-    "api_url",
-    "data_dir",
-    "admins",
-    "surveys",
-    "report_key",
-    "min_cell",
-    "report_categories",
-    "report_channels",
-    "report_retention_days",
-    "report_digest_hours",
-    "report_digest_times",
-    "report_max_file_mb",
-    "reports_per_hour",
-)
-_PREFIX = "CONSULTBOT_"
+#: The key's file name inside a systemd credentials directory (``LoadCredential=consultbot-key:…``).
+CREDENTIAL_NAME = "consultbot-key"
 
 
 class ConfigError(ValueError):
@@ -64,42 +72,201 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Config:
-    """The validated configuration of one consultbot installation.
+class Setting:
+    """One row of the configuration table: everything the loader, ``--help`` and README need.
 
     Attributes:
-        token: The Bot API token; empty when not set (only ``run`` needs it, see
-            :meth:`require_token`).
-        api_url: Bot API base URL; python-telegram-bot appends the token to it.
-        data_dir: Holds the SQLite database and the secret key file.
-        admins: Telegram user ids allowed to moderate from the start.
-        surveys_dir: Survey files in here are loaded and published at start, if set.
-        report_key: The moderators' public key file; reports are sealed to it, if set.
-        min_cell: Smallest group size shown in any summary or export breakdown.
-        report_categories: Category ids offered by /report (empty: the built-in list).
-        report_channels: Stronger channels for high-risk cases, shown in the /report warning.
-        report_retention_days: Days a closed (resolved/rejected) report is kept.
-        report_digest_hours: Hours between moderators' report digests (from midnight UTC).
-        report_digest_times: Fixed UTC ``HH:MM`` digest times; replace ``report_digest_hours``.
-        report_max_file_mb: Largest report attachment, in MB (Telegram lets bots fetch 20).
-        reports_per_hour: Most reports one person may file per hour (kept in memory).
+        attribute: The :class:`Config` attribute holding the value.
+        key: The TOML key, and the environment variable without ``CONSULTBOT_`` in upper case.
+        parse: Turns the text of the variable into the value; raises :class:`ValueError`
+            saying what is accepted (the loader prefixes the variable's name).
+        help: What the setting means, for README and ``--help`` (Markdown code spans allowed).
+        shown_default: The default as README and ``--help`` show it.
+        default_from_env: Computes the default from the environment, for defaults that depend
+            on it (the key file under systemd); ``None`` for a fixed default.
+        check: Validates the value against the other settings once all are read.
+        secret: Never shown in a repr or log (the token).
+        list_separator: How the items of a TOML list are joined before :attr:`parse` sees them.
     """
 
-    token: str = ""
-    api_url: str = DEFAULT_API_URL
-    data_dir: Path = DEFAULT_DATA_DIR
-    admins: frozenset[int] = frozenset()
-    surveys_dir: Path | None = None
-    report_key: Path | None = None
-    min_cell: int = DEFAULT_MIN_CELL
-    report_categories: tuple[str, ...] = ()
-    report_channels: tuple[str, ...] = ()
-    report_retention_days: int = 90
-    report_digest_hours: float = 6.0
-    report_digest_times: tuple[str, ...] = ()
-    report_max_file_mb: float = 10.0
-    reports_per_hour: int = 10
-    session_expiry_minutes: int = 30
+    attribute: str
+    key: str
+    parse: Callable[[str], Any]
+    help: str
+    shown_default: str
+    default_from_env: Callable[[Mapping[str, str]], Any] | None = None
+    check: Callable[[Config], None] | None = None
+    secret: bool = False
+    list_separator: str = ","
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable, e.g. ``CONSULTBOT_MIN_CELL``."""
+        return PREFIX + self.key.upper()
+
+
+_SETTING = "consultbot.setting"
+
+
+def setting(
+    *,
+    default: T,
+    parse: Callable[[str], T],
+    help: str,
+    shown_default: str | None = None,
+    key: str | None = None,
+    default_from_env: Callable[[Mapping[str, str]], T] | None = None,
+    check: Callable[[Config], None] | None = None,
+    secret: bool = False,
+    list_separator: str = ",",
+) -> T:
+    """Declare one field of :class:`Config` as a setting; see :class:`Setting` for the arguments.
+
+    ``default`` is the value when nothing is configured (``default_from_env``, when given,
+    computes it instead, from :data:`os.environ` for a :class:`Config` built directly).
+    ``key`` is needed only when the TOML key differs from the attribute name. Returns a
+    :func:`dataclasses.field`, typed as the value so mypy checks default, parser and
+    annotation agree.
+    """
+    metadata = {_SETTING: Setting(
+        attribute="", key=key or "", parse=parse, help=help,
+        shown_default=f"`{default}`" if shown_default is None else shown_default,
+        default_from_env=default_from_env, check=check, secret=secret,
+        list_separator=list_separator)}
+    if default_from_env is not None:
+        factory = default_from_env
+        return dataclasses.field(default_factory=lambda: factory(os.environ), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def default_key_file(env: Mapping[str, str]) -> Path:
+    """Where the secret key file is when ``CONSULTBOT_KEY_FILE`` is not set.
+
+    Under systemd (``LoadCredential=`` sets ``CREDENTIALS_DIRECTORY``) the credential named
+    ``consultbot-key``; otherwise in the operator's configuration directory, which is never
+    inside the data directory, so copying or backing up the data directory leaves it behind.
+    """
+    credentials = env.get("CREDENTIALS_DIRECTORY", "").strip()
+    if credentials:
+        return Path(credentials) / CREDENTIAL_NAME
+    home = env.get("HOME", "").strip()
+    return (Path(home) if home else Path.home()) / ".config" / "consultbot" / "secret.key"
+
+
+def _key_file_outside_data_dir(config: Config) -> None:
+    """Refuse a key file inside the data directory (by resolved path, or as a hard link there).
+
+    Whoever copies the data directory would otherwise hold the key that turns every chat id
+    into its pseudonym. Paths are compared after resolving symbolic links; a key "moved"
+    with ``ln`` instead of ``mv`` is found by comparing inodes with the data directory's
+    files (the first :data:`_HARD_LINK_SEARCH` of them: a data directory holds a handful).
+    """
+    data_dir = config.data_dir.resolve()
+    key_file = config.key_file.resolve()
+    if key_file.is_dir():
+        raise ConfigError(f"CONSULTBOT_KEY_FILE ({config.key_file}) is a directory; name the "
+                          "key file itself, e.g. /etc/consultbot/secret.key")
+    inside = key_file == data_dir or key_file.is_relative_to(data_dir)
+    if not inside and key_file.is_file() and data_dir.is_dir():
+        inside = _hard_linked_inside(key_file, data_dir)
+    if inside:
+        raise ConfigError(
+            f"CONSULTBOT_KEY_FILE ({config.key_file}) is inside the data directory "
+            f"CONSULTBOT_DATA_DIR ({config.data_dir}): whoever copies the data directory "
+            "would hold the key to every pseudonym. Keep the key elsewhere, e.g. "
+            "~/.config/consultbot/secret.key, or a systemd credential.")
+
+
+_HARD_LINK_SEARCH = 10_000
+
+
+def _hard_linked_inside(key_file: Path, data_dir: Path) -> bool:
+    key_stat = key_file.stat()
+    if key_stat.st_nlink < 2:
+        return False
+    for found in itertools.islice(data_dir.rglob("*"), _HARD_LINK_SEARCH):
+        try:
+            if os.path.samestat(key_stat, found.lstat()):
+                return True
+        except OSError:
+            continue  # unreadable or gone: cannot be the key we just read
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The validated configuration of one consultbot installation: the configuration table.
+
+    Each field is one setting; its help text is in :func:`setting`'s ``help``. Fields are in
+    the order README and ``--help`` list them.
+    """
+
+    token: str = setting(
+        default="", parse=text, secret=True, shown_default="required by `run`",
+        help="bot token from @BotFather (better in the environment than in a file)")
+    api_url: str = setting(
+        default=DEFAULT_API_URL, parse=api_url,
+        help="Bot API base URL (python-telegram-bot's `base_url`, the token is appended), "
+             "e.g. `http://127.0.0.1:8081/bot` for a self-hosted Bot API server or an "
+             "emulator; file downloads use the same URL with `/bot` replaced by `/file/bot`")
+    data_dir: Path = setting(
+        default=DEFAULT_DATA_DIR, parse=path, shown_default="`./consultbot-data`",
+        help="directory with the SQLite database, created mode 0700 (never the key file)")
+    key_file: Path = setting(
+        default=Path("~/.config/consultbot/secret.key"), parse=path,
+        default_from_env=default_key_file, check=_key_file_outside_data_dir,
+        shown_default="`$CREDENTIALS_DIRECTORY/consultbot-key` under systemd, "
+                      "else `~/.config/consultbot/secret.key`",
+        help="the secret key file (pseudonyms, server-side encryption); refused inside the "
+             "data directory, so a copy or backup of the data directory never holds it")
+    admins: frozenset[int] = setting(
+        default=frozenset(), parse=user_ids, shown_default="none",
+        help="comma-separated Telegram user ids of admins")
+    surveys_dir: Path | None = setting(
+        default=None, parse=optional_path, key="surveys", shown_default="none",
+        help="directory whose `.yaml`/`.yml`/`.xlsx` survey files are validated and "
+             "published at start")
+    report_key: Path | None = setting(
+        default=None, parse=optional_path,
+        shown_default="unset: reports encrypted with the server key",
+        help="moderators' public key file: reports are then sealed to it (see *Sealed mode*)")
+    min_cell: int = setting(
+        default=DEFAULT_MIN_CELL, parse=whole_number(
+            SMALLEST_MIN_CELL, None,
+            below="smaller groups would let participants be re-identified"),
+        help=f"smallest group size shown in any summary or export breakdown; values below "
+             f"{SMALLEST_MIN_CELL} are refused")
+    session_expiry_minutes: int = setting(
+        default=30, parse=whole_number(
+            1, 24 * 60, above="what a conversation left alone holds should not stay in memory "
+                              "for days"),
+        help="minutes an untouched conversation state (a report draft, a /status session) "
+             "stays in memory before it is cleared, with what it held (1 to 1440)")
+    report_categories: tuple[str, ...] = setting(
+        default=(), parse=report_categories,
+        shown_default="the built-in list: `labour_rights,freedom_of_expression,"
+                      "safety_of_defenders,discrimination,corruption,other`",
+        help="comma-separated topic ids offered by /report (1-32 of `a-z0-9_` each)")
+    report_channels: tuple[str, ...] = setting(
+        default=(), parse=text_entries, list_separator="\n", shown_default="none",
+        help="stronger channels for high-risk cases, shown in the /report warning; separate "
+             "entries with `|` or new lines (a TOML list works too)")
+    report_digest_hours: float = setting(
+        default=6.0, parse=number(0.25, 168), shown_default="`6`",
+        help="hours between moderators' report digests, counted from midnight UTC "
+             "(0.25 to 168)")
+    report_digest_times: tuple[str, ...] = setting(
+        default=(), parse=clock_times, shown_default="unset",
+        help="fixed UTC digest times instead, e.g. `08:00,18:00`")
+    report_retention_days: int = setting(
+        default=90, parse=whole_number(1, 36500),
+        help="days a closed (resolved or rejected) report is kept")
+    report_max_file_mb: float = setting(
+        default=10.0, parse=number(0.01, 20), shown_default="`10`",
+        help="largest report attachment in MB (Telegram lets bots download up to 20)")
+    reports_per_hour: int = setting(
+        default=10, parse=whole_number(1, 1000),
+        help="reports one person may file per hour (counted in memory)")
 
     @property
     def file_url(self) -> str:
@@ -124,12 +291,28 @@ class Config:
 
     def __repr__(self) -> str:
         # The token must never end up in a log or a traceback through a repr.
-        shown = "<set>" if self.token else "<unset>"
-        return (
-            f"Config(token={shown}, api_url={self.api_url!r}, data_dir={str(self.data_dir)!r}, "
-            f"admins={len(self.admins)} ids, surveys_dir={self.surveys_dir!s}, "
-            f"report_key={self.report_key!s}, min_cell={self.min_cell})"
-        )
+        shown = []
+        for entry in SETTINGS:
+            value = getattr(self, entry.attribute)
+            if entry.secret:
+                shown.append(f"{entry.attribute}={'<set>' if value else '<unset>'}")
+            else:
+                shown.append(f"{entry.attribute}={value!r}")
+        return f"Config({', '.join(shown)})"
+
+
+def _table() -> Iterator[Setting]:
+    for found in dataclasses.fields(Config):
+        declared: Setting = found.metadata[_SETTING]
+        yield dataclasses.replace(declared, attribute=found.name,
+                                  key=declared.key or found.name)
+
+
+#: The configuration table, in :class:`Config`'s order.
+SETTINGS: tuple[Setting, ...] = tuple(_table())
+#: The TOML keys (the environment variables without ``CONSULTBOT_``, in lower case).
+KEYS: tuple[str, ...] = tuple(entry.key for entry in SETTINGS)
+_BY_KEY: dict[str, Setting] = {entry.key: entry for entry in SETTINGS}
 
 
 def load_config(
@@ -146,32 +329,37 @@ def load_config(
 
     Raises:
         ConfigError: The file is missing or not TOML, a key is unknown, or a value is
-            invalid. The message names the key and what would be accepted.
+            invalid. The message names the variable and what would be accepted.
     """
     environ = os.environ if env is None else env
-    values: dict[str, str] = {}
+    raw: dict[str, tuple[str, str]] = {}  # key -> (text, where it came from)
     if args_config_path is not None:
-        values.update(_read_file(args_config_path))
-    for key in KEYS:
-        raw = environ.get(_PREFIX + key.upper())
-        if raw is not None and raw.strip() != "":
-            values[key] = raw
-    return Config(
-        token=values.get("token", "").strip(),
-        api_url=_api_url(values.get("api_url")),
-        data_dir=Path(values["data_dir"]).expanduser()
-        if values.get("data_dir")
-        else DEFAULT_DATA_DIR,
-        admins=_admins(values.get("admins", "")),
-        surveys_dir=_optional_path(values.get("surveys")),
-        report_key=_optional_path(values.get("report_key")),
-        min_cell=_min_cell(values.get("min_cell")),
-        **_report_settings(values),
-    )
+        for key, value in _read_file(args_config_path).items():
+            raw[key] = (value, f"key {key!r} in {args_config_path}")
+    for entry in SETTINGS:
+        from_env = environ.get(entry.env_var)
+        if from_env is not None and from_env.strip():  # an empty variable does not override
+            raw[entry.key] = (from_env, "environment")
+    values: dict[str, Any] = {}
+    for entry in SETTINGS:
+        if entry.key in raw and raw[entry.key][0].strip():  # empty: as if not set
+            value, source = raw[entry.key]
+            try:
+                values[entry.attribute] = entry.parse(value.strip())
+            except ValueError as error:
+                where = "" if source == "environment" else f" [{source}]"
+                raise ConfigError(f"{entry.env_var} {error}{where}") from None
+        elif entry.default_from_env is not None:
+            values[entry.attribute] = entry.default_from_env(environ)
+    config = Config(**values)
+    for entry in SETTINGS:
+        if entry.check is not None:
+            entry.check(config)
+    return config
 
 
 def _read_file(path: Path) -> dict[str, str]:
-    """Keys of a TOML file, normalised to ``KEYS`` names and string values."""
+    """Keys of a TOML file, normalised to :data:`KEYS` names and text values."""
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
@@ -183,105 +371,18 @@ def _read_file(path: Path) -> dict[str, str]:
         raise ConfigError(f"{path}: not a valid TOML file: {error}") from None
     values: dict[str, str] = {}
     for name, value in document.items():
-        key = name.lower().removeprefix(_PREFIX.lower())
-        if key not in KEYS:
-            known = ", ".join(_PREFIX + k.upper() for k in KEYS)
+        entry = _BY_KEY.get(name.lower().removeprefix(PREFIX.lower()))
+        if entry is None:
+            known = ", ".join(KEYS)
             raise ConfigError(f"{path}: unknown key {name!r} (known keys: {known})")
-        if isinstance(value, list):
-            separator = "\n" if key == "report_channels" else ","  # a channel may hold commas
-            values[key] = separator.join(str(item) for item in value)
-        elif isinstance(value, (str, int)) and not isinstance(value, bool):
-            values[key] = str(value)
+        if isinstance(value, list) and all(_is_scalar(item) for item in value):
+            values[entry.key] = entry.list_separator.join(str(item) for item in value)
+        elif _is_scalar(value):
+            values[entry.key] = str(value)
         else:
-            raise ConfigError(f"{path}: {name} must be a string or a number")
+            raise ConfigError(f"{path}: {name} must be a string, a number or a list of them")
     return values
 
 
-def _api_url(raw: str | None) -> str:
-    if not raw:
-        return DEFAULT_API_URL
-    url = raw.strip()
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"CONSULTBOT_API_URL must start with http:// or https:// (got {url!r}), "
-            "e.g. http://127.0.0.1:8081/bot"
-        )
-    return url
-
-
-def _admins(raw: str) -> frozenset[int]:
-    ids: set[int] = set()
-    for part in raw.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            ids.add(int(part))
-        except ValueError:
-            raise ConfigError(
-                f"CONSULTBOT_ADMINS must be comma-separated numeric Telegram user ids; "
-                f"{part!r} is not a number"
-            ) from None
-    return frozenset(ids)
-
-
-def _optional_path(raw: str | None) -> Path | None:
-    return Path(raw.strip()).expanduser() if raw and raw.strip() else None
-
-
-def _min_cell(raw: str | None) -> int:
-    if raw is None or not raw.strip():
-        return DEFAULT_MIN_CELL
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"CONSULTBOT_MIN_CELL must be a whole number (got {raw!r})") from None
-    if value < SMALLEST_MIN_CELL:
-        raise ConfigError(
-            f"CONSULTBOT_MIN_CELL must be at least {SMALLEST_MIN_CELL} (got {value}): smaller "
-            "groups would let participants be re-identified"
-        )
-    return value
-
-
-def _report_settings(values: Mapping[str, str]) -> dict[str, object]:
-    """The report settings (issue 4), validated."""
-    categories = tuple(part.strip() for part in values.get("report_categories", "").split(",")
-                       if part.strip())
-    for category in categories:
-        if not re.fullmatch(r"[a-z0-9_]{1,32}", category):
-            raise ConfigError(
-                f"CONSULTBOT_REPORT_CATEGORIES: {category!r} must be 1-32 of a-z, 0-9 and _ "
-                "(e.g. labour_rights,corruption,other)")
-    channels = tuple(part.strip() for part in re.split(r"[\n|]", values.get("report_channels", ""))
-                     if part.strip())
-    times = tuple(part.strip() for part in values.get("report_digest_times", "").split(",")
-                  if part.strip())
-    for time_text in times:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", time_text):
-            raise ConfigError(f"CONSULTBOT_REPORT_DIGEST_TIMES: {time_text!r} is not HH:MM "
-                              "(UTC, e.g. 08:00,18:00)")
-    return {
-        "report_categories": categories,
-        "report_channels": channels,
-        "report_retention_days": int(_number(values, "report_retention_days", 90, 1, 36500)),
-        "report_digest_hours": _number(values, "report_digest_hours", 6.0, 0.25, 168),
-        "report_digest_times": times,
-        "report_max_file_mb": _number(values, "report_max_file_mb", 10.0, 0.01, 20),
-        "reports_per_hour": int(_number(values, "reports_per_hour", 10, 1, 1000)),
-    }
-
-
-def _number(values: Mapping[str, str], key: str, default: float, low: float,
-            high: float) -> float:
-    raw = values.get(key, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{_PREFIX}{key.upper()} must be a number (got {raw!r})") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{_PREFIX}{key.upper()} must be between {low:g} and {high:g} "
-                          f"(got {raw!r})")
-    return value
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)

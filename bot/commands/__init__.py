@@ -26,7 +26,7 @@ def configuration(args: argparse.Namespace) -> Config | None:
 
     Imported when called, so ``consultbot --help`` stays quick.
     """
-    from bot.config import ConfigError, load_config  # noqa: PLC0415
+    from bot.config import ConfigError, load_config
 
     try:
         return load_config(getattr(args, "config", None))
@@ -41,7 +41,7 @@ def has_database(data_dir: Path) -> bool:
     Commands read an existing installation: opening a missing database would quietly
     create an empty one and report "no survey" instead of the wrong directory.
     """
-    from storage import DATABASE_FILE_NAME  # noqa: PLC0415
+    from storage import DATABASE_FILE_NAME
 
     if (data_dir / DATABASE_FILE_NAME).is_file():
         return True

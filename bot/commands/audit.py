@@ -13,12 +13,14 @@ import gettext
 import sys
 from pathlib import Path
 
+from bot.commands.reports import data_dir_of
+
 __all__ = ["add_parser", "run"]
 
 _ = gettext.gettext
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``audit`` with its ``verify`` action."""
     parser = subparsers.add_parser(
         "audit",
@@ -44,8 +46,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     """Verify the chain of the configured data directory."""
-    from bot.commands.reports import data_dir_of  # noqa: PLC0415
-
     data_dir = data_dir_of(args)
     if data_dir is None:
         return 2
@@ -53,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _verify(data_dir: Path) -> int:
-    from storage import DATABASE_FILE_NAME, SecretKeyError, ServerSecret  # noqa: PLC0415
-    from storage.audit import AuditLog  # noqa: PLC0415
-    from storage.database import Database  # noqa: PLC0415
-    from storage.secret import KEY_FILE_NAME  # noqa: PLC0415
+    # Storage (and aiosqlite) load only when a command runs, so `consultbot --help` stays fast.
+    from storage import DATABASE_FILE_NAME, SecretKeyError, ServerSecret
+    from storage.audit import AuditLog
+    from storage.database import Database
+    from storage.secret import KEY_FILE_NAME
 
     if not (data_dir / DATABASE_FILE_NAME).is_file() or not (data_dir / KEY_FILE_NAME).is_file():
         print(_("No consultbot database and secret key in {dir}.").format(dir=data_dir),

@@ -26,7 +26,7 @@ _ = gettext.gettext
 _STATUSES = ("new", "in_review", "forwarded", "resolved", "rejected")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``reports``."""
     parser = subparsers.add_parser(
         "reports",
@@ -60,7 +60,7 @@ def data_dir_of(args: argparse.Namespace) -> Path | None:
 
 def run(args: argparse.Namespace) -> int:
     """List every (selected) report with everything the keys here can open."""
-    from storage.sealing import load_private_key  # noqa: PLC0415
+    from storage.sealing import load_private_key  # late: keeps `consultbot --help` fast
 
     data_dir = data_dir_of(args)
     if data_dir is None:
@@ -77,12 +77,13 @@ def run(args: argparse.Namespace) -> int:
 
 async def _list(data_dir: Path, private_key: Any, statuses: list[str] | None,
                 files_to: Path | None) -> int:
-    from storage import DATABASE_FILE_NAME, SecretKeyError, ServerSecret  # noqa: PLC0415
-    from storage.audit import CLI_ACTOR, AuditLog  # noqa: PLC0415
-    from storage.database import Database  # noqa: PLC0415
-    from storage.reports import ReportRepository, ReportStatus  # noqa: PLC0415
-    from storage.sealing import ReportCipher  # noqa: PLC0415
-    from storage.secret import KEY_FILE_NAME  # noqa: PLC0415
+    # Storage (and aiosqlite) load only when a command runs, so `consultbot --help` stays fast.
+    from storage import DATABASE_FILE_NAME, SecretKeyError, ServerSecret
+    from storage.audit import CLI_ACTOR, AuditLog
+    from storage.database import Database
+    from storage.reports import ReportRepository, ReportStatus
+    from storage.sealing import ReportCipher
+    from storage.secret import KEY_FILE_NAME
 
     if not has_database(data_dir):
         return 2
@@ -140,7 +141,8 @@ def _print_report(report: Any, files_to: Path | None) -> int:
         print(_("[cannot decrypt the description with this key]"))
         unreadable += 1
     else:
-        from surveys.tally import UNDETERMINED, detect_language  # noqa: PLC0415 - langdetect is slow to load
+        # Late: langdetect takes a second to load, needed only once a description is shown.
+        from surveys.tally import UNDETERMINED, detect_language
 
         detected = detect_language(report.body)
         if detected != UNDETERMINED:

@@ -78,3 +78,15 @@ def test_the_console_script_prints_no_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "CONSULTBOT_TOKEN is not set" in result.stderr
+
+
+def test_help_lists_every_setting_with_its_help_and_default() -> None:
+    from bot.config import SETTINGS
+
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--help"],
+                            capture_output=True, text=True, timeout=60, check=True)
+    text = " ".join(result.stdout.split())  # argparse wraps lines
+    for entry in SETTINGS:
+        assert f"{entry.env_var} (TOML: {entry.key})" in text
+        assert " ".join(entry.help.replace("`", "").replace("*", "").split()) in text
+        assert "Default: " + " ".join(entry.shown_default.replace("`", "").split()) in text

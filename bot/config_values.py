@@ -1,0 +1,139 @@
+"""Parsers for the values of the configuration table in :mod:`bot.config`.
+
+Each takes the (stripped, non-empty) text of one setting and returns its value, or raises
+:class:`ValueError` with the rest of a sentence that starts with the variable's name:
+``CONSULTBOT_MIN_CELL`` + `` must be at least 3 (got 2)``. The loader adds the name, so
+every message says which variable to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = [
+    "api_url",
+    "clock_times",
+    "comma_list",
+    "number",
+    "optional_path",
+    "path",
+    "report_categories",
+    "text",
+    "text_entries",
+    "user_ids",
+    "whole_number",
+]
+
+#: Telegram user ids are positive and fit in 52 bits; anything else is a typo (or a chat id).
+_LARGEST_USER_ID = 2**53
+
+
+def text(raw: str) -> str:
+    """Any text, surrounding spaces removed."""
+    return raw.strip()
+
+
+def path(raw: str) -> Path:
+    """A file or directory path; ``~`` is the operator's home directory."""
+    return Path(raw.strip()).expanduser()
+
+
+def optional_path(raw: str) -> Path | None:
+    """A path; the empty text means "not set"."""
+    return path(raw) if raw.strip() else None
+
+
+def api_url(raw: str) -> str:
+    """An ``http://`` or ``https://`` URL."""
+    url = raw.strip()
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"must start with http:// or https:// (got {url!r}), "
+                         "e.g. http://127.0.0.1:8081/bot")
+    return url
+
+
+def comma_list(raw: str) -> tuple[str, ...]:
+    """Comma-separated items, spaces and empty items dropped."""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def user_ids(raw: str) -> frozenset[int]:
+    """Comma- (or semicolon-) separated numeric Telegram user ids."""
+    ids: set[int] = set()
+    for part in comma_list(raw.replace(";", ",")):
+        try:
+            user_id = int(part)
+        except ValueError:
+            raise ValueError(f"must be comma-separated numeric Telegram user ids; {part!r} is "
+                             "not a number") from None
+        if not 0 < user_id < _LARGEST_USER_ID:
+            raise ValueError(f"must be comma-separated Telegram user ids; {part!r} is not a "
+                             "user id (they are positive numbers below 2^53)")
+        ids.add(user_id)
+    return frozenset(ids)
+
+
+def whole_number(low: int, high: int | None, *, below: str = "",
+                 above: str = "") -> Callable[[str], int]:
+    """A parser for a whole number from ``low`` to ``high`` (no upper limit when ``None``).
+
+    ``below`` and ``above`` say what the lower and the upper limit protect; they end the
+    message of a value beyond that limit.
+    """
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"must be a whole number (got {raw!r})") from None
+        if value < low:
+            raise ValueError(f"must be at least {low} (got {value})" + (f": {below}" if below else ""))
+        if high is not None and value > high:
+            raise ValueError(f"must be at most {high} (got {value})" + (f": {above}" if above else ""))
+        return value
+
+    return parse
+
+
+def number(low: float, high: float) -> Callable[[str], float]:
+    """A parser for a number (decimals allowed) from ``low`` to ``high``."""
+
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"must be a number (got {raw!r})") from None
+        if not low <= value <= high:  # also refuses nan
+            raise ValueError(f"must be between {low:g} and {high:g} (got {raw!r})")
+        return value
+
+    return parse
+
+
+def report_categories(raw: str) -> tuple[str, ...]:
+    """Comma-separated category ids of 1-32 of ``a-z``, ``0-9`` and ``_``."""
+    categories = comma_list(raw)
+    for category in categories:
+        if not re.fullmatch(r"[a-z0-9_]{1,32}", category):
+            raise ValueError(f"must be comma-separated ids of 1-32 of a-z, 0-9 and _ "
+                             f"(e.g. labour_rights,corruption,other); {category!r} is not")
+    if len(set(categories)) != len(categories):
+        raise ValueError(f"lists a category twice (got {raw!r})")
+    return categories
+
+
+def text_entries(raw: str) -> tuple[str, ...]:
+    """Entries separated by ``|`` or new lines (an entry may hold commas)."""
+    return tuple(part.strip() for part in re.split(r"[\n|]", raw) if part.strip())
+
+
+def clock_times(raw: str) -> tuple[str, ...]:
+    """Comma-separated UTC ``HH:MM`` times."""
+    times = comma_list(raw)
+    for time_text in times:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", time_text):
+            raise ValueError(f"must be comma-separated UTC times as HH:MM (e.g. 08:00,18:00); "
+                             f"{time_text!r} is not")
+    return times
