@@ -26,14 +26,19 @@ from surveys.expression_parser import (
     FUNCTIONS,
     BinaryOp,
     Call,
+    Column,
     Current,
     Expr,
     ExpressionError,
     Literal,
     Negate,
     Reference,
+    columns,
+    depth,
     parse,
+    parse_choice_filter,
     references,
+    substitute,
     uses_current,
 )
 from surveys.model import Answer, today
@@ -42,32 +47,43 @@ __all__ = [
     "FUNCTIONS",
     "BinaryOp",
     "Call",
+    "Column",
     "Current",
     "Expr",
     "ExpressionError",
     "Literal",
     "Negate",
     "Reference",
+    "columns",
+    "depth",
     "evaluate",
     "is_true",
     "parse",
+    "parse_choice_filter",
     "references",
+    "substitute",
+    "to_string",
     "uses_current",
 ]
 
 
 Value = str | float | bool
+#: The columns of the choice a ``choice_filter`` is evaluated for: ``name`` (its id) and
+#: its extra properties.
+ChoiceColumns = Mapping[str, str]
 
 # ---------------------------------------------------------------------- evaluator
 
 
-def evaluate(expr: Expr, answers: Mapping[str, Answer], current: Answer = None) -> Value:
+def evaluate(expr: Expr, answers: Mapping[str, Answer], current: Answer = None, choice: ChoiceColumns | None = None) -> Value:
     """Evaluate ``expr`` against the answers given so far.
 
     Args:
         expr: A parsed expression.
         answers: Answers by question id; missing or ``None`` means unanswered.
         current: The value ``.`` stands for (the candidate answer in a constraint).
+        choice: For a ``choice_filter``, the columns of the choice being considered;
+            a column the choice does not have reads as the empty string.
 
     Returns:
         A string, a float or a bool, as XPath would produce.
@@ -78,17 +94,24 @@ def evaluate(expr: Expr, answers: Mapping[str, Answer], current: Answer = None) 
         return _from_answer(answers.get(expr.name))
     if isinstance(expr, Current):
         return _from_answer(current)
+    if isinstance(expr, Column):
+        return (choice or {}).get(expr.name, "")
     if isinstance(expr, Negate):
-        return -_to_number(evaluate(expr.operand, answers, current))
+        return -_to_number(evaluate(expr.operand, answers, current, choice))
     if isinstance(expr, BinaryOp):
-        return _binary(expr, answers, current)
-    return _call(expr, answers, current)
+        return _binary(expr, answers, current, choice)
+    return _call(expr, answers, current, choice)
 
 
-def is_true(expr: Expr | str, answers: Mapping[str, Answer], current: Answer = None) -> bool:
+def is_true(expr: Expr | str, answers: Mapping[str, Answer], current: Answer = None, choice: ChoiceColumns | None = None) -> bool:
     """Evaluate ``expr`` (AST or source) and convert the result to a boolean."""
     tree = parse(expr) if isinstance(expr, str) else expr
-    return _to_bool(evaluate(tree, answers, current))
+    return _to_bool(evaluate(tree, answers, current, choice))
+
+
+def to_string(value: Value) -> str:
+    """A value as XPath's ``string()`` writes it (how a calculation's result is kept)."""
+    return _to_string(value)
 
 
 def _from_answer(answer: Answer) -> Value:
@@ -98,9 +121,16 @@ def _from_answer(answer: Answer) -> Value:
         return " ".join(answer)
     if isinstance(answer, bool):
         return answer
-    if isinstance(answer, (int, float)):
-        return float(answer)
+    if isinstance(answer, int):
+        # Answers are bounded by validation; an int too large for a float (only possible
+        # from outside the engine) reads as not-a-number instead of raising.
+        return float(answer) if abs(answer) <= _FLOAT_INT else math.nan
+    if isinstance(answer, float):
+        return answer
     return answer
+
+
+_FLOAT_INT = 10**300
 
 
 _NUMERIC = re.compile(r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*")
@@ -148,18 +178,18 @@ _ARITHMETIC: Mapping[str, Callable[[float, float], float]] = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "div": lambda a, b: a / b if b else (math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1, b)),
-    "mod": lambda a, b: math.fmod(a, b) if b else math.nan,
+    "mod": lambda a, b: math.fmod(a, b) if b and math.isfinite(a) and not math.isnan(b) else math.nan,
 }
 
 
-def _binary(expr: BinaryOp, answers: Mapping[str, Answer], current: Answer) -> Value:
+def _binary(expr: BinaryOp, answers: Mapping[str, Answer], current: Answer, choice: ChoiceColumns | None) -> Value:
     operator = expr.operator
     if operator == "and":
-        return _to_bool(evaluate(expr.left, answers, current)) and _to_bool(evaluate(expr.right, answers, current))
+        return _to_bool(evaluate(expr.left, answers, current, choice)) and _to_bool(evaluate(expr.right, answers, current, choice))
     if operator == "or":
-        return _to_bool(evaluate(expr.left, answers, current)) or _to_bool(evaluate(expr.right, answers, current))
-    left = evaluate(expr.left, answers, current)
-    right = evaluate(expr.right, answers, current)
+        return _to_bool(evaluate(expr.left, answers, current, choice)) or _to_bool(evaluate(expr.right, answers, current, choice))
+    left = evaluate(expr.left, answers, current, choice)
+    right = evaluate(expr.right, answers, current, choice)
     if operator in _ARITHMETIC:
         return _ARITHMETIC[operator](_to_number(left), _to_number(right))
     return _compare(operator, left, right)
@@ -180,8 +210,8 @@ def _compare(operator: str, left: Value, right: Value) -> bool:
     return compare(left, right)
 
 
-def _call(expr: Call, answers: Mapping[str, Answer], current: Answer) -> Value:
-    args = [evaluate(arg, answers, current) for arg in expr.args]
+def _call(expr: Call, answers: Mapping[str, Answer], current: Answer, choice: ChoiceColumns | None) -> Value:
+    args = [evaluate(arg, answers, current, choice) for arg in expr.args]
     name = expr.function
     if name == "not":
         return not _to_bool(args[0])
