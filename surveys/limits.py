@@ -43,7 +43,7 @@ MAX_XLSX_MEMBERS = 200
 #: Most rows in any sheet of an XLSForm (the header row included).
 MAX_SHEET_ROWS = 10_000
 #: Most YAML nodes (values, lists and mappings) in a YAML survey.
-MAX_YAML_NODES = 200_000
+MAX_YAML_NODES = 50_000
 #: Deepest nesting of YAML lists and mappings, or of XLSForm groups.
 MAX_NESTING = 20
 #: Most questions (notes and calculations included) in a survey.

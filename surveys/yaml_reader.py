@@ -65,6 +65,16 @@ class SurveyYamlLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        """Refuse deep ``[[[…`` / ``{{{…`` in the scanner already.
+
+        PyYAML keeps a possible simple key per open flow level and re-examines them all for
+        every token, so thousands of levels would cost seconds before composing began.
+        """
+        if self.flow_level >= MAX_NESTING:
+            raise YamlLimitError("too-deep", Message(N_("the file is nested more than {limit} levels deep"), {"limit": MAX_NESTING}), self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
     def _mark(self) -> Any:
         return self.peek_event().start_mark  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
 
