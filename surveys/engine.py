@@ -228,7 +228,7 @@ def _check_shape(question: Question, value: Answer) -> None:
 
 
 def _check_number(question: Question, value: Answer) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value) or math.isinf(value):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
         raise InvalidAnswer(Message(N_("Please enter a number, for example 12 or 12.5.")))
     if abs(value) > MAX_NUMBER:  # only a value that did not come through parse_number
         raise InvalidAnswer(number_too_large())
