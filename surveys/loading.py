@@ -68,7 +68,7 @@ def inspect_bytes(data: bytes, filename: str) -> LoadResult:
         problems = ProblemList(filename, "row" if suffix == ".xlsx" else "line")
         problems.error(
             None, "file-too-large",
-            N_("the file is {size} KB; a survey file may be at most {limit} KB"), size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024,
+            N_("the file is larger than {limit} KB, the most a survey file may be"), limit=MAX_FILE_BYTES // 1024,
         )
         draft = None
     elif suffix in (".yaml", ".yml"):

@@ -94,7 +94,7 @@ def test_file_over_the_size_limit_is_refused_before_parsing() -> None:
     with bounded(seconds=0.5):
         result = inspect_bytes(data, "big.yaml")
     assert codes(result) == {"file-too-large"}
-    assert "at most 2048 KB" in str(result.errors[0])
+    assert "larger than 2048 KB" in str(result.errors[0])
 
 
 def _zip_bomb_workbook() -> bytes:
