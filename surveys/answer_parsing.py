@@ -69,7 +69,7 @@ def parse_number(text: str, *, integer: bool) -> int | float:
     """Read a number written the way people in the survey's languages write them.
 
     Accepts ``12``, ``-3``, ``12.5``, ``12,5`` (decimal comma), Arabic-Indic digits with
-    ``٫``, and thousands separators (``1 000``, ``1,000,000``, ``1.234,5``, ``1,234.5``).
+    the Arabic decimal separator (U+066B), and thousands separators (``1 000``, ``1,000,000``, ``1.234,5``, ``1,234.5``).
     A single separator followed by exactly three digits (``1,000``) means a thousand in
     English and one in French: for a whole-number question it can only be a thousand;
     for a decimal question the participant is asked to write it unambiguously.

@@ -167,10 +167,10 @@ def _to_string(value: Value) -> str:
 _COMPARE: Mapping[str, Callable[[object, object], bool]] = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,  # type: ignore[operator]
-    "<=": lambda a, b: a <= b,  # type: ignore[operator]
-    ">": lambda a, b: a > b,  # type: ignore[operator]
-    ">=": lambda a, b: a >= b,  # type: ignore[operator]
+    "<": lambda a, b: a < b,  # type: ignore[operator]  # _compare passes two floats or two strs
+    "<=": lambda a, b: a <= b,  # type: ignore[operator]  # _compare passes two floats or two strs
+    ">": lambda a, b: a > b,  # type: ignore[operator]  # _compare passes two floats or two strs
+    ">=": lambda a, b: a >= b,  # type: ignore[operator]  # _compare passes two floats or two strs
 }
 
 _ARITHMETIC: Mapping[str, Callable[[float, float], float]] = {

@@ -136,7 +136,7 @@ def _read_workbook(data: bytes, problems: ProblemList) -> dict[str, list[Row]] |
 
 def _headers(book: Mapping[str, object], sheet: str) -> list[str]:
     header_rows = book.get(f"{sheet}_header") or [{}]
-    return list(header_rows[0])  # type: ignore[index]
+    return list(header_rows[0])  # type: ignore[index]  # pyxform returns untyped nested lists
 
 
 def _language_of(column: str) -> str | None:
@@ -289,7 +289,7 @@ def _question(row: Row, kind: str, number: int, context: _Context) -> Question |
         integer=integer,
         line=number,
         choice_filter=row.get("choice_filter") or None,
-        **values,  # type: ignore[arg-type]
+        **values,  # type: ignore[arg-type]  # values holds min/max with their field types
     )
 
 

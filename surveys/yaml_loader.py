@@ -276,7 +276,7 @@ def _question(reader: _Reader, node: Node, lists: dict[str, tuple[Choice, ...]])
             values[key] = reader.text(fields[key][1], f"{key} of {what}")
     label = reader.text(fields["label"][1], f"label of {what}") if "label" in fields else Text({})
     choices = _question_choices(reader, fields, question_type, what, lists, line)
-    return Question(id=question_id, type=question_type, label=label, choices=choices, line=line, **values)  # type: ignore[arg-type]
+    return Question(id=question_id, type=question_type, label=label, choices=choices, line=line, **values)  # type: ignore[arg-type]  # values holds each key with its field's type
 
 
 def _type(reader: _Reader, fields: dict[str, tuple[Node, Node]], what: str, line: int) -> QuestionType:

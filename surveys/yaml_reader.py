@@ -61,7 +61,7 @@ class SurveyYamlLoader(yaml.SafeLoader):
             mark = self._mark()
             raise YamlLimitError("too-many-nodes", Message(N_("the file has more than {limit} values"), {"limit": MAX_YAML_NODES}), mark)
         try:
-            return super().compose_node(parent, index)  # type: ignore[arg-type]  # see above
+            return super().compose_node(parent, index)  # type: ignore[arg-type]  # the stubs type index as int; PyYAML also passes mapping keys
         finally:
             self._depth -= 1
 
