@@ -1,7 +1,8 @@
-"""Syntax of the XLSForm expression language: tokenizer, AST and recursive-descent parser.
+"""Syntax of the XLSForm expression language: tokenizer and recursive-descent parser.
 
-Split from :mod:`surveys.expressions` (the evaluator) so each stays short; import the
-public names from there. Survey files come from outside, so the source is only ever
+Split from :mod:`surveys.expressions` (the evaluator) and :mod:`surveys.expression_tree`
+(the tree it builds) so each stays short; import the public names from
+:mod:`surveys.expressions`. Survey files come from outside, so the source is only ever
 tokenized and parsed, never handed to ``eval``/``exec``.
 
 Operator precedence, loosest first: ``or``; ``and``; ``= !=``; ``< <= > >=``; ``+ -``;
@@ -21,110 +22,23 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from surveys.expression_tree import (
+    BinaryOp,
+    Call,
+    Column,
+    Current,
+    Expr,
+    ExpressionError,
+    Literal,
+    Negate,
+    Reference,
+    depth,
+)
 from surveys.limits import MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH
 from surveys.messages import N_, Message
 
-__all__ = [
-    "FUNCTIONS",
-    "BinaryOp",
-    "Call",
-    "Column",
-    "Current",
-    "Expr",
-    "ExpressionError",
-    "Literal",
-    "Negate",
-    "Reference",
-    "columns",
-    "depth",
-    "parse",
-    "parse_choice_filter",
-    "references",
-    "substitute",
-    "uses_current",
-]
+__all__ = ["FUNCTIONS", "parse", "parse_choice_filter", "substitute"]
 
-
-class ExpressionError(ValueError):
-    """A syntax error in an expression.
-
-    Attributes:
-        position: 0-based index into the source where the problem starts.
-        message: What is wrong, as a translatable :class:`Message`.
-    """
-
-    def __init__(self, position: int, message: Message) -> None:
-        super().__init__(f"{message.render()} (at character {position + 1})")
-        self.position = position
-        self.message = message
-
-
-# --------------------------------------------------------------------------- AST
-
-
-@dataclass(frozen=True, slots=True)
-class Literal:
-    """A string or number written in the expression."""
-
-    value: str | float
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """``${name}``: the answer to another question."""
-
-    name: str
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Current:
-    """``.``: the answer being checked (in a constraint)."""
-
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A bare name in a ``choice_filter``: a column of the choice being filtered.
-
-    ``name`` is the choice's own id (as in XLSForm's ``name`` column); any other name is
-    one of the extra columns (properties) of the choices.
-    """
-
-    name: str
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Negate:
-    """Unary minus."""
-
-    operand: Expr
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class BinaryOp:
-    """``left operator right`` for comparisons, ``and``/``or`` and arithmetic."""
-
-    operator: str
-    left: Expr
-    right: Expr
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A call of one of :data:`FUNCTIONS`."""
-
-    function: str
-    args: tuple[Expr, ...]
-    position: int = 0
-
-
-Expr = Literal | Reference | Current | Column | Negate | BinaryOp | Call
 
 # ---------------------------------------------------------------------- tokenizer
 
@@ -439,47 +353,3 @@ def substitute(source: str, replacements: Mapping[str, str]) -> str:
             0, Message(N_("with the calculations it uses written out, the expression is longer than {limit} characters"), {"limit": MAX_EXPRESSION_LENGTH})
         )
     return result
-
-
-def references(expr: Expr) -> frozenset[str]:
-    """The question ids an expression reads, for validating skip logic order."""
-    return frozenset(node.name for node in _walk(expr) if isinstance(node, Reference))
-
-
-def columns(expr: Expr) -> frozenset[str]:
-    """The choice columns a ``choice_filter`` reads."""
-    return frozenset(node.name for node in _walk(expr) if isinstance(node, Column))
-
-
-def depth(expr: Expr) -> int:
-    """How deeply the tree nests, computed without recursion (a tree may come from anywhere)."""
-    deepest = 0
-    stack: list[tuple[Expr, int]] = [(expr, 1)]
-    while stack:
-        node, level = stack.pop()
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in _children(node))
-    return deepest
-
-
-def uses_current(expr: Expr) -> bool:
-    """Whether the expression reads ``.`` (only meaningful in a constraint)."""
-    return any(isinstance(node, Current) for node in _walk(expr))
-
-
-def _children(expr: Expr) -> tuple[Expr, ...]:
-    if isinstance(expr, Negate):
-        return (expr.operand,)
-    if isinstance(expr, BinaryOp):
-        return (expr.left, expr.right)
-    if isinstance(expr, Call):
-        return expr.args
-    return ()
-
-
-def _walk(expr: Expr) -> Iterator[Expr]:
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(_children(node)))

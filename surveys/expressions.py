@@ -1,8 +1,8 @@
-"""The XLSForm expression language used by ``relevant`` and ``constraint``.
+"""The XLSForm expression language of ``relevant``, ``constraint``, ``calculate``, ``choice_filter``.
 
-A small tokenizer and recursive-descent parser (:mod:`surveys.expression_parser`, whose
-public names are re-exported here) turn the source into an immutable AST; the evaluator
-below walks that tree. Survey files come from outside, so nothing here ever
+A small tokenizer and recursive-descent parser (:mod:`surveys.expression_parser`) turn the
+source into an immutable tree (:mod:`surveys.expression_tree`), both re-exported here; the
+evaluator below walks that tree. Survey files come from outside, so nothing here ever
 reaches ``eval``/``exec``: the worst an expression can do is evaluate to ``False``.
 
 Semantics follow XPath 1.0 as ODK uses it, simplified where XPath is surprising:
@@ -22,8 +22,8 @@ import math
 import re
 from collections.abc import Callable, Mapping
 
-from surveys.expression_parser import (
-    FUNCTIONS,
+from surveys.expression_parser import FUNCTIONS, parse, parse_choice_filter, substitute
+from surveys.expression_tree import (
     BinaryOp,
     Call,
     Column,
@@ -35,10 +35,7 @@ from surveys.expression_parser import (
     Reference,
     columns,
     depth,
-    parse,
-    parse_choice_filter,
     references,
-    substitute,
     uses_current,
 )
 from surveys.model import Answer, today

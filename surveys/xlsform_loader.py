@@ -60,8 +60,9 @@ _UNSUPPORTED_TYPES = frozenset(
         "select_one_from_file", "select_multiple_from_file",
     }
 )
-#: Columns that would change what is asked or stored if dropped: refused where used.
-_UNSUPPORTED_COLUMNS = ("repeat_count", "trigger", "read_only")
+#: Columns that would change what is asked or stored if dropped: refused where a question
+#: row uses them (``calculation`` is only for ``calculate`` rows).
+_UNSUPPORTED_COLUMNS = ("repeat_count", "trigger", "read_only", "calculation")
 #: Columns about presentation only: ignored with a warning.
 _IGNORED_COLUMNS = ("appearance", "default", "required_message", "image", "audio", "video", "media")
 #: Columns of the choices sheet that are not properties a choice_filter can read.

@@ -211,6 +211,8 @@ def test_unsupported_types_are_refused_naming_the_row_and_the_type(row: str) -> 
     assert f"type '{kind}' is not supported" in str(problems[0])
 
 
-def test_read_only_and_repeat_count_are_refused_not_dropped() -> None:
-    result = xlsform("| survey |\n| | type | name | label | read_only |\n| | text | q | Q | yes |\n")
+@pytest.mark.parametrize(("column", "value"), [("read_only", "yes"), ("repeat_count", "3"), ("calculation", "1 + 1"), ("trigger", "${q}")])
+def test_columns_that_change_meaning_are_refused_not_dropped(column: str, value: str) -> None:
+    result = xlsform(f"| survey |\n| | type | name | label | {column} |\n| | text | q | Q | {value} |\n")
     assert [(p.number, p.code) for p in result.errors] == [(2, "unsupported-column")]
+    assert f"column '{column}' is not supported" in str(result.errors[0])
