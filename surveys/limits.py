@@ -17,6 +17,7 @@ from __future__ import annotations
 
 __all__ = [
     "MAX_CHOICES",
+    "MAX_CHOICES_PER_QUESTION",
     "MAX_CHOICE_LABEL_LENGTH",
     "MAX_EXPRESSION_DEPTH",
     "MAX_EXPRESSION_LENGTH",
@@ -50,6 +51,10 @@ MAX_NESTING = 20
 MAX_QUESTIONS = 1_000
 #: Most choices in a survey, all lists together.
 MAX_CHOICES = 10_000
+#: Most choices one question may show in a chat (Telegram buttons; a multi-select's answer
+#: travels in 64-byte button data as one bit per choice). A single-select with a
+#: ``choice_filter`` may have a longer list: it shows only the choices that pass the filter.
+MAX_CHOICES_PER_QUESTION = 100
 #: Longest expression (relevant, constraint, calculation, choice_filter), in characters,
 #: after calculations are substituted into the expressions that use them.
 MAX_EXPRESSION_LENGTH = 4_000

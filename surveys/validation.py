@@ -15,6 +15,7 @@ from surveys import expressions
 from surveys.limits import (
     MAX_CHOICE_LABEL_LENGTH,
     MAX_CHOICES,
+    MAX_CHOICES_PER_QUESTION,
     MAX_NUMBER,
     MAX_PROMPT_LENGTH,
     MAX_QUESTIONS,
@@ -196,6 +197,13 @@ def _check_text(survey: Survey, text: Text, what: str, line: int | None, problem
 
 def _check_choices(survey: Survey, question: Question, problems: ProblemList) -> None:
     # An empty choice list is reported by the loaders, which know where the list is.
+    shown_whole = question.type is QuestionType.MULTI or not question.choice_filter
+    if shown_whole and len(question.choices) > MAX_CHOICES_PER_QUESTION:
+        problems.error(
+            question.line, "too-many-choices",
+            N_("question '{id}' offers {count} choices; a chat shows at most {limit} (a single-choice question with a choice_filter may have more)"),
+            id=question.id, count=len(question.choices), limit=MAX_CHOICES_PER_QUESTION,
+        )
     if question.type in (QuestionType.SINGLE, QuestionType.MULTI):
         for choice in question.choices:
             _check_text(survey, choice.label, N_("the label of choice '{choice}' of question '{id}'"), question.line, problems, what_params={"choice": choice.id, "id": question.id})

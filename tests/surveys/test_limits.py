@@ -208,10 +208,19 @@ def test_too_many_questions_is_refused_once() -> None:
     assert [p.code for p in result.errors] == ["too-many-questions"]
 
 
+def test_more_choices_than_a_chat_can_show_are_refused_unless_filtered() -> None:
+    choices = ", ".join(f"{{id: c{n}, label: C, group: g{n % 3}}}" for n in range(limits.MAX_CHOICES_PER_QUESTION + 1))
+    head = "id: s\nchoice_lists:\n  big: [" + choices + "]\ntitle: S\nlanguages: [en]\nquestions:\n"
+    for kind, extra, refused in [("single", "", True), ("multi", "", True), ("multi", ", choice_filter: \"group = 'g1'\"", True),
+                                 ("single", ", choice_filter: \"group = 'g1'\"", False)]:
+        result = inspect_bytes((head + f"  - {{id: q, type: {kind}, label: Q, choices: big{extra}}}\n").encode(), "s.yaml")
+        assert (codes(result) == {"too-many-choices"}) is refused, (kind, extra)
+
+
 def test_too_many_choices_is_refused() -> None:
-    # Counted once per question that offers them: eleven questions share a list of 1,000.
-    choices = ", ".join(f"{{id: c{n}, label: C}}" for n in range(1_000))
-    questions = "".join(f"  - {{id: q{n}, type: single, label: Q, choices: big}}\n" for n in range(11))
+    # Counted once per question that offers them: 110 filtered questions share a list of 100.
+    choices = ", ".join(f"{{id: c{n}, label: C, group: g}}" for n in range(100))
+    questions = "".join(f"  - {{id: q{n}, type: single, label: Q, choices: big, choice_filter: \"group = 'g'\"}}\n" for n in range(101))
     text = "id: s\ntitle: S\nlanguages: [en]\nchoice_lists:\n  big: [" + choices + "]\nquestions:\n" + questions
     result = inspect_bytes(text.encode(), "s.yaml")
     assert [p.code for p in result.errors] == ["too-many-choices"]
