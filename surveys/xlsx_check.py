@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from surveys.limits import MAX_SHEET_ROWS, MAX_XLSX_MEMBERS, MAX_XLSX_UNCOMPRESSED_BYTES
 from surveys.messages import N_
@@ -54,8 +55,9 @@ def check_archive(data: bytes, problems: ProblemList) -> bool:
                 total = _inflate(archive, member, total, problems)
         except _TooLarge:
             return False
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as error:
-            problems.error(None, "unreadable-workbook", N_("cannot read the workbook: {reason}"), reason=type(error).__name__)
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as error:
+            reason = "damaged or incomplete .xlsx file" if isinstance(error, (zipfile.BadZipFile, zlib.error, EOFError)) else type(error).__name__
+            problems.error(None, "unreadable-workbook", N_("cannot read the workbook: {reason}"), reason=reason)
             return False
     return True
 

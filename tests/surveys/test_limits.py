@@ -191,6 +191,16 @@ def test_not_a_zip_is_a_clear_problem() -> None:
     assert codes(result) == {"unreadable-workbook"}
 
 
+def test_corrupt_compressed_part_is_a_clear_problem() -> None:
+    data = bytearray(_workbook_with_sheet(_sheet(3)))
+    member = next(info for info in zipfile.ZipFile(io.BytesIO(bytes(data))).infolist() if info.filename.endswith("sheet1.xml"))
+    start = member.header_offset + 30 + len(member.filename) + len(member.extra)
+    for offset in range(start + 5, start + 25):
+        data[offset] ^= 0x55
+    result = inspect_bytes(bytes(data), "corrupt.xlsx")
+    assert [str(problem) for problem in result.errors] == ["corrupt.xlsx: cannot read the workbook: damaged or incomplete .xlsx file"]
+
+
 def _yaml_question(label: str) -> bytes:
     return (YAML_HEAD + f"  - {{id: q, type: text, label: \"{label}\"}}\n").encode()
 
