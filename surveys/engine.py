@@ -41,7 +41,7 @@ def is_relevant(question: Question, answers: Answers) -> bool:
     """
     if question.relevant and not expressions.is_true(question.relevant, answers):
         return False
-    return not question.choice_filter or bool(available_choices(question, answers))
+    return not question.choice_filter or any(_offered(question, choice, answers) for choice in question.choices)
 
 
 def available_choices(question: Question, answers: Answers) -> tuple[Choice, ...]:
@@ -54,8 +54,16 @@ def available_choices(question: Question, answers: Answers) -> tuple[Choice, ...
     """
     if not question.choice_filter:
         return question.choices
-    tree = expressions.parse_choice_filter(question.choice_filter)
-    return tuple(choice for choice in question.choices if expressions.is_true(tree, answers, None, choice.columns))
+    return tuple(choice for choice in question.choices if _offered(question, choice, answers))
+
+
+def _offered(question: Question, choice: Choice | None, answers: Answers) -> bool:
+    """Whether ``choice`` passes the question's ``choice_filter`` (``None``: not a choice)."""
+    if choice is None:
+        return False
+    if not question.choice_filter:
+        return True
+    return expressions.is_true(expressions.parse_choice_filter(question.choice_filter), answers, None, choice.columns)
 
 
 def calculated_values(survey: Survey, answers: Answers) -> dict[str, str]:
@@ -99,11 +107,11 @@ _WITHDRAWN: Answer = ("\0withdrawn",)
 def _still_offered(question: Question, answer: Answer, answers: Answers) -> Answer:
     if not question.choice_filter or answer is None:
         return answer
-    offered = {choice.id for choice in available_choices(question, answers)}
+    # Only the chosen choices are evaluated: a cascading list may hold thousands.
     if isinstance(answer, tuple):
-        kept = tuple(item for item in answer if item in offered)
+        kept = tuple(item for item in answer if _offered(question, question.choice(item), answers))
         return kept if kept or not answer else _WITHDRAWN
-    return answer if answer in offered else _WITHDRAWN
+    return answer if isinstance(answer, str) and _offered(question, question.choice(answer), answers) else _WITHDRAWN
 
 
 def next_question(survey: Survey, answers: Answers, after: str | None) -> Question | None:
@@ -190,9 +198,8 @@ def check_answer(
         return None
     _check_shape(question, value)
     if question.choice_filter:
-        offered = {choice.id for choice in available_choices(question, answers)}
         chosen = value if isinstance(value, tuple) else (value,)
-        if any(item not in offered for item in chosen):
+        if not all(isinstance(item, str) and _offered(question, question.choice(item), answers) for item in chosen):
             raise InvalidAnswer(Message(N_("Please choose one of the options.")))
     if question.constraint and not expressions.is_true(question.constraint, answers, value):
         raise InvalidAnswer(_constraint_message(question, language, default_language))
