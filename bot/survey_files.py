@@ -1,7 +1,9 @@
 """The survey files of ``CONSULTBOT_SURVEYS``, read and validated before the bot starts.
 
 They are validated in full before polling begins, so an operator with a typo in a survey
-sees every problem on the terminal and the bot does not start half-configured.
+sees every problem on the terminal and the bot does not start half-configured. They go
+through the same loading entry point and limits as ``consultbot check`` and moderators'
+uploads (:func:`surveys.loading.inspect_bytes`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from surveys.loading import SURVEY_SUFFIXES, Problem, inspect_bytes
+from surveys.loading import SURVEY_SUFFIXES, Problem, inspect_bytes, read_bounded
 from surveys.model import Survey
 
 __all__ = ["SurveyFile", "SurveyFilesError", "read_survey_files"]
@@ -49,7 +51,7 @@ def read_survey_files(directory: Path) -> list[SurveyFile]:
                    and not p.name.startswith(("~$", ".")))  # editor lock files
     for path in paths:
         try:
-            data = path.read_bytes()
+            data = read_bounded(path)  # a huge file is refused by size, not read whole
         except OSError as error:
             problems.append(f"{path}: cannot read the file: {error.strerror}")
             continue

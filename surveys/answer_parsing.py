@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Sequence
 
+from surveys.limits import MAX_NUMBER
 from surveys.messages import N_, Message
-from surveys.model import Answer, Question, QuestionType
+from surveys.model import Answer, Choice, Question, QuestionType
 
-__all__ = ["InvalidAnswer", "parse_date", "parse_multi", "parse_number", "parse_raw", "parse_scale", "parse_single"]
+__all__ = ["InvalidAnswer", "number_too_large", "parse_date", "parse_multi", "parse_number", "parse_raw", "parse_scale", "parse_single"]
 
 
 class InvalidAnswer(ValueError):
@@ -33,8 +35,14 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DAY_FIRST_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
-def parse_raw(question: Question, raw: str) -> Answer:
+def parse_raw(question: Question, raw: str, choices: Sequence[Choice] | None = None) -> Answer:
     """Read ``raw`` as an answer to ``question``; empty input means "skipped" (``None``).
+
+    Args:
+        question: The question being answered.
+        raw: What the participant typed.
+        choices: The choices on offer, numbered from 1 as shown (all of them by default;
+            fewer when a ``choice_filter`` applies).
 
     Raises:
         InvalidAnswer: When the text does not have the shape the question expects.
@@ -50,9 +58,9 @@ def parse_raw(question: Question, raw: str) -> Answer:
         case QuestionType.DATE:
             return parse_date(text)
         case QuestionType.SINGLE:
-            return parse_single(question, text)
+            return parse_single(question, text, choices)
         case QuestionType.MULTI:
-            return parse_multi(question, text)
+            return parse_multi(question, text, choices)
         case _:
             return text
 
@@ -61,7 +69,7 @@ def parse_number(text: str, *, integer: bool) -> int | float:
     """Read a number written the way people in the survey's languages write them.
 
     Accepts ``12``, ``-3``, ``12.5``, ``12,5`` (decimal comma), Arabic-Indic digits with
-    ``٫``, and thousands separators (``1 000``, ``1,000,000``, ``1.234,5``, ``1,234.5``).
+    the Arabic decimal separator (U+066B), and thousands separators (``1 000``, ``1,000,000``, ``1.234,5``, ``1,234.5``).
     A single separator followed by exactly three digits (``1,000``) means a thousand in
     English and one in French: for a whole-number question it can only be a thousand;
     for a decimal question the participant is asked to write it unambiguously.
@@ -72,11 +80,22 @@ def parse_number(text: str, *, integer: bool) -> int | float:
         raise InvalidAnswer(_not_a_number(integer))
     sign, digits = match.groups()
     whole, fraction = _split_number(digits, integer, text)
+    if len(whole.lstrip("0")) > len(str(MAX_NUMBER)):
+        raise InvalidAnswer(number_too_large())
     if integer:
         if fraction.strip("0"):
             raise InvalidAnswer(Message(N_("Please enter a whole number, without decimals.")))
-        return int(sign + whole)
-    return float(f"{sign}{whole or '0'}.{fraction or '0'}")
+        value: int | float = int(sign + whole)
+    else:
+        value = float(f"{sign}{whole or '0'}.{fraction or '0'}")
+    if abs(value) > MAX_NUMBER:
+        raise InvalidAnswer(number_too_large())
+    return value
+
+
+def number_too_large() -> Message:
+    """Why a number beyond :data:`~surveys.limits.MAX_NUMBER` is refused."""
+    return Message(N_("This number is too large; please enter a number from -{limit} to {limit}."), {"limit": MAX_NUMBER})
 
 
 def _split_number(digits: str, integer: bool, text: str) -> tuple[str, str]:
@@ -146,21 +165,23 @@ def parse_date(text: str) -> str:
         raise InvalidAnswer(Message(N_("{date} is not a date in the calendar."), {"date": text})) from None
 
 
-def parse_single(question: Question, text: str) -> str:
+def parse_single(question: Question, text: str, choices: Sequence[Choice] | None = None) -> str:
     """One option, given as its number in the list, its id, or its label in any language."""
-    choice_id = _choice_id(question, text)
+    offered = question.choices if choices is None else choices
+    choice_id = _choice_id(offered, text)
     if choice_id is None:
-        raise InvalidAnswer(Message(N_("Please choose one of the options by its number (1 to {count})."), {"count": len(question.choices)}))
+        raise InvalidAnswer(Message(N_("Please choose one of the options by its number (1 to {count})."), {"count": len(offered)}))
     return choice_id
 
 
-def parse_multi(question: Question, text: str) -> tuple[str, ...]:
+def parse_multi(question: Question, text: str, choices: Sequence[Choice] | None = None) -> tuple[str, ...]:
     """Several options separated by commas (numbers, ids or labels), kept in list order."""
+    offered = question.choices if choices is None else choices
     chosen: set[str] = set()
     for item in (part.strip() for part in text.split(",")):
         if not item:
             continue
-        choice_id = _choice_id(question, item)
+        choice_id = _choice_id(offered, item)
         if choice_id is None:
             raise InvalidAnswer(
                 Message(
@@ -172,13 +193,13 @@ def parse_multi(question: Question, text: str) -> tuple[str, ...]:
     return tuple(choice.id for choice in question.choices if choice.id in chosen)
 
 
-def _choice_id(question: Question, text: str) -> str | None:
-    if text.isdecimal() and 1 <= int(text) <= len(question.choices):
-        return question.choices[int(text) - 1].id
-    if question.choice(text) is not None:
+def _choice_id(choices: Sequence[Choice], text: str) -> str | None:
+    if text.isdecimal() and len(text) <= 6 and 1 <= int(text) <= len(choices):
+        return choices[int(text) - 1].id
+    if any(choice.id == text for choice in choices):
         return text
     folded = text.casefold()
-    for choice in question.choices:
+    for choice in choices:
         if any(label.casefold() == folded for label in choice.label.translations.values()):
             return choice.id
     return None

@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from surveys.model import Answer, Answers, Choice, Question, QuestionType, Survey, Text
+from surveys.model import Answer, Answers, Calculation, Choice, Question, QuestionType, Survey, Text
 
 __all__ = [
     "FORMAT",
@@ -28,7 +28,9 @@ __all__ = [
 ]
 
 #: Version of the stored survey encoding; bump it (and keep reading the old one) on change.
-FORMAT = 1
+#: 2 added choice properties, ``choice_filter`` and calculations; a format-1 survey has none.
+FORMAT = 2
+_READABLE_FORMATS = (1, 2)
 
 
 class CodecError(ValueError):
@@ -61,7 +63,7 @@ def _question_to_dict(question: Question) -> dict[str, object]:
         "type": question.type.value,
         "label": question.label.to_dict(),
         "hint": _text_to_dict(question.hint),
-        "choices": [{"id": c.id, "label": c.label.to_dict()} for c in question.choices],
+        "choices": [{"id": c.id, "label": c.label.to_dict(), "properties": dict(c.properties)} for c in question.choices],
         "required": question.required,
         "relevant": question.relevant,
         "constraint": question.constraint,
@@ -71,6 +73,17 @@ def _question_to_dict(question: Question) -> dict[str, object]:
         "integer": question.integer,
         "max_length": question.max_length,
         "line": question.line,
+        "choice_filter": question.choice_filter,
+    }
+
+
+def _calculation_to_dict(calculation: Calculation) -> dict[str, object]:
+    return {
+        "id": calculation.id,
+        "expression": calculation.expression,
+        "position": calculation.position,
+        "relevant": calculation.relevant,
+        "line": calculation.line,
     }
 
 
@@ -91,6 +104,7 @@ def survey_to_json(survey: Survey) -> str:
             "title": survey.title.to_dict(),
             "languages": list(survey.languages),
             "questions": [_question_to_dict(q) for q in survey.questions],
+            "calculations": [_calculation_to_dict(c) for c in survey.calculations],
         }
     )
 
@@ -128,6 +142,7 @@ def _question_from(data: object, index: int) -> Question:
             Choice(
                 id=_expect(choice["id"], str, f"{where}.choices[{n}].id"),
                 label=_text_from(choice["label"], f"{where}.choices[{n}].label"),
+                properties=_text_from(choice.get("properties", {}), f"{where}.choices[{n}].properties").translations,
             )
             for n, choice in enumerate(_expect(fields["choices"], list, f"{where}.choices"))
         )
@@ -148,6 +163,7 @@ def _question_from(data: object, index: int) -> Question:
             integer=_expect(fields["integer"], bool, f"{where}.integer"),
             max_length=_optional(fields["max_length"], int, f"{where}.max_length"),
             line=_optional(fields["line"], int, f"{where}.line"),
+            choice_filter=_optional(fields.get("choice_filter"), str, f"{where}.choice_filter"),
         )
     except KeyError as error:
         raise CodecError(f"{where}: missing field {error}") from error
@@ -155,6 +171,21 @@ def _question_from(data: object, index: int) -> Question:
         if isinstance(error, CodecError):
             raise
         raise CodecError(f"{where}: {error}") from error
+
+
+def _calculation_from(data: object, index: int) -> Calculation:
+    where = f"calculations[{index}]"
+    fields = _expect(data, dict, where)
+    try:
+        return Calculation(
+            id=_expect(fields["id"], str, f"{where}.id"),
+            expression=_expect(fields["expression"], str, f"{where}.expression"),
+            position=_expect(fields["position"], int, f"{where}.position"),
+            relevant=_optional(fields["relevant"], str, f"{where}.relevant"),
+            line=_optional(fields["line"], int, f"{where}.line"),
+        )
+    except KeyError as error:
+        raise CodecError(f"{where}: missing field {error}") from error
 
 
 def survey_from_json(text: str | bytes) -> Survey:
@@ -170,7 +201,7 @@ def survey_from_json(text: str | bytes) -> Survey:
         CodecError: The text is not a survey in a format this version understands.
     """
     data = _expect(_loads(text), dict, "survey")
-    if data.get("format") != FORMAT:
+    if data.get("format") not in _READABLE_FORMATS:
         raise CodecError(f"unknown survey format {data.get('format')!r}")
     try:
         return Survey(
@@ -183,6 +214,10 @@ def survey_from_json(text: str | bytes) -> Survey:
             questions=tuple(
                 _question_from(question, index)
                 for index, question in enumerate(_expect(data["questions"], list, "questions"))
+            ),
+            calculations=tuple(
+                _calculation_from(calculation, index)
+                for index, calculation in enumerate(_expect(data.get("calculations", []), list, "calculations"))
             ),
         )
     except KeyError as error:

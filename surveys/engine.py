@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 
 from surveys import expressions
-from surveys.answer_parsing import InvalidAnswer, parse_raw
+from surveys.answer_parsing import InvalidAnswer, number_too_large, parse_raw
+from surveys.limits import MAX_NUMBER
 from surveys.messages import N_, Message
-from surveys.model import Answer, Answers, Question, QuestionType, Survey, Text
+from surveys.model import Answer, Answers, Choice, Question, QuestionType, Survey, Text
 
 __all__ = [
     "SKIPPED",
     "InvalidAnswer",
+    "available_choices",
+    "calculated_values",
     "check_answer",
     "format_answer",
     "is_relevant",
@@ -31,10 +34,52 @@ SKIPPED = "—"
 
 
 def is_relevant(question: Question, answers: Answers) -> bool:
-    """Whether ``question`` should be asked, given the answers so far."""
-    if not question.relevant:
+    """Whether ``question`` should be asked, given the answers so far.
+
+    A select whose ``choice_filter`` leaves no choice is not asked: there is nothing to
+    pick, and a required question would otherwise block the participant.
+    """
+    if question.relevant and not expressions.is_true(question.relevant, answers):
+        return False
+    return not question.choice_filter or any(_offered(question, choice, answers) for choice in question.choices)
+
+
+def available_choices(question: Question, answers: Answers) -> tuple[Choice, ...]:
+    """The choices a participant may pick, given the answers so far (``choice_filter``).
+
+    The bot's buttons, ``consultbot try``'s numbered list and the answer check all use this,
+    so a cascading select (region, then the districts of that region) offers and accepts
+    the same choices everywhere. Without a ``choice_filter`` every choice is offered.
+    Choices keep the order of ``question.choices``.
+    """
+    if not question.choice_filter:
+        return question.choices
+    return tuple(choice for choice in question.choices if _offered(question, choice, answers))
+
+
+def _offered(question: Question, choice: Choice | None, answers: Answers) -> bool:
+    """Whether ``choice`` passes the question's ``choice_filter`` (``None``: not a choice)."""
+    if choice is None:
+        return False
+    if not question.choice_filter:
         return True
-    return expressions.is_true(question.relevant, answers)
+    return expressions.is_true(expressions.parse_choice_filter(question.choice_filter), answers, None, choice.columns)
+
+
+def calculated_values(survey: Survey, answers: Answers) -> dict[str, str]:
+    """The value of every calculation (XLSForm ``calculate``) for these answers.
+
+    Calculations are never stored; this recomputes them, e.g. for ``consultbot try``.
+    A calculation that is not relevant is the empty string, as in ODK.
+    """
+    current = relevant_answers(survey, answers)
+    values: dict[str, str] = {}
+    for calculation in survey.calculations:
+        if calculation.relevant and not expressions.is_true(calculation.relevant, current):
+            values[calculation.id] = ""
+        else:
+            values[calculation.id] = expressions.to_string(expressions.evaluate(expressions.parse(calculation.expression), current))
+    return values
 
 
 def relevant_answers(survey: Survey, answers: Answers) -> dict[str, Answer]:
@@ -42,13 +87,31 @@ def relevant_answers(survey: Survey, answers: Answers) -> dict[str, Answer]:
 
     When a participant goes back and changes an answer, later questions may stop being
     relevant; their old answers must then be neither shown in the review nor submitted.
-    Relevance is decided on the already-cleaned answers so that it cascades.
+    Likewise a choice that a ``choice_filter`` no longer offers is cleared (as ODK does):
+    after a change of region, the old district is not submitted. Relevance is decided on
+    the already-cleaned answers so that it cascades.
     """
     kept: dict[str, Answer] = {}
     for question in survey.questions:
         if question.id in answers and question.waits_for_answer and is_relevant(question, kept):
-            kept[question.id] = answers[question.id]
+            answer = _still_offered(question, answers[question.id], kept)
+            if answer is not _WITHDRAWN:
+                kept[question.id] = answer
     return kept
+
+
+#: Marks an answer whose only choice is no longer offered: the question counts as unanswered.
+_WITHDRAWN: Answer = ("\0withdrawn",)
+
+
+def _still_offered(question: Question, answer: Answer, answers: Answers) -> Answer:
+    if not question.choice_filter or answer is None:
+        return answer
+    # Only the chosen choices are evaluated: a cascading list may hold thousands.
+    if isinstance(answer, tuple):
+        kept = tuple(item for item in answer if _offered(question, question.choice(item), answers))
+        return kept if kept or not answer else _WITHDRAWN
+    return answer if isinstance(answer, str) and _offered(question, question.choice(answer), answers) else _WITHDRAWN
 
 
 def next_question(survey: Survey, answers: Answers, after: str | None) -> Question | None:
@@ -106,7 +169,7 @@ def parse_answer(
     Raises:
         InvalidAnswer: With a message for the participant.
     """
-    value = parse_raw(question, raw)
+    value = parse_raw(question, raw, available_choices(question, answers))
     return check_answer(question, value, answers, language=language, default_language=default_language)
 
 
@@ -134,6 +197,10 @@ def check_answer(
             raise InvalidAnswer(Message(N_("This question needs an answer.")))
         return None
     _check_shape(question, value)
+    if question.choice_filter:
+        chosen = value if isinstance(value, tuple) else (value,)
+        if not all(isinstance(item, str) and _offered(question, question.choice(item), answers) for item in chosen):
+            raise InvalidAnswer(Message(N_("Please choose one of the options.")))
     if question.constraint and not expressions.is_true(question.constraint, answers, value):
         raise InvalidAnswer(_constraint_message(question, language, default_language))
     return value
@@ -168,8 +235,10 @@ def _check_shape(question: Question, value: Answer) -> None:
 
 
 def _check_number(question: Question, value: Answer) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value) or math.isinf(value):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
         raise InvalidAnswer(Message(N_("Please enter a number, for example 12 or 12.5.")))
+    if abs(value) > MAX_NUMBER:  # only a value that did not come through parse_number
+        raise InvalidAnswer(number_too_large())
     if question.integer and not float(value).is_integer():
         raise InvalidAnswer(Message(N_("Please enter a whole number, without decimals.")))
     if _within(value, question):
@@ -182,7 +251,7 @@ def _check_number(question: Question, value: Answer) -> None:
     raise InvalidAnswer(Message(N_("Please enter a number of at most {max}."), bounds))
 
 
-def _within(value: int | float, question: Question) -> bool:
+def _within(value: float, question: Question) -> bool:
     return (question.min is None or value >= question.min) and (question.max is None or value <= question.max)
 
 
@@ -221,7 +290,7 @@ def _choice_label(question: Question, choice_id: str, language: str, default_lan
     return _resolve(choice.label, language, default_language)
 
 
-def _number_text(value: int | float | None) -> str:
+def _number_text(value: float | None) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -1,11 +1,18 @@
-"""Syntax of the XLSForm expression language: tokenizer, AST and recursive-descent parser.
+"""Syntax of the XLSForm expression language: tokenizer and recursive-descent parser.
 
-Split from :mod:`surveys.expressions` (the evaluator) so each stays short; import the
-public names from there. Survey files come from outside, so the source is only ever
+Split from :mod:`surveys.expressions` (the evaluator) and :mod:`surveys.expression_tree`
+(the tree it builds) so each stays short; import the public names from
+:mod:`surveys.expressions`. Survey files come from outside, so the source is only ever
 tokenized and parsed, never handed to ``eval``/``exec``.
 
 Operator precedence, loosest first: ``or``; ``and``; ``= !=``; ``< <= > >=``; ``+ -``;
 ``* div mod``; unary ``-``.
+
+Expressions come from outside, so the parser bounds its own work: an expression longer than
+:data:`~surveys.limits.MAX_EXPRESSION_LENGTH` or nested deeper than
+:data:`~surveys.limits.MAX_EXPRESSION_DEPTH` is refused with an :class:`ExpressionError`
+instead of exhausting Python's recursion limit here or later in the evaluator. Chains of
+``and``/``or`` are built as balanced trees, so a long list of alternatives stays shallow.
 """
 
 from __future__ import annotations
@@ -15,92 +22,23 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from surveys.expression_tree import (
+    BinaryOp,
+    Call,
+    Column,
+    Current,
+    Expr,
+    ExpressionError,
+    Literal,
+    Negate,
+    Reference,
+    depth,
+)
+from surveys.limits import MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH
 from surveys.messages import N_, Message
 
-__all__ = [
-    "FUNCTIONS",
-    "BinaryOp",
-    "Call",
-    "Current",
-    "Expr",
-    "ExpressionError",
-    "Literal",
-    "Negate",
-    "Reference",
-    "parse",
-    "references",
-    "uses_current",
-]
+__all__ = ["FUNCTIONS", "parse", "parse_choice_filter", "substitute"]
 
-
-class ExpressionError(ValueError):
-    """A syntax error in an expression.
-
-    Attributes:
-        position: 0-based index into the source where the problem starts.
-        message: What is wrong, as a translatable :class:`Message`.
-    """
-
-    def __init__(self, position: int, message: Message) -> None:
-        super().__init__(f"{message.render()} (at character {position + 1})")
-        self.position = position
-        self.message = message
-
-
-# --------------------------------------------------------------------------- AST
-
-
-@dataclass(frozen=True, slots=True)
-class Literal:
-    """A string or number written in the expression."""
-
-    value: str | float
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """``${name}``: the answer to another question."""
-
-    name: str
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Current:
-    """``.``: the answer being checked (in a constraint)."""
-
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Negate:
-    """Unary minus."""
-
-    operand: Expr
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class BinaryOp:
-    """``left operator right`` for comparisons, ``and``/``or`` and arithmetic."""
-
-    operator: str
-    left: Expr
-    right: Expr
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A call of one of :data:`FUNCTIONS`."""
-
-    function: str
-    args: tuple[Expr, ...]
-    position: int = 0
-
-
-Expr = Literal | Reference | Current | Negate | BinaryOp | Call
 
 # ---------------------------------------------------------------------- tokenizer
 
@@ -198,11 +136,17 @@ _LEVELS: tuple[tuple[str, ...], ...] = (
 class _Parser:
     """Recursive descent over a token list; one method per precedence level."""
 
-    __slots__ = ("_index", "_tokens")
+    __slots__ = ("_columns", "_depth", "_index", "_tokens")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, columns: bool = False) -> None:
+        if len(source) > MAX_EXPRESSION_LENGTH:
+            raise ExpressionError(
+                0, Message(N_("the expression is {length} characters long; the limit is {limit}"), {"length": len(source), "limit": MAX_EXPRESSION_LENGTH})
+            )
         self._tokens = list(_tokens(source))
         self._index = 0
+        self._depth = 0
+        self._columns = columns
 
     def parse(self) -> Expr:
         if self._peek().kind == "end":
@@ -211,7 +155,15 @@ class _Parser:
         token = self._peek()
         if token.kind != "end":
             raise ExpressionError(token.position, Message(N_("unexpected {token} after a complete expression"), {"token": _describe(token)}))
+        if depth(expr) > MAX_EXPRESSION_DEPTH:
+            raise _too_deep(0)
         return expr
+
+    def _enter(self, token: _Token) -> None:
+        """Count one more level of nesting; refuse before recursion gets dangerous."""
+        self._depth += 1
+        if self._depth > MAX_EXPRESSION_DEPTH:
+            raise _too_deep(token.position)
 
     def _peek(self) -> _Token:
         return self._tokens[self._index]
@@ -224,6 +176,8 @@ class _Parser:
     def _binary(self, level: int) -> Expr:
         if level == len(_LEVELS):
             return self._unary()
+        if _LEVELS[level] in (("or",), ("and",)):
+            return self._chain(level)
         left = self._binary(level + 1)
         while (token := self._peek()).kind in ("op", "name") and token.text in _LEVELS[level]:
             self._advance()
@@ -231,11 +185,25 @@ class _Parser:
             left = BinaryOp(token.text, left, right, token.position)
         return left
 
+    def _chain(self, level: int) -> Expr:
+        """``a or b or c …`` as a balanced tree: same value, logarithmic depth."""
+        operator = _LEVELS[level][0]
+        operands = [self._binary(level + 1)]
+        positions: list[int] = []
+        while (token := self._peek()).kind == "name" and token.text == operator:
+            self._advance()
+            positions.append(token.position)
+            operands.append(self._binary(level + 1))
+        return _balanced(operator, operands, positions)
+
     def _unary(self) -> Expr:
         token = self._peek()
         if token.kind == "op" and token.text == "-":
             self._advance()
-            return Negate(self._unary(), token.position)
+            self._enter(token)
+            operand = self._unary()
+            self._depth -= 1
+            return Negate(operand, token.position)
         return self._primary()
 
     def _primary(self) -> Expr:
@@ -249,10 +217,14 @@ class _Parser:
         if token.kind == "dot":
             return Current(token.position)
         if token.kind == "lparen":
+            self._enter(token)
             inner = self._binary(0)
             self._expect("rparen", token)
+            self._depth -= 1
             return inner
         if token.kind == "name":
+            if self._columns and self._peek().kind != "lparen" and not any(token.text in level for level in _LEVELS):
+                return Column(token.text, token.position)
             return self._call(token)
         if token.kind == "end":
             raise ExpressionError(token.position, Message(N_("the expression ends too early")))
@@ -266,6 +238,7 @@ class _Parser:
         if name.text not in FUNCTIONS:
             raise ExpressionError(name.position, Message(N_("unknown function '{name}()'"), {"name": name.text}))
         opening = self._advance()
+        self._enter(opening)
         args: list[Expr] = []
         if self._peek().kind != "rparen":
             args.append(self._binary(0))
@@ -273,6 +246,7 @@ class _Parser:
                 self._advance()
                 args.append(self._binary(0))
         self._expect("rparen", opening)
+        self._depth -= 1
         smallest, largest = FUNCTIONS[name.text]
         if not smallest <= len(args) <= largest:
             expected = str(smallest) if smallest == largest else f"{smallest}-{largest}"
@@ -290,6 +264,21 @@ class _Parser:
                 Message(N_("expected ')' to close the '(' at character {opening}, found {token}"), {"opening": opening.position + 1, "token": _describe(token)}),
             )
         self._advance()
+
+
+def _balanced(operator: str, operands: list[Expr], positions: list[int]) -> Expr:
+    if len(operands) == 1:
+        return operands[0]
+    middle = len(operands) // 2
+    left = _balanced(operator, operands[:middle], positions[: middle - 1])
+    right = _balanced(operator, operands[middle:], positions[middle:])
+    return BinaryOp(operator, left, right, positions[middle - 1])
+
+
+def _too_deep(position: int) -> ExpressionError:
+    return ExpressionError(
+        position, Message(N_("the expression is nested too deeply (more than {limit} levels); split it or simplify it"), {"limit": MAX_EXPRESSION_DEPTH})
+    )
 
 
 def _describe(token: _Token) -> str:
@@ -321,23 +310,46 @@ def parse(source: str) -> Expr:
     return _Parser(source).parse()
 
 
-def references(expr: Expr) -> frozenset[str]:
-    """The question ids an expression reads, for validating skip logic order."""
-    return frozenset(node.name for node in _walk(expr) if isinstance(node, Reference))
+@functools.lru_cache(maxsize=1024)
+def parse_choice_filter(source: str) -> Expr:
+    """Parse a ``choice_filter``: like :func:`parse`, and bare names are choice columns.
+
+    In ``region = ${region}``, ``region`` is the column of the choice being considered
+    and ``${region}`` the participant's earlier answer, as in XLSForm.
+
+    Raises:
+        ExpressionError: On the first syntax error, with its position.
+    """
+    return _Parser(source, columns=True).parse()
 
 
-def uses_current(expr: Expr) -> bool:
-    """Whether the expression reads ``.`` (only meaningful in a constraint)."""
-    return any(isinstance(node, Current) for node in _walk(expr))
+def substitute(source: str, replacements: Mapping[str, str]) -> str:
+    """``source`` with each ``${name}`` of ``replacements`` replaced by ``(its text)``.
 
+    How calculations reach the expressions that use them. The result is checked against
+    :data:`~surveys.limits.MAX_EXPRESSION_LENGTH` as it is built, so calculations that use
+    each other many times cannot grow without bound.
 
-def _walk(expr: Expr) -> Iterator[Expr]:
-    yield expr
-    if isinstance(expr, Negate):
-        yield from _walk(expr.operand)
-    elif isinstance(expr, BinaryOp):
-        yield from _walk(expr.left)
-        yield from _walk(expr.right)
-    elif isinstance(expr, Call):
-        for arg in expr.args:
-            yield from _walk(arg)
+    Raises:
+        ExpressionError: ``source`` does not tokenize, or the result is too long.
+    """
+    pieces: list[str] = []
+    length = 0
+    start = 0
+    for token in _tokens(source):
+        if token.kind != "ref" or token.text not in replacements:
+            continue
+        end = source.index("}", token.position) + 1
+        replacement = "(" + replacements[token.text] + ")"
+        pieces.extend((source[start : token.position], replacement))
+        length += token.position - start + len(replacement)
+        start = end
+        if length > MAX_EXPRESSION_LENGTH:
+            break
+    pieces.append(source[start:])
+    result = "".join(pieces)
+    if len(result) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            0, Message(N_("with the calculations it uses written out, the expression is longer than {limit} characters"), {"limit": MAX_EXPRESSION_LENGTH})
+        )
+    return result

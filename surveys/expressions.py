@@ -1,8 +1,8 @@
-"""The XLSForm expression language used by ``relevant`` and ``constraint``.
+"""The XLSForm expression language of ``relevant``, ``constraint``, ``calculate``, ``choice_filter``.
 
-A small tokenizer and recursive-descent parser (:mod:`surveys.expression_parser`, whose
-public names are re-exported here) turn the source into an immutable AST; the evaluator
-below walks that tree. Survey files come from outside, so nothing here ever
+A small tokenizer and recursive-descent parser (:mod:`surveys.expression_parser`) turn the
+source into an immutable tree (:mod:`surveys.expression_tree`), both re-exported here; the
+evaluator below walks that tree. Survey files come from outside, so nothing here ever
 reaches ``eval``/``exec``: the worst an expression can do is evaluate to ``False``.
 
 Semantics follow XPath 1.0 as ODK uses it, simplified where XPath is surprising:
@@ -22,17 +22,19 @@ import math
 import re
 from collections.abc import Callable, Mapping
 
-from surveys.expression_parser import (
-    FUNCTIONS,
+from surveys.expression_parser import FUNCTIONS, parse, parse_choice_filter, substitute
+from surveys.expression_tree import (
     BinaryOp,
     Call,
+    Column,
     Current,
     Expr,
     ExpressionError,
     Literal,
     Negate,
     Reference,
-    parse,
+    columns,
+    depth,
     references,
     uses_current,
 )
@@ -42,32 +44,43 @@ __all__ = [
     "FUNCTIONS",
     "BinaryOp",
     "Call",
+    "Column",
     "Current",
     "Expr",
     "ExpressionError",
     "Literal",
     "Negate",
     "Reference",
+    "columns",
+    "depth",
     "evaluate",
     "is_true",
     "parse",
+    "parse_choice_filter",
     "references",
+    "substitute",
+    "to_string",
     "uses_current",
 ]
 
 
 Value = str | float | bool
+#: The columns of the choice a ``choice_filter`` is evaluated for: ``name`` (its id) and
+#: its extra properties.
+ChoiceColumns = Mapping[str, str]
 
 # ---------------------------------------------------------------------- evaluator
 
 
-def evaluate(expr: Expr, answers: Mapping[str, Answer], current: Answer = None) -> Value:
+def evaluate(expr: Expr, answers: Mapping[str, Answer], current: Answer = None, choice: ChoiceColumns | None = None) -> Value:
     """Evaluate ``expr`` against the answers given so far.
 
     Args:
         expr: A parsed expression.
         answers: Answers by question id; missing or ``None`` means unanswered.
         current: The value ``.`` stands for (the candidate answer in a constraint).
+        choice: For a ``choice_filter``, the columns of the choice being considered;
+            a column the choice does not have reads as the empty string.
 
     Returns:
         A string, a float or a bool, as XPath would produce.
@@ -78,17 +91,24 @@ def evaluate(expr: Expr, answers: Mapping[str, Answer], current: Answer = None) 
         return _from_answer(answers.get(expr.name))
     if isinstance(expr, Current):
         return _from_answer(current)
+    if isinstance(expr, Column):
+        return (choice or {}).get(expr.name, "")
     if isinstance(expr, Negate):
-        return -_to_number(evaluate(expr.operand, answers, current))
+        return -_to_number(evaluate(expr.operand, answers, current, choice))
     if isinstance(expr, BinaryOp):
-        return _binary(expr, answers, current)
-    return _call(expr, answers, current)
+        return _binary(expr, answers, current, choice)
+    return _call(expr, answers, current, choice)
 
 
-def is_true(expr: Expr | str, answers: Mapping[str, Answer], current: Answer = None) -> bool:
+def is_true(expr: Expr | str, answers: Mapping[str, Answer], current: Answer = None, choice: ChoiceColumns | None = None) -> bool:
     """Evaluate ``expr`` (AST or source) and convert the result to a boolean."""
     tree = parse(expr) if isinstance(expr, str) else expr
-    return _to_bool(evaluate(tree, answers, current))
+    return _to_bool(evaluate(tree, answers, current, choice))
+
+
+def to_string(value: Value) -> str:
+    """A value as XPath's ``string()`` writes it (how a calculation's result is kept)."""
+    return _to_string(value)
 
 
 def _from_answer(answer: Answer) -> Value:
@@ -98,9 +118,16 @@ def _from_answer(answer: Answer) -> Value:
         return " ".join(answer)
     if isinstance(answer, bool):
         return answer
-    if isinstance(answer, (int, float)):
-        return float(answer)
+    if isinstance(answer, int):
+        # Answers are bounded by validation; an int too large for a float (only possible
+        # from outside the engine) reads as not-a-number instead of raising.
+        return float(answer) if abs(answer) <= _FLOAT_INT else math.nan
+    if isinstance(answer, float):
+        return answer
     return answer
+
+
+_FLOAT_INT = 10**300
 
 
 _NUMERIC = re.compile(r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*")
@@ -137,10 +164,10 @@ def _to_string(value: Value) -> str:
 _COMPARE: Mapping[str, Callable[[object, object], bool]] = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,  # type: ignore[operator]
-    "<=": lambda a, b: a <= b,  # type: ignore[operator]
-    ">": lambda a, b: a > b,  # type: ignore[operator]
-    ">=": lambda a, b: a >= b,  # type: ignore[operator]
+    "<": lambda a, b: a < b,  # type: ignore[operator]  # _compare passes two floats or two strs
+    "<=": lambda a, b: a <= b,  # type: ignore[operator]  # _compare passes two floats or two strs
+    ">": lambda a, b: a > b,  # type: ignore[operator]  # _compare passes two floats or two strs
+    ">=": lambda a, b: a >= b,  # type: ignore[operator]  # _compare passes two floats or two strs
 }
 
 _ARITHMETIC: Mapping[str, Callable[[float, float], float]] = {
@@ -148,18 +175,18 @@ _ARITHMETIC: Mapping[str, Callable[[float, float], float]] = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "div": lambda a, b: a / b if b else (math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1, b)),
-    "mod": lambda a, b: math.fmod(a, b) if b else math.nan,
+    "mod": lambda a, b: math.fmod(a, b) if b and math.isfinite(a) and not math.isnan(b) else math.nan,
 }
 
 
-def _binary(expr: BinaryOp, answers: Mapping[str, Answer], current: Answer) -> Value:
+def _binary(expr: BinaryOp, answers: Mapping[str, Answer], current: Answer, choice: ChoiceColumns | None) -> Value:
     operator = expr.operator
     if operator == "and":
-        return _to_bool(evaluate(expr.left, answers, current)) and _to_bool(evaluate(expr.right, answers, current))
+        return _to_bool(evaluate(expr.left, answers, current, choice)) and _to_bool(evaluate(expr.right, answers, current, choice))
     if operator == "or":
-        return _to_bool(evaluate(expr.left, answers, current)) or _to_bool(evaluate(expr.right, answers, current))
-    left = evaluate(expr.left, answers, current)
-    right = evaluate(expr.right, answers, current)
+        return _to_bool(evaluate(expr.left, answers, current, choice)) or _to_bool(evaluate(expr.right, answers, current, choice))
+    left = evaluate(expr.left, answers, current, choice)
+    right = evaluate(expr.right, answers, current, choice)
     if operator in _ARITHMETIC:
         return _ARITHMETIC[operator](_to_number(left), _to_number(right))
     return _compare(operator, left, right)
@@ -180,8 +207,8 @@ def _compare(operator: str, left: Value, right: Value) -> bool:
     return compare(left, right)
 
 
-def _call(expr: Call, answers: Mapping[str, Answer], current: Answer) -> Value:
-    args = [evaluate(arg, answers, current) for arg in expr.args]
+def _call(expr: Call, answers: Mapping[str, Answer], current: Answer, choice: ChoiceColumns | None) -> Value:
+    args = [evaluate(arg, answers, current, choice) for arg in expr.args]
     name = expr.function
     if name == "not":
         return not _to_bool(args[0])

@@ -1,7 +1,10 @@
 """Loading survey files: pick the reader by extension, validate, report every problem.
 
-This is the only entry point the rest of consultbot uses (the ``check``/``try``
-commands, the moderators' upload handler and the surveys directory loaded at start).
+:func:`inspect_bytes` is the one entry point the rest of consultbot uses (``consultbot
+check`` and ``try``, the moderators' upload and the surveys directory read at start-up),
+so every survey, wherever it comes from, is held to the same limits
+(:mod:`surveys.limits`) and the same checks. It never raises for a bad file: whatever the
+bytes, the result is a survey or a list of problems.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from surveys.calculations import substitute_calculations
+from surveys.limits import MAX_FILE_BYTES
 from surveys.messages import N_
 from surveys.model import Survey
 from surveys.problems import Problem, ProblemList, SurveyDefinitionError
@@ -22,8 +27,10 @@ __all__ = [
     "SurveyDefinitionError",
     "check_file",
     "inspect_bytes",
+    "inspect_file",
     "load_survey",
     "load_survey_bytes",
+    "read_bounded",
 ]
 
 #: File name endings consultbot reads as survey definitions.
@@ -57,7 +64,14 @@ def inspect_bytes(data: bytes, filename: str) -> LoadResult:
     """
     suffix = Path(filename).suffix.lower()
     draft: DraftSurvey | None
-    if suffix in (".yaml", ".yml"):
+    if len(data) > MAX_FILE_BYTES:
+        problems = ProblemList(filename, "row" if suffix == ".xlsx" else "line")
+        problems.error(
+            None, "file-too-large",
+            N_("the file is larger than {limit} KB, the most a survey file may be"), limit=MAX_FILE_BYTES // 1024,
+        )
+        draft = None
+    elif suffix in (".yaml", ".yml"):
         draft, problems = read_yaml(data, filename)
     elif suffix == ".xlsx":
         from surveys.xlsform_loader import read_xlsform  # pyxform/openpyxl are slow to import
@@ -70,9 +84,13 @@ def inspect_bytes(data: bytes, filename: str) -> LoadResult:
             N_("not a survey file: expected a name ending in .yaml, .yml or .xlsx (XLSForm)"),
         )
         draft = None
+    survey: Survey | None = None
     if draft is not None:
         validate_survey(draft.survey, problems, draft.locations, title_translatable=draft.title_translatable)
-    survey = draft.survey if draft is not None and not problems.has_errors else None
+        if not problems.has_errors:
+            survey = substitute_calculations(draft.survey, problems)
+    if problems.has_errors:
+        survey = None
     return LoadResult(survey, tuple(problems.problems))
 
 
@@ -105,9 +123,27 @@ def check_file(path: str | Path) -> list[Problem]:
     return list(_inspect_path(Path(path)).problems)
 
 
+def read_bounded(path: Path) -> bytes:
+    """A file's bytes, but never more than one byte over :data:`MAX_FILE_BYTES`.
+
+    Enough for :func:`inspect_bytes` to say the file is too large, without reading a
+    gigabyte someone left in the surveys directory.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    with path.open("rb") as file:
+        return file.read(MAX_FILE_BYTES + 1)
+
+
+def inspect_file(path: str | Path) -> LoadResult:
+    """Like :func:`inspect_bytes`, for a file on disk; an unreadable file is a problem too."""
+    return _inspect_path(Path(path))
+
+
 def _inspect_path(path: Path) -> LoadResult:
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
     except OSError as error:
         problems = ProblemList(str(path), "line")
         problems.error(None, "unreadable", N_("cannot read the file: {reason}"), reason=error.strerror or str(error))

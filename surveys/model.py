@@ -15,6 +15,7 @@ from types import MappingProxyType
 __all__ = [
     "Answer",
     "Answers",
+    "Calculation",
     "Choice",
     "Question",
     "QuestionType",
@@ -30,7 +31,7 @@ Answers = Mapping[str, Answer]
 
 
 class QuestionType(StrEnum):
-    """The question types of DESIGN.md §2, named as in the YAML format."""
+    """The question types, named as in the YAML format (README.md, "Survey files")."""
 
     SINGLE = "single"
     MULTI = "multi"
@@ -89,10 +90,31 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One option of a single- or multi-select question."""
+    """One option of a single- or multi-select question.
+
+    ``properties`` are the extra columns of the choice (XLSForm's choices sheet, or extra
+    keys in YAML), read by a question's ``choice_filter``: ``{"region": "north"}``.
+    """
 
     id: str
     label: Text
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "properties", MappingProxyType(dict(self.properties)))
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.label, tuple(sorted(self.properties.items()))))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Choice):
+            return NotImplemented
+        return (self.id, self.label, dict(self.properties)) == (other.id, other.label, dict(other.properties))
+
+    @property
+    def columns(self) -> Mapping[str, str]:
+        """What a ``choice_filter`` reads: the properties, and ``name`` for the id."""
+        return {**self.properties, "name": self.id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +142,9 @@ class Question:
     #: Longest accepted text answer, in characters.
     max_length: int | None = None
     line: int | None = None
+    #: Which choices are offered, given earlier answers (cascading selects), e.g.
+    #: ``region = ${region}``; bare names are columns of the choice (see :class:`Choice`).
+    choice_filter: str | None = None
 
     def choice(self, choice_id: str) -> Choice | None:
         """The choice with this id, or ``None``."""
@@ -135,6 +160,27 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class Calculation:
+    """A value computed from earlier answers (XLSForm ``calculate``), never asked.
+
+    Calculations are not stored with the answers: the loader substitutes each one into the
+    expressions that use it, so the engine recomputes it from the answers whenever they
+    change. They are kept here so that authors can see them (``consultbot try``).
+
+    Attributes:
+        position: How many questions come before it in the file; only later questions
+            may use it.
+        expression: The calculation, with earlier calculations already substituted.
+    """
+
+    id: str
+    expression: str
+    position: int
+    relevant: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Survey:
     """A validated survey definition. ``languages[0]`` is the default language."""
 
@@ -142,6 +188,7 @@ class Survey:
     title: Text
     languages: tuple[str, ...]
     questions: tuple[Question, ...]
+    calculations: tuple[Calculation, ...] = ()
 
     @property
     def default_language(self) -> str:

@@ -7,13 +7,27 @@ problems on the way), then hand it here. Every check appends to the same
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 
 from surveys import expressions
+from surveys.limits import (
+    MAX_CHOICE_LABEL_LENGTH,
+    MAX_CHOICES,
+    MAX_CHOICES_PER_QUESTION,
+    MAX_NUMBER,
+    MAX_PROMPT_LENGTH,
+    MAX_QUESTIONS,
+    MAX_TEXT_ANSWER_LENGTH,
+    MAX_TEXT_LENGTH,
+)
 from surveys.messages import N_, Message
-from surveys.model import Question, QuestionType, Survey, Text
+from surveys.model import Calculation, Question, QuestionType, Survey, Text
 from surveys.problems import ProblemList
+
+#: What an expression may refer to: an earlier question or calculation.
+Earlier = Mapping[str, Question | Calculation]
 
 __all__ = ["LANGUAGE_CODE", "QUESTION_ID", "SURVEY_ID", "validate_survey"]
 
@@ -33,14 +47,59 @@ def validate_survey(survey: Survey, problems: ProblemList, locations: Mapping[st
         locations: Row/line of the survey-level fields ``id``, ``title`` and ``languages``.
         title_translatable: Whether the format can translate the title at all.
     """
+    if not _check_size(survey, problems, locations):
+        return
     _check_header(survey, problems, locations, title_translatable)
-    seen: dict[str, Question] = {}
-    for question in survey.questions:
+    seen: dict[str, Question | Calculation] = {}
+    calculations = list(survey.calculations)
+    for index, question in enumerate(survey.questions):
+        while calculations and calculations[0].position <= index:
+            _check_calculation(survey, calculations.pop(0), seen, problems)
         _check_question(survey, question, seen, problems)
         if question.id not in seen:
             seen[question.id] = question
+    for calculation in calculations:
+        _check_calculation(survey, calculation, seen, problems)
     if not any(question.waits_for_answer for question in survey.questions):
         problems.error(locations.get("questions"), "no-questions", N_("the survey has no questions"))
+
+
+def _check_size(survey: Survey, problems: ProblemList, locations: Mapping[str, int | None]) -> bool:
+    """Count first: the other checks then run on a survey of bounded size."""
+    count = len(survey.questions) + len(survey.calculations)
+    if count > MAX_QUESTIONS:
+        problems.error(locations.get("questions"), "too-many-questions", N_("the survey has {count} questions; the limit is {limit}"), count=count, limit=MAX_QUESTIONS)
+        return False
+    choices = sum(len(question.choices) for question in survey.questions)
+    if choices > MAX_CHOICES:
+        problems.error(
+            locations.get("questions"), "too-many-choices",
+            N_("the questions offer {count} choices in all; the limit is {limit}"), count=choices, limit=MAX_CHOICES,
+        )
+        return False
+    return True
+
+
+def _check_calculation(survey: Survey, calculation: Calculation, seen: dict[str, Question | Calculation], problems: ProblemList) -> None:
+    if not QUESTION_ID.fullmatch(calculation.id):
+        problems.error(
+            calculation.line, "bad-question-id",
+            N_("question id '{id}' must start with a letter or '_' and contain only letters, digits, '_', '-' and '.'"),
+            id=calculation.id,
+        )
+    if calculation.id in seen or survey.question(calculation.id) is not None:
+        problems.error(calculation.line, "duplicate-question", N_("duplicate question id '{id}' (first defined at {kind} {first})"),
+                       id=calculation.id, kind=problems.kind, first=_line_of(survey, seen, calculation.id))
+    _check_expression(calculation.id, calculation.line, "calculation", calculation.expression, survey, seen, problems)
+    _check_expression(calculation.id, calculation.line, "relevant", calculation.relevant, survey, seen, problems)
+    seen.setdefault(calculation.id, calculation)
+
+
+def _line_of(survey: Survey, seen: Mapping[str, Question | Calculation], name: str) -> int | None:
+    if name in seen:
+        return seen[name].line
+    question = survey.question(name)
+    return question.line if question is not None else None
 
 
 def _check_header(survey: Survey, problems: ProblemList, locations: Mapping[str, int | None], title_translatable: bool) -> None:
@@ -62,9 +121,10 @@ def _check_header(survey: Survey, problems: ProblemList, locations: Mapping[str,
         seen.add(language)
     if title_translatable:
         _check_text(survey, survey.title, N_("the survey title"), locations.get("title"), problems, what_params={})
+    _check_length(survey.title, MAX_CHOICE_LABEL_LENGTH, N_("the survey title"), {}, locations.get("title"), problems)
 
 
-def _check_question(survey: Survey, question: Question, seen: Mapping[str, Question], problems: ProblemList) -> None:
+def _check_question(survey: Survey, question: Question, seen: Mapping[str, Question | Calculation], problems: ProblemList) -> None:
     line = question.line
     if not QUESTION_ID.fullmatch(question.id):
         problems.error(
@@ -78,6 +138,7 @@ def _check_question(survey: Survey, question: Question, seen: Mapping[str, Quest
             N_("duplicate question id '{id}' (first defined at {kind} {first})"),
             id=question.id, kind=problems.kind, first=seen[question.id].line,
         )
+    _check_lengths(question, problems)
     params = {"id": question.id}
     _check_text(survey, question.label, N_("the label of question '{id}'"), line, problems, what_params=params)
     if question.hint is not None:
@@ -86,8 +147,35 @@ def _check_question(survey: Survey, question: Question, seen: Mapping[str, Quest
         _check_text(survey, question.constraint_message, N_("the constraint message of question '{id}'"), line, problems, what_params=params)
     _check_choices(survey, question, problems)
     _check_bounds(question, problems)
-    _check_expression(survey, question, "relevant", question.relevant, seen, problems)
-    _check_expression(survey, question, "constraint", question.constraint, seen, problems)
+    _check_expression(question.id, line, "relevant", question.relevant, survey, seen, problems)
+    _check_expression(question.id, line, "constraint", question.constraint, survey, seen, problems)
+    _check_choice_filter(survey, question, seen, problems)
+
+
+def _check_lengths(question: Question, problems: ProblemList) -> None:
+    """Every text must fit in a Telegram message (or button) with what the bot adds."""
+    prompt = Text({
+        language: text + (question.hint.translations.get(language, "") if question.hint else "")
+        for language, text in question.label.translations.items()
+    })
+    _check_length(prompt, MAX_PROMPT_LENGTH, N_("the label and hint of question '{id}'"), {"id": question.id}, question.line, problems)
+    if question.constraint_message is not None:
+        _check_length(question.constraint_message, MAX_TEXT_LENGTH, N_("the constraint message of question '{id}'"), {"id": question.id}, question.line, problems)
+    for choice in question.choices:
+        _check_length(choice.label, MAX_CHOICE_LABEL_LENGTH, N_("the label of choice '{choice}' of question '{id}'"),
+                      {"choice": choice.id, "id": question.id}, question.line, problems)
+    if any("${" in text for text in question.label.translations.values()):
+        problems.warning(question.line, "label-reference", N_("question '{id}': labels are shown as written; ${{name}} in a label is not replaced by an answer"), id=question.id)
+
+
+def _check_length(text: Text, limit: int, what: str, what_params: Mapping[str, object], line: int | None, problems: ProblemList) -> None:
+    longest = max(text.translations.items(), key=lambda item: len(item[1]), default=None)
+    if longest is not None and len(longest[1]) > limit:
+        problems.error(
+            line, "text-too-long",
+            N_("{what} is {length} characters long in '{language}'; the limit is {limit}"),
+            what=Message(what, what_params).render(), length=len(longest[1]), language=longest[0], limit=limit,
+        )
 
 
 def _check_text(survey: Survey, text: Text, what: str, line: int | None, problems: ProblemList, *, what_params: Mapping[str, object]) -> None:
@@ -109,6 +197,13 @@ def _check_text(survey: Survey, text: Text, what: str, line: int | None, problem
 
 def _check_choices(survey: Survey, question: Question, problems: ProblemList) -> None:
     # An empty choice list is reported by the loaders, which know where the list is.
+    shown_whole = question.type is QuestionType.MULTI or not question.choice_filter
+    if shown_whole and len(question.choices) > MAX_CHOICES_PER_QUESTION:
+        problems.error(
+            question.line, "too-many-choices",
+            N_("question '{id}' offers {count} choices; a chat shows at most {limit} (a single-choice question with a choice_filter may have more)"),
+            id=question.id, count=len(question.choices), limit=MAX_CHOICES_PER_QUESTION,
+        )
     if question.type in (QuestionType.SINGLE, QuestionType.MULTI):
         for choice in question.choices:
             _check_text(survey, choice.label, N_("the label of choice '{choice}' of question '{id}'"), question.line, problems, what_params={"choice": choice.id, "id": question.id})
@@ -116,6 +211,18 @@ def _check_choices(survey: Survey, question: Question, problems: ProblemList) ->
 
 def _check_bounds(question: Question, problems: ProblemList) -> None:
     low, high = question.min, question.max
+    for bound in (low, high):
+        if bound is not None and (not math.isfinite(bound) or abs(bound) > MAX_NUMBER):
+            problems.error(
+                question.line, "number-out-of-range",
+                N_("question '{id}': min and max must be numbers from -{limit} to {limit}"), id=question.id, limit=MAX_NUMBER,
+            )
+            return
+    if question.max_length is not None and question.max_length > MAX_TEXT_ANSWER_LENGTH:
+        problems.error(
+            question.line, "bad-max-length",
+            N_("question '{id}': max_length can be at most {limit} (the longest Telegram message)"), id=question.id, limit=MAX_TEXT_ANSWER_LENGTH,
+        )
     if question.type is QuestionType.SCALE:
         if low is None or high is None:
             problems.error(question.line, "scale-bounds", N_("scale question '{id}' needs both min and max"), id=question.id)
@@ -134,37 +241,66 @@ def _check_bounds(question: Question, problems: ProblemList) -> None:
         problems.error(question.line, "bad-max-length", N_("question '{id}': max_length must be at least 1"), id=question.id)
 
 
-def _check_expression(
-    survey: Survey, question: Question, column: str, source: str | None, earlier: Mapping[str, Question], problems: ProblemList
-) -> None:
-    """Syntax first; then every ``${name}`` must be an earlier, answerable question."""
-    if source is None:
+def _check_choice_filter(survey: Survey, question: Question, earlier: Earlier, problems: ProblemList) -> None:
+    """A filter needs a select question, and may only read columns its choices have."""
+    if question.choice_filter is None:
         return
+    if question.type not in (QuestionType.SINGLE, QuestionType.MULTI):
+        problems.error(question.line, "choice-filter-not-allowed", N_("question '{id}': only select questions can have a choice_filter"), id=question.id)
+        return
+    tree = _check_expression(question.id, question.line, "choice_filter", question.choice_filter, survey, earlier, problems)
+    if tree is None:
+        return
+    known = {"name"}.union(*(choice.properties for choice in question.choices))
+    for column in sorted(expressions.columns(tree) - known):
+        problems.error(
+            question.line, "unknown-choice-column",
+            N_("question '{id}': choice_filter reads '{column}', but its choices have no such column (they have: {columns})"),
+            id=question.id, column=column, columns=", ".join(sorted(known)),
+        )
+
+
+def _check_expression(
+    owner: str, line: int | None, column: str, source: str | None, survey: Survey, earlier: Earlier, problems: ProblemList
+) -> expressions.Expr | None:
+    """Syntax first; then every ``${name}`` must be an earlier, answerable question.
+
+    Returns:
+        The parsed expression, or ``None`` when there is none or it cannot be parsed.
+    """
+    if source is None:
+        return None
     try:
-        tree = expressions.parse(source)
+        tree = expressions.parse_choice_filter(source) if column == "choice_filter" else expressions.parse(source)
     except expressions.ExpressionError as error:
         problems.error(
-            question.line, "bad-expression",
+            line, "bad-expression",
             N_("question '{id}': {column} '{source}' is not valid at character {position}: {reason}"),
-            id=question.id, column=column, source=source, position=error.position + 1, reason=error.message.render(),
+            id=owner, column=column, source=_excerpt(source), position=error.position + 1, reason=error.message.render(),
         )
-        return
+        return None
     for name in sorted(expressions.references(tree)):
-        target = survey.question(name)
-        if name == question.id:
+        target = survey.question(name) or next((c for c in survey.calculations if c.id == name), None)
+        if name == owner:
             problems.error(
-                question.line, "self-reference",
+                line, "self-reference",
                 N_("question '{id}': {column} refers to the question itself; use . for its own answer"),
-                id=question.id, column=column,
+                id=owner, column=column,
             )
         elif target is None:
-            problems.error(question.line, "unknown-reference", N_("question '{id}': {column} refers to unknown question '{name}'"), id=question.id, column=column, name=name)
+            problems.error(line, "unknown-reference", N_("question '{id}': {column} refers to unknown question '{name}'"), id=owner, column=column, name=name)
         elif name not in earlier:
             problems.error(
-                question.line, "later-reference",
-                N_("question '{id}': {column} refers to '{name}', which is asked later"), id=question.id, column=column, name=name,
+                line, "later-reference",
+                N_("question '{id}': {column} refers to '{name}', which is asked later"), id=owner, column=column, name=name,
             )
-        elif not target.waits_for_answer:
-            problems.error(question.line, "note-reference", N_("question '{id}': {column} refers to note '{name}', which has no answer"), id=question.id, column=column, name=name)
-    if column == "relevant" and expressions.uses_current(tree):
-        problems.error(question.line, "current-in-relevant", N_("question '{id}': '.' has no value in relevant; refer to earlier questions with ${{name}}"), id=question.id)
+        elif isinstance(target, Question) and not target.waits_for_answer:
+            problems.error(line, "note-reference", N_("question '{id}': {column} refers to note '{name}', which has no answer"), id=owner, column=column, name=name)
+    if column != "constraint" and expressions.uses_current(tree):
+        problems.error(line, "current-in-relevant", N_("question '{id}': '.' has no value in {column}; refer to earlier questions with ${{name}}"), id=owner, column=column)
+    return tree
+
+
+def _excerpt(source: str) -> str:
+    """An expression quoted in a message: long ones are cut, so the message stays readable."""
+    return source if len(source) <= 80 else source[:77] + "..."

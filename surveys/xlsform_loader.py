@@ -5,14 +5,19 @@ exactly as KoboToolbox/ODK tools clean them; consultbot then maps the rows onto 
 model. Row numbers are the spreadsheet's: the header is row 1, the first question row 2.
 
 Groups (``begin group`` / ``end group``) are flattened: their questions are asked in
-order, and a group's ``relevant`` is combined with each question's own. Repeats and
-computed fields are not supported and reported as errors; metadata fields (``start``,
-``deviceid`` …) are ignored with a warning, since consultbot never collects them.
+order, and a group's ``relevant`` is combined with each question's own. ``calculate`` rows
+become :class:`~surveys.model.Calculation` values and ``choice_filter`` selects the
+choices offered (cascading selects). What consultbot cannot do (repeats, locations, media
+and files, ``or_other`` …) is refused with the row and the feature, never dropped;
+metadata fields (``start``, ``deviceid`` …) are ignored with a warning, since consultbot
+never collects them. The archive is checked against :mod:`surveys.limits` before pyxform
+opens it (:mod:`surveys.xlsx_check`).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,9 +26,11 @@ from pathlib import Path
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import xlsx_to_dict
 
+from surveys.limits import MAX_NESTING, MAX_NUMBER
 from surveys.messages import N_
-from surveys.model import Choice, Question, QuestionType, Survey, Text
+from surveys.model import Calculation, Choice, Question, QuestionType, Survey, Text
 from surveys.problems import ProblemList
+from surveys.xlsx_check import check_archive
 from surveys.yaml_loader import DraftSurvey
 
 __all__ = ["read_xlsform"]
@@ -44,7 +51,22 @@ _SELECT = re.compile(r"(select_one|select one|select_multiple|select all that ap
 _METADATA = frozenset(
     {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit", "start-geopoint"}
 )
-_IGNORED_COLUMNS = ("appearance", "default", "choice_filter", "read_only", "calculation", "required_message", "image", "audio", "video")
+#: Row types consultbot cannot ask in a chat: refused with the row, never dropped.
+_UNSUPPORTED_TYPES = frozenset(
+    {
+        "begin repeat", "begin_repeat", "end repeat", "end_repeat", "geopoint", "geotrace", "geoshape",
+        "image", "audio", "video", "file", "barcode", "background-audio", "background-geopoint", "rank",
+        "acknowledge", "hidden", "trigger", "time", "datetime", "xml-external", "csv-external",
+        "select_one_from_file", "select_multiple_from_file",
+    }
+)
+#: Columns that would change what is asked or stored if dropped: refused where a question
+#: row uses them (``calculation`` is only for ``calculate`` rows).
+_UNSUPPORTED_COLUMNS = ("repeat_count", "trigger", "read_only", "calculation")
+#: Columns about presentation only: ignored with a warning.
+_IGNORED_COLUMNS = ("appearance", "default", "required_message", "image", "audio", "video", "media")
+#: Columns of the choices sheet that are not properties a choice_filter can read.
+_CHOICE_COLUMNS = frozenset({"list_name", "list name", "name", "label", "image", "audio", "video", "media"})
 _LANGUAGE_IN_PARENS = re.compile(r".*\(([^()]+)\)\s*")
 _YES = frozenset({"yes", "true", "1", "true()"})
 _NO = frozenset({"no", "false", "0", "false()", ""})
@@ -64,11 +86,15 @@ class _Context:
     default_language: str
     lists: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
     groups: list[_Group] = field(default_factory=list)
+    calculations: list[Calculation] = field(default_factory=list)
+    questions: int = 0
 
 
 def read_xlsform(data: bytes, filename: str) -> tuple[DraftSurvey | None, ProblemList]:
     """Parse an XLSForm workbook into a draft survey, collecting problems on the way."""
     problems = ProblemList(filename, "row")
+    if not check_archive(data, problems):
+        return None, problems
     book = _read_workbook(data, problems)
     if book is None:
         return None, problems
@@ -90,6 +116,7 @@ def read_xlsform(data: bytes, filename: str) -> tuple[DraftSurvey | None, Proble
         title=_title(settings, context) or Text({languages[0]: settings.get("form_id") or Path(filename).stem}),
         languages=languages,
         questions=questions,
+        calculations=tuple(context.calculations),
     )
     settings_row = _FIRST_DATA_ROW if "settings" in book else None
     locations: dict[str, int | None] = {"id": settings_row, "title": settings_row, "languages": settings_row, "questions": 1}
@@ -99,7 +126,8 @@ def read_xlsform(data: bytes, filename: str) -> tuple[DraftSurvey | None, Proble
 
 def _read_workbook(data: bytes, problems: ProblemList) -> dict[str, list[Row]] | None:
     try:
-        return xlsx_to_dict(io.BytesIO(data))
+        book: dict[str, list[Row]] = xlsx_to_dict(io.BytesIO(data))
+        return book
     except PyXFormError as error:
         problems.error(None, "unreadable-workbook", N_("cannot read the workbook: {reason}"), reason=str(error))
     except Exception as error:  # noqa: BLE001 - any corrupt upload must become a message, not a crash
@@ -109,7 +137,7 @@ def _read_workbook(data: bytes, problems: ProblemList) -> dict[str, list[Row]] |
 
 def _headers(book: Mapping[str, object], sheet: str) -> list[str]:
     header_rows = book.get(f"{sheet}_header") or [{}]
-    return list(header_rows[0])  # type: ignore[index]
+    return list(header_rows[0])  # type: ignore[index]  # pyxform returns untyped nested lists
 
 
 def _language_of(column: str) -> str | None:
@@ -179,7 +207,8 @@ def _choice_lists(rows: list[Row], context: _Context) -> dict[str, tuple[Choice,
         if label is None:
             context.problems.error(number, "missing-label", N_("choices sheet: choice '{name}' of list '{list}' has no label"), name=name, list=list_name)
             label = Text({context.default_language: name})
-        choices.append(Choice(name, label))
+        properties = {key: value for key, value in row.items() if key.split("::", 1)[0].strip() not in _CHOICE_COLUMNS and value}
+        choices.append(Choice(name, label, properties))
     return {name: tuple(choices) for name, choices in lists.items()}
 
 
@@ -187,6 +216,13 @@ def _warn_ignored_columns(headers: list[str], problems: ProblemList) -> None:
     for column in headers:
         if column.split("::", 1)[0].strip() in _IGNORED_COLUMNS:
             problems.warning(1, "ignored-column", N_("column '{column}' is not used by consultbot and is ignored"), column=column)
+
+
+def _refuse_unsupported_columns(row: Row, number: int, problems: ProblemList) -> None:
+    for column in _UNSUPPORTED_COLUMNS:
+        value = row.get(column, "").strip().lower()
+        if value and value not in _NO:
+            problems.error(number, "unsupported-column", N_("column '{column}' is not supported by consultbot; remove it from this row"), column=column)
 
 
 def _questions(rows: list[Row], context: _Context) -> Iterator[Question]:
@@ -198,6 +234,8 @@ def _questions(rows: list[Row], context: _Context) -> Iterator[Question]:
         if not kind:
             context.problems.error(number, "missing-type", N_("the row has no type"))
         elif kind in ("begin group", "begin_group"):
+            if len(context.groups) >= MAX_NESTING:
+                context.problems.error(number, "too-deep", N_("groups are nested more than {limit} levels deep"), limit=MAX_NESTING)
             context.groups.append(_Group(number, row.get("relevant") or None))
         elif kind in ("end group", "end_group"):
             if not context.groups:
@@ -206,8 +244,26 @@ def _questions(rows: list[Row], context: _Context) -> Iterator[Question]:
                 context.groups.pop()
         elif kind in _METADATA:
             context.problems.warning(number, "ignored-metadata", N_("metadata type '{type}' is ignored: consultbot does not collect it"), type=kind)
+        elif kind in _UNSUPPORTED_TYPES or (kind.split() or [""])[0] in _UNSUPPORTED_TYPES or kind.endswith("or_other"):
+            context.problems.error(
+                number, "unsupported-type",
+                N_("type '{type}' is not supported by consultbot (no repeats, locations, media, files, times or 'or_other'); remove the row or change its type"),
+                type=kind,
+            )
+        elif kind == "calculate":
+            _calculation(row, number, context)
         elif (question := _question(row, kind, number, context)) is not None:
+            context.questions += 1
             yield question
+
+
+def _calculation(row: Row, number: int, context: _Context) -> None:
+    name, expression = row.get("name"), row.get("calculation")
+    if not name or not expression:
+        context.problems.error(number, "incomplete-calculation", N_("a calculate row needs a name and a calculation"))
+        return
+    relevant = _relevant(row.get("relevant") or None, context)
+    context.calculations.append(Calculation(name, expression, context.questions, relevant, number))
 
 
 def _question(row: Row, kind: str, number: int, context: _Context) -> Question | None:
@@ -216,6 +272,7 @@ def _question(row: Row, kind: str, number: int, context: _Context) -> Question |
     if not name:
         problems.error(number, "missing-name", N_("the row has type '{type}' but no name"), type=kind)
         return None
+    _refuse_unsupported_columns(row, number, problems)
     question_type, integer, choices = _type(kind, name, number, context)
     values: dict[str, object] = {}
     if question_type is QuestionType.SCALE:
@@ -232,7 +289,8 @@ def _question(row: Row, kind: str, number: int, context: _Context) -> Question |
         constraint_message=_text(row, "constraint_message", context.default_language),
         integer=integer,
         line=number,
-        **values,  # type: ignore[arg-type]
+        choice_filter=row.get("choice_filter") or None,
+        **values,  # type: ignore[arg-type]  # values holds min/max with their field types
     )
 
 
@@ -276,14 +334,20 @@ def _relevant(own: str | None, context: _Context) -> str | None:
 
 
 def _range_parameters(text: str, name: str, number: int, problems: ProblemList) -> dict[str, int | float]:
-    """``start=1 end=5 step=1`` (ODK defaults: start 1, end 10, step 1)."""
-    values: dict[str, float] = {"start": 1, "end": 10, "step": 1}
+    """``start=1 end=5 step=1``; missing parameters take XLSForm's defaults (1, 10, 1).
+
+    Kobo's form builder writes ``range`` rows with no parameters or only some of them.
+    """
+    values: dict[str, float] = {"start": 1.0, "end": 10.0, "step": 1.0}
     for part in filter(None, re.split(r"[\s;,]+", text.strip())):
         key, _, raw = part.partition("=")
         try:
             if key.strip() not in values:
                 raise ValueError(key)
-            values[key.strip()] = float(raw)
+            value = float(raw)
+            if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+                raise ValueError(raw)
+            values[key.strip()] = value
         except ValueError:
             problems.error(number, "bad-parameters", N_("question '{name}': parameters '{text}' should look like start=1 end=5 step=1"), name=name, text=text)
             return {"min": 1, "max": 10}

@@ -1,4 +1,4 @@
-"""Reading a YAML survey definition (DESIGN.md §2) into a draft survey.
+"""Reading a YAML survey definition (README.md, "Survey files") into a draft survey.
 
 The file is *composed* (not loaded) with PyYAML so every node keeps its line number;
 values are then read from the nodes directly. That also sidesteps YAML 1.1 surprises:
@@ -7,23 +7,33 @@ a choice id ``no`` stays the string ``"no"`` instead of becoming ``False``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from surveys.limits import MAX_NUMBER
 from surveys.messages import N_
-from surveys.model import Choice, Question, QuestionType, Survey, Text
+from surveys.model import Calculation, Choice, Question, QuestionType, Survey, Text
 from surveys.problems import ProblemList
-from surveys.yaml_reader import SurveyYamlLoader
+from surveys.yaml_reader import SurveyYamlLoader, YamlLimitError
 
 __all__ = ["DraftSurvey", "read_yaml"]
 
 _SURVEY_KEYS = frozenset({"id", "title", "languages", "questions", "choice_lists", "description"})
 _QUESTION_KEYS = frozenset(
-    {"id", "type", "label", "hint", "choices", "required", "relevant", "constraint", "constraint_message", "min", "max", "integer", "max_length"}
+    {
+        "id", "type", "label", "hint", "choices", "required", "relevant", "constraint", "constraint_message",
+        "min", "max", "integer", "max_length", "choice_filter",
+    }
 )
+#: ``type: calculate`` items have only these keys; they are never asked.
+_CALCULATION_KEYS = frozenset({"id", "type", "calculation", "relevant"})
+#: Extra keys of a choice are its properties, read by ``choice_filter``.
+_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 
@@ -33,7 +43,7 @@ class DraftSurvey:
     """What a loader produced: a survey to validate, and where its header fields were."""
 
     survey: Survey
-    locations: dict[str, int | None]
+    locations: Mapping[str, int | None]
     #: XLSForm has no translated form title: missing title translations are then no news.
     title_translatable: bool = True
 
@@ -85,15 +95,19 @@ class _Reader:
         text = self.string(node, what)
         if text is None:
             return None
+        value: int | float
         try:
-            return int(text)
+            value = int(text) if len(text) <= 30 else float(text)
         except ValueError:
-            pass
-        try:
-            return float(text)
-        except ValueError:
-            self.problems.error(_line(node), "not-a-number", N_("{what} must be a number, not '{value}'"), what=what, value=text)
+            try:
+                value = float(text)
+            except ValueError:
+                self.problems.error(_line(node), "not-a-number", N_("{what} must be a number, not '{value}'"), what=what, value=text)
+                return None
+        if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            self.problems.error(_line(node), "number-out-of-range", N_("{what} must be a number from -{limit} to {limit}, not '{value}'"), what=what, limit=MAX_NUMBER, value=text)
             return None
+        return value
 
     def boolean(self, node: Node, what: str) -> bool | None:
         text = self.string(node, what)
@@ -140,8 +154,8 @@ def read_yaml(data: bytes, filename: str) -> tuple[DraftSurvey | None, ProblemLi
         problems.error(_line(root), "missing-key", N_("the survey has no '{key}'"), key="title")
     title = reader.text(top["title"][1], "title") if "title" in top else Text({})
     lists = _choice_lists(reader, top.get("choice_lists"))
-    questions = tuple(_questions(reader, top.get("questions"), lists, _line(root)))
-    survey = Survey(id=survey_id or "", title=title, languages=languages, questions=questions)
+    questions, calculations = _questions(reader, top.get("questions"), lists, _line(root))
+    survey = Survey(id=survey_id or "", title=title, languages=languages, questions=questions, calculations=calculations)
     locations = {key: _line(top[key][0]) if key in top else _line(root) for key in ("id", "title", "languages", "questions")}
     return DraftSurvey(survey, locations), problems
 
@@ -154,6 +168,10 @@ def _compose(data: bytes, problems: ProblemList) -> Node | None:
         return None
     try:
         root = yaml.compose(text, Loader=SurveyYamlLoader)
+    except YamlLimitError as error:
+        mark = error.problem_mark
+        problems.error(mark.line + 1 if mark else None, error.code, error.message.template, **error.message.params)
+        return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -189,14 +207,42 @@ def _choice_lists(reader: _Reader, entry: tuple[Node, Node] | None) -> dict[str,
     return {name: _choices(reader, node, name) for name, (_key, node) in reader.mapping(entry[1], "choice_lists").items()}
 
 
-def _questions(reader: _Reader, entry: tuple[Node, Node] | None, lists: dict[str, tuple[Choice, ...]], root_line: int) -> Iterator[Question]:
+def _questions(
+    reader: _Reader, entry: tuple[Node, Node] | None, lists: dict[str, tuple[Choice, ...]], root_line: int
+) -> tuple[tuple[Question, ...], tuple[Calculation, ...]]:
+    """The questions, and the calculations between them (``type: calculate``)."""
     if entry is None:
         reader.problems.error(root_line, "missing-key", N_("the survey has no '{key}'"), key="questions")
-        return
+        return (), ()
+    questions: list[Question] = []
+    calculations: list[Calculation] = []
     for node in reader.sequence(entry[1], "questions"):
-        question = _question(reader, node, lists)
-        if question is not None:
-            yield question
+        if _is_calculation(node):
+            calculation = _calculation(reader, node, len(questions))
+            if calculation is not None:
+                calculations.append(calculation)
+        elif (question := _question(reader, node, lists)) is not None:
+            questions.append(question)
+    return tuple(questions), tuple(calculations)
+
+
+def _is_calculation(node: Node) -> bool:
+    return isinstance(node, MappingNode) and any(
+        isinstance(key, ScalarNode) and key.value == "type" and isinstance(value, ScalarNode) and value.value == "calculate"
+        for key, value in node.value
+    )
+
+
+def _calculation(reader: _Reader, node: Node, position: int) -> Calculation | None:
+    fields = reader.mapping(node, N_("a calculation"), _CALCULATION_KEYS)
+    line = _line(node)
+    if "id" not in fields or "calculation" not in fields:
+        reader.problems.error(line, "missing-key", N_("a calculation needs an 'id' and a 'calculation'"))
+        return None
+    calculation_id = reader.string(fields["id"][1], "id") or ""
+    expression = reader.string(fields["calculation"][1], f"calculation of '{calculation_id}'") or ""
+    relevant = (reader.string(fields["relevant"][1], f"relevant of '{calculation_id}'") or None) if "relevant" in fields else None
+    return Calculation(calculation_id, expression, position, relevant, line)
 
 
 def _question(reader: _Reader, node: Node, lists: dict[str, tuple[Choice, ...]]) -> Question | None:
@@ -219,8 +265,10 @@ def _question(reader: _Reader, node: Node, lists: dict[str, tuple[Choice, ...]])
                 values[key] = flag
     if "max_length" in fields:
         length = reader.number(fields["max_length"][1], f"max_length of {what}")
+        if length is not None and length != int(length):
+            reader.problems.error(_line(fields["max_length"][1]), "bad-max-length", N_("question '{id}': max_length must be a whole number"), id=question_id)
         values["max_length"] = int(length) if length is not None else None
-    for key in ("relevant", "constraint"):
+    for key in ("relevant", "constraint", "choice_filter"):
         if key in fields:
             values[key] = reader.string(fields[key][1], f"{key} of {what}") or None
     for key in ("hint", "constraint_message"):
@@ -228,7 +276,7 @@ def _question(reader: _Reader, node: Node, lists: dict[str, tuple[Choice, ...]])
             values[key] = reader.text(fields[key][1], f"{key} of {what}")
     label = reader.text(fields["label"][1], f"label of {what}") if "label" in fields else Text({})
     choices = _question_choices(reader, fields, question_type, what, lists, line)
-    return Question(id=question_id, type=question_type, label=label, choices=choices, line=line, **values)  # type: ignore[arg-type]
+    return Question(id=question_id, type=question_type, label=label, choices=choices, line=line, **values)  # type: ignore[arg-type]  # values holds each key with its field's type
 
 
 def _type(reader: _Reader, fields: dict[str, tuple[Node, Node]], what: str, line: int) -> QuestionType:
@@ -269,7 +317,7 @@ def _question_choices(
 def _choices(reader: _Reader, node: Node, what: str) -> tuple[Choice, ...]:
     choices: list[Choice] = []
     for item in reader.sequence(node, f"the choices of {what}"):
-        fields = reader.mapping(item, f"a choice of {what}", frozenset({"id", "label"}))
+        fields = reader.mapping(item, f"a choice of {what}")
         if "id" not in fields or "label" not in fields:
             reader.problems.error(_line(item), "missing-key", N_("each choice of {what} needs an id and a label"), what=what)
             continue
@@ -277,7 +325,23 @@ def _choices(reader: _Reader, node: Node, what: str) -> tuple[Choice, ...]:
         if any(choice.id == choice_id for choice in choices):
             reader.problems.error(_line(item), "duplicate-choice", N_("duplicate choice id '{choice}' in {what}"), choice=choice_id, what=what)
             continue
-        choices.append(Choice(choice_id, reader.text(fields["label"][1], f"label of choice '{choice_id}'")))
+        properties = _properties(reader, fields, choice_id)
+        choices.append(Choice(choice_id, reader.text(fields["label"][1], f"label of choice '{choice_id}'"), properties))
     if not choices and isinstance(node, SequenceNode) and not node.value:
         reader.problems.error(_line(node), "empty-choices", N_("{what} has no choices"), what=what)
     return tuple(choices)
+
+
+def _properties(reader: _Reader, fields: Mapping[str, tuple[Node, Node]], choice_id: str) -> dict[str, str]:
+    """Keys of a choice besides ``id`` and ``label``: values a ``choice_filter`` can read."""
+    properties: dict[str, str] = {}
+    for key, (key_node, value_node) in fields.items():
+        if key in ("id", "label", "name"):
+            continue
+        if not _PROPERTY.fullmatch(key):
+            reader.problems.error(_line(key_node), "bad-choice-property", N_("choice '{choice}': '{key}' is not a usable column name (letters, digits, '_' and '-')"), choice=choice_id, key=key)
+            continue
+        value = reader.string(value_node, f"{key} of choice '{choice_id}'")
+        if value is not None:
+            properties[key] = value
+    return properties

@@ -12,8 +12,8 @@ import gettext
 import sys
 from pathlib import Path
 
-from surveys.loading import LoadResult, inspect_bytes
-from surveys.problems import Problem, ProblemList
+from surveys.loading import inspect_file
+from surveys.problems import Problem
 
 __all__ = ["add_parser", "run"]
 
@@ -21,7 +21,7 @@ __all__ = ["add_parser", "run"]
 _ = gettext.gettext
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private class is generic only in typeshed
     """Register ``check``."""
     parser = subparsers.add_parser(
         "check",
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     """Check every file; return 0 only if none has an error."""
     failed = 0
     for path in args.files:
-        result = _inspect(path)
+        result = inspect_file(path)
         for problem in sorted(result.problems, key=_position):
             print(problem.render(_))
         if result.survey is None:
@@ -57,16 +57,6 @@ def run(args: argparse.Namespace) -> int:
                                    count=failed, total=total), file=sys.stderr)
         return 1
     return 0
-
-
-def _inspect(path: Path) -> LoadResult:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        problems = ProblemList(str(path), "line")
-        problems.error(None, "unreadable", "cannot read the file: {reason}", reason=error.strerror or str(error))
-        return LoadResult(None, tuple(problems.problems))
-    return inspect_bytes(data, str(path))
 
 
 def _position(problem: Problem) -> int:

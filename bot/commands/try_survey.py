@@ -15,7 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from surveys.engine import InvalidAnswer, format_answer, next_question, parse_answer, relevant_answers
+from surveys.engine import (
+    InvalidAnswer,
+    available_choices,
+    calculated_values,
+    format_answer,
+    next_question,
+    parse_answer,
+    relevant_answers,
+)
 from surveys.loading import SurveyDefinitionError, load_survey
 from surveys.model import Answer, Question, QuestionType, Survey, Text
 
@@ -28,7 +36,7 @@ class InputEnded(Exception):
     """Standard input ended before the survey was complete."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private class is generic only in typeshed
     """Register ``try``."""
     _ = gettext.gettext  # the operator's terminal; the walk itself uses the bot's catalogs
     parser = subparsers.add_parser(
@@ -113,7 +121,8 @@ class _Terminal:
     def ask(self, question: Question, answers: dict[str, Answer]) -> Answer:
         """Show how to answer, then read lines until one is accepted."""
         _ = self._
-        for number, choice in enumerate(question.choices, start=1):
+        # The same choices, in the same order, as the bot's buttons (choice_filter applied).
+        for number, choice in enumerate(available_choices(question, answers), start=1):
             self.say(f"  {number}. {self.text(choice.label)}")
         self.say(self.instructions(question))
         while True:
@@ -161,3 +170,6 @@ class _Terminal:
             if question.id in kept:
                 formatted = format_answer(question, kept[question.id], self.language, self.survey.default_language)
                 self.say(f"{question.id}: {formatted}")
+        # Calculations are never stored; show what they came to, to rehearse the logic.
+        for name, value in calculated_values(self.survey, answers).items():
+            self.say(self._("Calculated: {name} = {value}").format(name=name, value=value))

@@ -175,3 +175,72 @@ def test_try_refuses_a_broken_file(tmp_path: Path) -> None:
     result = consultbot("try", str(broken_xlsform(tmp_path / "broken.xlsx")))
     assert result.returncode == 1
     assert "row 2:" in result.stderr and "row 3:" in result.stderr
+
+
+# ------------------------------------------------------- hostile files and XLSForm fidelity
+
+
+def xlsform_file(path: Path, markdown: str) -> Path:
+    buffer = io.BytesIO()
+    md_table_to_workbook(markdown).save(buffer)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_check_accepts_kobo_range_rows_without_parameters(tmp_path: Path) -> None:
+    path = xlsform_file(tmp_path / "kobo.xlsx", "| survey |\n| | type | name | label | parameters |\n"
+                        "| | range | a | A | |\n| | range | b | B | end=5 |\n")
+    result = consultbot("check", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_refuses_hostile_files_with_a_line_not_a_traceback(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("id: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x]\nb: [*a, *a]\n", encoding="utf-8")
+    huge_min = tmp_path / "min.yaml"
+    huge_min.write_text("id: s\ntitle: S\nlanguages: [en]\nquestions:\n  - {id: q, type: number, label: Q, min: 1e400}\n", encoding="utf-8")
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (3 * 1024 * 1024))
+    result = consultbot("check", str(deep), str(bomb), str(huge_min), str(big))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    out = result.stdout
+    assert f"{deep}: line 1: the file is nested more than 20 levels deep" in out
+    assert f"{bomb}: line 2: YAML aliases (*name) are not allowed" in out
+    assert f"{huge_min}: line 5: min of question 'q' must be a number from" in out
+    assert f"{big}: the file is larger than 2048 KB, the most a survey file may be" in out
+    assert "4 of 4 files have errors." in result.stderr
+
+
+CASCADE = """
+| survey |
+| | type | name | label | choice_filter | calculation | relevant |
+| | select_one region | region | Region? | | | |
+| | select_one district | district | District? | region=${region} | | |
+| | calculate | north | | | ${region} = 'north' | |
+| | text | why | Why the north? | | | ${north} = 'true' |
+| choices |
+| | list_name | name | label | region |
+| | region | north | North | |
+| | region | south | South | |
+| | district | north_1 | North-1 | north |
+| | district | south_1 | South-1 | south |
+| | district | south_2 | South-2 | south |
+"""
+
+
+def test_try_offers_only_the_filtered_choices_and_refuses_the_others(tmp_path: Path) -> None:
+    path = xlsform_file(tmp_path / "cascade.xlsx", CASCADE)
+    answers = ["2", "North-1", "3", "2"]  # south; a northern district is refused; 3 is not on the list
+    result = consultbot("try", str(path), stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result.stderr
+    district = result.stdout.split("District?")[1]
+    assert "1. South-1" in district and "2. South-2" in district and "North-1\n" not in district.split(">")[0]
+    assert district.count("Not accepted:") == 2
+    review = result.stdout.split("Your answers:")[1]
+    assert "district: South-2" in review
+    assert "Why the north?" not in result.stdout  # the calculation made it irrelevant
+    assert "Calculated: north = false" in review

@@ -13,7 +13,7 @@ from surveys.codec import (
     survey_from_json,
     survey_to_json,
 )
-from surveys.model import Choice, Question, QuestionType, Survey, Text
+from surveys.model import Calculation, Choice, Question, QuestionType, Survey, Text
 
 
 def full_survey() -> Survey:
@@ -149,3 +149,28 @@ def test_values_that_are_not_answers_are_refused(value) -> None:
 def test_stored_answers_that_are_not_answers_are_refused(text: str) -> None:
     with pytest.raises(CodecError):
         answers_from_json(text)
+
+
+def test_choice_properties_filters_and_calculations_round_trip() -> None:
+    survey = Survey(
+        id="s", title=Text({"en": "S"}), languages=("en",),
+        questions=(
+            Question("region", QuestionType.SINGLE, Text({"en": "R"}), choices=(Choice("n", Text({"en": "N"})),)),
+            Question("district", QuestionType.SINGLE, Text({"en": "D"}), choice_filter="region = ${region}",
+                     choices=(Choice("n1", Text({"en": "N1"}), {"region": "n"}),)),
+        ),
+        calculations=(Calculation("north", "${region} = 'n'", 1, None, 4),),
+    )
+    assert survey_from_json(survey_to_json(survey)) == survey
+
+
+def test_a_survey_stored_in_format_1_is_still_read() -> None:
+    survey = full_survey()
+    stored = json.loads(survey_to_json(survey))
+    stored["format"] = 1
+    del stored["calculations"]
+    for question in stored["questions"]:
+        del question["choice_filter"]
+        for choice in question["choices"]:
+            del choice["properties"]
+    assert survey_from_json(json.dumps(stored)) == survey

@@ -7,7 +7,19 @@ import datetime
 import pytest
 
 from surveys import expressions
-from surveys.expressions import BinaryOp, Call, Current, ExpressionError, Literal, Negate, Reference, evaluate, is_true, parse, references
+from surveys.expressions import (
+    BinaryOp,
+    Call,
+    Current,
+    ExpressionError,
+    Literal,
+    Negate,
+    Reference,
+    evaluate,
+    is_true,
+    parse,
+    references,
+)
 
 
 def test_and_binds_tighter_than_or() -> None:

@@ -96,8 +96,8 @@ def test_broken_form_reports_missing_list_and_duplicate_name_with_rows() -> None
 @pytest.mark.parametrize(
     ("markdown", "expected"),
     [
-        ("| survey |\n| | type | name | label |\n| | geopoint | where | Where? |\n", (2, "unknown-type")),
-        ("| survey |\n| | type | name | label |\n| | begin repeat | r | R |\n| | end repeat | | |\n", (2, "unknown-type")),
+        ("| survey |\n| | type | name | label |\n| | geopoint | where | Where? |\n", (2, "unsupported-type")),
+        ("| survey |\n| | type | name | label |\n| | begin repeat | r | R |\n| | end repeat | | |\n", (2, "unsupported-type")),
         ("| survey |\n| | type | name | label |\n| | text | | Q |\n", (2, "missing-name")),
         ("| survey |\n| | type | name | label |\n| | text | q | |\n", (2, "missing-label")),
         ("| survey |\n| | type | name | label | required |\n| | text | q | Q | ${x} = 1 |\n", (2, "bad-required")),

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from surveys.loading import SurveyDefinitionError, check_file, inspect_bytes, load_survey, load_survey_bytes
+from surveys.loading import (
+    SurveyDefinitionError,
+    check_file,
+    inspect_bytes,
+    load_survey,
+    load_survey_bytes,
+)
 from surveys.model import QuestionType
 
 EXAMPLES = Path(__file__).parents[2] / "surveys" / "examples"
@@ -65,7 +71,7 @@ questions:
 """
 
 
-def load(text: str):  # noqa: ANN201 - LoadResult
+def load(text: str):
     return inspect_bytes(textwrap.dedent(text).encode(), "survey.yaml")
 
 

@@ -1,10 +1,11 @@
-"""Write ``examples/economic-partnership.xlsx``, the XLSForm example, from the tables below.
+#!/usr/bin/env python3
+"""Write ``surveys/examples/economic-partnership.xlsx``, the XLSForm example, from the tables below.
 
 The workbook is generated rather than edited by hand so that its content can be reviewed
-in a diff. This script lives outside ``examples/`` so that ``consultbot check
-surveys/examples/*`` sees survey files only. Run after changing a row:
+in a diff. It is a development script, not part of the installed package. Run it from the
+repository root after changing a row:
 
-    python -m surveys.make_economic_partnership
+    python scripts/make_economic_partnership.py
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ def question(type_: str, name: str, label: tuple[str, str, str], *, hint: tuple[
 
 SURVEY = (
     question("note", "welcome", (
-        "This consultation gathers the views of stakeholders on the proposed economic partnership between our two countries. "
-        "Your answers are anonymous and will be summarised in the public report.",
-        "Cette consultation recueille l'avis des parties prenantes sur le projet de partenariat économique entre nos deux pays. "
-        "Vos réponses sont anonymes et seront résumées dans le rapport public.",
-        "تجمع هذه الاستشارة آراء الأطراف المعنية حول مشروع الشراكة الاقتصادية بين بلدينا. "
-        "إجاباتكم مجهولة الهوية وسيتم تلخيصها في التقرير العام.",
+        ("This consultation gathers the views of stakeholders on the proposed economic partnership between our two countries. "
+         "Your answers are anonymous and will be summarised in the public report."),
+        ("Cette consultation recueille l'avis des parties prenantes sur le projet de partenariat économique entre nos deux pays. "
+         "Vos réponses sont anonymes et seront résumées dans le rapport public."),
+        ("تجمع هذه الاستشارة آراء الأطراف المعنية حول مشروع الشراكة الاقتصادية بين بلدينا. "
+         "إجاباتكم مجهولة الهوية وسيتم تلخيصها في التقرير العام."),
     ), required=""),
     question("select_one stakeholder", "stakeholder_type", (
         "Which group do you represent?", "Quel groupe représentez-vous ?", "ما هي الجهة التي تمثلونها؟",
@@ -170,4 +171,4 @@ def build(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(__file__).with_name("examples") / "economic-partnership.xlsx")
+    build(Path(__file__).parents[1] / "surveys" / "examples" / "economic-partnership.xlsx")
