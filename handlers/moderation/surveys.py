@@ -35,6 +35,7 @@ from handlers.shared.router import Router
 from storage.audit import moderator_actor
 from storage.errors import InvalidTransition, NotFound
 from storage.surveys import SurveyRecord, SurveyRepository
+from surveys.limits import MAX_FILE_BYTES
 from surveys.loading import inspect_bytes
 from surveys.messages import N_
 from surveys.model import QuestionType
@@ -44,7 +45,7 @@ __all__ = ["MAX_SURVEY_FILE_BYTES", "SURVEY_EXTENSIONS", "file_outside_a_dialog"
 logger = logging.getLogger(__name__)
 
 #: Survey files are small; anything larger is not a survey and is not downloaded.
-MAX_SURVEY_FILE_BYTES = 5 * 1024 * 1024
+MAX_SURVEY_FILE_BYTES = MAX_FILE_BYTES
 SURVEY_EXTENSIONS = (".yaml", ".yml", ".xlsx")
 
 

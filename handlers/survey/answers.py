@@ -209,7 +209,7 @@ async def _toggle(who: Participant, progress: Progress, question: Question, butt
     keyboard = question_keyboard(
         survey, question, who.language(survey), who.tr, make_data,
         mask=_mask(question, button.arg), first=walk(survey, answers, None)[1] == question,
-        has_current=question.id in answers, current=answers.get(question.id))
+        has_current=question.id in answers, current=answers.get(question.id), answers=answers)
     await query.answer()
     prompt = _message_of(query)
     if prompt is not None:

@@ -101,7 +101,8 @@ async def ask(who: Participant, progress: Progress, question: Question,
     current = answers.get(question.id)
     text = question_text(survey, question, language, who.tr, current, has_current)
     keyboard = question_keyboard(survey, question, language, who.tr, make_data, current=current,
-                                 has_current=has_current, first=_is_first(survey, answers, question))
+                                 has_current=has_current, first=_is_first(survey, answers, question),
+                                 answers=answers)
     if replace is not None and not notes:
         try:
             await bot.edit_message_text(text, chat_id=replace[0], message_id=replace[1],

@@ -18,8 +18,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.context import Translator
 from handlers.shared.button_data import AnswerOp
 from handlers.shared.localized import format_day, format_number, isolate
-from surveys.engine import format_answer
-from surveys.model import Answer, Question, QuestionType, Survey
+from surveys.engine import available_choices, format_answer
+from surveys.model import Answer, Answers, Question, QuestionType, Survey
 
 __all__ = [
     "CHECK",
@@ -152,6 +152,7 @@ def question_keyboard(
     has_current: bool = False,
     mask: int | None = None,
     first: bool = False,
+    answers: Answers | None = None,
 ) -> InlineKeyboardMarkup | None:
     """Buttons for ``question``: choices, then Back / Skip / Keep as they apply.
 
@@ -161,11 +162,16 @@ def question_keyboard(
         has_current: Whether there is a stored answer (``None`` is a stored "skipped").
         mask: For multi-select, the selection being built (defaults to ``current``).
         first: The first question has no Back button.
+        answers: The answers so far: a ``choice_filter`` offers only the choices they allow
+            (buttons keep each choice's position in the full list as their value).
     """
     _ = tr.gettext
     rows: list[list[InlineKeyboardButton]] = []
+    offered = {choice.id for choice in available_choices(question, answers or {})}
     if question.type is QuestionType.SINGLE:
         for index, choice in enumerate(question.choices):
+            if choice.id not in offered:
+                continue
             label = choice.label.get(language, survey.default_language)
             if has_current and current == choice.id:
                 label = f"{CHECK} {label}"
@@ -173,6 +179,8 @@ def question_keyboard(
     elif question.type is QuestionType.MULTI:
         selection = mask_of(question, current) if mask is None else mask
         for index, choice in enumerate(question.choices):
+            if choice.id not in offered:
+                continue
             label = choice.label.get(language, survey.default_language)
             if selection >> index & 1:
                 label = f"{CHECK} {label}"
