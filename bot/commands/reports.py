@@ -1,11 +1,12 @@
 """``consultbot reports --key PRIVATE_KEY_FILE``: read sealed reports on a moderator's machine.
 
 With ``CONSULTBOT_REPORT_KEY`` set, the server stores reports sealed to the moderators'
-public key and cannot read them. A moderator copies the data directory (or at least
+public key and cannot read them, nor the moderators' replies (sealed to the reporter and
+the moderators) and internal notes. A moderator copies the data directory (or at least
 ``consultbot.sqlite3``) to their own computer and runs this with the private key from
-``consultbot keygen``; reports, follow-ups and moderator replies are printed, and files
-are written to ``--files-to`` if given. Replies (server-encrypted) show only where the
-secret key file is present too.
+``consultbot keygen``: reports, follow-ups, replies and notes are decrypted here and
+printed, and files are written to ``--files-to`` if given. Parts encrypted with the server
+key (reports filed in server mode) show only where the secret key file is present too.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def data_dir_of(args: argparse.Namespace) -> Path | None:
 
 def run(args: argparse.Namespace) -> int:
     """List every (selected) report with everything the keys here can open."""
-    from storage.sealing import load_private_key  # noqa: PLC0415
+    from storage.sealing import load_private_key  # late import keeps --help fast
 
     data_dir = data_dir_of(args)
     if data_dir is None:
@@ -77,12 +78,16 @@ def run(args: argparse.Namespace) -> int:
 
 async def _list(data_dir: Path, private_key: Any, statuses: list[str] | None,
                 files_to: Path | None) -> int:
-    from storage import DATABASE_FILE_NAME, SecretKeyError, ServerSecret  # noqa: PLC0415
-    from storage.audit import CLI_ACTOR, AuditLog  # noqa: PLC0415
-    from storage.database import Database  # noqa: PLC0415
-    from storage.reports import ReportRepository, ReportStatus  # noqa: PLC0415
-    from storage.sealing import ReportCipher  # noqa: PLC0415
-    from storage.secret import KEY_FILE_NAME  # noqa: PLC0415
+    from storage import (  # late import keeps --help fast
+        DATABASE_FILE_NAME,
+        SecretKeyError,
+        ServerSecret,
+    )
+    from storage.audit import CLI_ACTOR, AuditLog  # late import keeps --help fast
+    from storage.database import Database  # late import keeps --help fast
+    from storage.reports import ReportRepository, ReportStatus  # late import keeps --help fast
+    from storage.sealing import ReportCipher  # late import keeps --help fast
+    from storage.secret import KEY_FILE_NAME  # late import keeps --help fast
 
     if not has_database(data_dir):
         return 2
@@ -140,16 +145,17 @@ def _print_report(report: Any, files_to: Path | None) -> int:
         print(_("[cannot decrypt the description with this key]"))
         unreadable += 1
     else:
-        from surveys.tally import UNDETERMINED, detect_language  # noqa: PLC0415 - langdetect is slow to load
+        from surveys.tally import UNDETERMINED, detect_language  # langdetect is slow to load
 
         detected = detect_language(report.body)
         if detected != UNDETERMINED:
             print(_("Language of the description: {language}").format(language=detected))
             print()
         print(report.body)
-    for item in report.items:
+    for item in (*report.items, *report.notes):
         label = {"followup": _("follow-up from the reporter"), "file": _("file"),
-                 "reply": _("moderator reply")}.get(item.kind, item.kind)
+                 "reply": _("moderator reply"),
+                 "note": _("moderators' internal note")}.get(item.kind, item.kind)
         print()
         print(f"--- {label}, {item.added_on}")
         if not item.readable:
