@@ -13,9 +13,10 @@ from __future__ import annotations
 import io
 
 import pillow_heif
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from storage.attachments import clean_attachment
 from storage.errors import UnreadableImage
@@ -77,3 +78,24 @@ def test_mutated_images_are_cleaned_or_refused_never_crash(data: bytes,
     else:
         # Kept as a document only when the bytes are no longer any image Pillow opens.
         assert cleaned.data == data and declared != "image/jpeg"
+
+
+def _pillow_without_the_refusal_boundary(data: bytes) -> bool:
+    """Decode as the cleaner did before: return whether an unexpected exception escapes."""
+    try:
+        Image.open(io.BytesIO(data)).load()
+    except (UnidentifiedImageError, OSError):
+        return False  # the only errors the earlier cleaner turned into refusals
+    except Exception:  # noqa: BLE001 - exactly what this probe looks for
+        return True
+    return False
+
+
+def test_the_fuzzer_finds_decoder_crashes_when_the_protection_is_off() -> None:
+    # Protection off: the same mutations make Pillow raise SyntaxError, ValueError … which
+    # the cleaner used to let escape. With it on, that very input is refused cleanly.
+    crashing = find(mutated_images(), _pillow_without_the_refusal_boundary,
+                    settings=settings(max_examples=5000, derandomize=True, database=None))
+    with pytest.raises(UnreadableImage) as refusal:
+        clean_attachment(crashing, "image/jpeg", ".jpg")
+    assert refusal.value.reason == "corrupt"
