@@ -15,6 +15,7 @@ __all__ = [
     "SchemaTooNew",
     "SecretKeyError",
     "StorageError",
+    "UnreadableImage",
 ]
 
 
@@ -48,3 +49,17 @@ class InvalidTransition(StorageError):
 
 class AlreadySubmitted(StorageError):
     """The response was already submitted; a response is submitted exactly once."""
+
+
+class UnreadableImage(StorageError, ValueError):
+    """An image that cannot be stored because it cannot be cleaned of its metadata.
+
+    Attributes:
+        reason: ``"corrupt"`` (fails to decode, e.g. truncated), ``"too_large"`` (too many
+            pixels to decode safely), ``"multi_frame"`` (animated or multi-page) or
+            ``"unsupported"`` (an image format that cannot be decoded here).
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason

@@ -60,11 +60,16 @@ class ReportSummary:
     followups: int
     files: int
     replies: int
+    notes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class ReportItem:
-    """A follow-up, file or reply; ``readable`` is false when this process has no key."""
+    """A follow-up, file, reply or note; ``readable`` is false when this process has no key.
+
+    ``kind`` is ``"followup"``, ``"file"`` or ``"reply"`` in :attr:`Report.items`, and
+    ``"note"`` in :attr:`Report.notes`.
+    """
 
     seq: int
     kind: str
@@ -76,16 +81,25 @@ class ReportItem:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """A report as far as this process can read it (``body`` is ``None`` when sealed)."""
+    """A report as far as this process can read it (``body`` is ``None`` when sealed).
+
+    ``notes`` are the moderators' internal notes, kept apart from ``items`` so that nothing
+    built from ``items`` for the reporter can include one.
+    """
 
     summary: ReportSummary
     body: str | None
     items: tuple[ReportItem, ...]
+    notes: tuple[ReportItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ReporterView:
-    """What ``/status`` shows: status and replies, never the reporter's own text."""
+    """What ``/status`` shows: status and replies, never the reporter's own text.
+
+    ``sealed_replies`` counts replies sealed to the reporter that could not be opened
+    because no (or a wrong) receipt was given: they are not in ``replies``.
+    """
 
     report_id: str
     status: ReportStatus
@@ -94,6 +108,7 @@ class ReporterView:
     replies: tuple[tuple[_dt.date, str], ...]
     followups: int
     files: int
+    sealed_replies: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@
 What a report row holds is listed in migration 0002: no identity of any kind, days instead
 of times, a random id, ciphertexts for everything the reporter wrote. This repository does
 the encryption and decryption itself (with a :class:`~storage.sealing.ReportCipher`) so
-that no caller can store a plaintext body by mistake, and it hashes receipts off the event
-loop because scrypt is deliberately slow.
+that no caller can store a plaintext body by mistake, and it hashes receipts and derives
+each report's own key pair (:mod:`storage.reporter_keys`) off the event loop because
+scrypt and Argon2id are deliberately slow.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiosqlite
+from nacl.public import PrivateKey, PublicKey
 
 from storage.attachments import Attachment, pack_attachment, unpack_attachment
 from storage.errors import NotFound
@@ -39,6 +41,7 @@ from storage.report_records import (
     ReportStatus,
     ReportSummary,
 )
+from storage.reporter_keys import ReporterKey, derive_private_key, new_reporter_key
 from storage.sealing import CannotOpen, ReportCipher
 
 __all__ = [
@@ -70,7 +73,8 @@ _SUMMARY_SQL = """
 SELECT r.report_id, r.category, r.status, r.sealed, r.filed_on, r.updated_on, r.closed_on,
        (SELECT count(*) FROM report_items i WHERE i.report_id = r.report_id AND i.kind = 'followup'),
        (SELECT count(*) FROM report_items i WHERE i.report_id = r.report_id AND i.kind = 'file'),
-       (SELECT count(*) FROM report_items i WHERE i.report_id = r.report_id AND i.kind = 'reply')
+       (SELECT count(*) FROM report_items i WHERE i.report_id = r.report_id AND i.kind = 'reply'),
+       (SELECT count(*) FROM report_notes n WHERE n.report_id = r.report_id)
 FROM reports r
 """
 
@@ -87,7 +91,19 @@ def _summary(row: Any) -> ReportSummary:
         followups=int(row[7]),
         files=int(row[8]),
         replies=int(row[9]),
+        notes=int(row[10]),
     )
+
+
+def _mint(code: str, receipt_key: bytes) -> tuple[ReceiptHash, ReporterKey]:
+    # Both slow hashes of a new receipt in one worker-thread hop.
+    return hash_receipt(code, receipt_key), new_reporter_key(code)
+
+
+def _reporter_key(row: Any) -> ReporterKey | None:
+    if row is None or row[0] is None:
+        return None  # filed before reports had their own key (migration 0007)
+    return ReporterKey(bytes(row[0]), bytes(row[1]), str(row[2]))
 
 
 class ReportRepository:
@@ -134,16 +150,22 @@ class ReportRepository:
         sealed = int(self._cipher.sealed)
         for _ in range(5):  # a duplicate id or lookup is astronomically rare; retry anyway
             receipt = new_receipt()
-            stored = await asyncio.to_thread(hash_receipt, receipt, self._receipt_key)
+            stored, reporter = await asyncio.to_thread(_mint, receipt, self._receipt_key)
             report_id = _new_report_id()
 
-            async def insert(connection: aiosqlite.Connection) -> None:
+            async def insert(
+                connection: aiosqlite.Connection,
+                report_id: str = report_id,
+                stored: ReceiptHash = stored,
+                reporter: ReporterKey = reporter,
+            ) -> None:
                 await connection.execute(
                     "INSERT INTO reports (report_id, receipt_lookup, receipt_salt, receipt_hash,"
-                    " category, status, sealed, body, filed_on, updated_on)"
-                    " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
+                    " category, status, sealed, body, filed_on, updated_on, reporter_key,"
+                    " reporter_salt, reporter_kdf)"
+                    " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
                     (report_id, stored.lookup, stored.salt, stored.hash, category, sealed,
-                     body_ct, day, day),
+                     body_ct, day, day, reporter.public_key, reporter.salt, reporter.kdf),
                 )
                 for seq, content in enumerate(files_ct, start=1):
                     await connection.execute(
@@ -182,17 +204,37 @@ class ReportRepository:
             return str(row[0])
         return None
 
-    async def reporter_view(self, report_id: str) -> ReporterView:
-        """Status and moderator replies for ``/status``."""
-        report = await self.get(report_id)
+    async def reporter_view(self, report_id: str, receipt: str | None = None) -> ReporterView:
+        """Status and moderator replies for ``/status``.
+
+        Args:
+            report_id: From :meth:`find_by_receipt`.
+            receipt: The code as the reporter typed it. In sealed mode replies are sealed
+                to the report's own key, which only this code derives (one Argon2id, in a
+                worker thread); the derived key is used for this call and then dropped.
+                Without it (or with a wrong one) such replies are only counted, in
+                ``sealed_replies``.
+
+        Raises:
+            NotFound: No such report.
+        """
+        reporter_key = None
+        code = normalize(receipt) if receipt is not None else None
+        if code is not None:
+            stored = await self._stored_reporter_key(report_id)
+            if stored is not None:
+                reporter_key = await asyncio.to_thread(derive_private_key, code, stored)
+        report = await self._read(report_id, reporter_key)
         replies = tuple(
-            (item.added_on, item.text if item.text is not None else "")
+            (item.added_on, item.text)
             for item in report.items
-            if item.kind == "reply"
+            if item.kind == "reply" and item.text is not None
         )
+        sealed_replies = sum(1 for item in report.items
+                             if item.kind == "reply" and not item.readable)
         s = report.summary
         return ReporterView(s.report_id, s.status, s.filed_on, s.updated_on, replies,
-                            s.followups, s.files)
+                            s.followups, s.files, sealed_replies)
 
     async def add_followup(self, report_id: str, text: str) -> None:
         """Append a reporter's follow-up message (sealed like the body)."""
@@ -205,9 +247,27 @@ class ReportRepository:
     # --- moderators --------------------------------------------------------------------
 
     async def add_reply(self, report_id: str, text: str) -> None:
-        """Store a moderator's reply, readable by the server so ``/status`` can show it."""
-        await self._add_item(report_id, "reply", self._cipher.seal_for_server(
-            text.encode("utf-8")))
+        """Store a moderator's reply for the reporter's ``/status``.
+
+        In sealed mode it is sealed to the report's own key and the moderators' key, so
+        the server cannot read it back; reports filed before they had their own key keep
+        server-readable replies, or their reporter could never read them.
+
+        Raises:
+            NotFound: No such report.
+        """
+        stored = await self._stored_reporter_key(report_id)
+        reporter_key = None if stored is None else PublicKey(stored.public_key)
+        await self._add_item(report_id, "reply", self._cipher.seal_reply(
+            text.encode("utf-8"), reporter_key))
+
+    async def add_note(self, report_id: str, text: str) -> None:
+        """Store a moderators' internal note, sealed like the report (never shown to the reporter).
+
+        Raises:
+            NotFound: No such report.
+        """
+        await self._add_item(report_id, "note", self._cipher.seal(text.encode("utf-8")))
 
     async def list_reports(
         self, statuses: Sequence[ReportStatus] | None = None, limit: int = 20, offset: int = 0
@@ -249,8 +309,13 @@ class ReportRepository:
         Raises:
             NotFound: No such report.
         """
+        return await self._read(report_id, None)
 
-        async def select(connection: aiosqlite.Connection) -> tuple[Any, Any, list[Any]]:
+    async def _read(self, report_id: str, reporter_key: PrivateKey | None) -> Report:
+
+        async def select(
+            connection: aiosqlite.Connection,
+        ) -> tuple[Any, Any, list[Any], list[Any]]:
             await connection.execute("BEGIN")
             cursor = await connection.execute(_SUMMARY_SQL + " WHERE r.report_id = ?",
                                               (report_id,))
@@ -262,15 +327,20 @@ class ReportRepository:
                 "SELECT seq, kind, content, added_on FROM report_items WHERE report_id = ?"
                 " ORDER BY seq", (report_id,))
             items = list(await cursor.fetchall())
+            cursor = await connection.execute(
+                "SELECT seq, 'note', content, added_on FROM report_notes WHERE report_id = ?"
+                " ORDER BY seq", (report_id,))
+            notes = list(await cursor.fetchall())
             await connection.execute("COMMIT")
-            return head, body, items
+            return head, body, items, notes
 
-        head, body_row, rows = await self._db.read(select)
+        head, body_row, rows, note_rows = await self._db.read(select)
         if head is None:
             raise NotFound(f"no report {report_id}")
         body = self._open_text(bytes(body_row[0]))
-        items = tuple(self._item(row) for row in rows)
-        return Report(summary=_summary(head), body=body, items=items)
+        items = tuple(self._item(row, reporter_key) for row in rows)
+        notes = tuple(self._item(row, None) for row in note_rows)
+        return Report(summary=_summary(head), body=body, items=items, notes=notes)
 
     async def set_status(self, report_id: str, status: ReportStatus) -> ReportSummary:
         """Move a report to ``status``; closing starts the retention countdown.
@@ -332,8 +402,20 @@ class ReportRepository:
 
     # --- internals ---------------------------------------------------------------------
 
+    async def _stored_reporter_key(self, report_id: str) -> ReporterKey | None:
+
+        async def select(connection: aiosqlite.Connection) -> Any:
+            cursor = await connection.execute(
+                "SELECT reporter_key, reporter_salt, reporter_kdf FROM reports"
+                " WHERE report_id = ?", (report_id,))
+            return await cursor.fetchone()
+
+        return _reporter_key(await self._db.read(select))
+
     async def _add_item(self, report_id: str, kind: str, content: bytes) -> None:
         day = self._today().isoformat()
+        # Notes have their own table: no query for the reporter can ever return one.
+        table = "report_notes" if kind == "note" else "report_items"
 
         async def insert(connection: aiosqlite.Connection) -> None:
             cursor = await connection.execute(
@@ -341,14 +423,17 @@ class ReportRepository:
             if cursor.rowcount == 0:
                 raise NotFound(f"no report {report_id}")
             cursor = await connection.execute(
-                "SELECT coalesce(max(seq), 0) + 1 FROM report_items WHERE report_id = ?",
+                f"SELECT coalesce(max(seq), 0) + 1 FROM {table} WHERE report_id = ?",  # table: one of two constants
                 (report_id,))
-            (seq,) = await cursor.fetchone()  # type: ignore[misc]
-            await connection.execute(
-                "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (report_id, int(seq), kind, content, day),
-            )
+            (seq,) = await cursor.fetchone()  # type: ignore[misc]  # an aggregate always returns a row
+            if kind == "note":
+                await connection.execute(
+                    "INSERT INTO report_notes (report_id, seq, content, added_on)"
+                    " VALUES (?, ?, ?, ?)", (report_id, int(seq), content, day))
+            else:
+                await connection.execute(
+                    "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
+                    " VALUES (?, ?, ?, ?, ?)", (report_id, int(seq), kind, content, day))
 
         await self._db.write(insert)
 
@@ -358,10 +443,10 @@ class ReportRepository:
         except CannotOpen:
             return None
 
-    def _item(self, row: Any) -> ReportItem:
+    def _item(self, row: Any, reporter_key: PrivateKey | None) -> ReportItem:
         seq, kind, content, added_on = int(row[0]), str(row[1]), bytes(row[2]), _day(row[3])
         try:
-            plaintext = self._cipher.open(content)
+            plaintext = self._cipher.open(content, reporter_key)
         except CannotOpen:
             return ReportItem(seq, kind, added_on, readable=False)
         if kind == "file":

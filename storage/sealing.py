@@ -1,21 +1,24 @@
-"""Encryption of report bodies, follow-ups and files (DESIGN.md §3).
+"""Encryption of report bodies, follow-ups, files, moderator replies and notes.
 
 Two modes, chosen by the operator:
 
-* **sealed** (``CONSULTBOT_REPORT_KEY`` names the moderators' public key file): everything
-  a reporter writes is sealed with PyNaCl's :class:`~nacl.public.SealedBox` to that key.
-  The server holds no private key, so neither it nor anyone with a copy of the data
-  directory can read a report; moderators decrypt on their own machine with
-  ``consultbot reports --key``.
+* **sealed** (``CONSULTBOT_REPORT_KEY`` names the moderators' public key file): what a
+  reporter writes (description, follow-ups, files) and the moderators' internal notes are
+  sealed with PyNaCl's :class:`~nacl.public.SealedBox` to that key. A moderator's reply is
+  encrypted with a fresh random key that is itself sealed twice: to the report's own
+  public key (derived from the receipt, :mod:`storage.reporter_keys`) and to the
+  moderators' key. The server holds none of the private keys, so neither it, nor anyone
+  with the data directory and the secret key file, can read either direction; the
+  reporter opens replies with the receipt through ``/status``, moderators read everything
+  on their own machine with ``consultbot reports --key``.
 * **server** (no key configured): a :class:`~nacl.secret.SecretBox` keyed by
-  ``ServerSecret.derive_key("reports")``; the database alone is unreadable, the database
-  plus the secret key file is not.
+  ``ServerSecret.derive_key("reports")`` for everything; the database alone is
+  unreadable, the database plus the secret key file is not.
 
-Every ciphertext starts with one byte naming its scheme, so reports filed before an
-operator switched modes stay readable by whoever can read that scheme.
-
-Moderator replies are always server-encrypted: the server must show them to the reporter
-through ``/status``, and a moderator's reply is not the reporter's secret.
+Every plaintext is padded to a size bucket first (:mod:`storage.padding`), so ciphertext
+lengths reveal only the bucket. Every ciphertext starts with one byte naming its scheme,
+so reports filed before an operator switched modes, or before padding existed
+(schemes 1 and 2), stay readable by whoever can read that scheme.
 """
 
 from __future__ import annotations
@@ -28,19 +31,30 @@ from pathlib import Path
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
+from nacl.utils import random as random_bytes
+
+from storage.padding import PaddingError, pad, unpad
 
 __all__ = [
+    "PRIVATE_KEY_NAME",
+    "PUBLIC_KEY_NAME",
     "CannotOpen",
     "ReportCipher",
     "generate_key_pair",
     "load_private_key",
     "load_public_key",
-    "PRIVATE_KEY_NAME",
-    "PUBLIC_KEY_NAME",
 ]
 
+# Before padding (kept only to read old reports; nothing new is written with them).
 SCHEME_SERVER = b"\x01"
 SCHEME_SEALED = b"\x02"
+# Padded: server key; sealed to the moderators; a reply sealed to reporter and moderators.
+SCHEME_SERVER_PADDED = b"\x11"
+SCHEME_SEALED_PADDED = b"\x12"
+SCHEME_REPLY = b"\x13"
+
+# A content key sealed to one public key: an ephemeral public key (32), a MAC (16), the key (32).
+_WRAPPED = PublicKey.SIZE + SecretBox.MACBYTES + SecretBox.KEY_SIZE
 
 PUBLIC_KEY_NAME = "consultbot-reports.pub"
 PRIVATE_KEY_NAME = "consultbot-reports.key"
@@ -60,43 +74,73 @@ class ReportCipher:
 
     Attributes:
         server_key: 32 bytes from ``ServerSecret.derive_key("reports")``; ``None`` in the
-            moderators' CLI, which reads sealed reports only.
+            moderators' CLI when the secret key file is not there.
         public_key: The moderators' public key; set means new content is sealed.
         private_key: The moderators' private key; only ever set on a moderator's machine.
+        padding: Whether plaintexts are padded to size buckets. Always on in the product;
+            tests switch it off to show that the length attack it stops then works.
     """
 
     server_key: bytes | None = None
     public_key: PublicKey | None = None
     private_key: PrivateKey | None = None
+    padding: bool = True
 
     @property
     def sealed(self) -> bool:
         """Whether new reporter content is sealed to the moderators (the server cannot read it)."""
         return self.public_key is not None
 
-    def seal(self, plaintext: bytes) -> bytes:
-        """Encrypt reporter content under the configured mode."""
-        if self.public_key is not None:
-            return SCHEME_SEALED + SealedBox(self.public_key).encrypt(plaintext)
-        return self.seal_for_server(plaintext)
+    def _pad(self, plaintext: bytes) -> bytes:
+        return pad(plaintext) if self.padding else _unpadded_marker(plaintext)
 
-    def seal_for_server(self, plaintext: bytes) -> bytes:
-        """Encrypt content the server must read back later (moderator replies)."""
+    def seal(self, plaintext: bytes) -> bytes:
+        """Encrypt reporter content or a moderators' note under the configured mode."""
+        if self.public_key is not None:
+            return SCHEME_SEALED_PADDED + SealedBox(self.public_key).encrypt(self._pad(plaintext))
+        return self._seal_for_server(plaintext)
+
+    def seal_reply(self, plaintext: bytes, reporter_key: PublicKey | None) -> bytes:
+        """Encrypt a moderator's reply for the reporter (and the moderators).
+
+        Args:
+            plaintext: The reply.
+            reporter_key: The report's own public key; ``None`` for reports filed before
+                reports had one, whose replies the server must keep readable for ``/status``.
+        """
+        if self.public_key is None or reporter_key is None:
+            return self._seal_for_server(plaintext)
+        content_key = random_bytes(SecretBox.KEY_SIZE)
+        return (
+            SCHEME_REPLY
+            + SealedBox(reporter_key).encrypt(content_key)
+            + SealedBox(self.public_key).encrypt(content_key)
+            + bytes(SecretBox(content_key).encrypt(self._pad(plaintext)))
+        )
+
+    def _seal_for_server(self, plaintext: bytes) -> bytes:
         if self.server_key is None:
             raise CannotOpen("no server key in this process")
-        return SCHEME_SERVER + bytes(SecretBox(self.server_key).encrypt(plaintext))
+        return SCHEME_SERVER_PADDED + bytes(SecretBox(self.server_key).encrypt(self._pad(plaintext)))
 
-    def can_open(self, ciphertext: bytes) -> bool:
+    def can_open(self, ciphertext: bytes, reporter_key: PrivateKey | None = None) -> bool:
         """Whether :meth:`open` has the key for this ciphertext (without decrypting it)."""
         scheme = ciphertext[:1]
-        if scheme == SCHEME_SERVER:
+        if scheme in (SCHEME_SERVER, SCHEME_SERVER_PADDED):
             return self.server_key is not None
-        if scheme == SCHEME_SEALED:
+        if scheme in (SCHEME_SEALED, SCHEME_SEALED_PADDED):
             return self.private_key is not None
+        if scheme == SCHEME_REPLY:
+            return self.private_key is not None or reporter_key is not None
         return False
 
-    def open(self, ciphertext: bytes) -> bytes:
+    def open(self, ciphertext: bytes, reporter_key: PrivateKey | None = None) -> bytes:
         """Decrypt content.
+
+        Args:
+            ciphertext: What :meth:`seal` or :meth:`seal_reply` made (any version).
+            reporter_key: The report's private key derived from its receipt, which opens
+                replies sealed to the reporter.
 
         Raises:
             CannotOpen: The key for its scheme is not here (e.g. a sealed report on the
@@ -108,9 +152,37 @@ class ReportCipher:
                 return SecretBox(self.server_key).decrypt(body)
             if scheme == SCHEME_SEALED and self.private_key is not None:
                 return SealedBox(self.private_key).decrypt(body)
+            if scheme == SCHEME_SERVER_PADDED and self.server_key is not None:
+                return _unpad(SecretBox(self.server_key).decrypt(body))
+            if scheme == SCHEME_SEALED_PADDED and self.private_key is not None:
+                return _unpad(SealedBox(self.private_key).decrypt(body))
+            if scheme == SCHEME_REPLY:
+                return self._open_reply(body, reporter_key)
         except CryptoError as error:
             raise CannotOpen("ciphertext does not decrypt") from error
         raise CannotOpen("no key for this ciphertext here")
+
+    def _open_reply(self, body: bytes, reporter_key: PrivateKey | None) -> bytes:
+        for_reporter, for_moderators = body[:_WRAPPED], body[_WRAPPED : 2 * _WRAPPED]
+        if reporter_key is not None:
+            content_key = SealedBox(reporter_key).decrypt(for_reporter)
+        elif self.private_key is not None:
+            content_key = SealedBox(self.private_key).decrypt(for_moderators)
+        else:
+            raise CannotOpen("no key for this reply here")
+        return _unpad(SecretBox(content_key).decrypt(body[2 * _WRAPPED :]))
+
+
+def _unpadded_marker(plaintext: bytes) -> bytes:
+    # Padding switched off (tests only): still length-prefixed, so opening works the same.
+    return len(plaintext).to_bytes(4, "big") + plaintext
+
+
+def _unpad(padded: bytes) -> bytes:
+    try:
+        return unpad(padded)
+    except PaddingError as error:
+        raise CannotOpen("padding is damaged") from error
 
 
 def _read_key(path: Path) -> bytes:

@@ -1,11 +1,12 @@
 """``consultbot reports --key PRIVATE_KEY_FILE``: read sealed reports on a moderator's machine.
 
 With ``CONSULTBOT_REPORT_KEY`` set, the server stores reports sealed to the moderators'
-public key and cannot read them. A moderator copies the data directory (or at least
+public key and cannot read them, nor the moderators' replies (sealed to the reporter and
+the moderators) and internal notes. A moderator copies the data directory (or at least
 ``consultbot.sqlite3``) to their own computer and runs this with the private key from
-``consultbot keygen``; reports, follow-ups and moderator replies are printed, and files
-are written to ``--files-to`` if given. Replies (server-encrypted) show only where the
-secret key file is present too.
+``consultbot keygen``: reports, follow-ups, replies and notes are decrypted here and
+printed, and files are written to ``--files-to`` if given. Parts encrypted with the server
+key (reports filed in server mode) show only where the secret key file is present too.
 """
 
 from __future__ import annotations
@@ -149,9 +150,10 @@ def _print_report(report: Any, files_to: Path | None) -> int:
             print(_("Language of the description: {language}").format(language=detected))
             print()
         print(report.body)
-    for item in report.items:
+    for item in (*report.items, *report.notes):
         label = {"followup": _("follow-up from the reporter"), "file": _("file"),
-                 "reply": _("moderator reply")}.get(item.kind, item.kind)
+                 "reply": _("moderator reply"),
+                 "note": _("moderators' internal note")}.get(item.kind, item.kind)
         print()
         print(f"--- {label}, {item.added_on}")
         if not item.readable:

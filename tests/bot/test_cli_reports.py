@@ -28,6 +28,7 @@ def file_sealed_report(data_dir: Path, public_key: Path) -> str:
                 "labour_rights", BODY, [Attachment("photo.jpg", "image/jpeg", b"JPEGDATA")])
             await storage.reports.add_followup(filed.report_id, "It happened again today")
             await storage.reports.add_reply(filed.report_id, "We will raise it with the union")
+            await storage.reports.add_note(filed.report_id, "Ask the steward at Line 3")
             await storage.db.checkpoint()
             return filed.report_id
 
@@ -45,6 +46,8 @@ def test_keygen_then_sealed_reports_round_trip(
     report_id = file_sealed_report(data_dir, public_key)
     assert BODY.encode() not in data_bytes(data_dir)
     assert b"again today" not in data_bytes(data_dir)
+    assert b"raise it with the union" not in data_bytes(data_dir)
+    assert b"steward" not in data_bytes(data_dir)
     capsys.readouterr()
 
     files = tmp_path / "files"
@@ -52,7 +55,8 @@ def test_keygen_then_sealed_reports_round_trip(
                  "--files-to", str(files)]) == 0
     out = capsys.readouterr().out
     assert report_id in out and BODY in out and "It happened again today" in out
-    assert "We will raise it with the union" in out
+    assert "We will raise it with the union" in out  # sealed to reporter and moderators
+    assert "moderators' internal note" in out and "Ask the steward at Line 3" in out
     assert (files / f"{report_id}-1-photo.jpg").read_bytes() == b"JPEGDATA"
 
 

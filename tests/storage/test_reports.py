@@ -100,13 +100,17 @@ async def test_sealed_reports_cannot_be_read_by_the_server(
     await server.add_reply(filed.report_id, "Thank you, we are on it")
     on_server = await server.get(filed.report_id)
     assert on_server.body is None and on_server.summary.sealed
-    assert [i.readable for i in on_server.items] == [False, True]
-    view = await server.reporter_view(filed.report_id)
+    assert [i.readable for i in on_server.items] == [False, False]  # the reply too
+    without_code = await server.reporter_view(filed.report_id)
+    assert without_code.replies == () and without_code.sealed_replies == 1
+    view = await server.reporter_view(filed.report_id, format_receipt(filed.receipt).lower())
     assert view.replies == ((dt.date(2026, 3, 2), "Thank you, we are on it"),)
+    assert view.sealed_replies == 0
     moderator = ReportRepository(
         db, ReportCipher(private_key=load_private_key(private_path)), RECEIPT_KEY)
     on_laptop = await moderator.get(filed.report_id)
     assert on_laptop.body == BODY and on_laptop.items[0].text == "more detail"
+    assert on_laptop.items[1].text == "Thank you, we are on it"
 
 
 async def test_status_replies_and_reporter_view(reports: ReportRepository, clock: Clock) -> None:
