@@ -138,8 +138,8 @@ async def writer_only(data_dir: Path, rows: list[tuple[object, ...]], writers: i
             while pending:
                 row = pending.pop()
 
-                async def work(connection: object, row: tuple[object, ...] = row) -> None:
-                    await connection.execute(_UPDATE, row)  # type: ignore[attr-defined]
+                def work(connection: sqlite3.Connection, row: tuple[object, ...] = row) -> None:
+                    connection.execute(_UPDATE, row)
 
                 await storage.db.write(work)
 

@@ -30,8 +30,8 @@ from storage.moderators import ModeratorRepository
 from storage.outbox import OutboxRepository
 from storage.preferences import PreferenceRepository, Preferences
 from storage.reports import ReportRepository
-from storage.results import ResultRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
+from storage.results import ResultRepository
 from storage.sealing import ReportCipher, load_public_key
 from storage.secret import ServerSecret
 from storage.subscriptions import SubscriptionRepository

@@ -21,6 +21,7 @@ import datetime as _dt
 import hashlib
 import hmac
 import json
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -136,14 +137,14 @@ class AuditLog:
         details_json = _canonical(details)
         at = self._clock().astimezone(_dt.UTC).replace(microsecond=0).isoformat()
 
-        async def insert(connection: aiosqlite.Connection) -> AuditEntry:
-            cursor = await connection.execute(
+        def insert(connection: sqlite3.Connection) -> AuditEntry:
+            cursor = connection.execute(
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
             )
-            last = await cursor.fetchone()
+            last = cursor.fetchone()
             seq, prev_hash = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
             entry_hash = _link_hash(self._key, prev_hash, seq, at, actor, action, details_json)
-            await connection.execute(
+            connection.execute(
                 "INSERT INTO audit_log (seq, at, actor, action, details, prev_hash, hash) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (seq, at, actor, action, details_json, prev_hash, entry_hash),

@@ -7,6 +7,7 @@ come from ``CONSULTBOT_ADMINS`` and are not stored here.
 from __future__ import annotations
 
 import datetime as _dt
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,13 +41,12 @@ class ModeratorRepository:
         """Add a moderator; ``False`` if they already were one."""
         today = self._today().isoformat()
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "INSERT OR IGNORE INTO moderators (user_id, added_by, added_on) VALUES (?, ?, ?)",
                 (int(user_id), int(added_by), today),
             )
             added = cursor.rowcount == 1
-            await cursor.close()
             return added
 
         return await self._db.write(work)
@@ -54,12 +54,11 @@ class ModeratorRepository:
     async def remove(self, user_id: int) -> bool:
         """Remove a moderator; ``False`` if they were not one."""
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "DELETE FROM moderators WHERE user_id = ?", (int(user_id),)
             )
             removed = cursor.rowcount == 1
-            await cursor.close()
             return removed
 
         return await self._db.write(work)

@@ -137,8 +137,8 @@ class ReportRepository:
             stored = await asyncio.to_thread(hash_receipt, receipt, self._receipt_key)
             report_id = _new_report_id()
 
-            async def insert(connection: aiosqlite.Connection) -> None:
-                await connection.execute(
+            def insert(connection: sqlite3.Connection) -> None:
+                connection.execute(
                     "INSERT INTO reports (report_id, receipt_lookup, receipt_salt, receipt_hash,"
                     " category, status, sealed, body, filed_on, updated_on)"
                     " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
@@ -146,7 +146,7 @@ class ReportRepository:
                      body_ct, day, day),
                 )
                 for seq, content in enumerate(files_ct, start=1):
-                    await connection.execute(
+                    connection.execute(
                         "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
                         " VALUES (?, ?, 'file', ?, ?)",
                         (report_id, seq, content, day),
@@ -281,8 +281,8 @@ class ReportRepository:
         day = self._today().isoformat()
         closed_on = day if status in CLOSED_STATUSES else None
 
-        async def update(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute(
+        def update(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
                 "UPDATE reports SET status = ?, updated_on = ?, closed_on = ?"
                 " WHERE report_id = ?",
                 (status.value, day, closed_on, report_id),
@@ -296,13 +296,13 @@ class ReportRepository:
     async def take_digest(self) -> DigestCounts:
         """Count reports not announced yet (and mark them announced), and all open ones."""
 
-        async def take(connection: aiosqlite.Connection) -> DigestCounts:
-            cursor = await connection.execute(
+        def take(connection: sqlite3.Connection) -> DigestCounts:
+            cursor = connection.execute(
                 "UPDATE reports SET announced = 1 WHERE announced = 0")
             new = cursor.rowcount
-            cursor = await connection.execute(
+            cursor = connection.execute(
                 "SELECT count(*) FROM reports WHERE closed_on IS NULL")
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             return DigestCounts(new=int(new), open=int(row[0]))
 
         counts: DigestCounts = await self._db.write(take)
@@ -311,8 +311,8 @@ class ReportRepository:
     async def delete(self, report_id: str) -> bool:
         """Erase one report and its items (overwritten: secure_delete, WAL truncated)."""
 
-        async def remove(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute("DELETE FROM reports WHERE report_id = ?",
+        def remove(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute("DELETE FROM reports WHERE report_id = ?",
                                               (report_id,))
             return cursor.rowcount
 
@@ -322,8 +322,8 @@ class ReportRepository:
         """Erase reports closed at least ``retention_days`` days ago; return how many."""
         cutoff = (self._today() - _dt.timedelta(days=retention_days)).isoformat()
 
-        async def remove(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute(
+        def remove(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
                 "DELETE FROM reports WHERE closed_on IS NOT NULL AND closed_on <= ?", (cutoff,))
             return cursor.rowcount
 
@@ -335,16 +335,16 @@ class ReportRepository:
     async def _add_item(self, report_id: str, kind: str, content: bytes) -> None:
         day = self._today().isoformat()
 
-        async def insert(connection: aiosqlite.Connection) -> None:
-            cursor = await connection.execute(
+        def insert(connection: sqlite3.Connection) -> None:
+            cursor = connection.execute(
                 "UPDATE reports SET updated_on = ? WHERE report_id = ?", (day, report_id))
             if cursor.rowcount == 0:
                 raise NotFound(f"no report {report_id}")
-            cursor = await connection.execute(
+            cursor = connection.execute(
                 "SELECT coalesce(max(seq), 0) + 1 FROM report_items WHERE report_id = ?",
                 (report_id,))
-            (seq,) = await cursor.fetchone()  # type: ignore[misc]
-            await connection.execute(
+            (seq,) = cursor.fetchone()  # type: ignore[misc]
+            connection.execute(
                 "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (report_id, int(seq), kind, content, day),

@@ -7,6 +7,8 @@ order.
 
 from __future__ import annotations
 
+import sqlite3
+
 import aiosqlite
 
 from storage.database import Database
@@ -32,16 +34,15 @@ class SubscriptionRepository:
                 reach them in it; a later subscription's language replaces it.
         """
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "INSERT OR IGNORE INTO subscriptions (survey_id, chat_id, language) "
                 "VALUES (?, ?, ?)",
                 (survey_id, int(chat_id), language),
             )
             added = cursor.rowcount == 1
-            await cursor.close()
             if language is not None:
-                await connection.execute(
+                connection.execute(
                     "UPDATE subscriptions SET language = ? WHERE chat_id = ?",
                     (language, int(chat_id)),
                 )
@@ -65,14 +66,13 @@ class SubscriptionRepository:
     async def unsubscribe(self, survey_id: str, chat_id: int) -> bool:
         """Unsubscribe a chat from one survey and drop its undelivered updates of it."""
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "DELETE FROM subscriptions WHERE survey_id = ? AND chat_id = ?",
                 (survey_id, int(chat_id)),
             )
             removed = cursor.rowcount == 1
-            await cursor.close()
-            await connection.execute(
+            connection.execute(
                 "DELETE FROM outbox WHERE chat_id = ? AND state = 'pending' AND announcement_id "
                 "IN (SELECT announcement_id FROM announcements WHERE survey_id = ?)",
                 (int(chat_id), survey_id),
@@ -123,13 +123,12 @@ class SubscriptionRepository:
             How many subscriptions were removed.
         """
 
-        async def work(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
                 "DELETE FROM subscriptions WHERE chat_id = ?", (int(chat_id),)
             )
             removed = cursor.rowcount
-            await cursor.close()
-            await connection.execute(
+            connection.execute(
                 "DELETE FROM outbox WHERE chat_id = ?",
                 (int(chat_id),),
             )

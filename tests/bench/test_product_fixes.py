@@ -56,7 +56,7 @@ def test_small_surveys_detect_every_text() -> None:
     assert all(tally.NOT_ANALYSED not in c for c in remedy.values.values())
 
 
-async def test_write_sync_groups_with_async_writes_and_isolates_a_failure(tmp_path) -> None:  # noqa: ANN001
+async def test_answer_writes_group_into_one_commit_and_isolate_a_failure(tmp_path) -> None:  # noqa: ANN001
     import asyncio
     import sqlite3
 
@@ -72,21 +72,17 @@ async def test_write_sync_groups_with_async_writes_and_isolates_a_failure(tmp_pa
                 return k
             return work
 
-        async def insert_async(connection) -> str:  # noqa: ANN001
-            await connection.execute("INSERT INTO t VALUES ('async', 1)")
-            return "async"
-
         results = await asyncio.gather(
-            db.write_sync(insert("a", 1)),
-            db.write_sync(insert("a", 2)),  # primary key clash: fails alone
-            db.write(insert_async),
-            db.write_sync(insert("b", 3)),
+            db.write(insert("a", 1)),
+            db.write(insert("a", 2)),  # primary key clash: fails alone
+            db.write(insert("c", 1)),
+            db.write(insert("b", 3)),
             return_exceptions=True,
         )
-        assert results[0] == "a" and results[2] == "async" and results[3] == "b"
+        assert results[0] == "a" and results[2] == "c" and results[3] == "b"
         assert isinstance(results[1], sqlite3.IntegrityError)
         rows = await db.read(lambda c: c.execute_fetchall("SELECT k, v FROM t ORDER BY k"))
-        assert [tuple(r) for r in rows] == [("a", 1), ("async", 1), ("b", 3)]
+        assert [tuple(r) for r in rows] == [("a", 1), ("b", 3), ("c", 1)]
         assert db.stats.commits == 1  # one grouped transaction
     finally:
         await db.close()

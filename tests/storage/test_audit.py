@@ -46,11 +46,11 @@ async def test_sql_cannot_update_or_delete_entries(db: Database) -> None:
     log = AuditLog(db, KEY)
     await log.append("cli", "export", {})
 
-    async def edit(connection):  # type: ignore[no-untyped-def]
-        await connection.execute("UPDATE audit_log SET actor = 'someone'")
+    def edit(connection: sqlite3.Connection) -> None:
+        connection.execute("UPDATE audit_log SET actor = 'someone'")
 
-    async def remove(connection):  # type: ignore[no-untyped-def]
-        await connection.execute("DELETE FROM audit_log")
+    def remove(connection: sqlite3.Connection) -> None:
+        connection.execute("DELETE FROM audit_log")
 
     for work in (edit, remove):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
