@@ -4,11 +4,18 @@ Every write of the process goes through :meth:`Writer.submit`. The thread takes 
 is queued (up to ``max_batch`` writes), runs it in one ``BEGIN IMMEDIATE … COMMIT`` with
 each write in its own SAVEPOINT, and only then resolves the callers' futures, with one
 call back into each event loop per batch. See :mod:`storage.database` for why.
+
+Writes submitted during one turn of the event loop reach the thread together, at the end
+of that turn: the thread then runs a whole burst while the loop waits, instead of starting
+on the first write and contending for the GIL with the loop still queueing the others (on
+two cores that contention cost a fifth of the grouped throughput).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import inspect
 import logging
 import queue
@@ -51,6 +58,7 @@ class Writer:
         "_jobs",
         "_lock",
         "_max_batch",
+        "_outgoing",
         "_stopped",
         "_thread",
         "_writes",
@@ -60,7 +68,10 @@ class Writer:
         """Use :meth:`start`: it opens and migrates the connection in the thread first."""
         self._connection = connection
         self._max_batch = max_batch
-        self._jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+        # What the thread receives: lists of jobs (one per event-loop turn), or _STOP.
+        self._jobs: queue.SimpleQueue[list[_Job] | object] = queue.SimpleQueue()
+        # Jobs submitted during the current loop turn, handed over by _flush at its end.
+        self._outgoing: list[_Job] = []
         # Guards "stopped" against a submit racing the thread's exit, so that no job can be
         # queued after the final drain and wait forever.
         self._lock = threading.Lock()
@@ -94,7 +105,7 @@ class Writer:
                 except BaseException:
                     connection.close()
                     raise
-            except BaseException as error:
+            except BaseException as error:  # noqa: BLE001 - handed to the opener, who raises it
                 loop.call_soon_threadsafe(_settle, ready, error, None)
                 return
             writer = cls(connection, max_batch)
@@ -119,13 +130,28 @@ class Writer:
         with self._lock:
             if self._stopped:
                 raise DatabaseClosed("the database is closed")
-            self._jobs.put(_Job(work, future, loop, checkpoint))
+            self._outgoing.append(_Job(work, future, loop, checkpoint))
+            if len(self._outgoing) == 1:
+                loop.call_soon(self._flush)
         return await future
+
+    def _flush(self) -> None:
+        """Hand this loop turn's writes to the thread in one piece."""
+        with self._lock:
+            jobs, self._outgoing = self._outgoing, []
+            if not self._stopped:
+                self._jobs.put(jobs)
+                return
+        # The writer died after these were accepted: they never ran.
+        _resolve_all([(job, DatabaseClosed("the database was closed"), None) for job in jobs])
 
     async def stop(self) -> None:
         """Commit everything already queued, then close the connection and end the thread."""
         with self._lock:
             if not self._stopped:
+                if self._outgoing:
+                    self._jobs.put(self._outgoing)
+                    self._outgoing = []
                 self._jobs.put(_STOP)
         thread = self._thread
         if thread is not None and thread.is_alive():
@@ -134,25 +160,30 @@ class Writer:
     # --- the thread ----------------------------------------------------------------------
 
     def _run(self) -> None:
+        pending: collections.deque[_Job] = collections.deque()
         try:
             stop = False
-            while not stop:
-                first = self._jobs.get()
-                if first is _STOP:
-                    break
-                batch: list[_Job] = [first]  # type: ignore[list-item]  # only _STOP is not a _Job
-                while len(batch) < self._max_batch:
+            while pending or not stop:
+                if not pending:
+                    received = self._jobs.get()
+                    if not isinstance(received, list):  # _STOP
+                        break
+                    pending.extend(received)
+                # Whatever else arrived meanwhile joins this batch, up to max_batch.
+                while not stop and len(pending) < self._max_batch:
                     try:
-                        job = self._jobs.get_nowait()
+                        received = self._jobs.get_nowait()
                     except queue.Empty:
                         break
-                    if job is _STOP:
-                        stop = True
-                        break
-                    batch.append(job)  # type: ignore[arg-type]  # only _STOP is not a _Job
-                self._run_batch(batch)
+                    if isinstance(received, list):
+                        pending.extend(received)
+                    else:
+                        stop = True  # commit what is pending, then stop
+                size = min(len(pending), self._max_batch)
+                self._run_batch([pending.popleft() for _ in range(size)])
         except BaseException:
             logger.exception("the database writer stopped with an error")
+            _deliver([(job, DatabaseClosed("the database was closed"), None) for job in pending])
         finally:
             self._finish()
 
@@ -162,11 +193,11 @@ class Writer:
         closed = DatabaseClosed("the database was closed")
         while True:
             try:
-                job = self._jobs.get_nowait()
+                received = self._jobs.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(job, _Job):
-                _deliver([(job, closed, None)])
+            if isinstance(received, list):
+                _deliver([(job, closed, None) for job in received])
         try:
             self._connection.execute("PRAGMA optimize")
         except sqlite3.Error:
@@ -239,14 +270,14 @@ def _run_job(connection: sqlite3.Connection, job: _Job, grouped: bool) -> _Outco
             if inspect.iscoroutine(result):
                 result.close()
             raise TypeError("Database.write takes a plain function; this one returned an awaitable")
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure of a write is its caller's to see
         try:
             if grouped:
                 connection.execute("ROLLBACK TO work")
                 connection.execute("RELEASE work")
             else:
                 connection.execute("ROLLBACK")
-        except Exception:
+        except Exception:  # noqa: BLE001 - re-raised below as the write's own error
             # SQLite already abandoned the whole transaction (disk full, I/O error): the
             # batch fails, with this write's error as the cause.
             raise error from None
@@ -262,10 +293,9 @@ def _deliver(outcomes: list[_Outcome]) -> None:
     for outcome in outcomes:
         by_loop.setdefault(outcome[0].loop, []).append(outcome)
     for loop, mine in by_loop.items():
-        try:
+        # A closed event loop refuses the call: nobody is waiting there any more.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(_resolve_all, mine)
-        except RuntimeError:  # that event loop is closed: nobody is waiting any more
-            pass
 
 
 def _resolve_all(outcomes: list[_Outcome]) -> None:
