@@ -1,4 +1,4 @@
-"""Encryption of report bodies, follow-ups and files (DESIGN.md §3).
+"""Encryption of report bodies, follow-ups and files.
 
 Two modes, chosen by the operator:
 
@@ -8,7 +8,7 @@ Two modes, chosen by the operator:
   directory can read a report; moderators decrypt on their own machine with
   ``consultbot reports --key``.
 * **server** (no key configured): a :class:`~nacl.secret.SecretBox` keyed by
-  ``ServerSecret.derive_key("reports")``; the database alone is unreadable, the database
+  the key derived for ``REPORTS_PURPOSE``; the database alone is unreadable, the database
   plus the secret key file is not.
 
 Every ciphertext starts with one byte naming its scheme, so reports filed before an
@@ -30,13 +30,13 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 
 __all__ = [
+    "PRIVATE_KEY_NAME",
+    "PUBLIC_KEY_NAME",
     "CannotOpen",
     "ReportCipher",
     "generate_key_pair",
     "load_private_key",
     "load_public_key",
-    "PRIVATE_KEY_NAME",
-    "PUBLIC_KEY_NAME",
 ]
 
 SCHEME_SERVER = b"\x01"
@@ -59,7 +59,7 @@ class ReportCipher:
     """Seals new report content and opens what its keys allow.
 
     Attributes:
-        server_key: 32 bytes from ``ServerSecret.derive_key("reports")``; ``None`` in the
+        server_key: 32 bytes from ``ServerSecret.derive_key(REPORTS_PURPOSE)``; ``None`` in the
             moderators' CLI, which reads sealed reports only.
         public_key: The moderators' public key; set means new content is sealed.
         private_key: The moderators' private key; only ever set on a moderator's machine.
