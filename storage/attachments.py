@@ -52,8 +52,9 @@ def _strip_image(data: bytes) -> Attachment | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image_format = image.format
+            opened = Image.open(io.BytesIO(data))
+            image_format = opened.format
+            image: Image.Image = opened
             if image.width * image.height > MAX_PIXELS:
                 raise UnreadableImage("image too large")
             image.load()

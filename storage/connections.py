@@ -52,7 +52,7 @@ async def fetch_one(
     those hand-offs were a third of the storage time (see bench/README.md, benchmark 1).
     """
     rows = await connection.execute_fetchall(sql, params)
-    return rows[0] if rows else None
+    return next(iter(rows), None)
 
 
 def fetch_one_now(

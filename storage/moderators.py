@@ -1,11 +1,12 @@
 """The moderator list: Telegram user ids an admin allowed to moderate.
 
-One of the two places a raw Telegram id may be stored (DESIGN.md §3). Admins themselves
+One of the two places a raw Telegram id may be stored. Admins themselves
 come from ``CONSULTBOT_ADMINS`` and are not stored here.
 """
 
 from __future__ import annotations
 
+import builtins
 import datetime as _dt
 import sqlite3
 from collections.abc import Callable
@@ -87,6 +88,6 @@ class ModeratorRepository:
 
         return await self._db.read(work)
 
-    async def ids(self) -> list[int]:
+    async def ids(self) -> builtins.list[int]:
         """The user ids of every added moderator (e.g. digest recipients)."""
         return [moderator.user_id for moderator in await self.list()]

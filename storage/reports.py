@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import functools
 import secrets
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -75,6 +76,22 @@ FROM reports r
 """
 
 
+def _insert_report(
+    connection: sqlite3.Connection, report: tuple[object, ...], files: Sequence[tuple[object, ...]]
+) -> None:
+    connection.execute(
+        "INSERT INTO reports (report_id, receipt_lookup, receipt_salt, receipt_hash,"
+        " category, status, sealed, body, filed_on, updated_on)"
+        " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
+        report,
+    )
+    connection.executemany(
+        "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
+        " VALUES (?, ?, 'file', ?, ?)",
+        files,
+    )
+
+
 def _summary(row: Any) -> ReportSummary:
     return ReportSummary(
         report_id=str(row[0]),
@@ -96,7 +113,7 @@ class ReportRepository:
     Args:
         db: The :class:`storage.database.Database`.
         cipher: Seals new content; opens what its keys allow.
-        receipt_key: ``ServerSecret.derive_key("receipts")`` for the receipt lookup HMAC.
+        receipt_key: ``ServerSecret.derive_key(RECEIPTS_PURPOSE)`` for the receipt lookup HMAC.
         today: The current UTC day; tests pass their own.
     """
 
@@ -137,23 +154,12 @@ class ReportRepository:
             stored = await asyncio.to_thread(hash_receipt, receipt, self._receipt_key)
             report_id = _new_report_id()
 
-            def insert(connection: sqlite3.Connection) -> None:
-                connection.execute(
-                    "INSERT INTO reports (report_id, receipt_lookup, receipt_salt, receipt_hash,"
-                    " category, status, sealed, body, filed_on, updated_on)"
-                    " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
-                    (report_id, stored.lookup, stored.salt, stored.hash, category, sealed,
-                     body_ct, day, day),
-                )
-                for seq, content in enumerate(files_ct, start=1):
-                    connection.execute(
-                        "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
-                        " VALUES (?, ?, 'file', ?, ?)",
-                        (report_id, seq, content, day),
-                    )
-
+            report = (report_id, stored.lookup, stored.salt, stored.hash, category, sealed,
+                      body_ct, day, day)
+            files = [(report_id, seq, content, day)
+                     for seq, content in enumerate(files_ct, start=1)]
             try:
-                await self._db.write(insert)
+                await self._db.write(functools.partial(_insert_report, report=report, files=files))
             except sqlite3.IntegrityError:
                 continue
             return FiledReport(report_id=report_id, receipt=receipt)
@@ -343,7 +349,7 @@ class ReportRepository:
             cursor = connection.execute(
                 "SELECT coalesce(max(seq), 0) + 1 FROM report_items WHERE report_id = ?",
                 (report_id,))
-            (seq,) = cursor.fetchone()  # type: ignore[misc]
+            (seq,) = cursor.fetchone()
             connection.execute(
                 "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
                 " VALUES (?, ?, ?, ?, ?)",

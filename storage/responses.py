@@ -405,7 +405,7 @@ class ResponseRepository:
                 "GROUP BY status",
                 params,
             )
-            by_status = {status: count for status, count in rows}
+            by_status = {str(status): int(count) for status, count in rows}
             return ResponseCounts(
                 in_progress=by_status.get(ResponseStatus.IN_PROGRESS.value, 0),
                 submitted=by_status.get(ResponseStatus.SUBMITTED.value, 0),

@@ -1,6 +1,6 @@
 """Opt-in update subscriptions: which chats asked for news about which survey.
 
-The second and last place a raw Telegram id may be stored (DESIGN.md §3). A subscription is
+The second and last place a raw Telegram id may be stored. A subscription is
 never linked to a response: no respondent key, no date, and the table keeps no insertion
 order.
 """
@@ -29,7 +29,7 @@ class SubscriptionRepository:
 
         Args:
             survey_id: the survey whose updates the chat wants.
-            chat_id: the private chat (DESIGN.md §3 allows raw ids here only).
+            chat_id: the private chat (raw ids are allowed here and in moderators only).
             language: the bot language the subscriber read when subscribing, so updates
                 reach them in it; a later subscription's language replaces it.
         """
@@ -59,7 +59,8 @@ class SubscriptionRepository:
                 "LIMIT 1",
                 (int(chat_id),),
             )
-            return str(rows[0][0]) if rows else None
+            first = next(iter(rows), None)
+            return None if first is None else str(first[0])
 
         return await self._db.read(work)
 
@@ -112,7 +113,8 @@ class SubscriptionRepository:
             rows = await connection.execute_fetchall(
                 "SELECT count(*) FROM subscriptions WHERE survey_id = ?", (survey_id,)
             )
-            return int(rows[0][0])
+            (count,) = next(iter(rows))
+            return int(count)
 
         return await self._db.read(work)
 
