@@ -91,7 +91,7 @@ async def test_concurrent_writes_share_commits_and_are_acknowledged_after_commit
 
     await asyncio.gather(*(caller(i) for i in range(100)))
 
-    assert seen_after_ack == {i: True for i in range(100)}
+    assert seen_after_ack == dict.fromkeys(range(100), True)
     assert 1 <= counter.commits < 100
     stats = db.stats
     assert stats.commits < stats.writes
@@ -208,7 +208,7 @@ async def test_a_coroutine_function_is_refused_and_never_acknowledged(db: Databa
     # A lambda hides the coroutine until it is called: the writer refuses it in the thread,
     # rolls its savepoint back and the rest of the batch commits.
     results = await asyncio.gather(
-        db.write(insert(1)), db.write(lambda c: coroutine_work(c)), db.write(insert(2)),
+        db.write(insert(1)), db.write(lambda c: coroutine_work(c)), db.write(insert(2)),  # noqa: PLW0108 - the lambda hides the coroutine function on purpose
         return_exceptions=True,
     )
     assert results[0] == 1 and results[2] == 2
