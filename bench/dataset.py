@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import random
+import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -108,8 +109,9 @@ async def generate(data_dir: Path, *, submitted: int = 0, in_progress: int = 0,
                 rows = list(_rows(storage.secret, record.version, first + offset, size,
                                   is_submitted, rng, languages))
 
-                async def work(connection: object, rows: list[tuple[object, ...]] = rows) -> None:
-                    await connection.executemany(_INSERT, rows)  # type: ignore[attr-defined]
+                def work(connection: sqlite3.Connection,
+                         rows: list[tuple[object, ...]] = rows) -> None:
+                    connection.executemany(_INSERT, rows)
 
                 await storage.db.write(work)
                 if progress:

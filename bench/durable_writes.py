@@ -104,7 +104,7 @@ def raw_commit_each(path: Path, rows: list[tuple[object, ...]]) -> float:
 
 async def grouped(data_dir: Path, plan: list[Answer], writers: int) -> tuple[float, float]:
     """(seconds, writes per commit) of ``save_answer`` by ``writers`` concurrent tasks."""
-    from storage import Storage  # noqa: PLC0415
+    from storage import Storage
 
     storage = await Storage.open(data_dir)
     try:
@@ -128,7 +128,7 @@ async def grouped(data_dir: Path, plan: list[Answer], writers: int) -> tuple[flo
 
 async def writer_only(data_dir: Path, rows: list[tuple[object, ...]], writers: int) -> float:
     """Seconds for ``Database.write`` of each answer's bare UPDATE (no repository logic)."""
-    from storage import Storage  # noqa: PLC0415
+    from storage import Storage
 
     storage = await Storage.open(data_dir)
     try:
@@ -138,8 +138,8 @@ async def writer_only(data_dir: Path, rows: list[tuple[object, ...]], writers: i
             while pending:
                 row = pending.pop()
 
-                async def work(connection: object, row: tuple[object, ...] = row) -> None:
-                    await connection.execute(_UPDATE, row)  # type: ignore[attr-defined]
+                def work(connection: sqlite3.Connection, row: tuple[object, ...] = row) -> None:
+                    connection.execute(_UPDATE, row)
 
                 await storage.db.write(work)
 
@@ -151,7 +151,7 @@ async def writer_only(data_dir: Path, rows: list[tuple[object, ...]], writers: i
 
 
 async def run(answers: int, writers: int, per_commit_answers: int) -> Result:
-    from storage import ServerSecret  # noqa: PLC0415
+    from storage import ServerSecret
 
     result = Result("2. durable writes", {"answers": answers, "writers": writers,
                                           "per_commit_answers": per_commit_answers})

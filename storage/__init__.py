@@ -1,18 +1,20 @@
 """Storage: the only package that speaks SQL.
 
 Everything else uses the :class:`Storage` facade and gets frozen dataclasses back; no
-database row leaves this package. The data directory holds exactly two things of ours:
-``consultbot.sqlite3`` (plus its ``-wal``/``-shm`` companions while open) and
-``secret.key``, which must be backed up together.
+database row leaves this package. The data directory holds ``consultbot.sqlite3`` (plus its
+``-wal``/``-shm`` companions while open); the pseudonym key lives in a key file outside it
+(:mod:`storage.keyfile`), so a backup of the data directory never carries the key.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Final, Self
 
 from storage.audit import AuditLog
 from storage.database import Database, WriteStats
@@ -25,15 +27,17 @@ from storage.errors import (
     SchemaTooNew,
     SecretKeyError,
     StorageError,
+    UnsafeKeyFile,
 )
+from storage.keyfile import move_legacy_key
 from storage.moderators import ModeratorRepository
 from storage.outbox import OutboxRepository
 from storage.preferences import PreferenceRepository, Preferences
 from storage.reports import ReportRepository
-from storage.results import ResultRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
+from storage.results import ResultRepository
 from storage.sealing import ReportCipher, load_public_key
-from storage.secret import ServerSecret
+from storage.secret import AUDIT_PURPOSE, RECEIPTS_PURPOSE, REPORTS_PURPOSE, ServerSecret
 from storage.subscriptions import SubscriptionRepository
 from storage.surveys import SurveyRecord, SurveyRepository, SurveySource, SurveyStatus
 
@@ -60,7 +64,9 @@ __all__ = [
     "SurveyRepository",
     "SurveySource",
     "SurveyStatus",
+    "UnsafeKeyFile",
     "WriteStats",
+    "move_legacy_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -84,39 +90,68 @@ class Storage:
     """
 
     def __init__(
-        self, db: Database, secret: ServerSecret, report_cipher: ReportCipher | None = None
+        self,
+        db: Database,
+        secret: ServerSecret,
+        report_cipher: ReportCipher | None = None,
+        *,
+        today: Callable[[], _dt.date] | None = None,
     ) -> None:
-        """Use :meth:`open`; this only wires already opened parts together."""
+        """Use :meth:`open`; this only wires already opened parts together.
+
+        Args:
+            today: The clock (to the day) of every repository, for tests (the storage
+                contract suite); by default each repository's own.
+        """
+        clock = {} if today is None else {"today": today}
         self.db = db
         self.secret = secret
-        self.surveys = SurveyRepository(db)
-        self.responses = ResponseRepository(db)
-        self.preferences = PreferenceRepository(db)
+        self.surveys = SurveyRepository(db, **clock)
+        self.responses = ResponseRepository(db, **clock)
+        self.preferences = PreferenceRepository(db, **clock)
         self.reports = ReportRepository(db, report_cipher or _report_cipher(secret, None),
-                                        secret.derive_key("receipts"))
-        self.audit = AuditLog(db, secret.derive_key("audit"))
-        self.moderators = ModeratorRepository(db)
+                                        secret.derive_key(RECEIPTS_PURPOSE), **clock)
+        self.audit = AuditLog(db, secret.derive_key(AUDIT_PURPOSE))
+        self.moderators = ModeratorRepository(db, **clock)
         self.subscriptions = SubscriptionRepository(db)
-        self.outbox = OutboxRepository(db)
+        self.outbox = OutboxRepository(db, **clock)
         self.results = ResultRepository(db)
 
     @classmethod
-    async def open(cls, data_dir: Path, *, report_key: Path | None = None) -> Storage:
-        """Open (creating on first start) the data directory, secret key and database.
+    async def open(
+        cls,
+        data_dir: Path,
+        *,
+        key_file: Path | None = None,
+        report_key: Path | None = None,
+    ) -> Storage:
+        """Open (creating on first start) the data directory, the pseudonym key and database.
 
-        The directory is created with mode 0700, the key file with 0600; migrations are
-        applied before this returns. ``report_key`` is ``CONSULTBOT_REPORT_KEY``: reports
-        are then sealed to that public key (a bad key file fails here, never silently
-        falling back to server-key encryption).
+        The directory is created with mode 0700; migrations are applied before this
+        returns.
+
+        Args:
+            data_dir: The data directory (database and its WAL).
+            key_file: The pseudonym key, outside ``data_dir``; created on first start with
+                mode 0600 (a missing parent directory with 0700). An older installation
+                whose key is still ``<data_dir>/secret.key`` keeps working, with a warning
+                saying how to move it (:func:`move_legacy_key`). ``None`` is only a
+                transition for callers not configured yet: the key in the data directory
+                is used, with a warning.
+            report_key: ``CONSULTBOT_REPORT_KEY``: reports are then sealed to that public
+                key (a bad key file fails here, never silently falling back to server-key
+                encryption).
 
         Raises:
-            SecretKeyError: The key file is unsafe or damaged.
+            UnsafeKeyFile: The key file is inside the data directory or readable by others.
+            SecretKeyError: The key file is damaged, or it and a different key left in the
+                data directory disagree.
             SchemaTooNew: The database was written by a newer consultbot.
             MigrationError: A migration failed (the database is left unchanged).
         """
         data_dir = Path(data_dir)
         _prepare_data_dir(data_dir)
-        secret = ServerSecret.load_or_create(data_dir)
+        secret = ServerSecret.load(key_file, data_dir)
         report_cipher = _report_cipher(secret, report_key)  # a bad key fails before the db opens
         db = await Database.open(data_dir / DATABASE_FILE_NAME)
         return cls(db, secret, report_cipher)
@@ -136,7 +171,7 @@ class Storage:
         """Commit every write already accepted, then close the database."""
         await self.db.close()
 
-    async def __aenter__(self) -> Storage:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -145,4 +180,4 @@ class Storage:
 
 def _report_cipher(secret: ServerSecret, report_key: Path | None) -> ReportCipher:
     public_key = load_public_key(report_key) if report_key is not None else None
-    return ReportCipher(server_key=secret.derive_key("reports"), public_key=public_key)
+    return ReportCipher(server_key=secret.derive_key(REPORTS_PURPOSE), public_key=public_key)

@@ -3,7 +3,8 @@
 Every moderator action on reports, exports and the moderator list is appended here, so a
 forum can later check who did what (by pseudonym) and that nobody quietly rewrote history.
 
-Each entry's ``hash`` is HMAC-SHA256, keyed by ``ServerSecret.derive_key("audit")``, over
+Each entry's ``hash`` is HMAC-SHA256, keyed by the key derived for
+:data:`storage.secret.AUDIT_PURPOSE`, over
 the previous entry's hash and the entry's own canonical JSON. Editing, inserting or
 removing an entry in the middle breaks every later link; and because the chain is keyed,
 someone holding only the database file cannot recompute a forged chain. (Cutting entries
@@ -21,12 +22,15 @@ import datetime as _dt
 import hashlib
 import hmac
 import json
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import aiosqlite
+
+from storage.secret import AUDIT_ACTOR_PURPOSE, ServerSecret
 
 __all__ = ["CLI_ACTOR", "GENESIS", "AuditEntry", "AuditLog", "AuditVerification", "moderator_actor"]
 
@@ -73,15 +77,15 @@ class AuditVerification:
     reason: str | None = None
 
 
-def moderator_actor(secret: Any, user_id: int) -> str:
+def moderator_actor(secret: ServerSecret, user_id: int) -> str:
     """The audit pseudonym of a moderator: ``mod:`` + 16 hex digits.
 
-    Keyed by ``ServerSecret.derive_key("audit-actor")``, so it matches no other pseudonym
+    Keyed by the key derived for :data:`~storage.secret.AUDIT_ACTOR_PURPOSE`, so it matches no other pseudonym
     in the database (not the participant key of the same person), yet is stable, so the
     log shows that the same moderator acted twice. Whoever holds the secret key file and
     the moderator list can tell who it is, which is what an accountable log needs.
     """
-    key = secret.derive_key("audit-actor")
+    key = secret.derive_key(AUDIT_ACTOR_PURPOSE)
     return "mod:" + hmac.new(key, str(int(user_id)).encode(), hashlib.sha256).hexdigest()[:16]
 
 
@@ -103,7 +107,7 @@ class AuditLog:
     Args:
         db: The :class:`storage.database.Database` (its ``write``/``read`` run a function
             with the connection inside one transaction).
-        key: ``ServerSecret.derive_key("audit")``.
+        key: ``ServerSecret.derive_key(AUDIT_PURPOSE)``.
         clock: Returns the current UTC time; tests pass a fixed one.
     """
 
@@ -136,14 +140,14 @@ class AuditLog:
         details_json = _canonical(details)
         at = self._clock().astimezone(_dt.UTC).replace(microsecond=0).isoformat()
 
-        async def insert(connection: aiosqlite.Connection) -> AuditEntry:
-            cursor = await connection.execute(
+        def insert(connection: sqlite3.Connection) -> AuditEntry:
+            cursor = connection.execute(
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
             )
-            last = await cursor.fetchone()
+            last = cursor.fetchone()
             seq, prev_hash = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
             entry_hash = _link_hash(self._key, prev_hash, seq, at, actor, action, details_json)
-            await connection.execute(
+            connection.execute(
                 "INSERT INTO audit_log (seq, at, actor, action, details, prev_hash, hash) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (seq, at, actor, action, details_json, prev_hash, entry_hash),
@@ -204,7 +208,7 @@ class AuditLog:
                 "WHERE seq > ? ORDER BY seq LIMIT ?",
                 (after, _BATCH),
             )
-            return list(await cursor.fetchall())
+            return [tuple(row) for row in await cursor.fetchall()]
 
         rows = await self._db.read(select)
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]))

@@ -16,6 +16,7 @@ __all__ = [
     "SecretKeyError",
     "StorageError",
     "UnreadableImage",
+    "UnsafeKeyFile",
 ]
 
 
@@ -37,6 +38,14 @@ class SchemaTooNew(MigrationError):
 
 class SecretKeyError(StorageError):
     """The secret key file is missing, unsafe (readable by others) or damaged."""
+
+
+class UnsafeKeyFile(SecretKeyError):
+    """The key file is inside the data directory or readable by group or others.
+
+    Its message tells the operator what to change; the bot refuses to start rather than
+    use a key that a backup or another local user could read.
+    """
 
 
 class NotFound(StorageError, LookupError):

@@ -1,12 +1,14 @@
 """The moderator list: Telegram user ids an admin allowed to moderate.
 
-One of the two places a raw Telegram id may be stored (DESIGN.md §3). Admins themselves
+One of the two places a raw Telegram id may be stored. Admins themselves
 come from ``CONSULTBOT_ADMINS`` and are not stored here.
 """
 
 from __future__ import annotations
 
+import builtins
 import datetime as _dt
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,13 +42,12 @@ class ModeratorRepository:
         """Add a moderator; ``False`` if they already were one."""
         today = self._today().isoformat()
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "INSERT OR IGNORE INTO moderators (user_id, added_by, added_on) VALUES (?, ?, ?)",
                 (int(user_id), int(added_by), today),
             )
             added = cursor.rowcount == 1
-            await cursor.close()
             return added
 
         return await self._db.write(work)
@@ -54,12 +55,11 @@ class ModeratorRepository:
     async def remove(self, user_id: int) -> bool:
         """Remove a moderator; ``False`` if they were not one."""
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "DELETE FROM moderators WHERE user_id = ?", (int(user_id),)
             )
             removed = cursor.rowcount == 1
-            await cursor.close()
             return removed
 
         return await self._db.write(work)
@@ -88,6 +88,6 @@ class ModeratorRepository:
 
         return await self._db.read(work)
 
-    async def ids(self) -> list[int]:
+    async def ids(self) -> builtins.list[int]:
         """The user ids of every added moderator (e.g. digest recipients)."""
         return [moderator.user_id for moderator in await self.list()]

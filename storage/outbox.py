@@ -11,6 +11,7 @@ middle of that one message) are marked ``failed`` rather than risk a duplicate.
 from __future__ import annotations
 
 import datetime as _dt
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -67,20 +68,18 @@ class OutboxRepository:
         """Store an announcement and queue it for every current subscriber, atomically."""
         today = self._today().isoformat()
 
-        async def work(connection: aiosqlite.Connection) -> Announcement:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> Announcement:
+            cursor = connection.execute(
                 "INSERT INTO announcements (survey_id, body, created_on) VALUES (?, ?, ?)",
                 (survey_id, body, today),
             )
             announcement_id = int(cursor.lastrowid or 0)
-            await cursor.close()
-            cursor = await connection.execute(
+            cursor = connection.execute(
                 "INSERT INTO outbox (announcement_id, chat_id) "
                 "SELECT ?, chat_id FROM subscriptions WHERE survey_id = ?",
                 (announcement_id, survey_id),
             )
             recipients = cursor.rowcount
-            await cursor.close()
             return Announcement(announcement_id, survey_id, body,
                                 _dt.date.fromisoformat(today), recipients)
 
@@ -102,10 +101,9 @@ class OutboxRepository:
         return await self._db.read(work)
 
     async def _set(self, sql: str, params: tuple[object, ...]) -> bool:
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(sql, params)
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(sql, params)
             changed = cursor.rowcount == 1
-            await cursor.close()
             return changed
 
         return await self._db.write(work)
@@ -143,12 +141,11 @@ class OutboxRepository:
     async def abandon_interrupted(self) -> int:
         """At start-up: messages left ``sending`` by a crash become ``failed`` (no duplicate)."""
 
-        async def work(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
                 "UPDATE outbox SET state = 'failed' WHERE state = 'sending'"
             )
             count = cursor.rowcount
-            await cursor.close()
             return count
 
         return await self._db.write(work)

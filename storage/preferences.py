@@ -8,12 +8,13 @@ responses from the database alone.
 from __future__ import annotations
 
 import datetime as _dt
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.connections import fetch_one
+from storage.connections import fetch_one, fetch_one_now
 from storage.database import Database
 from surveys import model
 
@@ -34,12 +35,19 @@ class Preferences:
         return self.consented_on is not None
 
 
+_SELECT = "SELECT language, consented_on FROM participant_preferences WHERE participant_key = ?"
+
+
 async def _get(connection: aiosqlite.Connection, participant_key: str) -> Preferences | None:
-    row = await fetch_one(
-        connection,
-        "SELECT language, consented_on FROM participant_preferences WHERE participant_key = ?",
-        (participant_key,),
-    )
+    return _preferences(participant_key, await fetch_one(connection, _SELECT, (participant_key,)))
+
+
+def _get_now(connection: sqlite3.Connection, participant_key: str) -> Preferences | None:
+    """:func:`_get` for a write (in the writer thread)."""
+    return _preferences(participant_key, fetch_one_now(connection, _SELECT, (participant_key,)))
+
+
+def _preferences(participant_key: str, row: sqlite3.Row | None) -> Preferences | None:
     if row is None:
         return None
     consented_on = row["consented_on"]
@@ -70,14 +78,14 @@ class PreferenceRepository:
     async def set_consent(self, participant_key: str) -> Preferences:
         """Record consent; the first consent's day is kept if given again."""
 
-        async def work(connection: aiosqlite.Connection) -> Preferences:
-            await connection.execute(
+        def work(connection: sqlite3.Connection) -> Preferences:
+            connection.execute(
                 "INSERT INTO participant_preferences (participant_key, consented_on) VALUES (?, ?) "
                 "ON CONFLICT (participant_key) DO UPDATE SET "
                 "consented_on = coalesce(consented_on, excluded.consented_on)",
                 (participant_key, self._today().isoformat()),
             )
-            stored = await _get(connection, participant_key)
+            stored = _get_now(connection, participant_key)
             assert stored is not None
             return stored
 
@@ -89,13 +97,13 @@ class PreferenceRepository:
         Call it only after consent: nothing is stored for someone who has not agreed.
         """
 
-        async def work(connection: aiosqlite.Connection) -> Preferences:
-            await connection.execute(
+        def work(connection: sqlite3.Connection) -> Preferences:
+            connection.execute(
                 "INSERT INTO participant_preferences (participant_key, language) VALUES (?, ?) "
                 "ON CONFLICT (participant_key) DO UPDATE SET language = excluded.language",
                 (participant_key, language),
             )
-            stored = await _get(connection, participant_key)
+            stored = _get_now(connection, participant_key)
             assert stored is not None
             return stored
 
@@ -104,12 +112,11 @@ class PreferenceRepository:
     async def delete(self, participant_key: str) -> bool:
         """Erase the participant's preferences (``/forget``); True if there were any."""
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "DELETE FROM participant_preferences WHERE participant_key = ?", (participant_key,)
             )
             deleted = cursor.rowcount > 0
-            await cursor.close()
             return deleted
 
         return await self._db.write(work, checkpoint=True)

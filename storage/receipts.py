@@ -56,7 +56,8 @@ HASH_BYTES = 32
 LOOKUP_BYTES = 16
 
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_SEPARATORS = re.compile(r"[\s\-_.·–—]+")
+# Also the en and em dashes a phone keyboard substitutes for a typed hyphen.
+_SEPARATORS = re.compile("[\\s\\-_.\u00b7\u2013\u2014]+")
 
 
 @dataclass(frozen=True, slots=True)

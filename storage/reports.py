@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import functools
 import secrets
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -79,6 +80,23 @@ FROM reports r
 """
 
 
+def _insert_report(
+    connection: sqlite3.Connection, report: tuple[object, ...], files: Sequence[tuple[object, ...]]
+) -> None:
+    connection.execute(
+        "INSERT INTO reports (report_id, receipt_lookup, receipt_salt, receipt_hash,"
+        " category, status, sealed, body, filed_on, updated_on, reporter_key,"
+        " reporter_salt, reporter_kdf)"
+        " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
+        report,
+    )
+    connection.executemany(
+        "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
+        " VALUES (?, ?, 'file', ?, ?)",
+        files,
+    )
+
+
 def _summary(row: Any) -> ReportSummary:
     return ReportSummary(
         report_id=str(row[0]),
@@ -112,7 +130,7 @@ class ReportRepository:
     Args:
         db: The :class:`storage.database.Database`.
         cipher: Seals new content; opens what its keys allow.
-        receipt_key: ``ServerSecret.derive_key("receipts")`` for the receipt lookup HMAC.
+        receipt_key: ``ServerSecret.derive_key(RECEIPTS_PURPOSE)`` for the receipt lookup HMAC.
         today: The current UTC day; tests pass their own.
     """
 
@@ -153,29 +171,12 @@ class ReportRepository:
             stored, reporter = await asyncio.to_thread(_mint, receipt, self._receipt_key)
             report_id = _new_report_id()
 
-            async def insert(
-                connection: aiosqlite.Connection,
-                report_id: str = report_id,
-                stored: ReceiptHash = stored,
-                reporter: ReporterKey = reporter,
-            ) -> None:
-                await connection.execute(
-                    "INSERT INTO reports (report_id, receipt_lookup, receipt_salt, receipt_hash,"
-                    " category, status, sealed, body, filed_on, updated_on, reporter_key,"
-                    " reporter_salt, reporter_kdf)"
-                    " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
-                    (report_id, stored.lookup, stored.salt, stored.hash, category, sealed,
-                     body_ct, day, day, reporter.public_key, reporter.salt, reporter.kdf),
-                )
-                for seq, content in enumerate(files_ct, start=1):
-                    await connection.execute(
-                        "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
-                        " VALUES (?, ?, 'file', ?, ?)",
-                        (report_id, seq, content, day),
-                    )
-
+            report = (report_id, stored.lookup, stored.salt, stored.hash, category, sealed,
+                      body_ct, day, day, reporter.public_key, reporter.salt, reporter.kdf)
+            files = [(report_id, seq, content, day)
+                     for seq, content in enumerate(files_ct, start=1)]
             try:
-                await self._db.write(insert)
+                await self._db.write(functools.partial(_insert_report, report=report, files=files))
             except sqlite3.IntegrityError:
                 continue
             return FiledReport(report_id=report_id, receipt=receipt)
@@ -351,8 +352,8 @@ class ReportRepository:
         day = self._today().isoformat()
         closed_on = day if status in CLOSED_STATUSES else None
 
-        async def update(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute(
+        def update(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
                 "UPDATE reports SET status = ?, updated_on = ?, closed_on = ?"
                 " WHERE report_id = ?",
                 (status.value, day, closed_on, report_id),
@@ -366,13 +367,13 @@ class ReportRepository:
     async def take_digest(self) -> DigestCounts:
         """Count reports not announced yet (and mark them announced), and all open ones."""
 
-        async def take(connection: aiosqlite.Connection) -> DigestCounts:
-            cursor = await connection.execute(
+        def take(connection: sqlite3.Connection) -> DigestCounts:
+            cursor = connection.execute(
                 "UPDATE reports SET announced = 1 WHERE announced = 0")
             new = cursor.rowcount
-            cursor = await connection.execute(
+            cursor = connection.execute(
                 "SELECT count(*) FROM reports WHERE closed_on IS NULL")
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             return DigestCounts(new=int(new), open=int(row[0]))
 
         counts: DigestCounts = await self._db.write(take)
@@ -381,8 +382,8 @@ class ReportRepository:
     async def delete(self, report_id: str) -> bool:
         """Erase one report and its items (overwritten: secure_delete, WAL truncated)."""
 
-        async def remove(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute("DELETE FROM reports WHERE report_id = ?",
+        def remove(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute("DELETE FROM reports WHERE report_id = ?",
                                               (report_id,))
             return cursor.rowcount
 
@@ -392,8 +393,8 @@ class ReportRepository:
         """Erase reports closed at least ``retention_days`` days ago; return how many."""
         cutoff = (self._today() - _dt.timedelta(days=retention_days)).isoformat()
 
-        async def remove(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute(
+        def remove(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
                 "DELETE FROM reports WHERE closed_on IS NOT NULL AND closed_on <= ?", (cutoff,))
             return cursor.rowcount
 
@@ -417,21 +418,21 @@ class ReportRepository:
         # Notes have their own table: no query for the reporter can ever return one.
         table = "report_notes" if kind == "note" else "report_items"
 
-        async def insert(connection: aiosqlite.Connection) -> None:
-            cursor = await connection.execute(
+        def insert(connection: sqlite3.Connection) -> None:
+            cursor = connection.execute(
                 "UPDATE reports SET updated_on = ? WHERE report_id = ?", (day, report_id))
             if cursor.rowcount == 0:
                 raise NotFound(f"no report {report_id}")
-            cursor = await connection.execute(
+            cursor = connection.execute(
                 f"SELECT coalesce(max(seq), 0) + 1 FROM {table} WHERE report_id = ?",  # table: one of two constants
                 (report_id,))
-            (seq,) = await cursor.fetchone()  # type: ignore[misc]  # an aggregate always returns a row
+            (seq,) = cursor.fetchone()
             if kind == "note":
-                await connection.execute(
+                connection.execute(
                     "INSERT INTO report_notes (report_id, seq, content, added_on)"
                     " VALUES (?, ?, ?, ?)", (report_id, int(seq), content, day))
             else:
-                await connection.execute(
+                connection.execute(
                     "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
                     " VALUES (?, ?, ?, ?, ?)", (report_id, int(seq), kind, content, day))
 

@@ -12,12 +12,12 @@ import dataclasses
 import datetime as _dt
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import aiosqlite
 
-from storage.connections import fetch_one
+from storage.connections import fetch_one, fetch_one_now
 from storage.database import Database
 from storage.errors import AlreadySubmitted, InvalidTransition, NotFound
 from storage.response_records import (
@@ -33,12 +33,8 @@ from surveys.model import Answer, Answers
 
 __all__ = ["ResponseCounts", "ResponseRecord", "ResponseRepository", "ResponseStatus"]
 
-DEFAULT_BATCH_SIZE = 500
-
-
-
-async def _put_in_progress(
-    connection: aiosqlite.Connection,
+def _put_in_progress(
+    connection: sqlite3.Connection,
     key: tuple[str, int, str],
     today: str,
     language: str | None,
@@ -52,16 +48,17 @@ async def _put_in_progress(
     differs (nothing, or the answers carried over to a new version).
     """
     survey_id, version, respondent_key = key
-    await connection.execute(
+    connection.execute(
         "INSERT OR REPLACE INTO responses (survey_id, version, respondent_key, status, "
         "answers, current_question, language, started_on, updated_on, text_languages) "
         "VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)",
         (survey_id, version, respondent_key, answers_to_json(dict(answers or {})),
          current_question, language, today, today, _languages_json(dict(text_languages or {}))),
     )
-    created = await _get(connection, survey_id, respondent_key)
+    created = _get_now(connection, survey_id, respondent_key)
     assert created is not None
     return created
+
 
 async def _get(
     connection: aiosqlite.Connection, survey_id: str, respondent_key: str
@@ -74,28 +71,24 @@ async def _get(
     return None if row is None else record_from_row(row)
 
 
-async def _in_progress(
-    connection: aiosqlite.Connection, survey_id: str, respondent_key: str
-) -> ResponseRecord:
-    response = await _get(connection, survey_id, respondent_key)
-    if response is None:
-        raise NotFound(f"no response to {survey_id!r} for this respondent")
-    if response.submitted:
-        raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
-    return response
-
-
-def _in_progress_now(
+def _get_now(
     connection: sqlite3.Connection, survey_id: str, respondent_key: str
-) -> ResponseRecord:
-    """:func:`_in_progress` for work running in the database thread (``write_sync``)."""
-    row = connection.execute(
+) -> ResponseRecord | None:
+    """:func:`_get` for a write (in the writer thread)."""
+    row = fetch_one_now(
+        connection,
         f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
         (survey_id, respondent_key),
-    ).fetchone()
-    if row is None:
+    )
+    return None if row is None else record_from_row(row)
+
+
+def _in_progress(
+    connection: sqlite3.Connection, survey_id: str, respondent_key: str
+) -> ResponseRecord:
+    response = _get_now(connection, survey_id, respondent_key)
+    if response is None:
         raise NotFound(f"no response to {survey_id!r} for this respondent")
-    response = record_from_row(row)
     if response.submitted:
         raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
     return response
@@ -122,8 +115,8 @@ def _languages_json(languages: Mapping[str, str]) -> str:
     return json.dumps(dict(languages), sort_keys=True, separators=(",", ":"))
 
 
-async def _require_open(connection: aiosqlite.Connection, survey_id: str, version: int) -> None:
-    row = await fetch_one(
+def _require_open(connection: sqlite3.Connection, survey_id: str, version: int) -> None:
+    row = fetch_one_now(
         connection, "SELECT status FROM surveys WHERE survey_id = ? AND version = ?",
         (survey_id, version),
     )
@@ -168,12 +161,12 @@ class ResponseRepository:
             InvalidTransition: A new response can only start on the published version.
         """
 
-        async def work(connection: aiosqlite.Connection) -> ResponseRecord:
-            existing = await _get(connection, survey_id, respondent_key)
+        def work(connection: sqlite3.Connection) -> ResponseRecord:
+            existing = _get_now(connection, survey_id, respondent_key)
             if existing is not None:
                 return existing
-            await _require_open(connection, survey_id, version)
-            return await _put_in_progress(
+            _require_open(connection, survey_id, version)
+            return _put_in_progress(
                 connection, (survey_id, version, respondent_key), self._today().isoformat(),
                 language, current_question)
 
@@ -201,13 +194,13 @@ class ResponseRepository:
             InvalidTransition: The version is not the published one.
         """
 
-        async def work(connection: aiosqlite.Connection) -> ResponseRecord:
-            existing = await _get(connection, survey_id, respondent_key)
+        def work(connection: sqlite3.Connection) -> ResponseRecord:
+            existing = _get_now(connection, survey_id, respondent_key)
             if existing is not None and existing.submitted:
                 raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
-            await _require_open(connection, survey_id, version)
+            _require_open(connection, survey_id, version)
             carried = dict(answers or {})
-            return await _put_in_progress(
+            return _put_in_progress(
                 connection, (survey_id, version, respondent_key), self._today().isoformat(),
                 language, current_question, carried, _kept_languages(existing, carried))
 
@@ -222,10 +215,9 @@ class ResponseRepository:
     ) -> ResponseRecord:
         today = self._today()
 
-        # Runs in the database thread (write_sync): this is the write behind every answer,
-        # and in one hand-off per batch it is grouped at a fraction of the cost.
+        # The write behind every answer: one SELECT and one UPDATE in the writer thread.
         def work(connection: sqlite3.Connection) -> ResponseRecord:
-            response = _in_progress_now(connection, survey_id, respondent_key)
+            response = _in_progress(connection, survey_id, respondent_key)
             answers, current_question, language = change(response)
             encoded = answers_to_json(answers)
             languages = _kept_languages(response, answers)
@@ -248,7 +240,7 @@ class ResponseRepository:
                 text_languages=MappingProxyType(languages),
             )
 
-        return await self._db.write_sync(work)
+        return await self._db.write(work)
 
     async def save_answer(
         self,
@@ -331,18 +323,18 @@ class ResponseRepository:
             AlreadySubmitted: It was submitted before (also for a double tap on "Submit").
         """
 
-        async def work(connection: aiosqlite.Connection) -> ResponseRecord:
-            response = await _in_progress(connection, survey_id, respondent_key)
+        def work(connection: sqlite3.Connection) -> ResponseRecord:
+            response = _in_progress(connection, survey_id, respondent_key)
             today = self._today().isoformat()
             final = response.answers if answers is None else answers
-            await connection.execute(
+            connection.execute(
                 "UPDATE responses SET status = 'submitted', answers = ?, current_question = NULL, "
                 "updated_on = ?, submitted_on = ?, text_languages = ? "
                 "WHERE survey_id = ? AND respondent_key = ? AND status = 'in_progress'",
                 (answers_to_json(final), today, today,
                  _languages_json(_kept_languages(response, final)), survey_id, respondent_key),
             )
-            submitted = await _get(connection, survey_id, respondent_key)
+            submitted = _get_now(connection, survey_id, respondent_key)
             assert submitted is not None
             return submitted
 
@@ -363,14 +355,11 @@ class ResponseRepository:
             The number of rows erased.
         """
 
-        async def work(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> int:
+            return connection.execute(
                 "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ?",
                 (survey_id, respondent_key),
-            )
-            count = cursor.rowcount
-            await cursor.close()
-            return count
+            ).rowcount
 
         return await self._db.write(work, checkpoint=True)
 
@@ -397,61 +386,13 @@ class ResponseRepository:
             The number of responses erased.
         """
 
-        async def work(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.executemany(
+        def work(connection: sqlite3.Connection) -> int:
+            return connection.executemany(
                 "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ?",
                 list(keys.items()),
-            )
-            count = cursor.rowcount
-            await cursor.close()
-            return count
+            ).rowcount
 
         return await self._db.write(work, checkpoint=True)
-
-    async def iter_submitted(
-        self,
-        survey_id: str,
-        *,
-        version: int | None = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-    ) -> AsyncIterator[ResponseRecord]:
-        """Yield every submitted response of a survey, ``batch_size`` at a time.
-
-        Memory stays bounded whatever the number of responses, and no reader connection is
-        held between batches. Responses come in pseudonym order, which is random: an export
-        cannot be used to tell who answered first. Keyset pagination (``respondent_key >
-        last``) rather than OFFSET keeps each batch an index seek.
-
-        Args:
-            version: Only responses to this version (default: all versions).
-        """
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        version_filter = "" if version is None else " AND version = ?"
-        sql = (
-            f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND status = 'submitted' "
-            f"AND respondent_key > ?{version_filter} ORDER BY respondent_key LIMIT ?"
-        )
-        after = ""
-        while True:
-            params: tuple[object, ...] = (
-                (survey_id, after, batch_size)
-                if version is None
-                else (survey_id, after, version, batch_size)
-            )
-
-            async def page(
-                connection: aiosqlite.Connection, params: tuple[object, ...] = params
-            ) -> list[ResponseRecord]:
-                rows = await connection.execute_fetchall(sql, params)
-                return [record_from_row(row) for row in rows]
-
-            batch = await self._db.read(page)
-            for response in batch:
-                yield response
-            if len(batch) < batch_size:
-                return
-            after = batch[-1].respondent_key
 
     async def counts(self, survey_id: str, *, version: int | None = None) -> ResponseCounts:
         """How many responses are in progress and submitted (optionally for one version)."""
@@ -464,7 +405,7 @@ class ResponseRepository:
                 "GROUP BY status",
                 params,
             )
-            by_status = {status: count for status, count in rows}
+            by_status = {str(status): int(count) for status, count in rows}
             return ResponseCounts(
                 in_progress=by_status.get(ResponseStatus.IN_PROGRESS.value, 0),
                 submitted=by_status.get(ResponseStatus.SUBMITTED.value, 0),

@@ -18,8 +18,6 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import aiosqlite
-
 from storage.errors import MigrationError, SchemaTooNew
 
 __all__ = [
@@ -75,14 +73,14 @@ def load_migrations(directory: Traversable | Path | None = None) -> tuple[Migrat
     return tuple(migrations[version] for version in sorted(migrations))
 
 
-async def applied_versions(connection: aiosqlite.Connection) -> dict[int, str]:
+def applied_versions(connection: sqlite3.Connection) -> dict[int, str]:
     """The versions recorded in ``schema_migrations`` (empty for a new database)."""
-    rows = await connection.execute_fetchall(
+    rows = connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-    )
-    if not list(rows):
+    ).fetchall()
+    if not rows:
         return {}
-    rows = await connection.execute_fetchall("SELECT version, name FROM schema_migrations")
+    rows = connection.execute("SELECT version, name FROM schema_migrations").fetchall()
     return {int(version): str(name) for version, name in rows}
 
 
@@ -132,36 +130,37 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
-async def _apply_one(connection: aiosqlite.Connection, migration: Migration, day: str) -> bool:
-    await connection.execute("BEGIN IMMEDIATE")
+def _apply_one(connection: sqlite3.Connection, migration: Migration, day: str) -> bool:
+    connection.execute("BEGIN IMMEDIATE")
     try:
         # Re-read under the write lock: another process may have migrated meanwhile.
-        if migration.version in await applied_versions(connection):
-            await connection.execute("ROLLBACK")
+        if migration.version in applied_versions(connection):
+            connection.execute("ROLLBACK")
             return False
         for statement in split_statements(migration.sql):
-            await connection.execute(statement)
-        await connection.execute(
+            connection.execute(statement)
+        connection.execute(
             "INSERT INTO schema_migrations (version, name, applied_on) VALUES (?, ?, ?)",
             (migration.version, migration.name, day),
         )
-        await connection.execute("COMMIT")
+        connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:
-            await connection.execute("ROLLBACK")
+            connection.execute("ROLLBACK")
         raise
     return True
 
 
-async def apply_migrations(
-    connection: aiosqlite.Connection,
+def apply_migrations(
+    connection: sqlite3.Connection,
     migrations: Iterable[Migration],
     *,
     today: _dt.date | None = None,
 ) -> list[Migration]:
     """Bring the schema up to date, one transaction per migration.
 
-    Must run on the writer connection (in autocommit mode) before any other write.
+    Runs on the writer connection (in autocommit mode, in the writer thread) before any
+    other write.
 
     Returns:
         The migrations that were applied now (empty if the schema was current).
@@ -172,8 +171,8 @@ async def apply_migrations(
             recorded history contradicts the migration files.
     """
     known = list(migrations)
-    await connection.execute(_CREATE_HISTORY)
-    applied = await applied_versions(connection)
+    connection.execute(_CREATE_HISTORY)
+    applied = applied_versions(connection)
     _check_history(applied, known)
     day = (today or _dt.datetime.now(_dt.UTC).date()).isoformat()
     done: list[Migration] = []
@@ -181,7 +180,7 @@ async def apply_migrations(
         if migration.version in applied:
             continue
         try:
-            if await _apply_one(connection, migration, day):
+            if _apply_one(connection, migration, day):
                 done.append(migration)
         except Exception as error:
             raise MigrationError(

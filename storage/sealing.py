@@ -12,8 +12,8 @@ Two modes, chosen by the operator:
   reporter opens replies with the receipt through ``/status``, moderators read everything
   on their own machine with ``consultbot reports --key``.
 * **server** (no key configured): a :class:`~nacl.secret.SecretBox` keyed by
-  ``ServerSecret.derive_key("reports")`` for everything; the database alone is
-  unreadable, the database plus the secret key file is not.
+  the key derived for ``REPORTS_PURPOSE``; the database alone is unreadable, the database
+  plus the secret key file is not.
 
 Every plaintext is padded to a size bucket first (:mod:`storage.padding`), so ciphertext
 lengths reveal only the bucket. Every ciphertext starts with one byte naming its scheme,
@@ -73,8 +73,8 @@ class ReportCipher:
     """Seals new report content and opens what its keys allow.
 
     Attributes:
-        server_key: 32 bytes from ``ServerSecret.derive_key("reports")``; ``None`` in the
-            moderators' CLI when the secret key file is not there.
+        server_key: 32 bytes from ``ServerSecret.derive_key(REPORTS_PURPOSE)``; ``None`` in the
+            moderators' CLI, which reads sealed reports only.
         public_key: The moderators' public key; set means new content is sealed.
         private_key: The moderators' private key; only ever set on a moderator's machine.
         padding: Whether plaintexts are padded to size buckets. Always on in the product;

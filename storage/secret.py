@@ -1,44 +1,73 @@
 """The server secret: pseudonyms for participants and keys for server-side encryption.
 
-The secret lives in ``<data_dir>/secret.key`` (32 random bytes, mode 0600), never in the
-database: someone holding only a copy of the database cannot recompute a pseudonym from a
-Telegram id, so a leaked database does not say who answered what (DESIGN.md §3).
+The secret is 32 random bytes in a key file **outside** the data directory (see
+:mod:`storage.keyfile`), never in the database: someone holding a copy of the data
+directory cannot recompute a pseudonym from a Telegram id, so it does not say who answered
+what (ARCHITECTURE.md, "Storage").
 
-Every use of the secret is domain-separated by a label, so a respondent pseudonym, a
-participant pseudonym and an encryption key can never coincide, and pseudonyms of the same
-person in two surveys cannot be linked.
+Every use of the secret is domain-separated by a label (the constants below), so a
+respondent pseudonym, a participant pseudonym and an encryption key can never coincide, and
+pseudonyms of the same person in two surveys cannot be linked. A label is part of what is
+stored: changing one changes every pseudonym or key derived with it, so they never change.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-import stat
 from pathlib import Path
 from typing import Final
 
 from storage.errors import SecretKeyError
+from storage.keyfile import (
+    KEY_SIZE,
+    LEGACY_KEY_FILE_NAME,
+    create_key_file,
+    legacy_key_file,
+    load_key,
+    read_key_file,
+)
 
-__all__ = ["KEY_FILE_NAME", "KEY_SIZE", "ServerSecret"]
+__all__ = [
+    "AUDIT_ACTOR_PURPOSE",
+    "AUDIT_PURPOSE",
+    "KEY_FILE_NAME",
+    "KEY_SIZE",
+    "PARTICIPANT_LABEL",
+    "RECEIPTS_PURPOSE",
+    "REPORTS_PURPOSE",
+    "RESPONDENT_LABEL",
+    "ServerSecret",
+]
 
-KEY_FILE_NAME: Final = "secret.key"
-KEY_SIZE: Final = 32
+#: Deprecated name of the key file inside the data directory (older installations); new
+#: code passes a key file outside it (``Storage.open(..., key_file=...)``).
+KEY_FILE_NAME: Final = LEGACY_KEY_FILE_NAME
 
+# --- pseudonym labels: HMAC(key, label \0 parts) -----------------------------------------
 
-def _fsync_directory(directory: Path) -> None:
-    # The key must survive a power cut together with the data it pseudonymises.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+#: A respondent of one survey: keys the draft and the "has responded" marker. Separate from
+#: every other use so the same person's rows in two surveys, or in preferences, never match.
+RESPONDENT_LABEL: Final = b"respondent"
+#: A participant's preferences (consent, language) and report-status sessions: one per
+#: person, deliberately different from any respondent pseudonym so preferences cannot be
+#: joined to answers from the database alone.
+PARTICIPANT_LABEL: Final = b"participant"
+
+# --- derived keys: HKDF-Expand(key, "consultbot:" + purpose) ------------------------------
+
+#: Server-side encryption of reports when no moderator public key is configured.
+REPORTS_PURPOSE: Final = "reports"
+#: The HMAC that turns a report receipt into its lookup id (never the receipt itself).
+RECEIPTS_PURPOSE: Final = "receipts"
+#: The HMAC chaining audit-log entries, so an edit of the log is detected.
+AUDIT_PURPOSE: Final = "audit"
+#: The pseudonym of a moderator in the audit log: matches no participant pseudonym.
+AUDIT_ACTOR_PURPOSE: Final = "audit-actor"
+
+#: Prefix of every derived key's HKDF info: keys of another application using the same
+#: secret (there should be none) still could not coincide with ours.
+_DERIVE_PREFIX: Final = b"consultbot:"
 
 
 class ServerSecret:
@@ -47,7 +76,7 @@ class ServerSecret:
     __slots__ = ("_key",)
 
     def __init__(self, key: bytes) -> None:
-        """Wrap raw key bytes (use :meth:`load_or_create` for the file)."""
+        """Wrap raw key bytes (use :meth:`load` for a key file)."""
         if len(key) != KEY_SIZE:
             raise SecretKeyError(f"the secret key must be {KEY_SIZE} bytes, not {len(key)}")
         self._key = bytes(key)
@@ -56,65 +85,31 @@ class ServerSecret:
         return "ServerSecret(<hidden>)"
 
     @classmethod
-    def load_or_create(cls, data_dir: Path) -> ServerSecret:
-        """Load ``data_dir/secret.key``, creating it on first start.
+    def load(cls, key_file: Path | None, data_dir: Path, *, create: bool = True) -> ServerSecret:
+        """The secret of this data directory, from ``key_file`` (outside it).
 
-        Creation is atomic: the key is written and synced under a temporary name created
-        with mode 0600 and ``O_EXCL``, then hard-linked into place, so the file is never
-        readable by others, never half-written, and two processes starting at once end up
-        with the same key.
+        See :func:`storage.keyfile.load_key` for the rules (refusals, the legacy key).
+
+        Raises:
+            UnsafeKeyFile: The key file is inside the data directory or not private.
+            SecretKeyError: It is missing (``create=False``), damaged or ambiguous.
+        """
+        return cls(load_key(key_file, data_dir, create=create))
+
+    @classmethod
+    def load_or_create(cls, data_dir: Path) -> ServerSecret:
+        """Deprecated: the key inside ``data_dir`` (older installations), created if missing.
+
+        Kept for callers not yet given a key file; use :meth:`load`.
 
         Raises:
             SecretKeyError: The file exists but has the wrong size, is not a regular file,
                 or is readable or writable by group or others.
         """
-        path = Path(data_dir) / KEY_FILE_NAME
+        path = legacy_key_file(data_dir)
         if not path.exists():
-            cls._create(path)
-        return cls(cls._read(path))
-
-    @staticmethod
-    def _create(path: Path) -> None:
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            try:
-                os.write(fd, secrets.token_bytes(KEY_SIZE))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                pass  # another process created it first: use theirs
-        finally:
-            temporary.unlink(missing_ok=True)
-        _fsync_directory(path.parent)
-
-    @staticmethod
-    def _read(path: Path) -> bytes:
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError as error:
-            raise SecretKeyError(f"cannot open the secret key file {path}: {error}") from error
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise SecretKeyError(f"{path} is not a regular file")
-            if info.st_mode & 0o077:
-                raise SecretKeyError(
-                    f"{path} is accessible by group or others (mode "
-                    f"{stat.S_IMODE(info.st_mode):04o}); run `chmod 600 {path}`"
-                )
-            key = os.read(fd, KEY_SIZE + 1)
-        finally:
-            os.close(fd)
-        if len(key) != KEY_SIZE:
-            raise SecretKeyError(
-                f"{path} holds {len(key)} bytes instead of {KEY_SIZE}: it is damaged or not a "
-                "consultbot key; restore it from the backup taken with the database"
-            )
-        return key
+            create_key_file(path)
+        return cls(read_key_file(path))
 
     def _mac(self, label: bytes, *parts: bytes) -> bytes:
         # label\0part\0part: the labels and survey ids contain no NUL, so the encoding of
@@ -129,19 +124,19 @@ class ServerSecret:
         """
         if "\0" in survey_id:
             raise ValueError("a survey id cannot contain NUL")
-        return self._mac(b"respondent", survey_id.encode(), str(int(user_id)).encode()).hex()
+        return self._mac(RESPONDENT_LABEL, survey_id.encode(), str(int(user_id)).encode()).hex()
 
     def participant_key(self, user_id: int) -> str:
         """The pseudonym of a Telegram user for their preferences (64 hex chars)."""
-        return self._mac(b"participant", str(int(user_id)).encode()).hex()
+        return self._mac(PARTICIPANT_LABEL, str(int(user_id)).encode()).hex()
 
     def derive_key(self, purpose: str) -> bytes:
-        """A 32-byte key for one purpose (e.g. ``"reports"``), independent of all others.
+        """A 32-byte key for one purpose (one of the ``*_PURPOSE`` constants).
 
         This is HKDF-Expand (RFC 5869) with the key file as the pseudorandom key and
         ``consultbot:<purpose>`` as the info, for a single output block.
         """
         if not purpose:
             raise ValueError("a purpose is required")
-        info = b"consultbot:" + purpose.encode()
+        info = _DERIVE_PREFIX + purpose.encode()
         return hmac.new(self._key, info + b"\x01", hashlib.sha256).digest()

@@ -1,11 +1,13 @@
 """Opt-in update subscriptions: which chats asked for news about which survey.
 
-The second and last place a raw Telegram id may be stored (DESIGN.md §3). A subscription is
+The second and last place a raw Telegram id may be stored. A subscription is
 never linked to a response: no respondent key, no date, and the table keeps no insertion
 order.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 import aiosqlite
 
@@ -27,21 +29,20 @@ class SubscriptionRepository:
 
         Args:
             survey_id: the survey whose updates the chat wants.
-            chat_id: the private chat (DESIGN.md §3 allows raw ids here only).
+            chat_id: the private chat (raw ids are allowed here and in moderators only).
             language: the bot language the subscriber read when subscribing, so updates
                 reach them in it; a later subscription's language replaces it.
         """
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "INSERT OR IGNORE INTO subscriptions (survey_id, chat_id, language) "
                 "VALUES (?, ?, ?)",
                 (survey_id, int(chat_id), language),
             )
             added = cursor.rowcount == 1
-            await cursor.close()
             if language is not None:
-                await connection.execute(
+                connection.execute(
                     "UPDATE subscriptions SET language = ? WHERE chat_id = ?",
                     (language, int(chat_id)),
                 )
@@ -58,21 +59,21 @@ class SubscriptionRepository:
                 "LIMIT 1",
                 (int(chat_id),),
             )
-            return str(rows[0][0]) if rows else None
+            first = next(iter(rows), None)
+            return None if first is None else str(first[0])
 
         return await self._db.read(work)
 
     async def unsubscribe(self, survey_id: str, chat_id: int) -> bool:
         """Unsubscribe a chat from one survey and drop its undelivered updates of it."""
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
                 "DELETE FROM subscriptions WHERE survey_id = ? AND chat_id = ?",
                 (survey_id, int(chat_id)),
             )
             removed = cursor.rowcount == 1
-            await cursor.close()
-            await connection.execute(
+            connection.execute(
                 "DELETE FROM outbox WHERE chat_id = ? AND state = 'pending' AND announcement_id "
                 "IN (SELECT announcement_id FROM announcements WHERE survey_id = ?)",
                 (int(chat_id), survey_id),
@@ -112,7 +113,8 @@ class SubscriptionRepository:
             rows = await connection.execute_fetchall(
                 "SELECT count(*) FROM subscriptions WHERE survey_id = ?", (survey_id,)
             )
-            return int(rows[0][0])
+            (count,) = next(iter(rows))
+            return int(count)
 
         return await self._db.read(work)
 
@@ -123,13 +125,12 @@ class SubscriptionRepository:
             How many subscriptions were removed.
         """
 
-        async def work(connection: aiosqlite.Connection) -> int:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
                 "DELETE FROM subscriptions WHERE chat_id = ?", (int(chat_id),)
             )
             removed = cursor.rowcount
-            await cursor.close()
-            await connection.execute(
+            connection.execute(
                 "DELETE FROM outbox WHERE chat_id = ?",
                 (int(chat_id),),
             )

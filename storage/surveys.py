@@ -24,7 +24,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from storage.connections import fetch_one
+from storage.connections import fetch_one, fetch_one_now
 from storage.database import Database
 from storage.errors import InvalidTransition, NotFound
 from surveys import model
@@ -111,12 +111,23 @@ async def _many(
     return [_record(row) for row in rows]
 
 
+_LATEST = "survey_id = ? AND version = (SELECT max(version) FROM surveys WHERE survey_id = ?)"
+
+
 async def _latest(connection: aiosqlite.Connection, survey_id: str) -> SurveyRecord | None:
-    return await _one(
-        connection,
-        "survey_id = ? AND version = (SELECT max(version) FROM surveys WHERE survey_id = ?)",
-        (survey_id, survey_id),
-    )
+    return await _one(connection, _LATEST, (survey_id, survey_id))
+
+
+def _one_now(
+    connection: sqlite3.Connection, where: str, params: tuple[object, ...]
+) -> SurveyRecord | None:
+    """:func:`_one` for a write (in the writer thread)."""
+    row = fetch_one_now(connection, f"SELECT {_COLUMNS} FROM surveys WHERE {where}", params)
+    return None if row is None else _record(row)
+
+
+def _latest_now(connection: sqlite3.Connection, survey_id: str) -> SurveyRecord | None:
+    return _one_now(connection, _LATEST, (survey_id, survey_id))
 
 
 class SurveyRepository:
@@ -134,49 +145,49 @@ class SurveyRepository:
 
     # --- changes -------------------------------------------------------------------------
 
-    async def _save_draft(
-        self, connection: aiosqlite.Connection, survey: Survey, source: bytes, source_name: str
+    def _save_draft(
+        self, connection: sqlite3.Connection, survey: Survey, source: bytes, source_name: str
     ) -> SurveyRecord:
         today = self._today().isoformat()
         definition = survey_to_json(survey)
-        latest = await _latest(connection, survey.id)
+        latest = _latest_now(connection, survey.id)
         if latest is not None and latest.status is SurveyStatus.DRAFT:
             version = latest.version
-            await connection.execute(
+            connection.execute(
                 "UPDATE surveys SET definition = ?, source = ?, source_name = ?, created_on = ? "
                 "WHERE survey_id = ? AND version = ?",
                 (definition, source, source_name, today, survey.id, version),
             )
         else:
             version = 1 if latest is None else latest.version + 1
-            await connection.execute(
+            connection.execute(
                 "INSERT INTO surveys (survey_id, version, status, definition, source, "
                 "source_name, created_on) VALUES (?, ?, 'draft', ?, ?, ?, ?)",
                 (survey.id, version, definition, source, source_name, today),
             )
-        record = await _one(connection, "survey_id = ? AND version = ?", (survey.id, version))
+        record = _one_now(connection, "survey_id = ? AND version = ?", (survey.id, version))
         assert record is not None
         return record
 
-    async def _publish(self, connection: aiosqlite.Connection, survey_id: str) -> SurveyRecord:
-        draft = await _one(connection, "survey_id = ? AND status = 'draft'", (survey_id,))
+    def _publish(self, connection: sqlite3.Connection, survey_id: str) -> SurveyRecord:
+        draft = _one_now(connection, "survey_id = ? AND status = 'draft'", (survey_id,))
         if draft is None:
-            if await _latest(connection, survey_id) is None:
+            if _latest_now(connection, survey_id) is None:
                 raise NotFound(f"no survey {survey_id!r}")
             raise InvalidTransition(f"survey {survey_id!r} has no draft to publish")
         today = self._today().isoformat()
         # The older version stops taking answers; its responses stay attached to it.
-        await connection.execute(
+        connection.execute(
             "UPDATE surveys SET status = 'closed', closed_on = ? "
             "WHERE survey_id = ? AND status = 'published'",
             (today, survey_id),
         )
-        await connection.execute(
+        connection.execute(
             "UPDATE surveys SET status = 'published', published_on = ? "
             "WHERE survey_id = ? AND version = ?",
             (today, survey_id, draft.version),
         )
-        record = await _one(connection, "survey_id = ? AND version = ?", (survey_id, draft.version))
+        record = _one_now(connection, "survey_id = ? AND version = ?", (survey_id, draft.version))
         assert record is not None
         return record
 
@@ -213,58 +224,58 @@ class SurveyRepository:
         closed. Otherwise the definition is saved and published in one transaction.
         """
 
-        async def work(connection: aiosqlite.Connection) -> SurveyRecord:
-            latest = await _latest(connection, survey.id)
-            if latest is not None and await self._same(connection, latest, survey, source):
+        def work(connection: sqlite3.Connection) -> SurveyRecord:
+            latest = _latest_now(connection, survey.id)
+            if latest is not None and self._same(connection, latest, survey, source):
                 if latest.status is SurveyStatus.DRAFT:
-                    return await self._publish(connection, survey.id)
+                    return self._publish(connection, survey.id)
                 return latest
-            await self._save_draft(connection, survey, source, source_name)
-            return await self._publish(connection, survey.id)
+            self._save_draft(connection, survey, source, source_name)
+            return self._publish(connection, survey.id)
 
         return await self._db.write(work)
 
     @staticmethod
-    async def _same(
-        connection: aiosqlite.Connection, latest: SurveyRecord, survey: Survey, source: bytes
+    def _same(
+        connection: sqlite3.Connection, latest: SurveyRecord, survey: Survey, source: bytes
     ) -> bool:
         if survey_to_json(latest.survey) == survey_to_json(survey):
             return True
-        async with connection.execute(
+        row = fetch_one_now(
+            connection,
             "SELECT source FROM surveys WHERE survey_id = ? AND version = ?",
             (latest.survey_id, latest.version),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return row is not None and bytes(row[0]) == source
 
     async def close(self, survey_id: str) -> SurveyRecord:
         """Close the published version: no new answers, and unfinished responses are erased.
 
         In-progress answers are only kept so a participant can finish; once nobody can,
-        keeping them would be data without a purpose (DESIGN.md §3).
+        keeping them would be data without a purpose.
 
         Raises:
             NotFound: No survey has this id.
             InvalidTransition: No version of it is published.
         """
 
-        async def work(connection: aiosqlite.Connection) -> SurveyRecord:
-            published = await _one(
+        def work(connection: sqlite3.Connection) -> SurveyRecord:
+            published = _one_now(
                 connection, "survey_id = ? AND status = 'published'", (survey_id,)
             )
             if published is None:
-                if await _latest(connection, survey_id) is None:
+                if _latest_now(connection, survey_id) is None:
                     raise NotFound(f"no survey {survey_id!r}")
                 raise InvalidTransition(f"survey {survey_id!r} is not published")
-            await connection.execute(
+            connection.execute(
                 "UPDATE surveys SET status = 'closed', closed_on = ? "
                 "WHERE survey_id = ? AND version = ?",
                 (self._today().isoformat(), survey_id, published.version),
             )
-            await connection.execute(
+            connection.execute(
                 "DELETE FROM responses WHERE survey_id = ? AND status = 'in_progress'", (survey_id,)
             )
-            record = await _one(
+            record = _one_now(
                 connection, "survey_id = ? AND version = ?", (survey_id, published.version)
             )
             assert record is not None

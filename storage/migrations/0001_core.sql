@@ -1,6 +1,6 @@
 -- 0001 core: survey definitions, responses, participant preferences.
 --
--- Privacy (DESIGN.md section 3): no Telegram id appears in this schema. A respondent is the
+-- Privacy: no Telegram id appears in this schema. A respondent is the
 -- HMAC pseudonym of (survey id, user id) and a participant the HMAC of the user id, both
 -- computed with the secret key file that never enters the database. Every date is an ISO
 -- day (YYYY-MM-DD): nothing participant-related is stored with a finer time, so the

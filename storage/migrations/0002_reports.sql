@@ -1,6 +1,6 @@
 -- 0002 reports: anonymous concerns (whistleblower reports) and the moderators' audit log.
 --
--- Privacy (DESIGN.md section 3): a report row holds no user, chat or message id, no
+-- Privacy: a report row holds no user, chat or message id, no
 -- username and no Telegram file_id. Everything the reporter wrote (description, follow-ups,
 -- files) is a ciphertext made by storage/sealing.py: sealed to the moderators' public key,
 -- or encrypted with the server key. Dates are ISO days. The receipt code is kept only as an

@@ -1,6 +1,6 @@
 -- 0003 moderation: moderators, opt-in update subscriptions, announcements and their outbox.
 --
--- Privacy (DESIGN.md section 3): raw Telegram ids are allowed in exactly two places, and
+-- Privacy: raw Telegram ids are allowed in exactly two places, and
 -- these are they: the moderator list, and the chats that asked for updates about a survey.
 -- Neither points at a response or a report: a subscription holds no respondent key and no
 -- date (a subscription day could be matched with a submission day), and its table is

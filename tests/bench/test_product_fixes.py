@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import random
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +22,7 @@ from surveys.numbering import RespondentNumbers
 def test_tabulated_respondent_numbers_equal_the_hashed_ones(size: int) -> None:
     key = bytes(range(32))
     tabulated, hashed = RespondentNumbers(size, key), RespondentNumbers(size, key)
-    hashed._tables = None  # noqa: SLF001 - the reference path
+    hashed._tables = None  # the reference path: hash every number, no tables
     numbers = [tabulated.number(i) for i in range(size + 3)]
     assert numbers == [hashed.number(i) for i in range(size + 3)]
     assert sorted(numbers[:size]) == list(range(1, size + 1))
@@ -31,7 +35,7 @@ def test_texts_after_the_language_sample_are_counted_not_guessed(monkeypatch: py
     rows = [(random_answers(rng), _dt.date(2026, 3, 1), "en") for _ in range(400)]
     summarizer = Summarizer(survey, min_cell=5, by="sector")
     summarizer.add_many(rows)
-    remedy = summarizer._tallier.tally.questions["remedy"]  # noqa: SLF001
+    remedy = summarizer._tallier.tally.questions["remedy"]
     assert remedy.sampled_texts == 40
     for group, answered in remedy.answered.items():
         assert sum(remedy.values[group].values()) == answered
@@ -51,42 +55,35 @@ def test_small_surveys_detect_every_text() -> None:
     rng = random.Random(4)
     summarizer = Summarizer(survey, min_cell=5)
     summarizer.add_many([(random_answers(rng), None, "en") for _ in range(30)])
-    remedy = summarizer._tallier.tally.questions["remedy"]  # noqa: SLF001
+    remedy = summarizer._tallier.tally.questions["remedy"]
     assert remedy.sampled_texts == 30
     assert all(tally.NOT_ANALYSED not in c for c in remedy.values.values())
 
 
-async def test_write_sync_groups_with_async_writes_and_isolates_a_failure(tmp_path) -> None:  # noqa: ANN001
-    import asyncio
-    import sqlite3
-
+async def test_answer_writes_group_into_one_commit_and_isolate_a_failure(tmp_path: Path) -> None:
     from storage.database import Database
     from storage.schema import Migration
 
     migration = Migration(1, "t", "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
     db = await Database.open(tmp_path / "db.sqlite3", migrations=[migration])
     try:
-        def insert(k: str, v: int):  # noqa: ANN202
+        def insert(k: str, v: int) -> Callable[[sqlite3.Connection], str]:
             def work(connection: sqlite3.Connection) -> str:
                 connection.execute("INSERT INTO t VALUES (?, ?)", (k, v))
                 return k
             return work
 
-        async def insert_async(connection) -> str:  # noqa: ANN001
-            await connection.execute("INSERT INTO t VALUES ('async', 1)")
-            return "async"
-
         results = await asyncio.gather(
-            db.write_sync(insert("a", 1)),
-            db.write_sync(insert("a", 2)),  # primary key clash: fails alone
-            db.write(insert_async),
-            db.write_sync(insert("b", 3)),
+            db.write(insert("a", 1)),
+            db.write(insert("a", 2)),  # primary key clash: fails alone
+            db.write(insert("c", 1)),
+            db.write(insert("b", 3)),
             return_exceptions=True,
         )
-        assert results[0] == "a" and results[2] == "async" and results[3] == "b"
+        assert results[0] == "a" and results[2] == "c" and results[3] == "b"
         assert isinstance(results[1], sqlite3.IntegrityError)
         rows = await db.read(lambda c: c.execute_fetchall("SELECT k, v FROM t ORDER BY k"))
-        assert [tuple(r) for r in rows] == [("a", 1), ("async", 1), ("b", 3)]
+        assert [tuple(r) for r in rows] == [("a", 1), ("b", 3), ("c", 1)]
         assert db.stats.commits == 1  # one grouped transaction
     finally:
         await db.close()

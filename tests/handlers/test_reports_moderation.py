@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,8 @@ async def test_retention_runs_at_start_up(env: BotEnv) -> None:
     report_id = await report_id_of(env, receipt)
     await reports.set_status(report_id, ReportStatus.REJECTED)
 
-    async def age(connection: Any) -> None:  # the storage's own write connection
-        await connection.execute("UPDATE reports SET closed_on = '2000-01-01'")
+    def age(connection: sqlite3.Connection) -> None:
+        connection.execute("UPDATE reports SET closed_on = '2000-01-01'")
 
     await env.services.storage.db.write(age)
     await env.restart()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiosqlite
@@ -56,17 +56,17 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def trace_commits(db: Database) -> CommitCounter:
     counter = CommitCounter()
 
-    async def install(connection: aiosqlite.Connection) -> None:
-        await connection.set_trace_callback(counter)
+    def install(connection: sqlite3.Connection) -> None:
+        connection.set_trace_callback(counter)
 
     await db.write(install)
     counter.commits = 0
     return counter
 
 
-def insert(item_id: int, label: str = "x"):
-    async def work(connection: aiosqlite.Connection) -> int:
-        await connection.execute("INSERT INTO item (id, label) VALUES (?, ?)", (item_id, label))
+def insert(item_id: int, label: str = "x") -> Callable[[sqlite3.Connection], int]:
+    def work(connection: sqlite3.Connection) -> int:
+        connection.execute("INSERT INTO item (id, label) VALUES (?, ?)", (item_id, label))
         return item_id
 
     return work
@@ -91,7 +91,7 @@ async def test_concurrent_writes_share_commits_and_are_acknowledged_after_commit
 
     await asyncio.gather(*(caller(i) for i in range(100)))
 
-    assert seen_after_ack == {i: True for i in range(100)}
+    assert seen_after_ack == dict.fromkeys(range(100), True)
     assert 1 <= counter.commits < 100
     stats = db.stats
     assert stats.commits < stats.writes
@@ -109,8 +109,8 @@ async def test_batches_are_bounded(tmp_path: Path) -> None:
 
 
 async def test_one_failing_write_rolls_back_only_itself(db: Database) -> None:
-    async def half_done_then_fail(connection: aiosqlite.Connection) -> None:
-        await connection.execute("INSERT INTO item (id, label) VALUES (1000, 'half')")
+    def half_done_then_fail(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO item (id, label) VALUES (1000, 'half')")
         raise ValueError("refused")
 
     calls = [db.write(insert(i)) for i in range(10)]
@@ -128,9 +128,9 @@ async def test_one_failing_write_rolls_back_only_itself(db: Database) -> None:
 async def test_a_failed_commit_fails_every_write_of_the_batch_and_the_writer_goes_on(
     db: Database,
 ) -> None:
-    async def orphan(connection: aiosqlite.Connection) -> None:
+    def orphan(connection: sqlite3.Connection) -> None:
         # A deferred foreign key is only checked at COMMIT: the whole batch's COMMIT fails.
-        await connection.execute("INSERT INTO child (id, parent_id) VALUES (1, 42)")
+        connection.execute("INSERT INTO child (id, parent_id) VALUES (1, 42)")
 
     results = await asyncio.gather(
         db.write(insert(1)), db.write(orphan), db.write(insert(2)), return_exceptions=True
@@ -143,15 +143,15 @@ async def test_a_failed_commit_fails_every_write_of_the_batch_and_the_writer_goe
 
 
 async def test_a_caller_cancelled_before_its_write_starts_never_runs_it(db: Database) -> None:
-    gate = asyncio.Event()
-    started = asyncio.Event()
+    gate = threading.Event()
+    started = threading.Event()
 
-    async def blocking(connection: aiosqlite.Connection) -> None:
+    def blocking(connection: sqlite3.Connection) -> None:
         started.set()
-        await gate.wait()
+        gate.wait(10)
 
     first = asyncio.create_task(db.write(blocking))
-    await started.wait()
+    await asyncio.to_thread(started.wait, 10)
     second = asyncio.create_task(db.write(insert(1)))
     await asyncio.sleep(0)  # let it enqueue
     second.cancel()
@@ -164,16 +164,16 @@ async def test_a_caller_cancelled_before_its_write_starts_never_runs_it(db: Data
 
 
 async def test_a_write_cancelled_while_running_still_commits(db: Database) -> None:
-    gate = asyncio.Event()
-    started = asyncio.Event()
+    gate = threading.Event()
+    started = threading.Event()
 
-    async def slow(connection: aiosqlite.Connection) -> None:
-        await connection.execute("INSERT INTO item (id, label) VALUES (7, 'slow')")
+    def slow(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO item (id, label) VALUES (7, 'slow')")
         started.set()
-        await gate.wait()
+        gate.wait(10)
 
     caller = asyncio.create_task(db.write(slow))
-    await started.wait()
+    await asyncio.to_thread(started.wait, 10)
     caller.cancel()
     gate.set()
     with pytest.raises(asyncio.CancelledError):
@@ -199,30 +199,38 @@ async def test_close_commits_every_queued_write_then_refuses_new_ones(tmp_path: 
     await db.close()  # a second close is harmless
 
 
-async def test_writing_from_inside_a_write_is_refused_not_deadlocked(db: Database) -> None:
-    async def nested(connection: aiosqlite.Connection) -> None:
-        await db.write(insert(1))
+async def test_a_coroutine_function_is_refused_and_never_acknowledged(db: Database) -> None:
+    async def coroutine_work(connection: object) -> None:
+        raise AssertionError("never runs")
 
-    with pytest.raises(RuntimeError, match="inside a write"):
-        await db.write(nested)
-    assert await db.write(insert(2)) == 2
+    with pytest.raises(TypeError, match="plain function"):
+        await db.write(coroutine_work)  # type: ignore[arg-type]
+    # A lambda hides the coroutine until it is called: the writer refuses it in the thread,
+    # rolls its savepoint back and the rest of the batch commits.
+    results = await asyncio.gather(
+        db.write(insert(1)), db.write(lambda c: coroutine_work(c)), db.write(insert(2)),  # noqa: PLW0108 - the lambda hides the coroutine function on purpose
+        return_exceptions=True,
+    )
+    assert results[0] == 1 and results[2] == 2
+    assert isinstance(results[1], TypeError)
+    assert committed_ids(db.path) == {1, 2}
 
 
 async def test_reads_see_committed_writes_only(db: Database) -> None:
-    gate = asyncio.Event()
-    inserted = asyncio.Event()
+    gate = threading.Event()
+    inserted = threading.Event()
 
-    async def uncommitted(connection: aiosqlite.Connection) -> None:
-        await connection.execute("INSERT INTO item (id, label) VALUES (1, 'later')")
+    def uncommitted(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO item (id, label) VALUES (1, 'later')")
         inserted.set()
-        await gate.wait()
+        gate.wait(10)
 
     async def count(connection: aiosqlite.Connection) -> int:
         rows = await connection.execute_fetchall("SELECT count(*) FROM item")
         return rows[0][0]
 
     writing = asyncio.create_task(db.write(uncommitted))
-    await inserted.wait()
+    await asyncio.to_thread(inserted.wait, 10)
     assert await db.read(count) == 0  # and the read was not blocked by the open write
     gate.set()
     await writing
@@ -253,9 +261,9 @@ async def test_checkpoint_empties_the_write_ahead_log(db: Database) -> None:
 
 
 async def test_a_write_that_ends_the_transaction_is_never_acknowledged(db: Database) -> None:
-    async def rogue(connection: aiosqlite.Connection) -> None:
-        await connection.execute("INSERT INTO item (id, label) VALUES (1, 'x')")
-        await connection.execute("ROLLBACK")
+    def rogue(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO item (id, label) VALUES (1, 'x')")
+        connection.execute("ROLLBACK")
 
     with pytest.raises(StorageError):
         await db.write(rogue)  # alone in its batch
@@ -268,20 +276,21 @@ async def test_a_write_that_ends_the_transaction_is_never_acknowledged(db: Datab
     assert await db.write(insert(4)) == 4
 
 
-async def test_callers_are_not_left_hanging_if_the_writer_is_torn_down(db: Database) -> None:
-    gate = asyncio.Event()
-    started = asyncio.Event()
+async def test_callers_are_not_left_hanging_if_the_writer_dies(db: Database) -> None:
+    gate = threading.Event()
+    started = threading.Event()
 
-    async def blocking(connection: aiosqlite.Connection) -> None:
-        await connection.execute("INSERT INTO item (id, label) VALUES (1, 'x')")
+    def dies(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO item (id, label) VALUES (1, 'x')")
         started.set()
-        await gate.wait()
+        gate.wait(10)
+        raise SystemExit  # not an Exception: it stops the writer thread itself
 
-    running = asyncio.create_task(db.write(blocking))
-    await started.wait()
+    running = asyncio.create_task(db.write(dies))
+    await asyncio.to_thread(started.wait, 10)
     queued = asyncio.create_task(db.write(insert(2)))
-    await asyncio.sleep(0)
-    db._writer_task.cancel()  # what event-loop teardown does to a forgotten database
+    await asyncio.sleep(0.05)  # queued behind the dying batch
+    gate.set()
 
     for task in (running, queued):
         with pytest.raises(DatabaseClosed):
@@ -289,3 +298,12 @@ async def test_callers_are_not_left_hanging_if_the_writer_is_torn_down(db: Datab
     with pytest.raises(DatabaseClosed):
         await db.write(insert(3))
     assert committed_ids(db.path) == set()
+    await db.close()
+
+
+async def test_writes_run_off_the_event_loop_in_one_writer_thread(db: Database) -> None:
+    threads = await asyncio.gather(*(
+        db.write(lambda c: threading.get_ident()) for _ in range(20)
+    ))
+    assert len(set(threads)) == 1
+    assert threads[0] != threading.get_ident()

@@ -167,7 +167,7 @@ def test_statements_split_like_sqlite_reads_them() -> None:
 
 
 async def test_pragmas_for_durability_and_erasure_are_set(database: Database) -> None:
-    async def pragmas(connection) -> dict[str, object]:
+    def pragmas(connection: sqlite3.Connection) -> dict[str, object]:
         values = {}
         for name in (
             "journal_mode",
@@ -175,9 +175,9 @@ async def test_pragmas_for_durability_and_erasure_are_set(database: Database) ->
             "secure_delete",
             "foreign_keys",
             "busy_timeout",
+            "trusted_schema",
         ):
-            async with connection.execute(f"PRAGMA {name}") as cursor:
-                values[name] = (await cursor.fetchone())[0]
+            values[name] = connection.execute(f"PRAGMA {name}").fetchone()[0]
         return values
 
     values = await database.write(pragmas)
@@ -186,6 +186,7 @@ async def test_pragmas_for_durability_and_erasure_are_set(database: Database) ->
     assert values["secure_delete"] == 1
     assert values["foreign_keys"] == 1
     assert values["busy_timeout"] > 0
+    assert values["trusted_schema"] == 0
 
 
 async def test_readers_cannot_write(database: Database) -> None:

@@ -50,25 +50,6 @@ def all_bytes(directory: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file())
 
 
-async def test_filing_and_reading_back(reports: ReportRepository) -> None:
-    photo = Attachment("photo.jpg", "image/jpeg", b"\xff\xd8pixels")
-    filed = await reports.file("labour_rights", BODY, [photo])
-    report = await reports.get(filed.report_id)
-    assert report.body == BODY
-    assert report.summary.status is ReportStatus.NEW
-    assert report.summary.filed_on == dt.date(2026, 3, 2)
-    assert report.summary.files == 1 and report.items[0].attachment == photo
-    assert await reports.find_by_receipt(format_receipt(filed.receipt).lower()) == filed.report_id
-
-
-async def test_wrong_and_malformed_receipts_open_nothing(reports: ReportRepository) -> None:
-    filed = await reports.file("other", BODY)
-    wrong = ("0" if filed.receipt[0] != "0" else "1") + filed.receipt[1:]
-    assert await reports.find_by_receipt(wrong) is None
-    assert await reports.find_by_receipt("hello") is None
-    assert await reports.find_by_receipt("") is None
-
-
 async def test_row_holds_no_plaintext_no_receipt_no_identity(
     reports: ReportRepository, db: Database, tmp_path: Path
 ) -> None:
@@ -111,43 +92,6 @@ async def test_sealed_reports_cannot_be_read_by_the_server(
     on_laptop = await moderator.get(filed.report_id)
     assert on_laptop.body == BODY and on_laptop.items[0].text == "more detail"
     assert on_laptop.items[1].text == "Thank you, we are on it"
-
-
-async def test_status_replies_and_reporter_view(reports: ReportRepository, clock: Clock) -> None:
-    filed = await reports.file("discrimination", BODY)
-    clock.day = dt.date(2026, 3, 5)
-    summary = await reports.set_status(filed.report_id, ReportStatus.IN_REVIEW)
-    assert summary.status is ReportStatus.IN_REVIEW and summary.closed_on is None
-    await reports.add_reply(filed.report_id, "Can you say which shift?")
-    await reports.add_followup(filed.report_id, "Night shift")
-    view = await reports.reporter_view(filed.report_id)
-    assert view.status is ReportStatus.IN_REVIEW and view.followups == 1
-    assert view.replies == ((dt.date(2026, 3, 5), "Can you say which shift?"),)
-    closed = await reports.set_status(filed.report_id, ReportStatus.RESOLVED)
-    assert closed.closed_on == dt.date(2026, 3, 5)
-    reopened = await reports.set_status(filed.report_id, ReportStatus.IN_REVIEW)
-    assert reopened.closed_on is None
-    with pytest.raises(NotFound):
-        await reports.set_status("NOSUCHID", ReportStatus.NEW)
-
-
-async def test_listing_filters_by_status(reports: ReportRepository) -> None:
-    first = await reports.file("other", "a")
-    second = await reports.file("other", "b")
-    await reports.set_status(second.report_id, ReportStatus.REJECTED)
-    open_ids = [s.report_id for s in await reports.list_reports([ReportStatus.NEW])]
-    assert open_ids == [first.report_id]
-    assert len(await reports.list_reports()) == 2
-
-
-async def test_digest_counts_each_report_once(reports: ReportRepository) -> None:
-    assert (await reports.take_digest()).new == 0
-    await reports.file("other", "a")
-    await reports.file("other", "b")
-    counts = await reports.take_digest()
-    assert (counts.new, counts.open) == (2, 2)
-    counts = await reports.take_digest()
-    assert (counts.new, counts.open) == (0, 2)
 
 
 async def test_retention_erases_closed_reports_and_overwrites_them(

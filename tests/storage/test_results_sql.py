@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import random
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -102,8 +103,8 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
             rows.append((SURVEY.id, record.version, key, answers_to_json(
                 _random_answers(rng)), language, day))
 
-        async def insert(connection) -> None:  # type: ignore[no-untyped-def]
-            await connection.executemany(
+        def insert(connection: sqlite3.Connection) -> None:
+            connection.executemany(
                 "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
                 "language, started_on, updated_on, submitted_on) "
                 "VALUES (?, ?, ?, 'submitted', ?, ?, ?6, ?6, ?6)", rows)

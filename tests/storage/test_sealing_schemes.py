@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -94,14 +95,14 @@ async def test_reports_filed_before_padding_and_own_keys_stay_readable(
     old_reply = SCHEME_SERVER + bytes(SecretBox(SERVER_KEY).encrypt(b"old reply"))
     receipt = hash_receipt(new_receipt(), RECEIPT_KEY)
 
-    async def insert_as_old_code(connection: object) -> None:
+    def insert_as_old_code(connection: sqlite3.Connection) -> None:
         for report_id, sealed, body in (("OLDSERVR", 0, old_server), ("OLDSEALD", 1, old_sealed)):
-            await connection.execute(  # type: ignore[attr-defined]  # aiosqlite connection
+            connection.execute(
                 "INSERT INTO reports (report_id, receipt_lookup, receipt_salt, receipt_hash,"
                 " category, status, sealed, body, filed_on, updated_on)"
                 " VALUES (?, ?, ?, ?, 'wages', 'new', ?, ?, '2025-01-02', '2025-01-02')",
                 (report_id, report_id.encode() * 2, receipt.salt, receipt.hash, sealed, body))
-        await connection.execute(  # type: ignore[attr-defined]  # aiosqlite connection
+        connection.execute(
             "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
             " VALUES ('OLDSEALD', 1, 'reply', ?, '2025-01-03')", (old_reply,))
 

@@ -1,4 +1,4 @@
-"""Survey versions: draft, publish, supersede, close."""
+"""Contract: survey versions — draft, publish, supersede, close."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-from storage.database import Database
 from storage.errors import InvalidTransition, NotFound
 from storage.responses import ResponseRepository
 from storage.surveys import SurveyRepository, SurveySource, SurveyStatus
@@ -15,16 +14,6 @@ from tests.storage.samples import Clock, make_survey
 
 KEY_A = "a" * 64
 KEY_B = "b" * 64
-
-
-@pytest.fixture
-def surveys(database: Database, clock: Clock) -> SurveyRepository:
-    return SurveyRepository(database, today=clock)
-
-
-@pytest.fixture
-def responses(database: Database, clock: Clock) -> ResponseRepository:
-    return ResponseRepository(database, today=clock)
 
 
 async def test_a_draft_is_replaced_until_it_is_published(

@@ -1,19 +1,17 @@
-"""Responses: start, resume, answer, submit once, erase, stream for export."""
+"""Contract: responses — start, resume, answer, submit once, erase, find and forget."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from storage import Storage
-from storage.database import Database
 from storage.errors import AlreadySubmitted, InvalidTransition, NotFound
 from storage.responses import ResponseRepository, ResponseStatus
-from storage.surveys import SurveyRepository
+from tests.storage.contract.conftest import Opened
 from tests.storage.samples import Clock, make_survey
 
 SURVEY = "labour-2026"
@@ -21,11 +19,10 @@ KEY = "c" * 64
 
 
 @pytest.fixture
-async def responses(database: Database, clock: Clock) -> ResponseRepository:
-    surveys = SurveyRepository(database, today=clock)
-    await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
-    await surveys.publish_definition(make_survey("other"), b"", "o.yaml")
-    return ResponseRepository(database, today=clock)
+async def responses(storage: Storage) -> ResponseRepository:
+    await storage.surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    await storage.surveys.publish_definition(make_survey("other"), b"", "o.yaml")
+    return storage.responses
 
 
 def key(n: int) -> str:
@@ -82,20 +79,16 @@ async def test_back_and_replacing_answers(responses: ResponseRepository) -> None
     assert dict(trimmed.answers) == {"sector": "mining"}
 
 
-async def test_progress_survives_a_restart(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    storage = await Storage.open(data_dir)
+async def test_progress_survives_a_restart(opener: Opened) -> None:
+    storage = await opener.open()
     await storage.surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
     respondent = storage.secret.respondent_key(SURVEY, 424242)
     await storage.responses.start(SURVEY, 1, respondent, current_question="sector")
     await storage.responses.save_answer(SURVEY, respondent, "sector", "mining", "issues")
     await storage.close()
 
-    storage = await Storage.open(data_dir)
-    try:
-        resumed = await storage.responses.get(SURVEY, storage.secret.respondent_key(SURVEY, 424242))
-    finally:
-        await storage.close()
+    storage = await opener.open()
+    resumed = await storage.responses.get(SURVEY, storage.secret.respondent_key(SURVEY, 424242))
     assert resumed is not None
     assert (resumed.current_question, dict(resumed.answers)) == ("issues", {"sector": "mining"})
 
@@ -143,11 +136,8 @@ async def test_restart_discards_unfinished_answers(responses: ResponseRepository
     assert (dict(fresh.answers), fresh.current_question, fresh.language) == ({}, "sector", "fr")
 
 
-async def test_restart_on_a_new_version_can_carry_answers_over(
-    database: Database, clock: Clock
-) -> None:
-    surveys = SurveyRepository(database, today=clock)
-    responses = ResponseRepository(database, today=clock)
+async def test_restart_on_a_new_version_can_carry_answers_over(storage: Storage) -> None:
+    surveys, responses = storage.surveys, storage.responses
     await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
     await responses.start(SURVEY, 1, KEY)
     await responses.save_answer(SURVEY, KEY, "sector", "garment", "weeks")
@@ -186,125 +176,54 @@ async def test_delete_erases_the_response(responses: ResponseRepository) -> None
     assert (await responses.counts(SURVEY)).total == 0
 
 
-async def test_erased_text_is_gone_from_the_files(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path)
-    try:
-        await storage.surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
-        respondent = storage.secret.respondent_key(SURVEY, 77)
-        await storage.responses.start(SURVEY, 1, respondent)
-        await storage.responses.save_answer(
-            SURVEY, respondent, "remedy", "my boss Zebulon Quux", None
-        )
-        await storage.responses.delete(SURVEY, respondent)
-        files = [p.read_bytes() for p in tmp_path.iterdir() if p.is_file()]
-    finally:
-        await storage.close()
-    assert files and not any(b"Zebulon" in content for content in files)
-
-
-async def test_iter_submitted_streams_every_submitted_response_in_pseudonym_order(
-    responses: ResponseRepository,
-) -> None:
-    submitted = set()
-    for n in range(53):
+async def test_counts_by_status_and_by_version(storage: Storage) -> None:
+    surveys, responses = storage.surveys, storage.responses
+    await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    for n in range(13):
         await responses.start(SURVEY, 1, key(n))
         if n % 4 != 0:  # every fourth stays in progress
-            await responses.submit(SURVEY, key(n), {"weeks": n})
-            submitted.add(key(n))
-    await responses.start("other", 1, key(1000))
-    await responses.submit("other", key(1000))
-
-    streamed = [r async for r in responses.iter_submitted(SURVEY, batch_size=7)]
-
-    assert [r.respondent_key for r in streamed] == sorted(submitted)
-    assert all(r.submitted and r.survey_id == SURVEY for r in streamed)
-    assert {r.answers["weeks"] for r in streamed} == {n for n in range(53) if n % 4}
-    counts = await responses.counts(SURVEY)
-    assert (counts.in_progress, counts.submitted) == (14, 39)
-
-
-async def test_iter_submitted_with_a_batch_size_dividing_the_total(
-    responses: ResponseRepository,
-) -> None:
-    for n in range(10):
-        await responses.start(SURVEY, 1, key(n))
-        await responses.submit(SURVEY, key(n))
-    assert len([r async for r in responses.iter_submitted(SURVEY, batch_size=5)]) == 10
-    assert [r async for r in responses.iter_submitted("other")] == []
-
-
-async def test_iter_submitted_and_counts_by_version(database: Database, clock: Clock) -> None:
-    surveys = SurveyRepository(database, today=clock)
-    responses = ResponseRepository(database, today=clock)
-    await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
-    await responses.start(SURVEY, 1, key(1))
-    await responses.submit(SURVEY, key(1))
+            await responses.submit(SURVEY, key(n))
     await surveys.publish_definition(make_survey(SURVEY, title="v2"), b"2", "s.yaml")
-    await responses.start(SURVEY, 2, key(2))
-    await responses.submit(SURVEY, key(2))
+    await responses.start(SURVEY, 2, key(100))
+    await responses.submit(SURVEY, key(100))
 
-    assert [r.respondent_key async for r in responses.iter_submitted(SURVEY, version=2)] == [key(2)]
-    assert (await responses.counts(SURVEY, version=1)).submitted == 1
-    assert (await responses.counts(SURVEY)).submitted == 2
-
-
-async def test_the_database_never_holds_the_telegram_id(tmp_path: Path) -> None:
-    user_id = 987654321
-    storage = await Storage.open(tmp_path)
-    try:
-        await storage.surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
-        respondent = storage.secret.respondent_key(SURVEY, user_id)
-        participant = storage.secret.participant_key(user_id)
-        await storage.preferences.set_consent(participant)
-        await storage.preferences.set_language(participant, "fr")
-        await storage.responses.start(SURVEY, 1, respondent)
-        await storage.responses.save_answer(SURVEY, respondent, "weeks", 4, None)
-        await storage.responses.submit(SURVEY, respondent)
-        await storage.db.checkpoint()
-        files = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
-    finally:
-        await storage.close()
-    for name, content in files.items():
-        assert str(user_id).encode() not in content, name
-        assert user_id.to_bytes(8, "big") not in content, name
-        assert user_id.to_bytes(8, "little") not in content, name
+    counts = await responses.counts(SURVEY)
+    assert (counts.in_progress, counts.submitted) == (4, 10)
+    assert (await responses.counts(SURVEY, version=1)).submitted == 9
+    assert (await responses.counts(SURVEY, version=2)).submitted == 1
+    assert (await responses.counts("other")).submitted == 0
 
 
-async def test_mydata_and_forget_find_one_persons_responses_in_every_survey(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path)
-    try:
-        for survey_id in (SURVEY, "other", "third"):
-            await storage.surveys.publish_definition(
-                make_survey(survey_id), b"", f"{survey_id}.yaml"
-            )
-        mine = await storage.respondent_keys(11)
-        theirs = await storage.respondent_keys(12)
-        assert set(mine) == {SURVEY, "other", "third"} and set(mine.values()).isdisjoint(
-            theirs.values()
-        )
-        await storage.responses.start(SURVEY, 1, mine[SURVEY])
-        await storage.responses.start("other", 1, mine["other"])
-        await storage.responses.submit("other", mine["other"])
-        await storage.responses.start(SURVEY, 1, theirs[SURVEY])
-
-        found = await storage.responses.find_all(mine)
-        assert sorted((r.survey_id, r.status) for r in found) == [
-            ("labour-2026", ResponseStatus.IN_PROGRESS),
-            ("other", ResponseStatus.SUBMITTED),
-        ]
-
-        assert await storage.responses.forget(mine) == 2
-        assert await storage.responses.find_all(mine) == []
-        assert len(await storage.responses.find_all(theirs)) == 1
-    finally:
-        await storage.close()
-
-
-async def test_new_responses_start_only_on_the_published_version(
-    database: Database, clock: Clock
+async def test_mydata_and_forget_find_one_persons_responses_in_every_survey(
+    storage: Storage,
 ) -> None:
-    surveys = SurveyRepository(database, today=clock)
-    responses = ResponseRepository(database, today=clock)
+    for survey_id in (SURVEY, "other", "third"):
+        await storage.surveys.publish_definition(
+            make_survey(survey_id), b"", f"{survey_id}.yaml"
+        )
+    mine = await storage.respondent_keys(11)
+    theirs = await storage.respondent_keys(12)
+    assert set(mine) == {SURVEY, "other", "third"} and set(mine.values()).isdisjoint(
+        theirs.values()
+    )
+    await storage.responses.start(SURVEY, 1, mine[SURVEY])
+    await storage.responses.start("other", 1, mine["other"])
+    await storage.responses.submit("other", mine["other"])
+    await storage.responses.start(SURVEY, 1, theirs[SURVEY])
+
+    found = await storage.responses.find_all(mine)
+    assert sorted((r.survey_id, r.status) for r in found) == [
+        ("labour-2026", ResponseStatus.IN_PROGRESS),
+        ("other", ResponseStatus.SUBMITTED),
+    ]
+
+    assert await storage.responses.forget(mine) == 2
+    assert await storage.responses.find_all(mine) == []
+    assert len(await storage.responses.find_all(theirs)) == 1
+
+
+async def test_new_responses_start_only_on_the_published_version(storage: Storage) -> None:
+    surveys, responses = storage.surveys, storage.responses
     await surveys.save_draft(make_survey("draft-only"), b"", "d.yaml")
     await surveys.publish_definition(make_survey(SURVEY), b"", "s.yaml")
     await surveys.publish_definition(make_survey(SURVEY, title="v2"), b"2", "s.yaml")

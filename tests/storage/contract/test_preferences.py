@@ -1,21 +1,13 @@
-"""Participant preferences: consent and language under the participant pseudonym."""
+"""Contract: participant preferences: consent and language under the participant pseudonym."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from storage.database import Database
 from storage.preferences import PreferenceRepository
 from tests.storage.samples import Clock
 
 PARTICIPANT = "d" * 64
-
-
-@pytest.fixture
-def preferences(database: Database, clock: Clock) -> PreferenceRepository:
-    return PreferenceRepository(database, today=clock)
 
 
 async def test_nothing_is_stored_before_consent(preferences: PreferenceRepository) -> None:
