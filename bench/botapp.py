@@ -34,7 +34,8 @@ def consultbot_app(telegram: BenchTelegram, data_dir: Path, *,
     """consultbot's Application on the fake, publishing the bench survey on initialize."""
     path = write_survey(data_dir.parent / "surveys")
     survey_file = SurveyFile(path, load_survey_bytes(SURVEY_YAML, path.name), SURVEY_YAML)
-    config = Config(token=BOT_TOKEN, data_dir=data_dir)
+    config = Config(token=BOT_TOKEN, data_dir=data_dir,
+                    key_file=data_dir.parent / f"{data_dir.name}-key" / "secret.key")
     app = build_application(config, request=OfflineRequest(telegram), survey_files=[survey_file])
     if not keep_rate_limiter:
         app.bot._rate_limiter = None  # noqa: SLF001 - see module docstring

@@ -110,8 +110,8 @@ def build_application(
         if storage is None:
             from storage import Storage
 
-            app.services.storage = await Storage.open(config.data_dir,
-                                                      report_key=config.report_key)
+            app.services.storage = await Storage.open(
+                config.data_dir, key_file=config.key_file, report_key=config.report_key)
         else:
             app.services.storage = storage
         app.services.bot_username = app.bot.username

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "restore",
     "upgrade",
     "doctor",
+    "move_key",
 )
 
 

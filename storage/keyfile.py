@@ -92,9 +92,8 @@ def load_key(key_file: Path | None, data_dir: Path, *, create: bool = True) -> b
         if not _exists(key_file):
             logger.warning(
                 "the pseudonym key is still inside the data directory (%s), so backups of the "
-                "data directory carry it. Stop the bot and move it to %s: e.g. `install -m 600 "
-                "%s %s && cmp %s %s && rm %s` (or storage.keyfile.move_legacy_key)",
-                legacy, key_file, legacy, key_file, legacy, key_file, legacy)
+                "data directory carry it. Stop the bot and run `consultbot move-key` to move it "
+                "to %s", legacy, key_file)
             return old
         if read_key_file(key_file) != old:
             raise SecretKeyError(

@@ -51,3 +51,11 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _key_file_outside_home(tmp_path_factory: pytest.TempPathFactory,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in tests read their key from a temporary place, never ``~/.config``."""
+    monkeypatch.setenv("CONSULTBOT_KEY_FILE",
+                       str(tmp_path_factory.mktemp("key") / "secret.key"))

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from storage import ServerSecret
 
-__all__ = ["configuration", "has_database"]
+__all__ = ["configuration", "has_database", "server_secret"]
 
 _ = gettext.gettext
 
@@ -47,3 +48,23 @@ def has_database(data_dir: Path) -> bool:
         return True
     print(_("No consultbot database in {dir}.").format(dir=data_dir), file=sys.stderr)
     return False
+
+
+def server_secret(args: argparse.Namespace, data_dir: Path) -> ServerSecret | None:
+    """The installation's secret key, read (never created) from the configured key file.
+
+    The key lives outside the data directory (``CONSULTBOT_KEY_FILE``; ARCHITECTURE.md,
+    "Privacy rules"); an older installation's key still inside it is read with a warning.
+    A command that reads data must never mint a new key (on a moderator's laptop a new key
+    would silently make every pseudonym different), hence ``create=False``. Prints why and
+    returns ``None`` when there is no usable key.
+    """
+    from storage import SecretKeyError, ServerSecret
+
+    config = configuration(args)
+    key_file = config.key_file if config is not None else None
+    try:
+        return ServerSecret.load(key_file, data_dir, create=False)
+    except SecretKeyError as error:
+        print(str(error), file=sys.stderr)
+        return None

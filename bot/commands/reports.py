@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands import configuration, has_database
+from bot.commands import configuration, has_database, server_secret
 
 __all__ = ["add_parser", "data_dir_of", "run"]
 
@@ -73,31 +73,27 @@ def run(args: argparse.Namespace) -> int:
                                                                        reason=error),
               file=sys.stderr)
         return 2
-    return asyncio.run(_list(data_dir, private_key, args.status, args.files_to))
+    secret = server_secret(args, data_dir) if has_database(data_dir) else None
+    return asyncio.run(_list(data_dir, private_key, args.status, args.files_to, secret))
 
 
 async def _list(data_dir: Path, private_key: Any, statuses: list[str] | None,
-                files_to: Path | None) -> int:
+                files_to: Path | None, secret: Any) -> int:
     # Storage (and aiosqlite) load only when a command runs, so `consultbot --help` stays fast.
-    from storage import DATABASE_FILE_NAME, SecretKeyError, ServerSecret
+    from storage import DATABASE_FILE_NAME
     from storage.audit import CLI_ACTOR, AuditLog
     from storage.database import Database
     from storage.reports import ReportRepository, ReportStatus
     from storage.sealing import ReportCipher
-    from storage.secret import KEY_FILE_NAME
+    from storage.secret import AUDIT_PURPOSE, RECEIPTS_PURPOSE, REPORTS_PURPOSE
 
     if not has_database(data_dir):
         return 2
     database = data_dir / DATABASE_FILE_NAME
-    secret = None
-    if (data_dir / KEY_FILE_NAME).is_file():  # never create one on a moderator's laptop
-        try:
-            secret = ServerSecret.load_or_create(data_dir)
-        except SecretKeyError as error:
-            print(_("Ignoring the secret key file: {reason}").format(reason=error),
-                  file=sys.stderr)
-    server_key = secret.derive_key("reports") if secret else None
-    receipt_key = secret.derive_key("receipts") if secret else b"\0" * 32
+    # Without the server's key (a moderator's laptop), sealed reports still open with the
+    # moderators' private key; only server-encrypted ones and the audit entry need it.
+    server_key = secret.derive_key(REPORTS_PURPOSE) if secret else None
+    receipt_key = secret.derive_key(RECEIPTS_PURPOSE) if secret else b"\0" * 32
     cipher = ReportCipher(server_key=server_key, private_key=private_key)
     wanted = [ReportStatus(s) for s in statuses] if statuses else None
     async with await Database.open(database) as db:
@@ -115,7 +111,7 @@ async def _list(data_dir: Path, private_key: Any, statuses: list[str] | None,
                 unreadable += _print_report(report, files_to)
                 shown += 1
         if secret is not None:
-            await AuditLog(db, secret.derive_key("audit")).append(
+            await AuditLog(db, secret.derive_key(AUDIT_PURPOSE)).append(
                 CLI_ACTOR, "reports.decrypt", {"reports": shown})
     print(gettext.ngettext("{count} report.", "{count} reports.", shown).format(count=shown))
     if unreadable:

@@ -78,7 +78,8 @@ class BotEnv:
 
     def __init__(self, data_dir: Path, survey_files: list[SurveyFile], admins: frozenset[int]) -> None:
         self.telegram = FakeTelegram()
-        self.config = Config(token=BOT_TOKEN, data_dir=data_dir, admins=admins)
+        self.config = Config(token=BOT_TOKEN, data_dir=data_dir, admins=admins,
+                             key_file=data_dir.parent / "key" / "secret.key")
         self.survey_files = survey_files
         self.app: ConsultbotApplication | None = None
 

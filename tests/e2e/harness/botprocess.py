@@ -65,6 +65,8 @@ class BotProcess:
             "CONSULTBOT_TOKEN": self.token,
             "CONSULTBOT_API_URL": self.emulator.bot_api_url,
             "CONSULTBOT_DATA_DIR": str(self.data_dir),
+            # The key lives outside the data directory, as in production (kept across restarts).
+            "CONSULTBOT_KEY_FILE": str(self.data_dir.parent / f"{self.data_dir.name}-key" / "secret.key"),
         }
         if surveys is not None:
             env["CONSULTBOT_SURVEYS"] = str(surveys)
