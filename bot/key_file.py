@@ -1,10 +1,9 @@
 """Where the server secret key file is, for the operator commands (backup, restore, doctor).
 
-Interim: until the configuration table carries ``key_file`` (``CONSULTBOT_KEY_FILE``), the
-operator commands find it here, in the order ARCHITECTURE.md gives: ``--key-file``, then
-``CONSULTBOT_KEY_FILE``, then ``$CREDENTIALS_DIRECTORY/consultbot-key`` (systemd), then the
-legacy ``<data dir>/secret.key`` of older installations, then
-``~/.config/consultbot/secret.key``.
+The bot itself reads ``Config.key_file`` (``CONSULTBOT_KEY_FILE``, or its default). The
+operator commands also accept ``--key-file``, and they look at an older installation's
+``<data dir>/secret.key`` when the configured file does not exist yet — exactly the key the
+bot would use (it keeps working with a warning until ``consultbot move-key``).
 """
 
 from __future__ import annotations
@@ -13,13 +12,13 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.config import default_key_file
 from storage import ServerSecret
-from storage.secret import KEY_FILE_NAME
+from storage.keyfile import legacy_key_file, read_key_file
 
 __all__ = ["LEGACY_NAME", "key_file_location", "load_server_secret"]
 
-LEGACY_NAME = KEY_FILE_NAME
-_CREDENTIAL_NAME = "consultbot-key"
+LEGACY_NAME = legacy_key_file(Path(".")).name
 
 
 def key_file_location(data_dir: Path, explicit: Path | None = None,
@@ -28,14 +27,12 @@ def key_file_location(data_dir: Path, explicit: Path | None = None,
     environ = os.environ if env is None else env
     if explicit is not None:
         return explicit
-    if environ.get("CONSULTBOT_KEY_FILE", "").strip():
-        return Path(environ["CONSULTBOT_KEY_FILE"].strip()).expanduser()
-    if environ.get("CREDENTIALS_DIRECTORY", "").strip():
-        return Path(environ["CREDENTIALS_DIRECTORY"].strip()) / _CREDENTIAL_NAME
-    legacy = data_dir / LEGACY_NAME
-    if legacy.exists():
+    configured = environ.get("CONSULTBOT_KEY_FILE", "").strip()
+    path = Path(configured).expanduser() if configured else default_key_file(environ)
+    legacy = legacy_key_file(data_dir)
+    if not path.exists() and legacy.exists():
         return legacy
-    return Path("~/.config/consultbot/secret.key").expanduser()
+    return path
 
 
 def load_server_secret(path: Path) -> ServerSecret:
@@ -44,5 +41,4 @@ def load_server_secret(path: Path) -> ServerSecret:
     Raises:
         SecretKeyError: The file is missing, unsafe or damaged.
     """
-    # ServerSecret only loads from a data directory today; _read holds the checks.
-    return ServerSecret(ServerSecret._read(path))
+    return ServerSecret(read_key_file(path))

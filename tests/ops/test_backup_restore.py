@@ -60,8 +60,9 @@ class Writer:
 
 async def submitted_numbers(data_dir: Path) -> set[int]:
     async with await Storage.open(data_dir) as storage:
-        return {int(response.answers["n"])  # type: ignore[arg-type]  # a number question
-                async for response in storage.responses.iter_submitted(SURVEY_ID)}
+        return {int(response.answers["n"])
+                async for batch in storage.results.submitted_batches(SURVEY_ID)
+                for response in batch}
 
 
 def test_a_backup_under_write_load_restores_every_acknowledged_answer(

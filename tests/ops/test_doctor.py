@@ -115,7 +115,8 @@ def test_a_key_file_configured_inside_the_data_directory(
     monkeypatch.setenv("CONSULTBOT_KEY_FILE", str(inside))
     result = doctor()
     assert result.code == 1
-    assert "FAIL" in line(result, "secret key") and "inside the data directory" in result.out
+    # The configuration itself refuses it, before any file is looked at.
+    assert "FAIL" in line(result, "configuration") and "inside the data directory" in result.out
 
 
 def test_the_legacy_key_location_is_a_warning_with_directions(

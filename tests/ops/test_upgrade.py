@@ -36,7 +36,8 @@ async def test_a_database_of_the_previous_release_opens_with_everything_in_it(
         survey = await storage.surveys.published(SURVEY_ID)
         assert survey is not None
         roles = sorted([str(response.answers["role"])
-                        async for response in storage.responses.iter_submitted(SURVEY_ID)])
+                        async for batch in storage.results.submitted_batches(SURVEY_ID)
+                        for response in batch])
         assert roles == ["lawyer", "ngo", "union"]
         draft = await storage.responses.get(
             SURVEY_ID, storage.secret.respondent_key(SURVEY_ID, 1004))
@@ -82,7 +83,7 @@ def test_upgrade_backs_up_before_applying_pending_migrations(
                    "--data-dir", str(restored)])
     assert restore.code == 0, restore.err
     before = asyncio.run(inspect(restored / DATABASE_FILE_NAME, None))
-    assert max(before.schema_versions) == newest - 1
+    assert max(before.schema_versions) == load_migrations()[-2].version
     # A second run has nothing to do and writes no backup.
     again = cli(["upgrade", "--data-dir", str(data_dir), "--public-key",
                  str(backup_keys.public), "--backup-dir", str(tmp_path / "backups")])
