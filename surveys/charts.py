@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from surveys.aggregation import QuestionSummary, SurveySummary
 from surveys.model import QuestionType
+from surveys.summary_text import number_range
 from surveys.tally import LANGUAGE_SAMPLE, NOT_ANALYSED, UNDETERMINED
 
 __all__ = ["Chart", "render_charts"]
@@ -66,9 +67,8 @@ def _label(summary: SurveySummary, question: QuestionSummary, category, gettext:
     lang = survey.language_for(language)
     if category.label is not None:
         return category.label.get(lang, survey.default_language)
-    if question.question.type is QuestionType.NUMBER and category.low is not None:
-        return gettext("{low} to under {high}").format(low=f"{category.low:g}",
-                                                         high=f"{category.high:g}")
+    if question.question.type is QuestionType.NUMBER:
+        return number_range(category.low, category.high, gettext, lambda v: f"{v:g}")
     if category.key == UNDETERMINED:
         return gettext("too short or unclear to tell")
     if category.key == NOT_ANALYSED:

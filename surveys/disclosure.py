@@ -74,10 +74,11 @@ class LinkedTable:
     Build it with :meth:`cell` and :meth:`add_sum`, then call :meth:`suppress` once.
     """
 
-    __slots__ = ("_displayed", "_forced", "_pinned", "_relations", "_values")
+    __slots__ = ("_displayed", "_forced", "_keys", "_pinned", "_relations", "_values")
 
     def __init__(self) -> None:
         self._values: list[int] = []
+        self._keys: list[int] = []
         self._displayed: list[bool] = []
         self._pinned: list[bool] = []
         self._forced: list[SuppressionReason | None] = []
@@ -90,11 +91,14 @@ class LinkedTable:
         displayed: bool = True,
         pinned: bool = False,
         hidden_because: SuppressionReason | None = None,
+        key: int = 0,
     ) -> int:
         """Add a cell and return its handle.
 
         Args:
             value: The true count.
+            key: The cell key (sum of its responses' record keys), which decides its noise
+                (:mod:`surveys.perturbation`); carried here so it travels with the cell.
             displayed: ``False`` for counts that are never shown but follow from others.
             pinned: Shown whatever happens (the overall respondent count, already checked
                 against ``min_cell``); complements are then taken elsewhere.
@@ -103,6 +107,7 @@ class LinkedTable:
                 rebuilt from its rows in another table.
         """
         self._values.append(int(value))
+        self._keys.append(int(key))
         self._displayed.append(displayed)
         self._pinned.append(pinned and displayed and hidden_because is None)
         self._forced.append(hidden_because if displayed else None)
@@ -119,11 +124,18 @@ class LinkedTable:
         """The true count of a cell."""
         return self._values[handle]
 
-    def suppress(self, min_cell: int) -> dict[int, SuppressionReason]:
+    def key(self, handle: int) -> int:
+        """The cell key of a cell."""
+        return self._keys[handle]
+
+    def suppress(self, min_cell: int, *, complementary: bool = True
+                 ) -> dict[int, SuppressionReason]:
         """Decide which displayed cells to hide.
 
         Args:
             min_cell: Smallest group size that may be shown (raised to the floor).
+            complementary: ``False`` hides only the small cells themselves; that is the
+                naive protection the attack tests show to be broken, never used to publish.
 
         Returns:
             The hidden *displayed* cells and why; every other displayed cell may be shown.
@@ -142,7 +154,7 @@ class LinkedTable:
                     raise ValueError("a pinned cell is smaller than min_cell")
                 hidden.add(i)
                 reasons[i] = SuppressionReason.SMALL_GROUP
-        if not sensitive:
+        if not sensitive or not complementary:
             return reasons
 
         def hide(handle: int) -> None:

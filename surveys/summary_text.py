@@ -20,10 +20,23 @@ from surveys.disclosure import SuppressionReason
 from surveys.model import Question, QuestionType, Text
 from surveys.tally import LANGUAGE_SAMPLE, NOT_ANALYSED, UNDETERMINED
 
-__all__ = ["render_summary"]
+__all__ = ["number_range", "render_summary"]
 
 Gettext = Callable[[str], str]
 Ngettext = Callable[[str, str, int], str]
+
+
+def number_range(low: float | None, high: float | None, gettext: Gettext,
+                 number: Callable[[float], str]) -> str:
+    """The label of a number range; the first and last are open (``surveys.binning``)."""
+    _ = gettext
+    if low is None and high is not None:
+        return _("under {high}").format(high=number(high))
+    if high is None and low is not None:
+        return _("{low} or more").format(low=number(low))
+    if low is None or high is None:
+        return _("all answers")
+    return _("{low} to under {high}").format(low=number(low), high=number(high))
 
 
 def render_summary(
@@ -90,11 +103,8 @@ class _Renderer:
                 return _("not analysed (languages are detected for the first {count} answers)"
                          ).format(count=format_decimal(LANGUAGE_SAMPLE, locale=self.locale))
             return self.locale.languages.get(category.key, category.key)
-        if question.type is QuestionType.NUMBER and category.low is not None:
-            assert category.high is not None
-            return _("{low} to under {high}").format(
-                low=self.number(category.low), high=self.number(category.high)
-            )
+        if question.type is QuestionType.NUMBER:
+            return number_range(category.low, category.high, _, self.number)
         return category.key
 
     # -- sections -----------------------------------------------------------------------
