@@ -403,7 +403,7 @@ class _Builder:
         # From the published counts only, and only when all of them are shown: then the
         # mean and median are a function of what is already public and solve nothing.
         if any(not c.cell.shown for c in categories):
-            return Stats(None, None, SuppressionReason.COMPLEMENTARY)
+            return Stats(None, None, SuppressionReason.BESIDE_HIDDEN)
         published = [(float(c.low), c.cell.count or 0) for c in categories
                      if c.low is not None and c.cell.count]
         total = sum(count for _, count in published)

@@ -104,7 +104,7 @@ def _chart(summary: SurveySummary, question: QuestionSummary, gettext: Gettext,
             text += f"  ({category.cell.share:.0%})"
         axes.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                       xytext=(4, 0), textcoords="offset points", va="center")
-    axes.set_xlim(0, max(counts + [1]) * 1.25)
+    axes.set_xlim(0, max([*counts, 1]) * 1.25)
     axes.spines[["top", "right"]].set_visible(False)
     survey = summary.survey
     title = question.question.label.get(survey.language_for(language), survey.default_language)

@@ -55,6 +55,10 @@ class SuppressionReason(StrEnum):
     COMPLEMENTARY = "complementary"
     #: The whole survey has fewer than ``min_cell`` respondents.
     TOO_FEW_RESPONDENTS = "too_few_respondents"
+    #: Not enough responses on finished days yet for a first publication (surveys.snapshot).
+    NOT_PUBLISHED_YET = "not_published_yet"
+    #: A mean or median next to a hidden count (it could help work the count out).
+    BESIDE_HIDDEN = "beside_hidden"
 
 
 def effective_min_cell(min_cell: int) -> int:
