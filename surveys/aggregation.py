@@ -203,7 +203,7 @@ class _Builder:
         self.protection = protection
 
     def published(self, count: int, key: int) -> int:
-        return perturb(count, key) if self.protection.noise else count
+        return perturb(count, key, self.k) if self.protection.noise else count
 
     def build(self, survey: Survey, tally: SurveyTally, by_question: Question | None,
               in_progress: int) -> SurveySummary:

@@ -9,7 +9,9 @@ out from what is shown.
 A table is described as cells plus linear relations ``total = part + part + …`` (rows,
 columns, margins). :class:`LinkedTable.suppress` then:
 
-1. hides every displayed cell with ``0 < count < min_cell`` (zero discloses nobody);
+1. hides every displayed cell with ``0 < count < min_cell`` (zero discloses nobody), and
+   the zero parts of a relation whose total is such a small group (they would tell what
+   its few members did not answer);
 2. in every relation whose total is shown and whose hidden parts include a sensitive cell,
    hides the next smallest shown part while fewer than two parts are hidden or the hidden
    parts add up to less than ``min_cell`` (so subtraction only ever yields a group of at
@@ -164,6 +166,15 @@ class LinkedTable:
         def hide(handle: int) -> None:
             hidden.add(handle)
             reasons[handle] = SuppressionReason.COMPLEMENTARY
+
+        # The zeros of a small group tell what its few people did *not* answer ("none of the
+        # two in the east chose safety", so both chose wages): hidden with the group.
+        for relation in self._relations:
+            if relation.total in sensitive:
+                for part in relation.parts:
+                    if values[part] == 0 and self._hideable(part, hidden) \
+                            and self._displayed[part]:
+                        hide(part)
 
         while True:
             if self._apply_line_rule(k, sensitive, hidden, hide):

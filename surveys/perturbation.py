@@ -11,7 +11,8 @@ The method is the Australian Bureau of Statistics' cell-key method (TableBuilder
   "answered the follow-up asked only to garment workers" count the same people, so they get
   the same cell key and the same noise, and averaging many tables teaches nothing;
 - the published count is ``true + noise(true, cell key)``, the noise drawn from the fixed
-  distribution :data:`NOISE_PROBABILITIES` by the cell key. Zero stays zero.
+  distribution :data:`NOISE_PROBABILITIES` by the cell key, but never below ``min_cell``
+  (:func:`perturb`). Zero stays zero.
 
 Because noise is a function of the contributing responses, asking again gives the same
 numbers (no averaging over repeated requests), and adding one response changes the cell key
@@ -113,6 +114,17 @@ def noise(count: int, cell_key: int) -> int:
     return max(value, -count)
 
 
-def perturb(count: int, cell_key: int) -> int:
-    """``count`` plus its noise: the number that is published."""
-    return count + noise(count, cell_key)
+def perturb(count: int, cell_key: int, floor: int = 0) -> int:
+    """``count`` plus its noise: the number that is published.
+
+    Args:
+        count: The true count.
+        cell_key: The cell's key.
+        floor: The smallest count ever shown (``min_cell``). A shown cell is never
+            published below it: readers know every shown count is at least ``min_cell``,
+            so "5 minus 2 = 3" would tell them the count is exactly 5. Clamped, a
+            published ``min_cell`` stands for anything up to ``min_cell + MAX_NOISE``.
+    """
+    if count <= 0:
+        return 0
+    return max(floor, count + noise(count, cell_key))
