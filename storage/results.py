@@ -185,17 +185,18 @@ class ResultRepository:
         day_params = (before.isoformat(),) if before is not None else ()
         after = ""
         while True:
-            params = (*cell_params, survey_id, *day_params, after, batch_size)
+            page_params: tuple[object, ...] = (*cell_params, survey_id, *day_params, after,
+                                               batch_size)
 
             async def page(connection: aiosqlite.Connection,
-                           params: tuple[object, ...] = params) -> list[Any]:
+                           params: tuple[object, ...] = page_params) -> list[Any]:
                 # Plain tuples (no sqlite3.Row), one fetchmany of the whole page.
                 cursor = await connection.cursor()
                 try:
                     cursor.row_factory = None
                     cursor.arraysize = batch_size
                     await cursor.execute(sql, params)
-                    return await cursor.fetchmany()
+                    return list(await cursor.fetchmany())
                 finally:
                     await cursor.close()
 
@@ -287,7 +288,7 @@ class ResultRepository:
             for pair, key in zip(pairs, keys, strict=True):
                 sums[pair] = get(pair, 0) + key
 
-        def count(rows: list[tuple[Any, ...]]) -> None:
+        def count(rows: list[Any]) -> None:
             columns = list(zip(*rows, strict=True))
             groups = columns[2]
             days.update(zip(columns[1], groups, strict=True))
@@ -307,7 +308,7 @@ class ResultRepository:
                 cursor.row_factory = None
                 cursor.arraysize = _ANSWER_ROWS
                 await cursor.execute(scan_sql, (*group_params, *cell_params, *where_params))
-                while rows := await cursor.fetchmany():
+                while rows := list(await cursor.fetchmany()):
                     await asyncio.to_thread(count, rows)
                 samples: dict[str, tuple[tuple[Any, ...], ...]] = {}
                 for question_id, counter in zip(texts, counters[len(values):], strict=True):

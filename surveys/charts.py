@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from surveys.aggregation import QuestionSummary, SurveySummary
+from surveys.aggregation import Category, QuestionSummary, SurveySummary
 from surveys.model import QuestionType
 from surveys.summary_text import number_range
 from surveys.tally import LANGUAGE_SAMPLE, NOT_ANALYSED, UNDETERMINED
@@ -61,8 +61,8 @@ def render_charts(
     return charts
 
 
-def _label(summary: SurveySummary, question: QuestionSummary, category, gettext: Gettext,
-           language: str | None) -> str:
+def _label(summary: SurveySummary, question: QuestionSummary, category: Category,
+           gettext: Gettext, language: str | None) -> str:
     survey = summary.survey
     lang = survey.language_for(language)
     if category.label is not None:
