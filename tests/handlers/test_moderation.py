@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
+import re
 import warnings
 from pathlib import Path
 from typing import Any

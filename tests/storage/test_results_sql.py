@@ -21,10 +21,10 @@ import pytest
 from storage import Storage
 from surveys import tally
 from surveys.aggregation import Summarizer, SurveySummary, summarize
-from surveys.perturbation import EXACT
 from surveys.codec import answers_to_json
 from surveys.export import ExportWriter, answer_cells, cell_columns, columns_for, write_export
 from surveys.model import Answers, Choice, Question, QuestionType, Survey, Text
+from surveys.perturbation import EXACT
 from surveys.summary_text import render_summary
 
 

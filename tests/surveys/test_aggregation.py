@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tracemalloc
 from collections.abc import Iterator
 
 import pytest
 
-import functools
-
 from surveys import aggregation
 from surveys.aggregation import BreakdownError, Summarizer
-from surveys.perturbation import EXACT
 from surveys.disclosure import SuppressionReason
-from surveys.model import Choice, Question, QuestionType, Survey, Text
+from surveys.model import Question, QuestionType, Survey, Text
+from surveys.perturbation import EXACT
 from surveys.summary_text import render_summary
 from surveys.tally import UNDETERMINED, detect_language
 from tests.moderation_fixtures import SURVEY, TWELVE

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 
 from PIL import Image
 
-import functools
-
 from surveys import aggregation
-from surveys.perturbation import EXACT
 from surveys.charts import render_charts
+from surveys.perturbation import EXACT
 from tests.moderation_fixtures import SURVEY, TWELVE
 
 #: These tests check the arithmetic of suppression, so they read exact counts; the noise

@@ -8,6 +8,7 @@ hidden small cell could still have at least two different values.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Sequence
@@ -15,12 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-import functools
-
 from surveys import aggregation
-from surveys.perturbation import EXACT
 from surveys.disclosure import LinkedTable, SuppressionReason, effective_min_cell
 from surveys.model import Choice, Question, QuestionType, Survey, Text
+from surveys.perturbation import EXACT
 
 #: A fact the attacker reads: sum of the unknown cells with these (0/1) coefficients == value.
 Fact = tuple[tuple[int, ...], int]
