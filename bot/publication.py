@@ -148,10 +148,11 @@ async def export_responses(
     """Write the responses of the publication's snapshot to ``output`` (mode 0600).
 
     By default the protected microdata of ``surveys.microdata`` (no free text, no dates,
-    k-anonymous quasi-identifiers with k = ``min_cell``). ``include_text`` writes the raw
-    rows instead (free text and days): the caller must have checked the role and must
-    audit it (:func:`record_export` records ``raw``). Either way the risk check runs first
-    and ``risk_check`` sees it before a byte is written.
+    k-anonymous quasi-identifiers with k = ``min_cell``) of the snapshot's responses.
+    ``include_text`` writes every submitted response raw instead (free text and days): the
+    caller must have checked the role and must audit it (:func:`record_export` records
+    ``raw``). Either way the risk check runs first and ``risk_check`` sees it before a byte
+    is written.
 
     Args:
         progress: Called with ``(rows written, rows expected)`` every thousand rows.
@@ -163,8 +164,9 @@ async def export_responses(
     survey = await survey_for_results(storage, survey_id)
     before = await snapshot_day(storage, survey_id, min_cell=min_cell, today=today)
     columns = cell_columns(survey)
-    # No snapshot yet: an empty file of the right shape (no row can be published).
-    cutoff = before or _dt.date.min
+    # No snapshot yet: an empty file of the right shape (no row can be published). A raw
+    # export is every row with its day anyway, so a snapshot would protect nothing there.
+    cutoff = None if include_text else (before or _dt.date.min)
 
     async def batches() -> AsyncIterator[list[tuple[Any, ...]]]:
         async for batch in storage.results.cell_batches(survey_id, columns, before=cutoff):

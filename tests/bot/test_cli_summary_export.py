@@ -99,6 +99,9 @@ def test_nothing_is_published_before_a_day_with_enough_responses_is_over(
     output = tmp_path / "empty.csv"
     assert main(["export", SURVEY.id, "--output", str(output)]) == 0
     assert len(output.read_text(encoding="utf-8-sig").splitlines()) == 1  # the header only
+    # The raw export (audited) is every row as stored, today's included.
+    assert main(["export", SURVEY.id, "--include-text", "--output", str(output)]) == 0
+    assert len(list(csv.DictReader(output.read_text(encoding="utf-8-sig").splitlines()))) == 12
 
 
 def test_summary_of_an_unknown_survey_or_question_fails_cleanly(
