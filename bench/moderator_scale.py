@@ -5,8 +5,10 @@ is generated once (:mod:`bench.dataset`: storage's writer, bulk INSERTs) and cac
 ``--cache-dir`` (reused while its marker matches; ``--regenerate`` forces a new one).
 Then, one after the other, as subprocesses exactly as a moderator types them:
 
-* ``consultbot summary bench-consultation``
-* ``consultbot export bench-consultation --format csv --output …``
+* ``consultbot summary bench-consultation``: the publication (snapshot of finished days,
+  record keys and cell-key noise, suppression; ``bot.publication.build_summary``)
+* ``consultbot export bench-consultation --format csv --output …``: the protected export,
+  two passes (risk check and k-anonymity, then the rows)
 * ``consultbot export bench-consultation --format xlsx --output …``
 
 The baseline, same run, same database: the ``sqlite3`` command-line tool dumping the same
@@ -14,7 +16,9 @@ submitted responses (respondent key, version, day, language, answers) to CSV. Wh
 missing and the benchmark runs as root, it installs Debian's package
 (``apt-get install -y sqlite3``); otherwise it stops with that hint.
 
-Peak memory of each subprocess is its ``ru_maxrss`` from ``os.wait4``.
+Peak memory of each subprocess is its ``ru_maxrss`` from ``os.wait4``. A child forked while
+this process is large (just after generating the data set in the same run) reports at least
+this process's size, so read memory figures from a run that reuses the cached data.
 Targets: CSV export <= 3 x the sqlite3 dump, summary <= 2 x it, each < 200 MB peak RSS.
 The XLSX time is reported without a target.
 """

@@ -1,4 +1,11 @@
-"""The publication layer: summaries and exports read from storage, for the bot and the CLI alike.
+"""The publication layer: every figure and file that leaves the system is made here.
+
+Summaries (chat, charts, ``consultbot summary`` text and JSON, the results site) come from
+:func:`build_summary` and exports from :func:`export_responses`, both over the same
+snapshot of responses (``surveys.snapshot``: whole finished days, advancing in steps of at
+least ``min_cell``), with cell-key noise keyed by :func:`publication_key`
+(``surveys.perturbation``) and k-anonymous microdata (``surveys.microdata``). Nothing else
+reads stored answers to publish them.
 
 No Telegram here, so ``consultbot summary``/``export`` and the bot run exactly the same code
 and show the same numbers. Responses are read batch by batch from storage (``storage.results``:
@@ -9,20 +16,31 @@ export never stalls a participant's answer, and memory holds one batch at a time
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import datetime as _dt
+import functools
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from surveys.aggregation import Summarizer, SurveySummary
+from surveys import model
+from surveys.aggregation import Cell, Summarizer, SurveySummary
+from surveys.disclosure import SuppressionReason, effective_min_cell
 from surveys.export import ExportFormat, ExportResult, ExportWriter, cell_columns
+from surveys.microdata import MicrodataPlan, RiskReport
 from surveys.model import QuestionType, Survey
+from surveys.perturbation import PROTECTED, record_key
+from surveys.protected_export import ProtectedExportWriter
+from surveys.snapshot import snapshot_cutoff
 from surveys.tally import LANGUAGE_SAMPLE
 
 __all__ = [
     "SurveyNotFound",
     "build_summary",
     "export_responses",
+    "publication_key",
     "record_export",
+    "snapshot_day",
     "survey_for_results",
 ]
 
@@ -54,17 +72,48 @@ async def survey_for_results(storage: Any, survey_id: str) -> Survey:
     return Survey(survey.id, survey.title, survey.languages, tuple(questions))
 
 
+def publication_key(storage: Any) -> bytes:
+    """The secret that record keys (and so every cell's noise) are derived from."""
+    return bytes(storage.secret.derive_key("publication"))
+
+
+async def snapshot_day(storage: Any, survey_id: str, *, min_cell: int,
+                       today: _dt.date | None = None) -> _dt.date | None:
+    """The first day the current publication does *not* cover (``surveys.snapshot``)."""
+    per_day = await storage.results.submitted_per_day(survey_id)
+    return snapshot_cutoff(per_day, step=effective_min_cell(min_cell),
+                           today=today or model.today())
+
+
 async def build_summary(
-    storage: Any, survey_id: str, *, by: str | None = None, min_cell: int = 5
+    storage: Any, survey_id: str, *, by: str | None = None, min_cell: int = 5,
+    today: _dt.date | None = None,
 ) -> SurveySummary:
-    """Aggregate every submitted response of a survey, with disclosure control.
+    """The published summary of a survey: the protected snapshot, one table or breakdown.
+
+    This is the only function that turns stored answers into published figures (chat,
+    charts, ``consultbot summary`` as text or JSON, the results site): it counts the
+    responses of the snapshot (whole days, advancing in steps of ``min_cell``), with the
+    record keys that decide each count's noise, and applies disclosure control
+    (``surveys.aggregation``) with full protection.
+
+    Args:
+        today: The current day (tests); the snapshot never covers it.
 
     Raises:
         SurveyNotFound: No such survey.
         BreakdownError: ``by`` is not a single-choice question.
     """
     survey = await survey_for_results(storage, survey_id)
-    summarizer = Summarizer(survey, min_cell=min_cell, by=by)
+    summarizer = Summarizer(survey, min_cell=min_cell, by=by, protection=PROTECTED)
+    progress = await storage.responses.counts(survey_id)
+    before = await snapshot_day(storage, survey_id, min_cell=min_cell, today=today)
+    if before is None:
+        empty = await asyncio.to_thread(summarizer.result, progress.in_progress)
+        reason = SuppressionReason.NOT_PUBLISHED_YET
+        return replace(empty, respondents=Cell(None, None, reason), suppressed=reason,
+                       completion_rate=None, per_day=(), questions=(), groups=())
+    secret = publication_key(storage)
     # Answers extracted by SQLite and counted as plain strings (storage.results): Python
     # decodes only the distinct answer values; text languages are those stored with the
     # answers, and only older texts stored without one are sampled and detected here.
@@ -74,12 +123,14 @@ async def build_summary(
         questions=[q.id for q in survey.questions if q.type is not QuestionType.NOTE],
         text_questions=[q.id for q in survey.questions if q.type is QuestionType.TEXT],
         sample_size=LANGUAGE_SAMPLE,
+        before=before,
+        record_keys=functools.partial(record_key, secret),
     )
     await asyncio.to_thread(summarizer.use_counts, days=counts.days, answers=counts.answers,
                             texts=counts.texts, samples=counts.samples,
                             languages=counts.languages)
-    progress = await storage.responses.counts(survey_id)
-    return await asyncio.to_thread(summarizer.result, progress.in_progress)
+    summary = await asyncio.to_thread(summarizer.result, progress.in_progress)
+    return replace(summary, snapshot_before=before)
 
 
 async def export_responses(
@@ -89,8 +140,19 @@ async def export_responses(
     output: Path,
     *,
     progress: Callable[[int, int], None] | None = None,
+    include_text: bool = False,
+    min_cell: int = 5,
+    today: _dt.date | None = None,
+    risk_check: Callable[[RiskReport], None] | None = None,
 ) -> ExportResult:
-    """Write every submitted response of a survey to ``output``.
+    """Write the responses of the publication's snapshot to ``output`` (mode 0600).
+
+    By default the protected microdata of ``surveys.microdata`` (no free text, no dates,
+    k-anonymous quasi-identifiers with k = ``min_cell``) of the snapshot's responses.
+    ``include_text`` writes every submitted response raw instead (free text and days): the
+    caller must have checked the role and must audit it (:func:`record_export` records
+    ``raw``). Either way the risk check runs first and ``risk_check`` sees it before a byte
+    is written.
 
     Args:
         progress: Called with ``(rows written, rows expected)`` every thousand rows.
@@ -100,29 +162,55 @@ async def export_responses(
         ExportTooLarge: XLSX cannot hold that many rows.
     """
     survey = await survey_for_results(storage, survey_id)
-    expected = (await storage.responses.counts(survey_id)).submitted
+    before = await snapshot_day(storage, survey_id, min_cell=min_cell, today=today)
+    columns = cell_columns(survey)
+    # No snapshot yet: an empty file of the right shape (no row can be published). A raw
+    # export is every row with its day anyway, so a snapshot would protect nothing there.
+    cutoff = None if include_text else (before or _dt.date.min)
+
+    async def batches() -> AsyncIterator[list[tuple[Any, ...]]]:
+        async for batch in storage.results.cell_batches(survey_id, columns, before=cutoff):
+            yield batch
+
+    plan = MicrodataPlan(survey, columns, effective_min_cell(min_cell))
+    async for batch in batches():
+        await asyncio.to_thread(plan.observe, batch)
+    risk = await asyncio.to_thread(plan.finish)
+    if risk_check is not None:
+        risk_check(risk)
+    expected = risk.records
     report = None if progress is None else (lambda rows: progress(rows, expected))
-    writer = await asyncio.to_thread(ExportWriter, survey, fmt, Path(output), expected, report)
+    writer: ExportWriter | ProtectedExportWriter
+    if include_text:
+        writer = await asyncio.to_thread(ExportWriter, survey, fmt, Path(output), expected,
+                                         report)
+    else:
+        writer = await asyncio.to_thread(ProtectedExportWriter, plan, fmt, Path(output),
+                                         expected)
     try:
-        # Cells extracted by SQLite's JSON functions (storage.results): no answers JSON is
-        # decoded in Python; the writer only numbers rows and neutralises text.
-        async for batch in storage.results.cell_batches(survey_id, cell_columns(survey)):
+        async for batch in batches():
             await asyncio.to_thread(writer.add_cells, batch)
+            if report is not None and not include_text:
+                report(writer.rows)
     except BaseException:
         await asyncio.to_thread(writer.abort)
         raise
-    return await asyncio.to_thread(writer.close)
+    result = await asyncio.to_thread(writer.close)
+    return replace(result, risk=risk, raw=include_text)
 
 
 async def record_export(storage: Any, actor: str, survey_id: str, result: ExportResult) -> None:
-    """Put the export in the audit log: who (pseudonym), what, how many rows, which hash."""
-    await storage.audit.append(
-        actor,
-        "export",
-        {
-            "survey_id": survey_id,
-            "format": result.format.value,
-            "rows": result.rows,
-            "sha256": result.sha256,
-        },
-    )
+    """Put the export in the audit log: who (pseudonym), what, how many rows, which hash.
+
+    A raw export (free text, days) is its own action, ``export_raw``, so it stands out.
+    """
+    details: dict[str, Any] = {
+        "survey_id": survey_id,
+        "format": result.format.value,
+        "rows": result.rows,
+        "sha256": result.sha256,
+    }
+    if result.risk is not None:
+        details["unique_before"] = result.risk.unique_before
+        details["suppressed_cells"] = sum(result.risk.suppressed_cells.values())
+    await storage.audit.append(actor, "export_raw" if result.raw else "export", details)

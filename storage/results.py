@@ -16,7 +16,7 @@ import datetime as _dt
 import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,9 +90,9 @@ def _cell_sql(column: CellColumn) -> tuple[str, list[object]]:
     path = _path(question_id)
     if choice_id is None:
         return (
-            "CASE json_type(answers, ?) WHEN 'array' THEN "
+            ("CASE json_type(answers, ?) WHEN 'array' THEN "
             "(SELECT group_concat(value, ' ') FROM json_each(answers, ?)) "
-            "ELSE answers ->> ? END",
+            "ELSE answers ->> ? END"),
             [path, path, path],
         )
     if _SAFE_ID.fullmatch(choice_id):
@@ -101,8 +101,8 @@ def _cell_sql(column: CellColumn) -> tuple[str, list[object]]:
             [path, f',"{choice_id}",'],
         )
     return (
-        "CASE WHEN nullif(answers -> ?, 'null') IS NULL THEN NULL ELSE "
-        "EXISTS (SELECT 1 FROM json_each(answers, ?) WHERE value = ?) END",
+        ("CASE WHEN nullif(answers -> ?, 'null') IS NULL THEN NULL ELSE "
+        "EXISTS (SELECT 1 FROM json_each(answers, ?) WHERE value = ?) END"),
         [path, path, choice_id],
     )
 
@@ -152,6 +152,7 @@ class ResultRepository:
         columns: Sequence[CellColumn],
         *,
         batch_size: int = CELL_BATCH_SIZE,
+        before: _dt.date | None = None,
     ) -> AsyncIterator[list[tuple[Any, ...]]]:
         """Yield export rows of plain scalars, extracted from the answers JSON by SQLite.
 
@@ -160,6 +161,8 @@ class ResultRepository:
         the same order as :meth:`submitted_batches`. SQLite's JSON functions in C do what
         ``json.loads`` and per-cell Python did at ~40 µs per row (bench/README.md, 3).
         Question and choice ids are bound parameters, never formatted into the SQL.
+        ``before`` keeps only responses submitted before that day (the publication's
+        snapshot).
 
         Raises:
             ValueError: A question id cannot be written as a JSON path.
@@ -176,21 +179,24 @@ class ResultRepository:
             "SELECT respondent_key, version, submitted_on, language"
             + "".join(f", {cell}" for cell in cells)
             + " FROM responses WHERE survey_id = ? AND status = 'submitted' "
-            "AND respondent_key > ? ORDER BY respondent_key LIMIT ?"
+            + ("AND submitted_on < ? " if before is not None else "")
+            + "AND respondent_key > ? ORDER BY respondent_key LIMIT ?"
         )
+        day_params = (before.isoformat(),) if before is not None else ()
         after = ""
         while True:
-            params = (*cell_params, survey_id, after, batch_size)
+            page_params: tuple[object, ...] = (*cell_params, survey_id, *day_params, after,
+                                               batch_size)
 
             async def page(connection: aiosqlite.Connection,
-                           params: tuple[object, ...] = params) -> list[Any]:
+                           params: tuple[object, ...] = page_params) -> list[Any]:
                 # Plain tuples (no sqlite3.Row), one fetchmany of the whole page.
                 cursor = await connection.cursor()
                 try:
                     cursor.row_factory = None
                     cursor.arraysize = batch_size
                     await cursor.execute(sql, params)
-                    return await cursor.fetchmany()
+                    return list(await cursor.fetchmany())
                 finally:
                     await cursor.close()
 
@@ -202,6 +208,17 @@ class ResultRepository:
             if len(rows) < batch_size:
                 return
 
+    async def submitted_per_day(self, survey_id: str) -> dict[_dt.date, int]:
+        """Submitted responses per submission day (for the publication's snapshot)."""
+        sql = ("SELECT submitted_on, count(*) FROM responses WHERE survey_id = ? "
+               "AND status = 'submitted' GROUP BY submitted_on")
+
+        async def work(connection: aiosqlite.Connection) -> list[tuple[Any, ...]]:
+            return [tuple(row) for row in await connection.execute_fetchall(sql, (survey_id,))]
+
+        rows = await self._db.read(work)
+        return {_dt.date.fromisoformat(day): count for day, count in rows if day}
+
     async def summary_counts(
         self,
         survey_id: str,
@@ -210,8 +227,16 @@ class ResultRepository:
         questions: Sequence[str],
         text_questions: Sequence[str],
         sample_size: int,
+        before: _dt.date | None = None,
+        record_keys: Callable[[str], int] | None = None,
     ) -> SummaryCounts:
         """Count the submitted answers of a survey, for ``surveys.tally``.
+
+        ``before`` limits the count to responses submitted before that day (the
+        publication's snapshot, ``surveys.snapshot``). With ``record_keys`` (the stored
+        response id -> its record key, ``surveys.perturbation.record_key``), every count
+        is followed by the sum of its responses' record keys, which decides its noise; the
+        id itself never leaves this function.
 
         One pass over the responses: SQLite extracts each question's answer as JSON text
         (``answers -> '$."id"'``, in C) and Python counts the plain strings per (group,
@@ -240,24 +265,41 @@ class ResultRepository:
         cell_params = [*(_path(q) for q in values),
                        *(p for q in texts for p in (_path(q), _path(q)))]
         where = "survey_id = ? AND status = 'submitted'"
+        where_params: list[object] = [survey_id]
+        if before is not None:
+            where += " AND submitted_on < ?"
+            where_params.append(before.isoformat())
         scan_sql = (
-            f"SELECT submitted_on, {group_sql}" + "".join(f", {c}" for c in cells)
+            f"SELECT respondent_key, submitted_on, {group_sql}" + "".join(f", {c}" for c in cells)
             + f" FROM responses WHERE {where}"
         )
         sample_sql = (
-            f"SELECT {group_sql}, answers ->> ? FROM responses WHERE {where} "
+            f"SELECT {group_sql}, answers ->> ?, respondent_key FROM responses WHERE {where} "
             "AND json_type(answers, ?) = 'text' AND text_languages ->> ? IS NULL "
             "ORDER BY respondent_key LIMIT ?"
         )
         days: Counter[tuple[Any, Any]] = Counter()
         counters: list[Counter[tuple[Any, Any]]] = [Counter() for _ in cells]
+        day_keys: dict[tuple[Any, Any], int] = {}
+        key_sums: list[dict[tuple[Any, Any], int]] = [{} for _ in cells]
 
-        def count(rows: list[tuple[Any, ...]]) -> None:
+        def add_keys(sums: dict[tuple[Any, Any], int], pairs: Any, keys: list[int]) -> None:
+            get = sums.get
+            for pair, key in zip(pairs, keys, strict=True):
+                sums[pair] = get(pair, 0) + key
+
+        def count(rows: list[Any]) -> None:
             columns = list(zip(*rows, strict=True))
-            groups = columns[1]
-            days.update(zip(columns[0], groups, strict=True))
-            for counter, column in zip(counters, columns[2:], strict=True):
+            groups = columns[2]
+            days.update(zip(columns[1], groups, strict=True))
+            for counter, column in zip(counters, columns[3:], strict=True):
                 counter.update(zip(groups, column, strict=True))
+            if record_keys is None:
+                return
+            keys = [record_keys(response_id) for response_id in columns[0]]
+            add_keys(day_keys, zip(columns[1], groups, strict=True), keys)
+            for sums, column in zip(key_sums, columns[3:], strict=True):
+                add_keys(sums, zip(groups, column, strict=True), keys)
 
         async def read(connection: aiosqlite.Connection) -> dict[str, tuple[Any, ...]]:
             await connection.execute("BEGIN")  # one snapshot: counts that add up
@@ -265,20 +307,22 @@ class ResultRepository:
             try:
                 cursor.row_factory = None
                 cursor.arraysize = _ANSWER_ROWS
-                await cursor.execute(scan_sql, (*group_params, *cell_params, survey_id))
-                while rows := await cursor.fetchmany():
+                await cursor.execute(scan_sql, (*group_params, *cell_params, *where_params))
+                while rows := list(await cursor.fetchmany()):
                     await asyncio.to_thread(count, rows)
-                samples = {}
+                samples: dict[str, tuple[tuple[Any, ...], ...]] = {}
                 for question_id, counter in zip(texts, counters[len(values):], strict=True):
                     if not any(count for (_, language), count in counter.items()
                                if language == ""):
                         samples[question_id] = ()  # every text has its stored language
                         continue
                     path = _path(question_id)
-                    await cursor.execute(sample_sql, (*group_params, path, survey_id, path,
+                    await cursor.execute(sample_sql, (*group_params, path, *where_params, path,
                                                       path, sample_size))
                     samples[question_id] = tuple(
-                        (_decoded(group), text) for group, text in await cursor.fetchall())
+                        (_decoded(group), text, record_keys(response_id))
+                        if record_keys is not None else (_decoded(group), text)
+                        for group, text, response_id in await cursor.fetchall())
             finally:
                 await cursor.close()
                 await connection.execute("COMMIT")
@@ -286,26 +330,36 @@ class ResultRepository:
 
         samples = await self._db.read(read)
         day = _dt.date.fromisoformat
+        keyed = record_keys is not None
+
+        def tail(sums: dict[tuple[Any, Any], int], pair: tuple[Any, Any]) -> tuple[int, ...]:
+            return (sums.get(pair, 0),) if keyed else ()
+
+        value_sums, text_sums = key_sums[:len(values)], key_sums[len(values):]
         answers = [
-            (_decoded(group), question_id, _decoded(value), count)
-            for question_id, counter in zip(values, counters[:len(values)], strict=True)
+            (_decoded(group), question_id, _decoded(value), count, *tail(sums, (group, value)))
+            for question_id, counter, sums in zip(values, counters[:len(values)], value_sums,
+                                                  strict=True)
             for (group, value), count in counter.items()
             if value is not None and value != "null"
         ]
         text_counts = [
-            (_decoded(group), question_id, count)
-            for question_id, counter in zip(texts, counters[len(values):], strict=True)
+            (_decoded(group), question_id, count, *tail(sums, (group, language)))
+            for question_id, counter, sums in zip(texts, counters[len(values):], text_sums,
+                                                  strict=True)
             for (group, language), count in counter.items()
             if language == ""
         ]
         languages = [
-            (_decoded(group), question_id, language, count)
-            for question_id, counter in zip(texts, counters[len(values):], strict=True)
+            (_decoded(group), question_id, language, count, *tail(sums, (group, language)))
+            for question_id, counter, sums in zip(texts, counters[len(values):], text_sums,
+                                                  strict=True)
             for (group, language), count in counter.items()
             if language
         ]
         return SummaryCounts(
-            days=tuple((day(submitted) if submitted else None, _decoded(group), count)
+            days=tuple((day(submitted) if submitted else None, _decoded(group), count,
+                        *tail(day_keys, (submitted, group)))
                        for (submitted, group), count in days.items()),
             answers=tuple(answers),
             texts=tuple(text_counts),
@@ -333,10 +387,13 @@ class SummaryCounts:
         samples: Per text question, ``(group, text)`` of its first answers among ``texts``.
         languages: ``(group, question id, language, count)`` of string answers to text
             questions by the language stored with them.
+
+    When counted with record keys, every tuple ends with the sum of the record keys of the
+    responses it counts (a sample: its response's record key).
     """
 
-    days: tuple[tuple[_dt.date | None, str | None, int], ...]
-    answers: tuple[tuple[str | None, str, Any, int], ...]
-    texts: tuple[tuple[str | None, str, int], ...]
-    samples: dict[str, tuple[tuple[str | None, str], ...]]
-    languages: tuple[tuple[str | None, str, str, int], ...] = ()
+    days: tuple[tuple[Any, ...], ...]
+    answers: tuple[tuple[Any, ...], ...]
+    texts: tuple[tuple[Any, ...], ...]
+    samples: dict[str, tuple[tuple[Any, ...], ...]]
+    languages: tuple[tuple[Any, ...], ...] = ()

@@ -12,8 +12,9 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from surveys.aggregation import QuestionSummary, SurveySummary
+from surveys.aggregation import Category, QuestionSummary, SurveySummary
 from surveys.model import QuestionType
+from surveys.summary_text import number_range
 from surveys.tally import LANGUAGE_SAMPLE, NOT_ANALYSED, UNDETERMINED
 
 __all__ = ["Chart", "render_charts"]
@@ -60,15 +61,14 @@ def render_charts(
     return charts
 
 
-def _label(summary: SurveySummary, question: QuestionSummary, category, gettext: Gettext,
-           language: str | None) -> str:
+def _label(summary: SurveySummary, question: QuestionSummary, category: Category,
+           gettext: Gettext, language: str | None) -> str:
     survey = summary.survey
     lang = survey.language_for(language)
     if category.label is not None:
         return category.label.get(lang, survey.default_language)
-    if question.question.type is QuestionType.NUMBER and category.low is not None:
-        return gettext("{low} to under {high}").format(low=f"{category.low:g}",
-                                                         high=f"{category.high:g}")
+    if question.question.type is QuestionType.NUMBER:
+        return number_range(category.low, category.high, gettext, lambda v: f"{v:g}")
     if category.key == UNDETERMINED:
         return gettext("too short or unclear to tell")
     if category.key == NOT_ANALYSED:
@@ -104,7 +104,7 @@ def _chart(summary: SurveySummary, question: QuestionSummary, gettext: Gettext,
             text += f"  ({category.cell.share:.0%})"
         axes.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                       xytext=(4, 0), textcoords="offset points", va="center")
-    axes.set_xlim(0, max(counts + [1]) * 1.25)
+    axes.set_xlim(0, max([*counts, 1]) * 1.25)
     axes.spines[["top", "right"]].set_visible(False)
     survey = summary.survey
     title = question.question.label.get(survey.language_for(language), survey.default_language)

@@ -9,7 +9,9 @@ out from what is shown.
 A table is described as cells plus linear relations ``total = part + part + …`` (rows,
 columns, margins). :class:`LinkedTable.suppress` then:
 
-1. hides every displayed cell with ``0 < count < min_cell`` (zero discloses nobody);
+1. hides every displayed cell with ``0 < count < min_cell`` (zero discloses nobody), and
+   the zero parts of a relation whose total is such a small group (they would tell what
+   its few members did not answer);
 2. in every relation whose total is shown and whose hidden parts include a sensitive cell,
    hides the next smallest shown part while fewer than two parts are hidden or the hidden
    parts add up to less than ``min_cell`` (so subtraction only ever yields a group of at
@@ -55,6 +57,10 @@ class SuppressionReason(StrEnum):
     COMPLEMENTARY = "complementary"
     #: The whole survey has fewer than ``min_cell`` respondents.
     TOO_FEW_RESPONDENTS = "too_few_respondents"
+    #: Not enough responses on finished days yet for a first publication (surveys.snapshot).
+    NOT_PUBLISHED_YET = "not_published_yet"
+    #: A mean or median next to a hidden count (it could help work the count out).
+    BESIDE_HIDDEN = "beside_hidden"
 
 
 def effective_min_cell(min_cell: int) -> int:
@@ -74,10 +80,11 @@ class LinkedTable:
     Build it with :meth:`cell` and :meth:`add_sum`, then call :meth:`suppress` once.
     """
 
-    __slots__ = ("_displayed", "_forced", "_pinned", "_relations", "_values")
+    __slots__ = ("_displayed", "_forced", "_keys", "_pinned", "_relations", "_values")
 
     def __init__(self) -> None:
         self._values: list[int] = []
+        self._keys: list[int] = []
         self._displayed: list[bool] = []
         self._pinned: list[bool] = []
         self._forced: list[SuppressionReason | None] = []
@@ -90,11 +97,14 @@ class LinkedTable:
         displayed: bool = True,
         pinned: bool = False,
         hidden_because: SuppressionReason | None = None,
+        key: int = 0,
     ) -> int:
         """Add a cell and return its handle.
 
         Args:
             value: The true count.
+            key: The cell key (sum of its responses' record keys), which decides its noise
+                (:mod:`surveys.perturbation`); carried here so it travels with the cell.
             displayed: ``False`` for counts that are never shown but follow from others.
             pinned: Shown whatever happens (the overall respondent count, already checked
                 against ``min_cell``); complements are then taken elsewhere.
@@ -103,6 +113,7 @@ class LinkedTable:
                 rebuilt from its rows in another table.
         """
         self._values.append(int(value))
+        self._keys.append(int(key))
         self._displayed.append(displayed)
         self._pinned.append(pinned and displayed and hidden_because is None)
         self._forced.append(hidden_because if displayed else None)
@@ -119,11 +130,18 @@ class LinkedTable:
         """The true count of a cell."""
         return self._values[handle]
 
-    def suppress(self, min_cell: int) -> dict[int, SuppressionReason]:
+    def key(self, handle: int) -> int:
+        """The cell key of a cell."""
+        return self._keys[handle]
+
+    def suppress(self, min_cell: int, *, complementary: bool = True
+                 ) -> dict[int, SuppressionReason]:
         """Decide which displayed cells to hide.
 
         Args:
             min_cell: Smallest group size that may be shown (raised to the floor).
+            complementary: ``False`` hides only the small cells themselves; that is the
+                naive protection the attack tests show to be broken, never used to publish.
 
         Returns:
             The hidden *displayed* cells and why; every other displayed cell may be shown.
@@ -142,12 +160,21 @@ class LinkedTable:
                     raise ValueError("a pinned cell is smaller than min_cell")
                 hidden.add(i)
                 reasons[i] = SuppressionReason.SMALL_GROUP
-        if not sensitive:
+        if not sensitive or not complementary:
             return reasons
 
         def hide(handle: int) -> None:
             hidden.add(handle)
             reasons[handle] = SuppressionReason.COMPLEMENTARY
+
+        # The zeros of a small group tell what its few people did *not* answer ("none of the
+        # two in the east chose safety", so both chose wages): hidden with the group.
+        for relation in self._relations:
+            if relation.total in sensitive:
+                for part in relation.parts:
+                    if values[part] == 0 and self._hideable(part, hidden) \
+                            and self._displayed[part]:
+                        hide(part)
 
         while True:
             if self._apply_line_rule(k, sensitive, hidden, hide):

@@ -18,12 +18,14 @@ import hashlib
 import io
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Protocol
 
+from surveys.microdata import RiskReport
 from surveys.model import Answers, Question, QuestionType, Survey
 from surveys.numbering import RespondentNumbers
 
@@ -38,7 +40,9 @@ __all__ = [
     "answer_cells",
     "cell_columns",
     "columns_for",
+    "create_private",
     "neutralise",
+    "open_sink",
     "write_export",
 ]
 
@@ -69,13 +73,13 @@ class ResponseRow(Protocol):
     """What the exporter reads of a response (storage's batches provide exactly this)."""
 
     @property
-    def version(self) -> int: ...  # noqa: D102
+    def version(self) -> int: ...
     @property
-    def submitted_on(self) -> _dt.date | None: ...  # noqa: D102
+    def submitted_on(self) -> _dt.date | None: ...
     @property
-    def language(self) -> str | None: ...  # noqa: D102
+    def language(self) -> str | None: ...
     @property
-    def answers(self) -> Answers: ...  # noqa: D102
+    def answers(self) -> Answers: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,10 @@ class ExportResult:
     format: ExportFormat
     rows: int
     sha256: str
+    #: The risk check and what protection did (``None``: written without one).
+    risk: RiskReport | None = None
+    #: Raw rows (free text, days) rather than protected microdata.
+    raw: bool = False
 
 
 _FIXED_COLUMNS = (
@@ -212,10 +220,22 @@ class _Sink:
         raise NotImplementedError
 
 
+def create_private(path: Path) -> int:
+    """Create (or empty) ``path`` readable by its owner only, and return its descriptor.
+
+    An export holds people's answers: it is mode 0600 from its first byte, not chmod-ed
+    after being written (another user could open it in between).
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an existing file keeps its old mode otherwise
+    return descriptor
+
+
 class _CsvSink(_Sink):
     def __init__(self, path: Path) -> None:
         # utf-8-sig writes the byte order mark that makes Excel read UTF-8 (not cp1252).
-        self._file: IO[str] = path.open("w", encoding="utf-8-sig", newline="")
+        self._file: IO[str] = os.fdopen(create_private(path), "w", encoding="utf-8-sig",
+                                   newline="")
         self._writer = csv.writer(self._file)
 
     def header(self, names: list[str]) -> None:
@@ -235,7 +255,8 @@ class _JsonSink(_Sink):
     """A JSON array with one object per line: valid JSON, and readable line by line."""
 
     def __init__(self, path: Path) -> None:
-        self._file: IO[str] = path.open("w", encoding="utf-8", newline="\n")
+        self._file: IO[str] = os.fdopen(create_private(path), "w", encoding="utf-8",
+                                   newline="\n")
         self._names: list[str] = []
         self._first = True
 
@@ -257,6 +278,9 @@ class _XlsxSink(_Sink):
     def __init__(self, path: Path) -> None:
         import xlsxwriter
 
+        # xlsxwriter opens the path itself; it truncates the private file made here, which
+        # keeps its 0600 mode.
+        os.close(create_private(path))
         # constant_memory flushes each row to disk once the next starts; conversions off so
         # a text answer is always written as text, never as a formula, URL or number.
         self._workbook = xlsxwriter.Workbook(
@@ -292,6 +316,13 @@ class _XlsxSink(_Sink):
 
     def close(self) -> None:
         self._workbook.close()
+
+
+def open_sink(fmt: ExportFormat | str, output: Path, names: list[str]) -> _Sink:
+    """A writer of ``output`` in ``fmt`` (mode 0600) with its header already written."""
+    sink = _SINKS[ExportFormat(fmt)](Path(output))
+    sink.header(names)
+    return sink
 
 
 _SINKS: dict[ExportFormat, Callable[[Path], _Sink]] = {
@@ -367,8 +398,8 @@ class ExportWriter:
             values: list[Value] = [number(index), *row]
             for position in positions:
                 value = values[position]
-                if value.__class__ is str and value[:1] in starts:  # type: ignore[union-attr]
-                    values[position] = "'" + value  # type: ignore[operator]
+                if isinstance(value, str) and value[:1] in starts:
+                    values[position] = "'" + value
             if values[3] == "":
                 values[3] = None  # an empty language is no language
             append(values)
@@ -384,7 +415,7 @@ class ExportWriter:
         self._sink.close()
         if self._progress is not None:
             self._progress(self._rows)
-        return ExportResult(self._output, self._format, self._rows, _sha256(self._output))
+        return ExportResult(self._output, self._format, self._rows, sha256_of(self._output))
 
     def abort(self) -> None:
         """Close and delete a half-written file (after an error)."""
@@ -412,7 +443,8 @@ def write_export(
     return writer.close()
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a written file, for the audit log."""
     digest = hashlib.sha256()
     with path.open("rb") as file:
         for chunk in iter(lambda: file.read(io.DEFAULT_BUFFER_SIZE * 16), b""):

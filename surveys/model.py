@@ -145,6 +145,10 @@ class Question:
     #: Which choices are offered, given earlier answers (cascading selects), e.g.
     #: ``region = ${region}``; bare names are columns of the choice (see :class:`Choice`).
     choice_filter: str | None = None
+    #: Whether the answer could help single a person out when combined with others (a
+    #: quasi-identifier, protected by k-anonymity in exports). ``None``: the default by
+    #: type, which is "yes" for single- and multi-select questions and "no" otherwise.
+    quasi_identifier: bool | None = None
 
     def choice(self, choice_id: str) -> Choice | None:
         """The choice with this id, or ``None``."""

@@ -109,8 +109,11 @@ class SurveySummary:
     questions: tuple[QuestionSummary, ...] = ()
     by: Question | None = None
     groups: tuple[Group, ...] = ()
-    #: Set when the whole summary is withheld (too few respondents).
+    #: Set when the whole summary is withheld (too few respondents, nothing published yet).
     suppressed: SuppressionReason | None = None
+    #: The publication counts responses submitted before this day (``surveys.snapshot``);
+    #: ``None`` for a summary of given responses (pure callers, tests).
+    snapshot_before: _dt.date | None = None
 
     def suppression_counts(self) -> Mapping[SuppressionReason, int]:
         """How many numbers were hidden, per reason, so the summary can say so."""

@@ -18,12 +18,26 @@ from babel.numbers import format_decimal, format_percent
 from surveys.aggregation import Category, Cell, QuestionSummary, Result, SurveySummary
 from surveys.disclosure import SuppressionReason
 from surveys.model import Question, QuestionType, Text
+from surveys.perturbation import MAX_NOISE
 from surveys.tally import LANGUAGE_SAMPLE, NOT_ANALYSED, UNDETERMINED
 
-__all__ = ["render_summary"]
+__all__ = ["number_range", "render_summary"]
 
 Gettext = Callable[[str], str]
 Ngettext = Callable[[str, str, int], str]
+
+
+def number_range(low: float | None, high: float | None, gettext: Gettext,
+                 number: Callable[[float], str]) -> str:
+    """The label of a number range; the first and last are open (``surveys.binning``)."""
+    _ = gettext
+    if low is None and high is not None:
+        return _("under {high}").format(high=number(high))
+    if high is None and low is not None:
+        return _("{low} or more").format(low=number(low))
+    if low is None or high is None:
+        return _("all answers")
+    return _("{low} to under {high}").format(low=number(low), high=number(high))
 
 
 def render_summary(
@@ -89,12 +103,9 @@ class _Renderer:
             if category.key == NOT_ANALYSED:
                 return _("not analysed (languages are detected for the first {count} answers)"
                          ).format(count=format_decimal(LANGUAGE_SAMPLE, locale=self.locale))
-            return self.locale.languages.get(category.key, category.key)
-        if question.type is QuestionType.NUMBER and category.low is not None:
-            assert category.high is not None
-            return _("{low} to under {high}").format(
-                low=self.number(category.low), high=self.number(category.high)
-            )
+            return str(self.locale.languages.get(category.key, category.key))
+        if question.type is QuestionType.NUMBER:
+            return number_range(category.low, category.high, _, self.number)
         return category.key
 
     # -- sections -----------------------------------------------------------------------
@@ -110,6 +121,13 @@ class _Renderer:
             lines.append(
                 _("Fewer than {min_cell} people have answered, so nothing is shown yet: "
                   "with so few respondents any number could point at someone.").format(
+                    min_cell=summary.min_cell)
+            )
+            return "\n".join(lines)
+        if summary.suppressed is SuppressionReason.NOT_PUBLISHED_YET:
+            lines.append(
+                _("Nothing is published yet: results cover whole days before today, and start "
+                  "once at least {min_cell} responses have been submitted.").format(
                     min_cell=summary.min_cell)
             )
             return "\n".join(lines)
@@ -133,7 +151,13 @@ class _Renderer:
     def overview(self) -> list[str]:
         _ = self._
         summary = self.summary
-        lines = [_("Respondents: {count}").format(count=self.count(summary.respondents))]
+        lines = []
+        if summary.snapshot_before is not None:
+            lines.append(_("Responses submitted before {day}; results move forward by whole days, "
+                           "at least {min_cell} responses at a time.").format(
+                day=format_date(summary.snapshot_before, format="medium", locale=self.locale),
+                min_cell=summary.min_cell))
+        lines.append(_("Respondents: {count}").format(count=self.count(summary.respondents)))
         lines.append(_("Started but not submitted: {count}").format(count=self.count(summary.in_progress)))
         if summary.completion_rate is not None:
             lines.append(_("Completion rate: {rate}").format(
@@ -185,6 +209,15 @@ class _Renderer:
         return lines
 
     def footnote(self) -> list[str]:
+        _ = self._
+        lines = self.hidden_note()
+        if self.summary.snapshot_before is not None:
+            lines.append(_("Every count carries a small random change of at most {noise} "
+                           "(always the same for the same people), so that hidden numbers "
+                           "cannot be worked out from the others.").format(noise=MAX_NOISE))
+        return lines
+
+    def hidden_note(self) -> list[str]:
         _ = self._
         summary = self.summary
         counts = summary.suppression_counts()

@@ -23,8 +23,10 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from surveys.model import Answer, Answers, Question, QuestionType, Survey
+from surveys.perturbation import content_record_key
 
 __all__ = [
     "LANGUAGE_SAMPLE",
@@ -50,8 +52,11 @@ LANGUAGE_SAMPLE = 2_000
 #: The detector reads this much of a text: enough to tell a language, and bounded work.
 _DETECT_CHARS = 1_000
 
-#: One submitted response as aggregation sees it: answers, submission day, language.
-Response = tuple[Answers, _dt.date | None, str | None]
+#: One submitted response as aggregation sees it: answers, submission day, language and,
+#: optionally, its record key (:mod:`surveys.perturbation`; derived from the content when
+#: left out, which only pure callers and tests do).
+Response = (tuple[Answers, _dt.date | None, str | None]
+            | tuple[Answers, _dt.date | None, str | None, int])
 
 
 def detect_language(text: str) -> str:
@@ -83,12 +88,18 @@ KeysOf = Callable[[Answer], "tuple[object, ...] | None"]
 
 @dataclass(slots=True)
 class QuestionTally:
-    """Counters for one question, per breakdown group (``None`` = no answer to "by")."""
+    """Counters for one question, per breakdown group (``None`` = no answer to "by").
+
+    Beside every count is the sum of the record keys of the responses it counts (the cell
+    key, :mod:`surveys.perturbation`), kept in the same shape so margins add up both.
+    """
 
     question: Question
     answered: Counter[str | None] = field(default_factory=Counter)
     #: Per group: choice id / scale or number value / language code -> count.
     values: dict[str | None, Counter[object]] = field(default_factory=dict)
+    answered_keys: Counter[str | None] = field(default_factory=Counter)
+    value_keys: dict[str | None, Counter[object]] = field(default_factory=dict)
     #: Text answers given to the language detector so far (see the module docstring).
     sampled_texts: int = 0
     _keys_of: KeysOf | None = None
@@ -96,11 +107,12 @@ class QuestionTally:
     def __post_init__(self) -> None:
         self._keys_of = _key_function(self.question)
 
-    def add(self, group: str | None, answer: Answer, count: int = 1) -> None:
+    def add(self, group: str | None, answer: Answer, count: int = 1, key: int = 0) -> None:
         """Count one answer of a respondent in ``group``; unusable answers are ignored.
 
         ``count`` counts the same answer of that many respondents at once (counts made by
-        storage); a text answer is always counted once, since it may be detected.
+        storage), ``key`` is the sum of their record keys; a text answer is always counted
+        once, since it may be detected.
         """
         if answer is None:
             return
@@ -115,45 +127,47 @@ class QuestionTally:
         else:
             assert self._keys_of is not None
             keys = self._keys_of(answer)
-            if keys is None:
-                return
+        if keys is None:
+            return
+        self._count(group, keys, count, key)
+
+    def _count(self, group: str | None, values: tuple[object, ...], count: int,
+               key: int) -> None:
         self.answered[group] += count
+        self.answered_keys[group] += key
         counter = self.values.get(group)
         if counter is None:
             counter = self.values[group] = Counter()
-        for key in keys:
-            counter[key] += count
+            self.value_keys[group] = Counter()
+        key_counter = self.value_keys[group]
+        for value in values:
+            counter[value] += count
+            key_counter[value] += key
 
-    def add_language(self, group: str | None, language: str, count: int) -> None:
+    def add_language(self, group: str | None, language: str, count: int,
+                     key: int = 0) -> None:
         """Count ``count`` text answers whose language was detected when they were given."""
-        if count <= 0:
-            return
-        self.answered[group] += count
-        counter = self.values.get(group)
-        if counter is None:
-            counter = self.values[group] = Counter()
-        counter[language] += count
+        if count > 0:
+            self._count(group, (language,), count, key)
 
-    def add_not_analysed(self, group: str | None, count: int) -> None:
+    def add_not_analysed(self, group: str | None, count: int, key: int = 0) -> None:
         """Count ``count`` text answers after the language sample (see the module docstring)."""
-        if count <= 0:
-            return
-        self.answered[group] += count
-        counter = self.values.get(group)
-        if counter is None:
-            counter = self.values[group] = Counter()
-        counter[NOT_ANALYSED] += count
+        if count > 0:
+            self._count(group, (NOT_ANALYSED,), count, key)
 
 
 @dataclass(slots=True)
 class SurveyTally:
-    """Everything one pass over the responses learns."""
+    """Everything one pass over the responses learns (``*_keys``: the cell keys)."""
 
     respondents: int = 0
     per_day: Counter[_dt.date] = field(default_factory=Counter)
     #: Respondents per answer to the breakdown question (``None`` = did not answer it).
     group_sizes: Counter[str | None] = field(default_factory=Counter)
     questions: dict[str, QuestionTally] = field(default_factory=dict)
+    respondents_key: int = 0
+    per_day_keys: Counter[_dt.date] = field(default_factory=Counter)
+    group_keys: Counter[str | None] = field(default_factory=Counter)
 
 
 class Tallier:
@@ -180,20 +194,24 @@ class Tallier:
 
     def add(self, response: Response) -> None:
         """Count one submitted response."""
-        answers, submitted_on, _language = response
+        answers, submitted_on = response[0], response[1]
+        key = response[3] if len(response) > 3 else content_record_key(response)
         tally = self.tally
         tally.respondents += 1
+        tally.respondents_key += key
         if submitted_on is not None:
             tally.per_day[submitted_on] += 1
+            tally.per_day_keys[submitted_on] += key
         group: str | None = None
         if self._by is not None:
             group = self.group_of(answers.get(self._by.id))
             tally.group_sizes[group] += 1
+            tally.group_keys[group] += key
         questions = tally.questions
         for question_id, answer in answers.items():
             question_tally = questions.get(question_id)
             if question_tally is not None:
-                question_tally.add(group, answer)
+                question_tally.add(group, answer, 1, key)
 
     def add_many(self, responses: Iterable[Response]) -> None:
         """Count a batch of responses."""
@@ -206,27 +224,31 @@ def tally_from_counts(
     survey: Survey,
     by: Question | None,
     *,
-    days: Iterable[tuple[_dt.date | None, str | None, int]],
-    answers: Iterable[tuple[str | None, str, Answer, int]],
-    texts: Iterable[tuple[str | None, str, int]],
-    samples: Mapping[str, Sequence[tuple[str | None, str]]],
-    languages: Iterable[tuple[str | None, str, str, int]] = (),
+    days: Iterable[tuple[Any, ...]],
+    answers: Iterable[tuple[Any, ...]],
+    texts: Iterable[tuple[Any, ...]],
+    samples: Mapping[str, Sequence[tuple[Any, ...]]],
+    languages: Iterable[tuple[Any, ...]] = (),
 ) -> SurveyTally:
     """The tally :func:`tally_responses` would make, from counts made elsewhere (in SQL).
+
+    Every tuple may end with one more integer, the sum of the record keys of the responses
+    it counts (samples: the record key of that response); without it the key is 0, which
+    is only right for tests of the arithmetic.
 
     Args:
         survey: The survey whose questions are counted.
         by: The breakdown question, or ``None``.
-        days: ``(submission day, answer to "by", respondents)``.
-        answers: ``(answer to "by", question id, answer, respondents)``, every answer but
-            the strings given to text questions.
-        texts: ``(answer to "by", question id, respondents)`` for the strings given to text
-            questions that have no stored language.
-        samples: Per text question, ``(answer to "by", text)`` of the first
+        days: ``(submission day, answer to "by", respondents[, key sum])``.
+        answers: ``(answer to "by", question id, answer, respondents[, key sum])``, every
+            answer but the strings given to text questions.
+        texts: ``(answer to "by", question id, respondents[, key sum])`` for the strings
+            given to text questions that have no stored language.
+        samples: Per text question, ``(answer to "by", text[, record key])`` of the first
             :data:`LANGUAGE_SAMPLE` of those strings in pseudonym order (the ones
             :class:`QuestionTally` would detect).
-        languages: ``(answer to "by", question id, language, respondents)`` for the strings
-            given to text questions with the language stored with them.
+        languages: ``(answer to "by", question id, language, respondents[, key sum])`` for
+            the strings given to text questions with the language stored with them.
 
     Returns:
         The counters; without stored languages, equal to those of a pass over the
@@ -235,36 +257,45 @@ def tally_from_counts(
     tallier = Tallier(survey, by)
     tally = tallier.tally
     group_of = tallier.group_of
-    for day, raw, count in days:
+    for day, raw, count, *key in days:
+        keysum = key[0] if key else 0
         tally.respondents += count
+        tally.respondents_key += keysum
         if day is not None:
             tally.per_day[day] += count
+            tally.per_day_keys[day] += keysum
         if by is not None:
-            tally.group_sizes[group_of(raw)] += count
+            group = group_of(raw)
+            tally.group_sizes[group] += count
+            tally.group_keys[group] += keysum
     questions = tally.questions
-    for raw, question_id, answer, count in answers:
+    for raw, question_id, answer, count, *key in answers:
         question_tally = questions.get(question_id)
         if question_tally is not None:
-            question_tally.add(group_of(raw), answer, count)
-    for raw, question_id, language, count in languages:
+            question_tally.add(group_of(raw), answer, count, key[0] if key else 0)
+    for raw, question_id, language, count, *key in languages:
         question_tally = questions.get(question_id)
         if question_tally is not None:
-            question_tally.add_language(group_of(raw), language, count)
+            question_tally.add_language(group_of(raw), language, count, key[0] if key else 0)
     rest: Counter[tuple[str, str | None]] = Counter()
-    for raw, question_id, count in texts:
+    rest_keys: Counter[tuple[str, str | None]] = Counter()
+    for raw, question_id, count, *key in texts:
         rest[question_id, group_of(raw)] += count
+        rest_keys[question_id, group_of(raw)] += key[0] if key else 0
     for question_id, sample in samples.items():
         question_tally = questions.get(question_id)
         if question_tally is None:
             continue
-        for raw, text in sample[:LANGUAGE_SAMPLE]:
+        for raw, text, *key in sample[:LANGUAGE_SAMPLE]:
             group = group_of(raw)
-            question_tally.add(group, text)
+            record = key[0] if key else 0
+            question_tally.add(group, text, 1, record)
             rest[question_id, group] -= 1
+            rest_keys[question_id, group] -= record
     for (question_id, group), count in rest.items():
         question_tally = questions.get(question_id)
         if question_tally is not None:
-            question_tally.add_not_analysed(group, count)
+            question_tally.add_not_analysed(group, count, rest_keys[question_id, group])
     return tally
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-from surveys.model import Answers, Choice, Question, QuestionType, Survey, Text
+from storage.responses import ResponseRepository
+from surveys.model import Answers, Choice, Question, QuestionType, Survey, Text, today
 
 
 def text(value: str) -> Text:
@@ -49,15 +51,21 @@ TWELVE: tuple[Answers, ...] = (
 
 
 async def seed(storage, survey: Survey = SURVEY, responses: Sequence[Answers] = TWELVE,
-               in_progress: int = 0) -> None:
-    """Publish ``survey`` and store ``responses`` as submitted, under made-up pseudonyms."""
+               in_progress: int = 0, days_ago: int = 2) -> None:
+    """Publish ``survey`` and store ``responses`` as submitted, under made-up pseudonyms.
+
+    The responses are submitted ``days_ago`` days ago: publications cover finished days
+    only (``surveys.snapshot``), so responses from today would not be published yet.
+    """
     await storage.surveys.save_draft(survey, b"source", "survey.yaml")
     record = await storage.surveys.publish(survey.id)
+    day = today() - dt.timedelta(days=days_ago)
+    earlier = ResponseRepository(storage.db, today=lambda: day)
     for number, answer_set in enumerate(responses):
         key = storage.secret.respondent_key(survey.id, 1000 + number)
-        await storage.responses.start(survey.id, record.version, key, language="en")
-        await storage.responses.save_answers(survey.id, key, answer_set, None)
-        await storage.responses.submit(survey.id, key)
+        await earlier.start(survey.id, record.version, key, language="en")
+        await earlier.save_answers(survey.id, key, answer_set, None)
+        await earlier.submit(survey.id, key)
     for number in range(in_progress):
         key = storage.secret.respondent_key(survey.id, 5000 + number)
         await storage.responses.start(survey.id, record.version, key, language="en")

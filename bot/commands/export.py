@@ -1,9 +1,12 @@
 """``consultbot export SURVEY_ID --format csv|xlsx|json --output FILE``: responses for analysis.
 
-One row per submitted response with a random per-export respondent number (never the
-pseudonym), formula-like text neutralised, streamed with bounded memory. Progress goes to
-stderr for long exports, and the export is recorded in the audit log with its row count and
-SHA-256, like an export from Telegram.
+By default the protected microdata (``surveys.microdata``): no free text, no dates, number
+answers as ranges, every quasi-identifier combination shared by at least ``min_cell`` rows
+(local suppression). ``--include-text`` writes raw rows with free text and days instead and
+is audited as ``export_raw``. Either way the risk check is printed first (how many rows are
+unique on the quasi-identifiers), the file is mode 0600, every row has a random per-export
+respondent number (never the pseudonym) and formula-like text is neutralised. The export is
+recorded in the audit log with its row count and SHA-256, like an export from Telegram.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 from pathlib import Path
 
 from bot.commands import configuration, has_database
+from surveys.microdata import RiskReport
 
 __all__ = ["add_parser", "run"]
 
@@ -29,14 +33,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "export",
         help=_("export the submitted responses of a survey"),
         description=_(
-            "Write one row per submitted response (CSV with a BOM for spreadsheets, XLSX or "
-            "JSON). Respondents get random per-export numbers; multi-select questions become "
-            "0/1 columns named question/choice."
+            "Write one row per published response (CSV with a BOM for spreadsheets, XLSX or "
+            "JSON), protected by default: no free text or dates, and no combination of "
+            "select answers shared by fewer than CONSULTBOT_MIN_CELL rows. A risk check is "
+            "printed first."
         ),
     )
     parser.add_argument("survey_id", metavar="SURVEY_ID", help=_("the survey id"))
     parser.add_argument("--format", choices=_FORMATS, default="csv", help=_("file format (default: csv)"))
     parser.add_argument("--output", type=Path, required=True, metavar="FILE", help=_("the file to write"))
+    parser.add_argument("--include-text", action="store_true",
+                        help=_("raw rows with free text and days instead of the protected "
+                               "export (recorded in the audit log as a raw export)"))
     parser.add_argument("--config", type=Path, metavar="FILE", default=None,
                         help=_("configuration file (consultbot.toml)"))
     parser.set_defaults(handler=run)
@@ -47,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     config = configuration(args)
     if config is None:
         return 2
-    return asyncio.run(_export(config.data_dir, args))
+    return asyncio.run(_export(config.data_dir, config.min_cell, args, config.key_file))
 
 
 def _progress(rows: int, expected: int) -> None:
@@ -58,22 +66,38 @@ def _progress(rows: int, expected: int) -> None:
               file=sys.stderr)
 
 
-async def _export(data_dir: Path, args: argparse.Namespace) -> int:
-    from bot.publication import (  # noqa: PLC0415
+def _risk(report: RiskReport) -> None:
+    print(_("Risk check: {unique} of {records} responses are unique on the quasi-identifiers "
+            "({names}); {below} share their combination with fewer than {k}.").format(
+        unique=report.unique_before, records=report.records,
+        names=", ".join(report.quasi_identifiers), below=report.below_k_before, k=report.k),
+        file=sys.stderr)
+    suppressed = ", ".join(f"{name}: {count}" for name, count in report.suppressed_cells.items())
+    print(_("Protection: {cells} values blanked ({detail}); {unique} responses unique "
+            "afterwards.").format(cells=sum(report.suppressed_cells.values()),
+                                  detail=suppressed or "-", unique=report.unique_after),
+          file=sys.stderr)
+
+
+async def _export(data_dir: Path, min_cell: int, args: argparse.Namespace,
+                  key_file: Path) -> int:
+    from bot.publication import (
         SurveyNotFound,
         export_responses,
         record_export,
     )
-    from storage import Storage  # noqa: PLC0415
-    from storage.audit import CLI_ACTOR  # noqa: PLC0415
-    from surveys.export import ExportTooLarge  # noqa: PLC0415
+    from storage import Storage
+    from storage.audit import CLI_ACTOR
+    from surveys.export import ExportTooLarge
 
     if not has_database(data_dir):
         return 2
-    async with await Storage.open(data_dir) as storage:
+    # The installation's own key: the publication's noise is keyed by it (ARCHITECTURE.md).
+    async with await Storage.open(data_dir, key_file=key_file) as storage:
         try:
             result = await export_responses(storage, args.survey_id, args.format, args.output,
-                                            progress=_progress)
+                                            progress=_progress, min_cell=min_cell,
+                                            include_text=args.include_text, risk_check=_risk)
         except SurveyNotFound:
             print(_("No survey with the id '{id}'.").format(id=args.survey_id), file=sys.stderr)
             return 1

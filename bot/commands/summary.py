@@ -1,8 +1,9 @@
-"""``consultbot summary SURVEY_ID``: the aggregated, disclosure-controlled summary on the server.
+"""``consultbot summary SURVEY_ID``: the published, protected summary on the server.
 
-Prints exactly what ``/summary`` shows in Telegram (the same code builds it), optionally
-broken down by one single-choice question, and writes one PNG chart per question with
-``--charts DIR``.
+Prints exactly what ``/summary`` shows in Telegram (the same publication layer builds it),
+optionally broken down by one single-choice question, as text or, with ``--format json``,
+as the documented JSON schema (``surveys.summary_json``); writes one PNG chart per question
+with ``--charts DIR``.
 """
 
 from __future__ import annotations
@@ -10,24 +11,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gettext
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.commands import configuration, has_database
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 __all__ = ["add_parser", "run"]
 
 _ = gettext.gettext
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``summary``."""
     parser = subparsers.add_parser(
         "summary",
         help=_("print the aggregated summary of a survey"),
         description=_(
-            "Print respondents, completion rate, responses per day and per-question figures. "
-            "Groups smaller than CONSULTBOT_MIN_CELL are hidden, with complementary suppression."
+            "Print respondents, completion rate, responses per day and per-question figures, "
+            "as published: groups smaller than CONSULTBOT_MIN_CELL are hidden, every count "
+            "carries small consistent noise, and results cover whole days before today."
         ),
     )
     parser.add_argument("survey_id", metavar="SURVEY_ID", help=_("the survey id"))
@@ -37,6 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
                         help=_("language and locale for labels, numbers and dates (default: en)"))
     parser.add_argument("--charts", metavar="DIR", type=Path, default=None,
                         help=_("write one PNG bar chart per question into DIR"))
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help=_("text for people, json for programs (schema in README)"))
     parser.add_argument("--config", type=Path, metavar="FILE", default=None,
                         help=_("configuration file (consultbot.toml)"))
     parser.set_defaults(handler=run)
@@ -50,30 +59,36 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_summary(config, args))
 
 
-async def _summary(config: object, args: argparse.Namespace) -> int:
-    from bot.i18n import load_translations  # noqa: PLC0415
-    from bot.publication import SurveyNotFound, build_summary  # noqa: PLC0415
-    from storage import Storage  # noqa: PLC0415
-    from surveys.aggregation import BreakdownError  # noqa: PLC0415
-    from surveys.charts import render_charts  # noqa: PLC0415
-    from surveys.summary_text import render_summary  # noqa: PLC0415
+async def _summary(config: Config, args: argparse.Namespace) -> int:
+    from bot.i18n import load_translations
+    from bot.publication import SurveyNotFound, build_summary
+    from storage import Storage
+    from surveys.aggregation import BreakdownError
+    from surveys.charts import render_charts
+    from surveys.summary_text import render_summary
 
-    data_dir = config.data_dir  # type: ignore[attr-defined]
+    data_dir = config.data_dir
     if not has_database(data_dir):
         return 2
     translator = load_translations().translator(args.lang.split("-")[0].split("_")[0])
-    async with await Storage.open(config.data_dir) as storage:  # type: ignore[attr-defined]
+    # The installation's own key: the publication's noise is keyed by it (ARCHITECTURE.md).
+    async with await Storage.open(data_dir, key_file=config.key_file) as storage:
         try:
             summary = await build_summary(storage, args.survey_id, by=args.by,
-                                          min_cell=config.min_cell)  # type: ignore[attr-defined]
+                                          min_cell=config.min_cell)
         except SurveyNotFound:
             print(_("No survey with the id '{id}'.").format(id=args.survey_id), file=sys.stderr)
             return 1
         except BreakdownError as error:
             print(error.message.render(translator.gettext), file=sys.stderr)
             return 1
-    print(render_summary(summary, gettext=translator.gettext, ngettext=translator.ngettext,
-                         locale=args.lang))
+    if args.format == "json":
+        from surveys.summary_json import summary_document
+
+        print(json.dumps(summary_document(summary), ensure_ascii=False, indent=2))
+    else:
+        print(render_summary(summary, gettext=translator.gettext,
+                             ngettext=translator.ngettext, locale=args.lang))
     if args.charts is not None:
         charts = await asyncio.to_thread(render_charts, summary, gettext=translator.gettext,
                                          language=args.lang)

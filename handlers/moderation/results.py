@@ -154,7 +154,8 @@ async def export(update: Update, context: BotContext) -> None:
         name = f"{survey_id}-{_dt.datetime.now(_dt.UTC).date().isoformat()}.{fmt.value}"
         path = Path(directory) / name
         try:
-            result = await export_responses(storage, survey_id, fmt, path)
+            result = await export_responses(storage, survey_id, fmt, path,
+                                            min_cell=context.services.settings.min_cell)
         except SurveyNotFound:
             await context.bot.send_message(chat_id, _("There is no survey with the id {id}.")
                                            .format(id=survey_id))

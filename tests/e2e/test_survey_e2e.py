@@ -115,7 +115,9 @@ def export_rows(data_dir: Path, survey_id: str, tmp_path: Path) -> list[dict[str
     env = {key: value for key, value in os.environ.items() if not key.startswith("CONSULTBOT_")}
     env["CONSULTBOT_DATA_DIR"] = str(data_dir)
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", survey_id, "--format", "csv", "--output", str(output)],
+        # The raw export (audited): the protected one has no free text and no row of today.
+        [sys.executable, "-m", "bot.cli", "export", survey_id, "--format", "csv", "--include-text",
+         "--output", str(output)],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr

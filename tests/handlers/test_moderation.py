@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -149,8 +150,9 @@ async def test_summary_by_question_hides_small_groups_and_sends_charts(env: BotE
     admin = env.user(ADMIN)
     calls = await admin.command("/summary", "wages-2026", "by", "region")
     text = "\n".join(c.params["text"] for c in calls if c.method == "sendMessage")
-    assert "Respondents: 12" in text
-    assert "North: 7" in text and "South: hidden" in text and "East: hidden" in text
+    # Every published count carries a small consistent noise (README, "Privacy").
+    assert re.search(r"Respondents: (1[0-4])\b", text)
+    assert re.search(r"North: [5-9] ", text) and "South: hidden" in text and "East: hidden" in text
     assert "because their groups have fewer than 5 people" in text
     assert "3" not in text.split("Broken down by")[1].split("\n")[2]  # no "South: 3" anywhere
     albums = [c for c in calls if c.method == "sendMediaGroup"]
@@ -171,7 +173,9 @@ async def test_export_arrives_as_a_neutralised_csv_and_is_audited(env: BotEnv) -
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(content.decode("utf-8-sig").splitlines()))
     assert len(rows) == 12
-    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in {r["remedy"] for r in rows}
+    # The export from the chat is the protected one: no free text, no day.
+    assert "remedy" not in rows[0] and "submitted_on" not in rows[0]
+    assert b"HYPERLINK" not in content
     [entry] = [e for e in await env.services.storage.audit.entries() if e.action == "export"]
     assert entry.details["rows"] == 12 and entry.details["format"] == "csv"
     assert entry.actor.startswith("mod:")
@@ -377,10 +381,10 @@ async def test_a_new_version_keeps_old_responses_attached_to_their_version(env: 
     rows = list(csv.DictReader(content.decode("utf-8-sig").splitlines()))
     assert {r["version"] for r in rows} == {"1"} and len(rows) == 12
     # New questions come first; questions only the old version asked are kept, not dropped.
-    assert list(rows[0])[4:] == ["region", "contract", "issues/wages", "issues/safety", "safe",
-                                 "remedy"]
+    assert list(rows[0])[3:] == ["region", "contract", "issues/wages", "issues/safety", "safe"]
     summary = "\n".join(texts(await admin.command("/summary", "wages-2026")))
-    assert "Respondents: 12" in summary and "Do you have a written contract?" in summary
+    assert re.search(r"Respondents: (1[0-4])\b", summary)
+    assert "Do you have a written contract?" in summary
 
 
 def test_long_summaries_are_split_without_losing_a_line() -> None:

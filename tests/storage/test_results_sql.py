@@ -25,6 +25,7 @@ from surveys.aggregation import Summarizer, SurveySummary, summarize
 from surveys.codec import answers_to_json
 from surveys.export import ExportWriter, answer_cells, cell_columns, columns_for, write_export
 from surveys.model import Answers, Choice, Question, QuestionType, Survey, Text
+from surveys.perturbation import EXACT
 from surveys.summary_text import render_summary
 
 
@@ -215,7 +216,7 @@ QUESTION_IDS = [q.id for q in SURVEY.questions if q.type is not QuestionType.NOT
 
 async def _sql_summary(storage: Storage, by: str | None, min_cell: int,
                        sample_size: int) -> SurveySummary:
-    summarizer = Summarizer(SURVEY, min_cell=min_cell, by=by)
+    summarizer = Summarizer(SURVEY, min_cell=min_cell, by=by, protection=EXACT)
     counts = await storage.results.summary_counts(
         SURVEY.id, by=by, sample_size=sample_size, questions=QUESTION_IDS,
         text_questions=[q.id for q in SURVEY.questions if q.type is QuestionType.TEXT])
@@ -233,6 +234,7 @@ async def test_sql_counts_give_the_summary_of_a_pass_over_the_responses(
     monkeypatch.setattr(tally, "LANGUAGE_SAMPLE", sample)
     decoded = await _decoded(storage)
     expected = summarize(SURVEY, [(r.answers, r.submitted_on, r.language) for r in decoded],
+                         protection=EXACT,
                          in_progress=4, min_cell=min_cell, by=by)
     got = await _sql_summary(storage, by, min_cell, sample)
     assert got == expected
@@ -254,6 +256,24 @@ async def test_sql_counts_give_the_summary_of_a_pass_over_the_responses(
         assert sql_question.answered == py_question.answered, question_id
         assert sql_question.values == py_question.values, question_id
         assert sql_question.sampled_texts == py_question.sampled_texts, question_id
+    # Counted with record keys, each count is followed by its key sum; with every record
+    # key 1 the key sums are the counts themselves, and the Python pass (every record key
+    # 1) gives the same cell keys: noise is decided by the same numbers either way.
+    keyed = await storage.results.summary_counts(
+        SURVEY.id, by=by, sample_size=sample, questions=QUESTION_IDS,
+        text_questions=["remedy"], record_keys=lambda response_id: 1)
+    keyed_tally = tally.tally_from_counts(SURVEY, by_question, days=keyed.days,
+                                          answers=keyed.answers, texts=keyed.texts,
+                                          samples=keyed.samples)
+    ones = tally.tally_responses(
+        SURVEY, [(r.answers, r.submitted_on, r.language, 1) for r in decoded], by_question)
+    assert keyed_tally.respondents_key == ones.respondents_key == len(decoded)
+    assert keyed_tally.per_day_keys == ones.per_day_keys == ones.per_day
+    assert keyed_tally.group_keys == ones.group_keys
+    for question_id, keyed_question in keyed_tally.questions.items():
+        one = ones.questions[question_id]
+        assert keyed_question.value_keys == one.value_keys == one.values, question_id
+        assert keyed_question.answered_keys == one.answered_keys == one.answered, question_id
     assert render_summary(got) == render_summary(expected)
     if sample < 100:
         languages = {c.key for q in got.questions if q.question.id == "remedy"

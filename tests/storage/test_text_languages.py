@@ -14,6 +14,7 @@ from storage.schema import load_migrations
 from storage.surveys import SurveyRepository
 from surveys import tally
 from surveys.aggregation import Summarizer
+from surveys.perturbation import EXACT
 from tests.storage.samples import Clock, make_survey
 
 SURVEY = "labour-2026"
@@ -186,7 +187,7 @@ async def test_summaries_count_stored_languages_without_detecting_them(
     assert remedy.answered == {"garment": 8, "mining": 6}
     assert remedy.sampled_texts == 0
 
-    summarizer = Summarizer(make_survey(SURVEY), min_cell=5)
+    summarizer = Summarizer(make_survey(SURVEY), min_cell=5, protection=EXACT)
     counts = await ResultRepository(database).summary_counts(
         SURVEY, by=None, questions=["sector", "remedy"], text_questions=["remedy"],
         sample_size=2_000)
