@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bench.fakeapi import BenchTelegram, OfflineRequest
 from bench.survey import SURVEY_YAML, write_survey
@@ -38,7 +45,7 @@ def consultbot_app(telegram: BenchTelegram, data_dir: Path, *,
                     key_file=data_dir.parent / f"{data_dir.name}-key" / "secret.key")
     app = build_application(config, request=OfflineRequest(telegram), survey_files=[survey_file])
     if not keep_rate_limiter:
-        app.bot._rate_limiter = None  # noqa: SLF001 - see module docstring
+        app.bot._rate_limiter = None
     return app
 
 

@@ -24,9 +24,9 @@ __all__ = [
     "Result",
     "add_common_arguments",
     "machine",
+    "peak_rss_mb",
     "percentile",
     "rss_mb",
-    "peak_rss_mb",
     "write_result",
 ]
 

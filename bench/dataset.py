@@ -93,7 +93,7 @@ async def generate(data_dir: Path, *, submitted: int = 0, in_progress: int = 0,
 
     Respondents ``0 .. submitted-1`` have submitted; the next ``in_progress`` are midway.
     """
-    from storage import Storage  # noqa: PLC0415
+    from storage import Storage
 
     started = time.perf_counter()
     rng = random.Random(2026)

@@ -50,8 +50,8 @@ def _replies_since(emulator: object, token: str, after_seq: int) -> list[dict[st
 
 
 def run(users: int, per_user: int, timeout: float) -> Result:
-    from tests.e2e.harness.botprocess import BotProcess  # noqa: PLC0415
-    from tests.e2e.harness.emulator import Emulator  # noqa: PLC0415
+    from tests.e2e.harness.botprocess import BotProcess
+    from tests.e2e.harness.emulator import Emulator
 
     messages = users * per_user
     result = Result("5. end to end (emulator)", {"users": users, "messages": messages})

@@ -34,8 +34,8 @@ def _generate(data_dir: Path, in_progress: int) -> None:
 
 
 async def drive(data_dir: Path, active: int, clients: int) -> dict[str, float]:
-    from bench.botapp import consultbot_app  # noqa: PLC0415
-    from bench.fakeapi import BenchTelegram, Participant  # noqa: PLC0415
+    from bench.botapp import consultbot_app
+    from bench.fakeapi import BenchTelegram, Participant
 
     telegram = BenchTelegram()
     app = consultbot_app(telegram, data_dir)

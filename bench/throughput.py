@@ -56,7 +56,7 @@ async def _in_clients(items: Sequence[Any], clients: int,
 async def measure_consultbot(users: int, clients: int, data_dir: Path,
                              keep_rate_limiter: bool) -> tuple[int, float, list[float], dict[str, float]]:
     """(updates, seconds, ack samples, writer stats and CPU seconds) of the timed phase."""
-    from bench.botapp import consultbot_app  # noqa: PLC0415 - telegram only when measuring
+    from bench.botapp import consultbot_app
 
     clock = AckClock()
     telegram = BenchTelegram(clock.observe)
@@ -101,8 +101,8 @@ def _kinds_per_user() -> list[str]:
 
 async def measure_echo(users: int, clients: int) -> tuple[int, float, list[float], float]:
     """(updates, seconds, ack samples, CPU seconds) of the echo bot fed the same update kinds."""
-    from bench.botapp import echo_app  # noqa: PLC0415
-    from tests.fakebot import BotMessage  # noqa: PLC0415
+    from bench.botapp import echo_app
+    from tests.fakebot import BotMessage
 
     clock = AckClock()
     telegram = BenchTelegram(clock.observe)
@@ -145,7 +145,7 @@ async def run(users: int, clients: int, keep_rate_limiter: bool) -> Result:
             users, clients, Path(tmp) / "data", keep_rate_limiter)
     echo_updates, echo_seconds, echo_acks, echo_cpu = await measure_echo(users, clients)
     rate, echo_rate = updates / seconds, echo_updates / echo_seconds
-    from bot.application import CONCURRENT_UPDATES  # noqa: PLC0415
+    from bot.application import CONCURRENT_UPDATES
 
     result.parameters["concurrent_updates"] = CONCURRENT_UPDATES
     result.add("consultbot updates/s", rate, "upd/s")

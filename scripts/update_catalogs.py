@@ -28,7 +28,7 @@ import argparse
 import io
 import sys
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -135,7 +135,7 @@ def _new_catalog(language: str, template: Catalog) -> Catalog:
                       fuzzy=False, language_team=f"{language} <consultbot translators>",
                       msgid_bugs_address="consultbot translators",
                       header_comment=f"# {language} translations of consultbot's own messages.\n#",
-                      revision_date=datetime.now(timezone.utc))
+                      revision_date=datetime.now(UTC))
     _fix_plural_forms(catalog, language)
     catalog.update(template, no_fuzzy_matching=True)
     return catalog

@@ -178,7 +178,7 @@ def test_plural_rules_pick_the_right_form() -> None:
 
 
 def test_the_placeholder_check_sees_both_styles() -> None:
-    assert placeholders("{count} of {total} – %(name)s, {{literal}}") == {
+    assert placeholders("{count} of {total} - %(name)s, {{literal}}") == {
         "{count}", "{total}", "%(name)s"}
     assert placeholders("{title.upper} {items[0]}") == {"{title}", "{items}"}
     assert "<broken" in next(iter(placeholders("an unclosed {brace")))

@@ -90,7 +90,7 @@ async def test_injected_errors_reach_the_bot_as_telegram_errors() -> None:
         with pytest.raises(Forbidden):
             await app.bot.send_message(99, "hello")
         telegram.fail_next("sendMessage", TelegramApiError(400, "Bad Request: chat not found"))
-        with pytest.raises(Exception, match="(?i)chat not found"):
+        with pytest.raises(Exception, match=r"(?i)chat not found"):
             await app.bot.send_message(100, "hello")
         await app.bot.send_message(100, "hello")
         assert telegram.chat_messages(100)[-1].text == "hello"

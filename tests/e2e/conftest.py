@@ -3,13 +3,21 @@ bot processes per test. See tests/e2e/README.md."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CONSULTBOT_RUN, BotProcess, Emulator, EmulatorError, Identity, TelegramUser
+from tests.e2e.harness import (
+    CONSULTBOT_RUN,
+    BotProcess,
+    Emulator,
+    EmulatorError,
+    Identity,
+    TelegramUser,
+)
 
 E2E_DIR = Path(__file__).parent
 
@@ -124,7 +132,6 @@ def start_bot(
     yield start
     for process in processes:
         if process.running:
-            try:
+            # Killed if it would not stop: the test's own outcome is what matters.
+            with contextlib.suppress(AssertionError):
                 process.stop(timeout=10)
-            except AssertionError:
-                pass  # killed; the test's own outcome is what matters

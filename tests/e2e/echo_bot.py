@@ -24,7 +24,14 @@ from telegram import (
     InputMediaPhoto,
     Update,
 )
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 DATA_DIR = Path(os.environ.get("CONSULTBOT_DATA_DIR", "echo-data"))
 KEYBOARD = InlineKeyboardMarkup(

@@ -120,7 +120,7 @@ def test_moderator_publishes_summarises_exports_and_announces(
 
     assert bot.stop() == 0
     assert "Traceback" not in bot.log_text()
-    assert find_leaks([bot.log_path], people + [moderator]) == []
+    assert find_leaks([bot.log_path], [*people, moderator]) == []
     # Only the people who asked for updates are stored (by chat id, in the subscription list).
     others = [person for number, person in enumerate(people) if number not in followers]
-    assert find_leaks([data_dir], others + [moderator]) == []
+    assert find_leaks([data_dir], [*others, moderator]) == []

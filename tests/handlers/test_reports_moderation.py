@@ -6,7 +6,6 @@ import dataclasses
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from bot.report_jobs import send_digest
 from storage.reports import ReportStatus

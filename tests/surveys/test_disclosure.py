@@ -64,7 +64,7 @@ def build_table(matrix: list[list[int]]) -> tuple[LinkedTable, list[list[int]], 
     rows = [table.cell(sum(row)) for row in matrix]
     cols = [table.cell(sum(row[j] for row in matrix)) for j in range(len(matrix[0]))]
     total = table.cell(sum(map(sum, matrix)))
-    for handles, row_total in zip(cells, rows):
+    for handles, row_total in zip(cells, rows, strict=True):
         table.add_sum(row_total, handles)
     for j, col_total in enumerate(cols):
         table.add_sum(col_total, [handles[j] for handles in cells])
@@ -108,7 +108,7 @@ def test_no_small_cell_of_a_random_table_is_recoverable(seed: int) -> None:
 
 
 def test_a_single_hidden_cell_in_a_row_gets_a_complement() -> None:
-    table, cells, rows, cols, total = build_table([[2, 10, 9], [7, 8, 12]])
+    table, cells, _rows, _cols, _total = build_table([[2, 10, 9], [7, 8, 12]])
     hidden = table.suppress(5)
     assert hidden[cells[0][0]] is SuppressionReason.SMALL_GROUP
     # Row 0 and column 0 each need a second hidden cell, so the 2 is not total minus the rest.

@@ -10,7 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from surveys.export import ExportFormat, ExportRow, ExportWriter, columns_for, neutralise, write_export
+from surveys.export import (
+    ExportFormat,
+    ExportRow,
+    ExportWriter,
+    columns_for,
+    neutralise,
+    write_export,
+)
 from surveys.numbering import RespondentNumbers
 from tests.moderation_fixtures import SURVEY, TWELVE
 

@@ -98,7 +98,7 @@ class BotProcess:
                 cwd=self.data_dir.parent,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=terminate_with_parent,
+                preexec_fn=terminate_with_parent,  # noqa: PLW1509  # only prctl, before exec
             )
         if wait:
             self.wait_until_polling(baseline, timeout)

@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 
 __all__ = [
-    "EMULATOR_DIR",
     "DEFAULT_TIMEOUT",
+    "EMULATOR_DIR",
     "Emulator",
     "EmulatorError",
     "ensure_emulator_installed",
@@ -126,7 +126,7 @@ class Emulator:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=terminate_with_parent,
+                preexec_fn=terminate_with_parent,  # noqa: PLW1509  # only prctl, before exec
             )
         deadline = time.monotonic() + timeout
         while not (port_file.is_file() and port_file.read_text().strip()):

@@ -60,8 +60,8 @@ def identity_needles(identity: Identity | TelegramUser) -> dict[str, bytes]:
 
 
 def _blobs(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
-    for root in paths:
-        root = Path(root)
+    for given in paths:
+        root = Path(given)
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             data = path.read_bytes()
