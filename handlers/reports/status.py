@@ -77,14 +77,16 @@ async def status(update: Update, context: BotContext) -> None:
     if isinstance(session.dialog, ReportDraft):
         await delete_quietly(context, chat_id, session.dialog.prompts)
     session.open(ReportFollowUp(report_id))
-    await _show(context, tr, report_id, chat_id, user.id)
+    # The code derives the report's own key, which opens replies sealed to the reporter;
+    # it is used for this one view and not kept in the session.
+    await _show(context, tr, report_id, chat_id, user.id, receipt=" ".join(context.args))
 
 
 async def _show(context: BotContext, tr: Translator, report_id: str, chat_id: int,
-                user_id: int) -> None:
+                user_id: int, *, receipt: str | None = None) -> None:
     _ = tr.gettext
     try:
-        view = await context.services.storage.reports.reporter_view(report_id)
+        view = await context.services.storage.reports.reporter_view(report_id, receipt)
     except NotFound:
         await context.bot.send_message(chat_id, _("This report no longer exists."))
         return
@@ -101,8 +103,14 @@ async def _show(context: BotContext, tr: Translator, report_id: str, chat_id: in
         lines.append(_("Replies from the moderators:"))
         for day, text in view.replies:
             lines.extend(split_text(f"{day.isoformat()}\n{text}"))
-    else:
+    elif not view.sealed_replies:
         lines.append(_("No reply from the moderators yet."))
+    if view.sealed_replies:
+        lines.append(tr.ngettext(
+            "{count} reply is sealed to your receipt code: send /status with your code to "
+            "read it.",
+            "{count} replies are sealed to your receipt code: send /status with your code to "
+            "read them.", view.sealed_replies).format(count=view.sealed_replies))
     await send_long(context.bot, chat_id, lines, reply_markup=_keyboard(context, tr, user_id))
 
 

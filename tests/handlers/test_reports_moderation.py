@@ -157,3 +157,26 @@ async def test_moderators_added_by_an_admin_triage_and_get_the_digest(env: BotEn
     await env.services.storage.moderators.remove(7_300_100)
     await helper.command("/reports")
     assert helper.last_message().text == "Sorry, this command is for moderators."
+
+
+async def test_in_sealed_mode_a_reply_reaches_only_the_receipt_holder(
+        env: BotEnv, tmp_path: Path) -> None:
+    generate_key_pair(tmp_path / "keys")
+    env.config = dataclasses.replace(env.config, report_key=tmp_path / "keys" / PUBLIC_KEY_NAME)
+    await env.restart()
+    receipt = await file_report(env.user(7_300_010))
+    report_id = await report_id_of(env, receipt)
+    moderator = env.user(MODERATOR_ID)
+    await moderator.command("/reports")
+    await moderator.press(f"Open {report_id}")
+    await moderator.press("Reply")
+    await moderator.send_text("We are looking into the overtime records.")
+    # The server itself (its storage, with its key) cannot read the reply...
+    stored = await env.services.storage.reports.reporter_view(report_id)
+    assert stored.replies == () and stored.sealed_replies == 1
+    # ...but the reporter's receipt opens it, from any account.
+    reader = env.user(7_300_011)
+    await reader.command("/status", receipt)
+    shown = reader.last_message().text or ""
+    assert "We are looking into the overtime records." in shown
+    assert "No reply from the moderators yet." not in shown
