@@ -41,6 +41,7 @@ from bot.errors import error_handler
 from bot.i18n import Translations, load_translations
 from bot.sessions import InputMode, SessionStore
 from bot.survey_files import SurveyFile
+from bot.survey_health import warn_about_unreadable_surveys
 from handlers.moderation import announce
 from handlers.participant import consent
 from handlers.shared.commands import command_list
@@ -116,6 +117,7 @@ def build_application(
             app.services.storage = storage
         app.services.bot_username = app.bot.username
         await publish_survey_files(app.services, survey_files)
+        await warn_about_unreadable_surveys(app.services, app.bot)
         await set_command_lists(app, config)
 
     async def close_services(app: ConsultbotApplication) -> None:

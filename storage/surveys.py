@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,19 @@ from surveys import model
 from surveys.codec import survey_from_json, survey_to_json
 from surveys.model import Survey
 
-__all__ = ["SurveyRecord", "SurveyRepository", "SurveySource", "SurveyStatus"]
+logger = logging.getLogger(__name__)
+
+#: What decoding a stored definition raises when this release cannot read it (CodecError is a
+#: ValueError; a definition edited by hand can break the structure anywhere).
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
+
+__all__ = [
+    "SurveyRecord",
+    "SurveyRepository",
+    "SurveySource",
+    "SurveyStatus",
+    "UnreadableSurvey",
+]
 
 
 class SurveyStatus(StrEnum):
@@ -40,6 +53,16 @@ class SurveyStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableSurvey:
+    """A stored survey version this release cannot decode, and why (for moderators)."""
+
+    survey_id: str
+    version: int
+    status: SurveyStatus
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +121,30 @@ def _record(row: sqlite3.Row) -> SurveyRecord:
 async def _one(
     connection: aiosqlite.Connection, where: str, params: tuple[object, ...]
 ) -> SurveyRecord | None:
-    row = await fetch_one(connection, f"SELECT {_COLUMNS} FROM surveys WHERE {where}", params)
-    return None if row is None else _record(row)
+    rows = await _many(connection, where, params)
+    return rows[0] if rows else None
 
 
 async def _many(
     connection: aiosqlite.Connection, where: str, params: tuple[object, ...]
 ) -> list[SurveyRecord]:
+    """The matching versions this release can read; the others are skipped with a warning.
+
+    One survey that cannot be decoded (stored by another release, or damaged) must not make
+    every /surveys fail: it is left out here, and :meth:`SurveyRepository.unreadable` names
+    it so moderators can be told.
+    """
     rows = await connection.execute_fetchall(
         f"SELECT {_COLUMNS} FROM surveys WHERE {where} ORDER BY survey_id, version", params
     )
-    return [_record(row) for row in rows]
+    records = []
+    for row in rows:
+        try:
+            records.append(_record(row))
+        except _UNREADABLE as error:
+            logger.warning("Survey %s version %d cannot be read and is skipped (%s)",
+                           row["survey_id"], row["version"], type(error).__name__)
+    return records
 
 
 _LATEST = "survey_id = ? AND version = (SELECT max(version) FROM surveys WHERE survey_id = ?)"
@@ -313,6 +349,25 @@ class SurveyRepository:
                 (),
             )
         )
+
+    async def unreadable(self) -> list[UnreadableSurvey]:
+        """Every stored draft or published version that cannot be decoded (closed ones are
+        history: summaries skip them too, and nobody answers them any more)."""
+
+        async def work(connection: aiosqlite.Connection) -> list[UnreadableSurvey]:
+            rows = await connection.execute_fetchall(
+                "SELECT survey_id, version, status, definition FROM surveys "
+                "WHERE status != 'closed' ORDER BY survey_id, version")
+            found = []
+            for survey_id, version, status, definition in rows:
+                try:
+                    _decode(definition)
+                except _UNREADABLE as error:
+                    found.append(UnreadableSurvey(survey_id, version, SurveyStatus(status),
+                                                  str(error) or type(error).__name__))
+            return found
+
+        return await self._db.read(work)
 
     async def versions(self, survey_id: str) -> list[SurveyRecord]:
         """Every version of one survey, oldest first."""
