@@ -25,7 +25,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from storage.connections import fetch_one, fetch_one_now
+from storage.connections import fetch_one_now
 from storage.database import Database
 from storage.errors import InvalidTransition, NotFound
 from surveys import model
