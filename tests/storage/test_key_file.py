@@ -126,7 +126,7 @@ async def test_a_legacy_key_keeps_working_with_a_warning_saying_how_to_move_it(
     assert not key_file.exists()  # nothing invented: the data was written with the old key
     warning = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     assert str(legacy) in warning and str(key_file) in warning
-    assert "install -m 600" in warning
+    assert "consultbot move-key" in warning
 
 
 async def test_moving_the_legacy_key_keeps_the_pseudonyms_and_removes_the_old_file(
