@@ -98,4 +98,6 @@ def test_the_fuzzer_finds_decoder_crashes_when_the_protection_is_off() -> None:
                     settings=settings(max_examples=5000, derandomize=True, database=None))
     with pytest.raises(UnreadableImage) as refusal:
         clean_attachment(crashing, "image/jpeg", ".jpg")
-    assert refusal.value.reason == "corrupt"
+    # Which typed reason depends on the mutation Hypothesis settles on (a damaged header can
+    # also claim a huge size); what matters is a clean, typed refusal instead of a crash.
+    assert refusal.value.reason in {"corrupt", "too_large", "unsupported", "multi_frame"}
