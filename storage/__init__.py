@@ -29,6 +29,7 @@ from storage.errors import (
 from storage.moderators import ModeratorRepository
 from storage.outbox import OutboxRepository
 from storage.preferences import PreferenceRepository, Preferences
+from storage.recommendations import RecommendationRepository
 from storage.reports import ReportRepository
 from storage.results import ResultRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
@@ -99,6 +100,7 @@ class Storage:
         self.subscriptions = SubscriptionRepository(db)
         self.outbox = OutboxRepository(db)
         self.results = ResultRepository(db)
+        self.recommendations = RecommendationRepository(db)
 
     @classmethod
     async def open(cls, data_dir: Path, *, report_key: Path | None = None) -> Storage:
