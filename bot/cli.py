@@ -24,6 +24,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "keygen",
     "reports",
     "audit",
+    "recs",
+    "site",
 )
 
 
