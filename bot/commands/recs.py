@@ -148,8 +148,8 @@ async def _status(storage: Any, recs: Any, actor: str, args: argparse.Namespace)
     else:
         changed = await recs.change_status(storage, actor, args.recommendation_id, args.status,
                                            progress=args.progress)
-    print(_("Recommendation '{id}': {status}, {progress}%.").format(
-        id=changed.recommendation_id, status=changed.status, progress=changed.progress))
+    print(_("Recommendation '{id}': {status}, progress {progress}.").format(
+        id=changed.recommendation_id, status=changed.status, progress=f"{changed.progress}%"))
     return 0
 
 
