@@ -81,6 +81,14 @@ class Formatter:
         """A survey or recommendation text in this language, or its default language."""
         return "" if value is None else value.get(self.language, default)
 
+    def text_language(self, value: Text | None, default: str) -> str:
+        """The language :meth:`text` falls back to, so the page can mark it (``lang``)."""
+        if value is None or self.language in value.translations:
+            return self.language
+        if default in value.translations:
+            return default
+        return next(iter(value.translations), default)
+
     def number(self, value: float) -> str:
         """A number with this locale's digits and separators."""
         return str(format_decimal(round(value, 1), locale=self.locale))
