@@ -35,7 +35,7 @@ from bot.site.downloads import summary_csv, summary_json
 from bot.site.views import Formatter, bar_chart, result_rows
 from surveys.perturbation import MAX_NOISE
 
-__all__ = ["SiteFiles", "write_site"]
+__all__ = ["SiteFiles", "survey_page", "write_site"]
 
 
 @dataclass(frozen=True, slots=True)

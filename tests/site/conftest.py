@@ -86,8 +86,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
         yield BuiltSite(data_dir, output, pages)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # Module scope: Playwright's sync API runs an event loop in this thread while it is
+    # open, and the asyncio tests of other packages need the thread back afterwards.
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
