@@ -4,7 +4,7 @@ Layout of the output directory (all links are relative, so any static host or a 
 ``file://`` copy works)::
 
     index.html                  choose a language
-    site.css
+    site.css, favicon.svg      (a browser asks for an icon; without one, every page logs a 404)
     data/<survey>.json          overall published tables (``summary --format json``)
     data/<survey>.by-<q>.json   the tables broken down by question q
     data/<survey>.csv           all of them in long form
@@ -83,9 +83,9 @@ def write_site(content: SiteContent, output: Path, *, languages: Iterable[str],
     languages = tuple(languages)
     env = _environment()
     downloads = _write_downloads(content, output)
-    static = resources.files("bot.site") / "static" / "site.css"
-    with resources.as_file(static) as css:
-        shutil.copyfile(css, output / "site.css")
+    for name in ("site.css", "favicon.svg"):
+        with resources.as_file(resources.files("bot.site") / "static" / name) as source:
+            shutil.copyfile(source, output / name)
     pages: list[str] = []
     names = {lang: _autonym(lang) for lang in languages}
     for language in languages:

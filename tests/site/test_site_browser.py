@@ -63,6 +63,13 @@ def server(built_site: BuiltSite) -> Iterator[str]:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    #: Requests the server could not answer (the favicon a browser asks for on its own too).
+    failed: list[str] = []  # noqa: RUF012 - shared on purpose: one server per module
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if not str(code).startswith(("2", "3")):
+            self.failed.append(f"{code} {self.path}")
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
@@ -88,6 +95,8 @@ def test_pages_load_without_errors_and_request_nothing_outside(
             outside = [url for url in watch.requests if not url.startswith(base)]
             assert not outside, (name, outside)
             assert page.evaluate("document.scripts.length") == 0, name
+    page.wait_for_timeout(500)  # the browser's own favicon request comes late
+    assert not _QuietHandler.failed
     assert len(watch.requests) >= 2  # the watch saw the requests (page and stylesheet)
 
 
