@@ -17,7 +17,8 @@ from storage.recommendations import Recommendation
 from surveys.aggregation import SurveySummary
 from surveys.model import QuestionType, Survey
 
-__all__ = ["AuditHead", "PublishedSurvey", "SiteContent", "TrackedRecommendation", "gather"]
+__all__ = ["AuditHead", "AuditLogBroken", "PublishedSurvey", "SiteContent", "TrackedRecommendation",
+           "gather"]
 
 
 @dataclass(frozen=True, slots=True)
