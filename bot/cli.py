@@ -29,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "upgrade",
     "doctor",
     "move_key",
+    "recs",
+    "site",
 )
 
 

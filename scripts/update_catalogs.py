@@ -84,7 +84,8 @@ def extract_template(root: Path = ROOT, mapping: Path = MAPPING) -> Catalog:
                        header_comment=HEADER, copyright_holder="consultbot contributors",
                        msgid_bugs_address="consultbot translators")
     for top in tops:
-        for path in sorted((root / top).rglob("*.py")):
+        # Python sources and the results site's Jinja2 templates (babel.cfg says which).
+        for path in sorted(p for p in (root / top).rglob("*") if p.suffix in (".py", ".html")):
             relative = path.relative_to(root).as_posix()
             if any(part.startswith((".", "_")) and part != "__init__.py"
                    for part in path.relative_to(root).parts):

@@ -33,6 +33,7 @@ from storage.keyfile import move_legacy_key
 from storage.moderators import ModeratorRepository
 from storage.outbox import OutboxRepository
 from storage.preferences import PreferenceRepository, Preferences
+from storage.recommendations import RecommendationRepository
 from storage.reports import ReportRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
 from storage.results import ResultRepository
@@ -116,6 +117,7 @@ class Storage:
         self.subscriptions = SubscriptionRepository(db)
         self.outbox = OutboxRepository(db, **clock)
         self.results = ResultRepository(db)
+        self.recommendations = RecommendationRepository(db)
 
     @classmethod
     async def open(

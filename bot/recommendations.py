@@ -1,0 +1,405 @@
+"""Recommendations and what became of them: the accountability service.
+
+Moderators record what a consultation recommended, linked to the survey questions it came
+from, and move it through its statuses (:data:`TRANSITIONS`) with a progress percentage and
+dated milestones. Every change is appended to the audit log. When a recommendation is
+implemented, the people who followed it may say whether it was actually addressed; those
+answers are stored without identity and published only through the disclosure layer
+(:func:`addressed_summary`: small groups hidden, cell-key noise, whole-day snapshots).
+
+The CLI (``consultbot recs``), the results site and the chat handlers all call these
+functions, so a rule (which status may follow which, who is asked once) lives here only.
+No Telegram here: chat handlers pass a user id where one is needed and render the
+:class:`RecommendationError` message in the reader's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import re
+from dataclasses import replace
+from enum import StrEnum
+from typing import Any
+
+from bot.publication import SurveyNotFound, publication_key, survey_for_results
+from storage.errors import InvalidTransition, NotFound
+from storage.recommendations import (
+    DuplicateRecommendation,
+    Milestone,
+    NewRecommendation,
+    Recommendation,
+)
+from surveys import model
+from surveys.aggregation import Cell, SurveySummary, summarize
+from surveys.disclosure import SuppressionReason, effective_min_cell
+from surveys.messages import N_, Message
+from surveys.model import Choice, Question, QuestionType, Survey, Text
+from surveys.perturbation import PROTECTED, record_key
+from surveys.snapshot import snapshot_cutoff
+
+__all__ = [
+    "ADDRESSED_QUESTION",
+    "SCALES",
+    "STATUS_LABELS",
+    "TRANSITIONS",
+    "AddressedScale",
+    "RecommendationError",
+    "Status",
+    "add_milestone",
+    "add_recommendation",
+    "addressed_summary",
+    "allowed_next",
+    "change_status",
+    "get_recommendation",
+    "has_answered_addressed",
+    "list_recommendations",
+    "mark_milestone",
+    "record_addressed_answer",
+    "set_progress",
+]
+
+
+class Status(StrEnum):
+    """Where a recommendation stands, in the order it usually moves."""
+
+    RECEIVED = "received"
+    UNDER_CONSIDERATION = "under_consideration"
+    ACCEPTED = "accepted"
+    PARTLY_ACCEPTED = "partly_accepted"
+    REJECTED = "rejected"
+    IN_PROGRESS = "in_progress"
+    IMPLEMENTED = "implemented"
+
+
+#: Which statuses may follow each status. A rejected recommendation may be reconsidered;
+#: an accepted one may be implemented at once when there is nothing to track in between.
+TRANSITIONS: dict[Status, tuple[Status, ...]] = {
+    Status.RECEIVED: (Status.UNDER_CONSIDERATION,),
+    Status.UNDER_CONSIDERATION: (Status.ACCEPTED, Status.PARTLY_ACCEPTED, Status.REJECTED),
+    Status.ACCEPTED: (Status.IN_PROGRESS, Status.IMPLEMENTED),
+    Status.PARTLY_ACCEPTED: (Status.IN_PROGRESS, Status.IMPLEMENTED),
+    Status.REJECTED: (Status.UNDER_CONSIDERATION,),
+    Status.IN_PROGRESS: (Status.IMPLEMENTED,),
+    Status.IMPLEMENTED: (),
+}
+
+#: The status names people read (translated by the reader's gettext).
+STATUS_LABELS: dict[Status, str] = {
+    Status.RECEIVED: N_("Received"),
+    Status.UNDER_CONSIDERATION: N_("Under consideration"),
+    Status.ACCEPTED: N_("Accepted"),
+    Status.PARTLY_ACCEPTED: N_("Partly accepted"),
+    Status.REJECTED: N_("Rejected"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.IMPLEMENTED: N_("Implemented"),
+}
+
+
+class AddressedScale(StrEnum):
+    """How "was this addressed?" is asked."""
+
+    YES_PARTLY_NO = "yes_partly_no"
+    ONE_TO_FIVE = "one_to_five"
+
+
+#: The answers of each scale, with the labels people read (translated by gettext).
+SCALES: dict[AddressedScale, tuple[tuple[str, str], ...]] = {
+    AddressedScale.YES_PARTLY_NO: (("yes", N_("Yes")), ("partly", N_("Partly")),
+                                   ("no", N_("No"))),
+    AddressedScale.ONE_TO_FIVE: tuple((str(n), str(n)) for n in range(1, 6)),
+}
+
+#: The id of the one question of an :func:`addressed_summary`.
+ADDRESSED_QUESTION = "addressed"
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class RecommendationError(ValueError):
+    """A request the rules refuse; ``message`` is rendered in the reader's language."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.render())
+        self.message = message
+
+
+def allowed_next(status: str) -> tuple[Status, ...]:
+    """The statuses a recommendation in ``status`` may move to (for buttons and help)."""
+    return TRANSITIONS.get(Status(status), ())
+
+
+def _today(today: _dt.date | None) -> _dt.date:
+    return today or model.today()
+
+
+def _check_progress(progress: int) -> int:
+    if not 0 <= int(progress) <= 100:
+        raise RecommendationError(Message(N_("Progress is a percentage from 0 to 100.")))
+    return int(progress)
+
+
+async def _require(storage: Any, recommendation_id: str) -> Recommendation:
+    found: Recommendation | None = await storage.recommendations.get(recommendation_id)
+    if found is None:
+        raise RecommendationError(Message(N_("There is no recommendation '{id}'."),
+                                          {"id": recommendation_id}))
+    return found
+
+
+async def get_recommendation(storage: Any, recommendation_id: str) -> Recommendation:
+    """One recommendation.
+
+    Raises:
+        RecommendationError: No such recommendation.
+    """
+    return await _require(storage, recommendation_id)
+
+
+async def list_recommendations(storage: Any, survey_id: str | None = None
+                               ) -> list[Recommendation]:
+    """Every recommendation, or those of one survey."""
+    found: list[Recommendation] = await storage.recommendations.list_all(survey_id)
+    return found
+
+
+async def add_recommendation(
+    storage: Any, actor: str, *, recommendation_id: str, survey_id: str, title: Text,
+    body: Text, question_ids: tuple[str, ...] = (),
+    addressed_scale: str = AddressedScale.YES_PARTLY_NO, today: _dt.date | None = None,
+) -> Recommendation:
+    """Record a recommendation (status ``received``) and audit it.
+
+    Args:
+        actor: The audit actor (``storage.audit.CLI_ACTOR`` or ``moderator_actor(...)``).
+        question_ids: The survey questions whose results it came from; each must exist.
+
+    Raises:
+        RecommendationError: A bad id, an unknown survey or question, an empty title, a
+            taken id or an unknown scale.
+    """
+    if not _ID.match(recommendation_id):
+        raise RecommendationError(Message(
+            N_("A recommendation id is 1 to 64 lowercase letters, digits, '-' or '_', "
+               "starting with a letter or digit.")))
+    if not title:
+        raise RecommendationError(Message(N_("A recommendation needs a title.")))
+    if addressed_scale not in set(AddressedScale):
+        raise RecommendationError(Message(N_("Unknown answer scale '{scale}'."),
+                                          {"scale": addressed_scale}))
+    try:
+        survey = await survey_for_results(storage, survey_id)
+    except SurveyNotFound:
+        raise RecommendationError(Message(N_("No survey with the id '{id}'."),
+                                          {"id": survey_id})) from None
+    for question_id in question_ids:
+        if survey.question(question_id) is None:
+            raise RecommendationError(Message(N_("The survey has no question '{question}'."),
+                                              {"question": question_id}))
+    new = NewRecommendation(recommendation_id, survey_id, title, body,
+                            tuple(dict.fromkeys(question_ids)), str(addressed_scale))
+    try:
+        added: Recommendation = await storage.recommendations.add(new, today=_today(today))
+    except DuplicateRecommendation:
+        raise RecommendationError(Message(N_("There is already a recommendation '{id}'."),
+                                          {"id": recommendation_id})) from None
+    await storage.audit.append(actor, "recommendation.add", {
+        "recommendation_id": recommendation_id, "survey_id": survey_id,
+        "question_ids": list(new.question_ids), "languages": sorted(title.languages),
+    })
+    return added
+
+
+async def change_status(storage: Any, actor: str, recommendation_id: str, status: str,
+                        *, progress: int | None = None,
+                        today: _dt.date | None = None) -> Recommendation:
+    """Move a recommendation to ``status`` (one of :func:`allowed_next`) and audit it.
+
+    Progress becomes 100 when implemented, and stays as it was otherwise unless given.
+
+    Raises:
+        RecommendationError: Unknown recommendation or status, a move the rules do not
+            allow, a progress outside 0-100, or someone else changed it meanwhile.
+    """
+    try:
+        wanted = Status(status)
+    except ValueError:
+        raise RecommendationError(Message(N_("Unknown status '{status}'."),
+                                          {"status": status})) from None
+    current = await _require(storage, recommendation_id)
+    if wanted not in allowed_next(current.status):
+        raise RecommendationError(Message(
+            N_("A recommendation cannot go from '{current}' to '{wanted}'."),
+            {"current": current.status, "wanted": wanted.value}))
+    new_progress = current.progress if progress is None else _check_progress(progress)
+    if wanted is Status.IMPLEMENTED:
+        new_progress = 100
+    changed = await _store_change(storage, current, wanted, new_progress, today)
+    await storage.audit.append(actor, "recommendation.status", {
+        "recommendation_id": recommendation_id, "from": current.status,
+        "to": wanted.value, "progress": new_progress,
+    })
+    return changed
+
+
+async def set_progress(storage: Any, actor: str, recommendation_id: str, progress: int,
+                       *, today: _dt.date | None = None) -> Recommendation:
+    """Change only the progress percentage, and audit it.
+
+    Raises:
+        RecommendationError: Unknown recommendation, progress outside 0-100, or it was
+            changed meanwhile.
+    """
+    value = _check_progress(progress)
+    current = await _require(storage, recommendation_id)
+    changed = await _store_change(storage, current, Status(current.status), value, today)
+    await storage.audit.append(actor, "recommendation.progress", {
+        "recommendation_id": recommendation_id, "progress": value})
+    return changed
+
+
+async def _store_change(storage: Any, current: Recommendation, status: Status, progress: int,
+                        today: _dt.date | None) -> Recommendation:
+    try:
+        changed: Recommendation = await storage.recommendations.change(
+            current.recommendation_id, expected_status=current.status, status=status.value,
+            progress=progress, today=_today(today))
+    except InvalidTransition:
+        raise RecommendationError(Message(
+            N_("Someone else changed recommendation '{id}' just now; look at it again."),
+            {"id": current.recommendation_id})) from None
+    return changed
+
+
+async def add_milestone(storage: Any, actor: str, recommendation_id: str, label: Text,
+                        due_on: _dt.date, *, reached: bool = False,
+                        today: _dt.date | None = None) -> Milestone:
+    """Add a dated milestone (planned, or already reached) and audit it.
+
+    Raises:
+        RecommendationError: Unknown recommendation or an empty label.
+    """
+    if not label:
+        raise RecommendationError(Message(N_("A milestone needs a label.")))
+    await _require(storage, recommendation_id)
+    milestone: Milestone = await storage.recommendations.add_milestone(
+        recommendation_id, label, due_on, reached=reached, today=_today(today))
+    await storage.audit.append(actor, "recommendation.milestone", {
+        "recommendation_id": recommendation_id, "milestone": milestone.number,
+        "due_on": due_on.isoformat(), "reached": reached})
+    return milestone
+
+
+async def mark_milestone(storage: Any, actor: str, recommendation_id: str, number: int,
+                         *, reached: bool = True, today: _dt.date | None = None) -> Milestone:
+    """Mark a milestone reached (or not) and audit it.
+
+    Raises:
+        RecommendationError: Unknown recommendation or milestone.
+    """
+    await _require(storage, recommendation_id)
+    try:
+        milestone: Milestone = await storage.recommendations.mark_milestone(
+            recommendation_id, number, reached=reached, today=_today(today))
+    except NotFound:
+        raise RecommendationError(Message(
+            N_("Recommendation '{id}' has no milestone {number}."),
+            {"id": recommendation_id, "number": number})) from None
+    await storage.audit.append(actor, "recommendation.milestone_reached", {
+        "recommendation_id": recommendation_id, "milestone": number, "reached": reached})
+    return milestone
+
+
+def _answerer_key(storage: Any, recommendation_id: str, user_id: int) -> str:
+    # A namespace no survey id can take (survey ids have no ':'), so the pseudonym matches
+    # no respondent key of the same person.
+    return str(storage.secret.respondent_key(f"recommendation:{recommendation_id}", user_id))
+
+
+async def has_answered_addressed(storage: Any, recommendation_id: str, user_id: int) -> bool:
+    """Whether this user already said whether the recommendation was addressed."""
+    answered: bool = await storage.recommendations.has_answered(
+        recommendation_id, _answerer_key(storage, recommendation_id, user_id))
+    return answered
+
+
+async def record_addressed_answer(storage: Any, recommendation_id: str, user_id: int,
+                                  answer: str, *, today: _dt.date | None = None) -> bool:
+    """Store one follower's "was this addressed?" answer, without identity.
+
+    The answer goes under a random id with its day; only a keyed pseudonym (in a separate
+    table, without date) remembers that this user answered, so each answers once.
+
+    Args:
+        answer: One of the recommendation's scale (``yes``/``partly``/``no`` or ``1``-``5``).
+
+    Returns:
+        ``False`` if this user had already answered (the first answer stands).
+
+    Raises:
+        RecommendationError: Unknown recommendation, not implemented yet, or an answer
+            outside its scale.
+    """
+    current = await _require(storage, recommendation_id)
+    if current.status != Status.IMPLEMENTED:
+        raise RecommendationError(Message(
+            N_("Recommendation '{id}' is not implemented yet."), {"id": recommendation_id}))
+    allowed = {key for key, _ in SCALES[AddressedScale(current.addressed_scale)]}
+    if answer not in allowed:
+        raise RecommendationError(Message(N_("Answer one of: {answers}."),
+                                          {"answers": ", ".join(sorted(allowed))}))
+    recorded: bool = await storage.recommendations.record_addressed(
+        recommendation_id, _answerer_key(storage, recommendation_id, user_id), answer,
+        today=_today(today))
+    return recorded
+
+
+def _addressed_survey(recommendation: Recommendation) -> Survey:
+    """The one-question survey whose answers are "was this addressed?"."""
+    scale = AddressedScale(recommendation.addressed_scale)
+    languages = tuple(sorted(recommendation.title.languages)) or ("en",)
+    if scale is AddressedScale.ONE_TO_FIVE:
+        question = Question(ADDRESSED_QUESTION, QuestionType.SCALE, recommendation.title,
+                            min=1, max=5)
+    else:
+        question = Question(ADDRESSED_QUESTION, QuestionType.SINGLE, recommendation.title,
+                            choices=tuple(Choice(key, Text({"en": label}))
+                                          for key, label in SCALES[scale]))
+    return Survey(f"recommendation-{recommendation.recommendation_id}", recommendation.title,
+                  languages, (question,))
+
+
+async def addressed_summary(storage: Any, recommendation_id: str, *, min_cell: int = 5,
+                            today: _dt.date | None = None) -> SurveySummary:
+    """The published "was this addressed?" figures of a recommendation.
+
+    Exactly the protection of a survey's results: answers of whole days before today,
+    moving forward in steps of at least ``min_cell`` (``surveys.snapshot``), counts with
+    cell-key noise and every group under ``min_cell`` hidden (``surveys.aggregation``).
+    Labels of yes/partly/no are English message ids: render them with the reader's gettext
+    (:data:`SCALES`).
+
+    Raises:
+        RecommendationError: No such recommendation.
+    """
+    current = await _require(storage, recommendation_id)
+    survey = _addressed_survey(current)
+    per_day = await storage.recommendations.addressed_per_day(recommendation_id)
+    before = snapshot_cutoff(per_day, step=effective_min_cell(min_cell), today=_today(today))
+    if before is None:
+        empty = summarize(survey, (), min_cell=min_cell, protection=PROTECTED)
+        reason = SuppressionReason.NOT_PUBLISHED_YET
+        return replace(empty, respondents=Cell(None, None, reason), suppressed=reason,
+                       completion_rate=None, per_day=(), questions=())
+    answers = await storage.recommendations.addressed_answers(recommendation_id, before)
+    secret = publication_key(storage)
+    scale = AddressedScale(current.addressed_scale)
+
+    def value(answer: str) -> str | int:
+        return int(answer) if scale is AddressedScale.ONE_TO_FIVE else answer
+
+    responses = [({ADDRESSED_QUESTION: value(a.answer)}, a.answered_on, None,
+                  record_key(secret, f"addressed:{a.answer_id}")) for a in answers]
+    summary = await asyncio.to_thread(summarize, survey, responses, min_cell=min_cell,
+                                      protection=PROTECTED)
+    return replace(summary, snapshot_before=before)

@@ -1,0 +1,108 @@
+"""What the results site shows, read once from storage through the publication layer.
+
+Every figure comes from :func:`bot.publication.build_summary` (the protected snapshot that
+``consultbot summary --format json`` prints) or :func:`bot.recommendations.addressed_summary`
+(the same protection for "was this addressed?" answers). Nothing here counts anything.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any
+
+from bot.publication import build_summary
+from bot.recommendations import Status, addressed_summary, list_recommendations
+from storage.recommendations import Recommendation
+from surveys.aggregation import SurveySummary
+from surveys.model import QuestionType, Survey
+
+__all__ = ["AuditHead", "AuditLogBroken", "PublishedSurvey", "SiteContent", "TrackedRecommendation",
+           "gather"]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedSurvey:
+    """A survey whose results are public: its overall summary and each breakdown."""
+
+    survey: Survey
+    status: str
+    overall: SurveySummary
+    #: Breakdown question id -> the summary broken down by it (single-choice questions).
+    breakdowns: dict[str, SurveySummary]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedRecommendation:
+    """A recommendation with its published "was this addressed?" figures (if asked)."""
+
+    recommendation: Recommendation
+    addressed: SurveySummary | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The audit log's length and last hash, printed so readers can compare copies."""
+
+    entries: int
+    last_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteContent:
+    """Everything the site shows, as of one build."""
+
+    surveys: tuple[PublishedSurvey, ...]
+    recommendations: tuple[TrackedRecommendation, ...]
+    audit: AuditHead
+    built_on: _dt.date
+    min_cell: int
+
+
+class AuditLogBroken(RuntimeError):
+    """The audit chain does not verify: publishing its head would vouch for a forgery."""
+
+
+async def _public_surveys(storage: Any) -> list[tuple[Survey, str]]:
+    found = []
+    for record in await storage.surveys.list_all():
+        versions = await storage.surveys.versions(record.survey_id)
+        public = [v for v in versions if v.status.value != "draft"]
+        if public:
+            latest = max(public, key=lambda v: v.version)
+            found.append((latest.survey, latest.status.value))
+    return found
+
+
+async def gather(storage: Any, *, min_cell: int, today: _dt.date) -> SiteContent:
+    """Read the published figures of every public survey and every recommendation.
+
+    Raises:
+        AuditLogBroken: The audit log was tampered with.
+    """
+    surveys = []
+    for survey, status in await _public_surveys(storage):
+        overall = await build_summary(storage, survey.id, min_cell=min_cell, today=today)
+        breakdowns: dict[str, SurveySummary] = {}
+        if overall.suppressed is None and overall.respondents.count:
+            for question in overall.survey.questions:
+                if question.type is QuestionType.SINGLE:
+                    breakdowns[question.id] = await build_summary(
+                        storage, survey.id, by=question.id, min_cell=min_cell, today=today)
+        surveys.append(PublishedSurvey(overall.survey, status, overall, breakdowns))
+    public_ids = {s.survey.id for s in surveys}
+    tracked = []
+    for rec in await list_recommendations(storage):
+        if rec.survey_id not in public_ids:
+            continue
+        addressed = None
+        if rec.status == Status.IMPLEMENTED:
+            addressed = await addressed_summary(storage, rec.recommendation_id,
+                                                min_cell=min_cell, today=today)
+        tracked.append(TrackedRecommendation(rec, addressed))
+    verification = await storage.audit.verify()
+    if not verification.ok:
+        raise AuditLogBroken(verification.reason or "the audit log does not verify")
+    return SiteContent(tuple(surveys), tuple(tracked),
+                       AuditHead(verification.entries, verification.last_hash), today,
+                       min_cell)

@@ -1,0 +1,359 @@
+"""Recommendations, their status timeline and milestones, and "was this addressed?" answers.
+
+Which status may follow which is the service's business (``bot.recommendations``); this
+module stores what it is told, and refuses a status change whose starting status is no
+longer the current one (two moderators acting at once), so no check is ever made against a
+stale read.
+
+"Was this addressed?" answers are stored like survey answers: each under a random id, with
+its answer and day and no pseudonym. Whether someone already answered is a separate row
+holding a keyed pseudonym and no date; the two share nothing but the recommendation id.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from storage.database import Database
+from storage.errors import InvalidTransition, NotFound, StorageError
+from surveys.model import Text
+
+__all__ = [
+    "AddressedAnswer",
+    "DuplicateRecommendation",
+    "Milestone",
+    "NewRecommendation",
+    "Recommendation",
+    "RecommendationRepository",
+    "StatusChange",
+]
+
+
+class DuplicateRecommendation(StorageError):
+    """A recommendation with this id already exists."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One step of a recommendation's timeline."""
+
+    status: str
+    progress: int
+    changed_on: _dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A dated step towards implementing a recommendation (planned, or reached)."""
+
+    number: int
+    label: Text
+    due_on: _dt.date
+    reached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecommendation:
+    """What a moderator gives to record a recommendation."""
+
+    recommendation_id: str
+    survey_id: str
+    title: Text
+    body: Text
+    question_ids: tuple[str, ...] = ()
+    addressed_scale: str = "yes_partly_no"
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """A recommendation as stored, with its sources, timeline and milestones."""
+
+    recommendation_id: str
+    survey_id: str
+    title: Text
+    body: Text
+    status: str
+    progress: int
+    addressed_scale: str
+    created_on: _dt.date
+    updated_on: _dt.date
+    question_ids: tuple[str, ...] = ()
+    history: tuple[StatusChange, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AddressedAnswer:
+    """One anonymous "was this addressed?" answer."""
+
+    answer_id: str
+    answer: str
+    answered_on: _dt.date
+
+
+def _json(text: Text) -> str:
+    return json.dumps(text.to_dict(), ensure_ascii=False, sort_keys=True)
+
+
+def _text(value: str) -> Text:
+    loaded = json.loads(value)
+    return Text({str(k): str(v) for k, v in loaded.items()})
+
+
+def _day(value: Any) -> _dt.date:
+    return _dt.date.fromisoformat(str(value))
+
+
+_COLUMNS = ("recommendation_id, survey_id, title, body, status, progress, addressed_scale, "
+            "created_on, updated_on")
+
+
+async def _load(connection: aiosqlite.Connection, rows: Sequence[Any]) -> list[Recommendation]:
+    """Complete recommendation rows with their sources, history and milestones."""
+    found: list[Recommendation] = []
+    for row in rows:
+        rec_id = str(row[0])
+        sources = await connection.execute_fetchall(
+            "SELECT question_id FROM recommendation_sources WHERE recommendation_id = ? "
+            "ORDER BY position", (rec_id,))
+        history = await connection.execute_fetchall(
+            "SELECT status, progress, changed_on FROM recommendation_history "
+            "WHERE recommendation_id = ? ORDER BY step", (rec_id,))
+        milestones = await connection.execute_fetchall(
+            "SELECT milestone, label, due_on, reached FROM recommendation_milestones "
+            "WHERE recommendation_id = ? ORDER BY due_on, milestone", (rec_id,))
+        found.append(Recommendation(
+            recommendation_id=rec_id, survey_id=str(row[1]), title=_text(row[2]),
+            body=_text(row[3]), status=str(row[4]), progress=int(row[5]),
+            addressed_scale=str(row[6]), created_on=_day(row[7]), updated_on=_day(row[8]),
+            question_ids=tuple(str(r[0]) for r in sources),
+            history=tuple(StatusChange(str(r[0]), int(r[1]), _day(r[2])) for r in history),
+            milestones=tuple(Milestone(int(r[0]), _text(r[1]), _day(r[2]), bool(r[3]))
+                             for r in milestones),
+        ))
+    return found
+
+
+async def _get(connection: aiosqlite.Connection, rec_id: str) -> Recommendation | None:
+    rows = await connection.execute_fetchall(
+        f"SELECT {_COLUMNS} FROM recommendations WHERE recommendation_id = ?", (rec_id,))
+    loaded = await _load(connection, list(rows))
+    return loaded[0] if loaded else None
+
+
+async def _require(connection: aiosqlite.Connection, rec_id: str) -> Recommendation:
+    found = await _get(connection, rec_id)
+    if found is None:
+        raise NotFound(f"no recommendation {rec_id!r}")
+    return found
+
+
+async def _add_history(connection: aiosqlite.Connection, rec_id: str, status: str,
+                       progress: int, day: str) -> None:
+    await connection.execute(
+        "INSERT INTO recommendation_history (recommendation_id, step, status, progress, "
+        "changed_on) SELECT ?, coalesce(max(step) + 1, 0), ?, ?, ? "
+        "FROM recommendation_history WHERE recommendation_id = ?",
+        (rec_id, status, progress, day, rec_id))
+
+
+class RecommendationRepository:
+    """Stores recommendations and the anonymous answers about them."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, new: NewRecommendation, *, today: _dt.date) -> Recommendation:
+        """Store a new recommendation in status ``received``.
+
+        Raises:
+            DuplicateRecommendation: The id is taken.
+        """
+        day = today.isoformat()
+
+        async def work(connection: aiosqlite.Connection) -> Recommendation:
+            if await _get(connection, new.recommendation_id) is not None:
+                raise DuplicateRecommendation(new.recommendation_id)
+            await connection.execute(
+                f"INSERT INTO recommendations ({_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, 'received', 0, ?, ?, ?)",
+                (new.recommendation_id, new.survey_id, _json(new.title), _json(new.body),
+                 new.addressed_scale, day, day))
+            await connection.executemany(
+                "INSERT INTO recommendation_sources (recommendation_id, position, question_id) "
+                "VALUES (?, ?, ?)",
+                [(new.recommendation_id, i, q) for i, q in enumerate(new.question_ids)])
+            await _add_history(connection, new.recommendation_id, "received", 0, day)
+            return await _require(connection, new.recommendation_id)
+
+        return await self._db.write(work)
+
+    async def get(self, recommendation_id: str) -> Recommendation | None:
+        """One recommendation, or ``None``."""
+
+        async def work(connection: aiosqlite.Connection) -> Recommendation | None:
+            return await _get(connection, recommendation_id)
+
+        return await self._db.read(work)
+
+    async def list_all(self, survey_id: str | None = None) -> list[Recommendation]:
+        """Every recommendation (of one survey), by survey then id."""
+
+        async def work(connection: aiosqlite.Connection) -> list[Recommendation]:
+            if survey_id is None:
+                rows = await connection.execute_fetchall(
+                    f"SELECT {_COLUMNS} FROM recommendations "
+                    "ORDER BY survey_id, recommendation_id")
+            else:
+                rows = await connection.execute_fetchall(
+                    f"SELECT {_COLUMNS} FROM recommendations WHERE survey_id = ? "
+                    "ORDER BY recommendation_id", (survey_id,))
+            return await _load(connection, list(rows))
+
+        return await self._db.read(work)
+
+    async def change(self, recommendation_id: str, *, expected_status: str, status: str,
+                     progress: int, today: _dt.date) -> Recommendation:
+        """Set status and progress, if the status is still ``expected_status``.
+
+        A change of progress alone passes ``status == expected_status``. Each change adds a
+        step to the timeline.
+
+        Raises:
+            NotFound: No such recommendation.
+            InvalidTransition: The status changed since the caller read it.
+        """
+        day = today.isoformat()
+
+        async def work(connection: aiosqlite.Connection) -> Recommendation:
+            current = await _require(connection, recommendation_id)
+            if current.status != expected_status:
+                raise InvalidTransition(
+                    f"recommendation {recommendation_id!r} is now {current.status!r}")
+            await connection.execute(
+                "UPDATE recommendations SET status = ?, progress = ?, updated_on = ? "
+                "WHERE recommendation_id = ?", (status, progress, day, recommendation_id))
+            await _add_history(connection, recommendation_id, status, progress, day)
+            return await _require(connection, recommendation_id)
+
+        return await self._db.write(work)
+
+    async def add_milestone(self, recommendation_id: str, label: Text, due_on: _dt.date,
+                            *, reached: bool, today: _dt.date) -> Milestone:
+        """Add a dated milestone (numbered from 1 per recommendation).
+
+        Raises:
+            NotFound: No such recommendation.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> Milestone:
+            await _require(connection, recommendation_id)
+            rows = await connection.execute_fetchall(
+                "SELECT coalesce(max(milestone), 0) + 1 FROM recommendation_milestones "
+                "WHERE recommendation_id = ?", (recommendation_id,))
+            number = int(next(iter(rows))[0])
+            await connection.execute(
+                "INSERT INTO recommendation_milestones (recommendation_id, milestone, label, "
+                "due_on, reached) VALUES (?, ?, ?, ?, ?)",
+                (recommendation_id, number, _json(label), due_on.isoformat(), int(reached)))
+            await connection.execute(
+                "UPDATE recommendations SET updated_on = ? WHERE recommendation_id = ?",
+                (today.isoformat(), recommendation_id))
+            return Milestone(number, label, due_on, reached)
+
+        return await self._db.write(work)
+
+    async def mark_milestone(self, recommendation_id: str, number: int, *, reached: bool,
+                             today: _dt.date) -> Milestone:
+        """Mark a milestone reached (or not reached after all).
+
+        Raises:
+            NotFound: No such recommendation or milestone.
+        """
+
+        async def work(connection: aiosqlite.Connection) -> Milestone:
+            cursor = await connection.execute(
+                "UPDATE recommendation_milestones SET reached = ? "
+                "WHERE recommendation_id = ? AND milestone = ?",
+                (int(reached), recommendation_id, int(number)))
+            changed = cursor.rowcount
+            await cursor.close()
+            if changed != 1:
+                raise NotFound(f"no milestone {number} of {recommendation_id!r}")
+            await connection.execute(
+                "UPDATE recommendations SET updated_on = ? WHERE recommendation_id = ?",
+                (today.isoformat(), recommendation_id))
+            current = await _require(connection, recommendation_id)
+            return next(m for m in current.milestones if m.number == number)
+
+        return await self._db.write(work)
+
+    async def record_addressed(self, recommendation_id: str, answerer_key: str, answer: str,
+                               *, today: _dt.date) -> bool:
+        """Store one anonymous answer; ``False`` if this answerer already answered.
+
+        Raises:
+            NotFound: No such recommendation.
+        """
+        answer_id = secrets.token_hex(16)
+
+        async def work(connection: aiosqlite.Connection) -> bool:
+            await _require(connection, recommendation_id)
+            cursor = await connection.execute(
+                "INSERT OR IGNORE INTO addressed_answered (recommendation_id, answerer_key) "
+                "VALUES (?, ?)", (recommendation_id, answerer_key))
+            first = cursor.rowcount == 1
+            await cursor.close()
+            if first:
+                await connection.execute(
+                    "INSERT INTO addressed_answers (answer_id, recommendation_id, answer, "
+                    "answered_on) VALUES (?, ?, ?, ?)",
+                    (answer_id, recommendation_id, answer, today.isoformat()))
+            return first
+
+        return await self._db.write(work)
+
+    async def has_answered(self, recommendation_id: str, answerer_key: str) -> bool:
+        """Whether this answerer already answered (so the question is not asked again)."""
+
+        async def work(connection: aiosqlite.Connection) -> bool:
+            rows = await connection.execute_fetchall(
+                "SELECT 1 FROM addressed_answered WHERE recommendation_id = ? "
+                "AND answerer_key = ?", (recommendation_id, answerer_key))
+            return bool(list(rows))
+
+        return await self._db.read(work)
+
+    async def addressed_answers(self, recommendation_id: str,
+                                before: _dt.date | None = None) -> list[AddressedAnswer]:
+        """The answers about a recommendation (given before a day), for publication."""
+        cutoff = (before or _dt.date.max).isoformat()
+
+        async def work(connection: aiosqlite.Connection) -> list[AddressedAnswer]:
+            rows = await connection.execute_fetchall(
+                "SELECT answer_id, answer, answered_on FROM addressed_answers "
+                "WHERE recommendation_id = ? AND answered_on < ? ORDER BY answer_id",
+                (recommendation_id, cutoff))
+            return [AddressedAnswer(str(r[0]), str(r[1]), _day(r[2])) for r in rows]
+
+        return await self._db.read(work)
+
+    async def addressed_per_day(self, recommendation_id: str) -> Mapping[_dt.date, int]:
+        """Answers per day, for the publication's snapshot (``surveys.snapshot``)."""
+
+        async def work(connection: aiosqlite.Connection) -> dict[_dt.date, int]:
+            rows = await connection.execute_fetchall(
+                "SELECT answered_on, count(*) FROM addressed_answers "
+                "WHERE recommendation_id = ? GROUP BY answered_on", (recommendation_id,))
+            return {_day(r[0]): int(r[1]) for r in rows}
+
+        return await self._db.read(work)
