@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import secrets
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,29 +116,36 @@ _COLUMNS = ("recommendation_id, survey_id, title, body, status, progress, addres
             "created_on, updated_on")
 
 
+#: What completes a recommendation row: its sources, its timeline and its milestones.
+_PARTS = (
+    ("SELECT question_id FROM recommendation_sources WHERE recommendation_id = ? "
+    "ORDER BY position"),
+    ("SELECT status, progress, changed_on FROM recommendation_history "
+    "WHERE recommendation_id = ? ORDER BY step"),
+    ("SELECT milestone, label, due_on, reached FROM recommendation_milestones "
+    "WHERE recommendation_id = ? ORDER BY due_on, milestone"),
+)
+
+
+def _assemble(row: Sequence[Any], sources: Sequence[Any], history: Sequence[Any],
+              milestones: Sequence[Any]) -> Recommendation:
+    return Recommendation(
+        recommendation_id=str(row[0]), survey_id=str(row[1]), title=_text(row[2]),
+        body=_text(row[3]), status=str(row[4]), progress=int(row[5]),
+        addressed_scale=str(row[6]), created_on=_day(row[7]), updated_on=_day(row[8]),
+        question_ids=tuple(str(r[0]) for r in sources),
+        history=tuple(StatusChange(str(r[0]), int(r[1]), _day(r[2])) for r in history),
+        milestones=tuple(Milestone(int(r[0]), _text(r[1]), _day(r[2]), bool(r[3]))
+                         for r in milestones),
+    )
+
+
 async def _load(connection: aiosqlite.Connection, rows: Sequence[Any]) -> list[Recommendation]:
-    """Complete recommendation rows with their sources, history and milestones."""
+    """Complete recommendation rows with their sources, history and milestones (readers)."""
     found: list[Recommendation] = []
     for row in rows:
-        rec_id = str(row[0])
-        sources = await connection.execute_fetchall(
-            "SELECT question_id FROM recommendation_sources WHERE recommendation_id = ? "
-            "ORDER BY position", (rec_id,))
-        history = await connection.execute_fetchall(
-            "SELECT status, progress, changed_on FROM recommendation_history "
-            "WHERE recommendation_id = ? ORDER BY step", (rec_id,))
-        milestones = await connection.execute_fetchall(
-            "SELECT milestone, label, due_on, reached FROM recommendation_milestones "
-            "WHERE recommendation_id = ? ORDER BY due_on, milestone", (rec_id,))
-        found.append(Recommendation(
-            recommendation_id=rec_id, survey_id=str(row[1]), title=_text(row[2]),
-            body=_text(row[3]), status=str(row[4]), progress=int(row[5]),
-            addressed_scale=str(row[6]), created_on=_day(row[7]), updated_on=_day(row[8]),
-            question_ids=tuple(str(r[0]) for r in sources),
-            history=tuple(StatusChange(str(r[0]), int(r[1]), _day(r[2])) for r in history),
-            milestones=tuple(Milestone(int(r[0]), _text(r[1]), _day(r[2]), bool(r[3]))
-                             for r in milestones),
-        ))
+        parts = [list(await connection.execute_fetchall(sql, (str(row[0]),))) for sql in _PARTS]
+        found.append(_assemble(row, *parts))
     return found
 
 
@@ -148,16 +156,26 @@ async def _get(connection: aiosqlite.Connection, rec_id: str) -> Recommendation 
     return loaded[0] if loaded else None
 
 
-async def _require(connection: aiosqlite.Connection, rec_id: str) -> Recommendation:
-    found = await _get(connection, rec_id)
+def _get_now(connection: sqlite3.Connection, rec_id: str) -> Recommendation | None:
+    """:func:`_get` on the writer's connection, inside a write."""
+    row = connection.execute(
+        f"SELECT {_COLUMNS} FROM recommendations WHERE recommendation_id = ?",
+        (rec_id,)).fetchone()
+    if row is None:
+        return None
+    return _assemble(row, *(connection.execute(sql, (rec_id,)).fetchall() for sql in _PARTS))
+
+
+def _require(connection: sqlite3.Connection, rec_id: str) -> Recommendation:
+    found = _get_now(connection, rec_id)
     if found is None:
         raise NotFound(f"no recommendation {rec_id!r}")
     return found
 
 
-async def _add_history(connection: aiosqlite.Connection, rec_id: str, status: str,
-                       progress: int, day: str) -> None:
-    await connection.execute(
+def _add_history(connection: sqlite3.Connection, rec_id: str, status: str,
+                 progress: int, day: str) -> None:
+    connection.execute(
         "INSERT INTO recommendation_history (recommendation_id, step, status, progress, "
         "changed_on) SELECT ?, coalesce(max(step) + 1, 0), ?, ?, ? "
         "FROM recommendation_history WHERE recommendation_id = ?",
@@ -180,20 +198,20 @@ class RecommendationRepository:
         """
         day = today.isoformat()
 
-        async def work(connection: aiosqlite.Connection) -> Recommendation:
-            if await _get(connection, new.recommendation_id) is not None:
+        def work(connection: sqlite3.Connection) -> Recommendation:
+            if _get_now(connection, new.recommendation_id) is not None:
                 raise DuplicateRecommendation(new.recommendation_id)
-            await connection.execute(
+            connection.execute(
                 f"INSERT INTO recommendations ({_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, 'received', 0, ?, ?, ?)",
                 (new.recommendation_id, new.survey_id, _json(new.title), _json(new.body),
                  new.addressed_scale, day, day))
-            await connection.executemany(
+            connection.executemany(
                 "INSERT INTO recommendation_sources (recommendation_id, position, question_id) "
                 "VALUES (?, ?, ?)",
                 [(new.recommendation_id, i, q) for i, q in enumerate(new.question_ids)])
-            await _add_history(connection, new.recommendation_id, "received", 0, day)
-            return await _require(connection, new.recommendation_id)
+            _add_history(connection, new.recommendation_id, "received", 0, day)
+            return _require(connection, new.recommendation_id)
 
         return await self._db.write(work)
 
@@ -234,16 +252,16 @@ class RecommendationRepository:
         """
         day = today.isoformat()
 
-        async def work(connection: aiosqlite.Connection) -> Recommendation:
-            current = await _require(connection, recommendation_id)
+        def work(connection: sqlite3.Connection) -> Recommendation:
+            current = _require(connection, recommendation_id)
             if current.status != expected_status:
                 raise InvalidTransition(
                     f"recommendation {recommendation_id!r} is now {current.status!r}")
-            await connection.execute(
+            connection.execute(
                 "UPDATE recommendations SET status = ?, progress = ?, updated_on = ? "
                 "WHERE recommendation_id = ?", (status, progress, day, recommendation_id))
-            await _add_history(connection, recommendation_id, status, progress, day)
-            return await _require(connection, recommendation_id)
+            _add_history(connection, recommendation_id, status, progress, day)
+            return _require(connection, recommendation_id)
 
         return await self._db.write(work)
 
@@ -255,17 +273,17 @@ class RecommendationRepository:
             NotFound: No such recommendation.
         """
 
-        async def work(connection: aiosqlite.Connection) -> Milestone:
-            await _require(connection, recommendation_id)
-            rows = await connection.execute_fetchall(
+        def work(connection: sqlite3.Connection) -> Milestone:
+            _require(connection, recommendation_id)
+            rows = connection.execute(
                 "SELECT coalesce(max(milestone), 0) + 1 FROM recommendation_milestones "
                 "WHERE recommendation_id = ?", (recommendation_id,))
-            number = int(next(iter(rows))[0])
-            await connection.execute(
+            number = int(rows.fetchone()[0])
+            connection.execute(
                 "INSERT INTO recommendation_milestones (recommendation_id, milestone, label, "
                 "due_on, reached) VALUES (?, ?, ?, ?, ?)",
                 (recommendation_id, number, _json(label), due_on.isoformat(), int(reached)))
-            await connection.execute(
+            connection.execute(
                 "UPDATE recommendations SET updated_on = ? WHERE recommendation_id = ?",
                 (today.isoformat(), recommendation_id))
             return Milestone(number, label, due_on, reached)
@@ -280,19 +298,19 @@ class RecommendationRepository:
             NotFound: No such recommendation or milestone.
         """
 
-        async def work(connection: aiosqlite.Connection) -> Milestone:
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> Milestone:
+            cursor = connection.execute(
                 "UPDATE recommendation_milestones SET reached = ? "
                 "WHERE recommendation_id = ? AND milestone = ?",
                 (int(reached), recommendation_id, int(number)))
             changed = cursor.rowcount
-            await cursor.close()
+            cursor.close()
             if changed != 1:
                 raise NotFound(f"no milestone {number} of {recommendation_id!r}")
-            await connection.execute(
+            connection.execute(
                 "UPDATE recommendations SET updated_on = ? WHERE recommendation_id = ?",
                 (today.isoformat(), recommendation_id))
-            current = await _require(connection, recommendation_id)
+            current = _require(connection, recommendation_id)
             return next(m for m in current.milestones if m.number == number)
 
         return await self._db.write(work)
@@ -306,15 +324,15 @@ class RecommendationRepository:
         """
         answer_id = secrets.token_hex(16)
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            await _require(connection, recommendation_id)
-            cursor = await connection.execute(
+        def work(connection: sqlite3.Connection) -> bool:
+            _require(connection, recommendation_id)
+            cursor = connection.execute(
                 "INSERT OR IGNORE INTO addressed_answered (recommendation_id, answerer_key) "
                 "VALUES (?, ?)", (recommendation_id, answerer_key))
             first = cursor.rowcount == 1
-            await cursor.close()
+            cursor.close()
             if first:
-                await connection.execute(
+                connection.execute(
                     "INSERT INTO addressed_answers (answer_id, recommendation_id, answer, "
                     "answered_on) VALUES (?, ?, ?, ?)",
                     (answer_id, recommendation_id, answer, today.isoformat()))

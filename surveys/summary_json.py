@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from surveys.model import Survey, Text
+from surveys.model import QuestionType, Survey, Text
 from surveys.perturbation import MAX_NOISE, NOISE_PROBABILITIES
 from surveys.summary_model import Category, Cell, QuestionSummary, Result, Stats, SurveySummary
 
@@ -43,23 +43,32 @@ def _stats(stats: Stats | None) -> dict[str, Any] | None:
             "hidden": None if stats.suppressed is None else stats.suppressed.value}
 
 
-def _result(result: Result, survey: Survey) -> dict[str, Any]:
+#: Question types whose categories exist only because someone answered that way: the
+#: languages of text answers and the ranges of number answers. A hidden one is left out
+#: rather than listed as hidden, since its name alone ("sw: hidden") tells that someone
+#: wrote in Swahili.
+_DATA_DRIVEN = frozenset({QuestionType.TEXT, QuestionType.NUMBER})
+
+
+def _result(result: Result, survey: Survey, data_driven: bool = False) -> dict[str, Any]:
+    categories = [c for c in result.categories if not (data_driven and c.cell.suppressed)]
     return {"answered": _cell(result.answered),
-            "categories": [_category(c, survey) for c in result.categories],
+            "categories": [_category(c, survey) for c in categories],
             "stats": _stats(result.stats)}
 
 
 def _question(question: QuestionSummary, summary: SurveySummary) -> dict[str, Any]:
     survey = summary.survey
+    data_driven = question.question.type in _DATA_DRIVEN
     document: dict[str, Any] = {
         "id": question.question.id,
         "type": question.question.type.value,
         "label": _text(question.question.label, survey),
-        "overall": _result(question.overall, survey),
+        "overall": _result(question.overall, survey, data_driven),
     }
     if summary.by is not None and question.by_group:
         document["by_group"] = [
-            {"group": group.key, **_result(result, survey)}
+            {"group": group.key, **_result(result, survey, data_driven)}
             for group, result in zip(summary.groups, question.by_group, strict=True)
         ]
     return document

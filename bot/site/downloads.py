@@ -1,11 +1,10 @@
 """The published tables of a survey as files people can download (CSV and JSON).
 
 The JSON files are what ``consultbot summary SURVEY_ID [--by QUESTION] --format json``
-prints (schema ``consultbot.summary/1``), with one difference for the public: a hidden
-language of text answers or a hidden number range is left out rather than listed as hidden,
-because its mere name tells that someone answered that way ("sw: hidden" says someone wrote
-Swahili); the pages and the text summary leave them out too. The CSV holds the same tables
-in long form, one row per shown or hidden number. Labels come from survey authors, so CSV
+prints (schema ``consultbot.summary/1``), byte for byte the same document; like the pages
+and the text summary, it leaves out a hidden language of text answers or a hidden number
+range rather than naming it, because its mere name tells that someone answered that way.
+The CSV holds the same tables in long form, one row per shown or hidden number. Labels come from survey authors, so CSV
 cells that a spreadsheet would run as a formula are neutralised.
 """
 
@@ -30,13 +29,8 @@ CSV_COLUMNS = ("breakdown", "group", "question", "answer", "count", "share", "hi
 
 
 def summary_json(summary: SurveySummary) -> str:
-    """The public JSON summary document (see the module docstring for its one difference)."""
-    document = summary_document(summary)
-    for question in document["questions"]:
-        if question["type"] in {kind.value for kind in _DATA_DRIVEN}:
-            for result in (question["overall"], *question.get("by_group", ())):
-                result["categories"] = [c for c in result["categories"] if c["hidden"] is None]
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    """The public JSON summary document, as ``consultbot summary --format json`` prints it."""
+    return json.dumps(summary_document(summary), ensure_ascii=False, indent=2) + "\n"
 
 
 def _cell(cell: Cell) -> tuple[Any, Any, Any]:

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -114,14 +115,13 @@ def test_site_build_refuses_a_missing_database_and_a_broken_audit_log(
 
     async def tamper() -> None:
         async with await Storage.open(data_dir) as storage:
-            async def drop_trigger(connection: object) -> None:
+            def drop_trigger(connection: sqlite3.Connection) -> None:
                 # Someone with the database file rewrites history (triggers first).
-                for name in await connection.execute_fetchall(  # type: ignore[attr-defined]
+                for name in connection.execute(
                         "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                        "AND tbl_name = 'audit_log'"):
-                    await connection.execute(f"DROP TRIGGER {name[0]}")  # type: ignore[attr-defined]
-                await connection.execute(  # type: ignore[attr-defined]
-                    "UPDATE audit_log SET action = 'nothing'")
+                        "AND tbl_name = 'audit_log'").fetchall():
+                    connection.execute(f"DROP TRIGGER {name[0]}")
+                connection.execute("UPDATE audit_log SET action = 'nothing'")
 
             await storage.db.write(drop_trigger)
 

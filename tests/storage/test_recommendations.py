@@ -97,8 +97,8 @@ async def test_links_and_ids_are_checked(storage: Storage) -> None:
 async def test_the_database_refuses_what_the_service_would(storage: Storage) -> None:
     await _add(storage)
 
-    async def bad(connection: object) -> None:
-        await connection.execute(  # type: ignore[attr-defined]
+    def bad(connection: sqlite3.Connection) -> None:
+        connection.execute(
             "UPDATE recommendations SET status = 'done' WHERE recommendation_id = 'pay-on-time'")
 
     with pytest.raises(sqlite3.IntegrityError):
