@@ -38,6 +38,7 @@ from bot.config_values import (
     text_entries,
     user_ids,
     whole_number,
+    yes_no,
 )
 
 __all__ = [
@@ -267,6 +268,14 @@ class Config:
     reports_per_hour: int = setting(
         default=10, parse=whole_number(1, 1000),
         help="reports one person may file per hour (counted in memory)")
+    moderator_2fa_required: bool = setting(
+        default=True, parse=yes_no, shown_default="`true`",
+        help="every moderator must set up a second factor (/2fa) before reading reports, "
+             "raw exports or changing moderators; `false` asks it only of those who set it up")
+    moderator_2fa_fresh_minutes: int = setting(
+        default=15, parse=whole_number(1, 240),
+        help="minutes a second-factor code stays valid for reading reports, raw exports and "
+             "moderator changes (1 to 240)")
 
     @property
     def file_url(self) -> str:
@@ -377,10 +386,12 @@ def _read_file(path: Path) -> dict[str, str]:
             raise ConfigError(f"{path}: unknown key {name!r} (known keys: {known})")
         if isinstance(value, list) and all(_is_scalar(item) for item in value):
             values[entry.key] = entry.list_separator.join(str(item) for item in value)
+        elif isinstance(value, bool):
+            values[entry.key] = "true" if value else "false"
         elif _is_scalar(value):
             values[entry.key] = str(value)
         else:
-            raise ConfigError(f"{path}: {name} must be a string, a number or a list of them")
+            raise ConfigError(f"{path}: {name} must be a string, a number, true/false or a list of them")
     return values
 
 

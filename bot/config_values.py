@@ -24,6 +24,7 @@ __all__ = [
     "text_entries",
     "user_ids",
     "whole_number",
+    "yes_no",
 ]
 
 #: Telegram user ids are positive and fit in 52 bits; anything else is a typo (or a chat id).
@@ -137,3 +138,13 @@ def clock_times(raw: str) -> tuple[str, ...]:
             raise ValueError(f"must be comma-separated UTC times as HH:MM (e.g. 08:00,18:00); "
                              f"{time_text!r} is not")
     return times
+
+
+def yes_no(raw: str) -> bool:
+    """A switch: ``true``/``yes``/``on``/``1`` or ``false``/``no``/``off``/``0``."""
+    value = raw.strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"must be true or false (got {raw!r})")

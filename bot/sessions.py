@@ -142,11 +142,15 @@ class AnnouncementDraft:
 
 @dataclass(slots=True, eq=False)
 class ModeratorReply:
-    """The next message of a moderator is their reply to ``report_id``."""
+    """The next message of a moderator is their reply to ``report_id``.
+
+    With ``note`` it is an internal note instead, which the reporter never sees.
+    """
 
     mode: ClassVar[InputMode] = InputMode.MODERATOR_REPLY
 
     report_id: str
+    note: bool = False
 
     def wipe(self) -> None:
         """Nothing but the report id is held."""

@@ -26,16 +26,19 @@ from storage.errors import (
     SecretKeyError,
     StorageError,
 )
+from storage.invites import InviteRepository
 from storage.moderators import ModeratorRepository
 from storage.outbox import OutboxRepository
 from storage.preferences import PreferenceRepository, Preferences
+from storage.report_routing import ReportRouting
 from storage.reports import ReportRepository
-from storage.results import ResultRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
+from storage.results import ResultRepository
 from storage.sealing import ReportCipher, load_public_key
 from storage.secret import ServerSecret
 from storage.subscriptions import SubscriptionRepository
 from storage.surveys import SurveyRecord, SurveyRepository, SurveySource, SurveyStatus
+from storage.totp import SecondFactorRepository
 
 __all__ = [
     "DATABASE_FILE_NAME",
@@ -92,10 +95,13 @@ class Storage:
         self.surveys = SurveyRepository(db)
         self.responses = ResponseRepository(db)
         self.preferences = PreferenceRepository(db)
-        self.reports = ReportRepository(db, report_cipher or _report_cipher(secret, None),
-                                        secret.derive_key("receipts"))
+        cipher = report_cipher or _report_cipher(secret, None)
+        self.reports = ReportRepository(db, cipher, secret.derive_key("receipts"))
+        self.report_routing = ReportRouting(db, cipher)
         self.audit = AuditLog(db, secret.derive_key("audit"))
         self.moderators = ModeratorRepository(db)
+        self.second_factors = SecondFactorRepository(db, secret.derive_key("totp"))
+        self.invites = InviteRepository(db, secret.derive_key("invites"))
         self.subscriptions = SubscriptionRepository(db)
         self.outbox = OutboxRepository(db)
         self.results = ResultRepository(db)

@@ -21,14 +21,22 @@ import datetime as _dt
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import aiosqlite
 
-__all__ = ["CLI_ACTOR", "GENESIS", "AuditEntry", "AuditLog", "AuditVerification", "moderator_actor"]
+__all__ = [
+    "CLI_ACTOR",
+    "GENESIS",
+    "AuditChainBroken",
+    "AuditEntry",
+    "AuditLog",
+    "AuditVerification",
+    "moderator_actor",
+]
 
 #: The actor of actions taken on the server's command line.
 CLI_ACTOR = "cli"
@@ -51,6 +59,24 @@ class AuditEntry:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+
+class AuditChainBroken(Exception):
+    """An entry of the chain does not hold.
+
+    Attributes:
+        entry: The first broken entry.
+        reason: Why, in plain words.
+        intact: How many entries before it hold.
+        last_hash: The hash of the last intact entry.
+    """
+
+    def __init__(self, entry: AuditEntry, reason: str, intact: int, last_hash: str) -> None:
+        super().__init__(f"audit entry {entry.seq}: {reason}")
+        self.entry = entry
+        self.reason = reason
+        self.intact = intact
+        self.last_hash = last_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,13 +199,19 @@ class AuditLog:
         result: list[AuditEntry] = await self._db.read(select)
         return result
 
-    async def verify(self) -> AuditVerification:
-        """Walk the whole chain and report the first entry that does not hold."""
+    async def checked(self) -> AsyncIterator[AuditEntry]:
+        """Every entry in order, each yielded only after its link was checked.
+
+        For exports that verify as they go: whatever was yielded before a break is intact.
+
+        Raises:
+            AuditChainBroken: At the first entry that does not hold.
+        """
         prev_hash, expected_seq, count, after = GENESIS, 1, 0, 0
         while True:
             batch = await self._raw_batch(after)
             if not batch:
-                return AuditVerification(ok=True, entries=count, last_hash=prev_hash)
+                return
             for seq, at, actor, action, details_json, stored_prev, stored_hash in batch:
                 entry = AuditEntry(seq, at, actor, action, _details(details_json), stored_prev,
                                    stored_hash)
@@ -192,10 +224,39 @@ class AuditLog:
                                                 details_json):
                     reason = "its content was changed after it was written"
                 if reason is not None:
-                    return AuditVerification(ok=False, entries=count, last_hash=prev_hash,
-                                             first_broken=entry, reason=reason)
+                    raise AuditChainBroken(entry, reason, count, prev_hash)
+                yield entry
                 prev_hash, expected_seq, count = stored_hash, seq + 1, count + 1
             after = batch[-1][0]
+
+    async def verify(self) -> AuditVerification:
+        """Walk the whole chain and report the first entry that does not hold."""
+        count, last_hash = 0, GENESIS
+        try:
+            async for entry in self.checked():
+                count, last_hash = count + 1, entry.hash
+        except AuditChainBroken as broken:
+            return AuditVerification(ok=False, entries=broken.intact, last_hash=broken.last_hash,
+                                     first_broken=broken.entry, reason=broken.reason)
+        return AuditVerification(ok=True, entries=count, last_hash=last_hash)
+
+    async def head(self) -> tuple[int, str]:
+        """The number of entries and the last entry's hash (``GENESIS`` when empty), unchecked.
+
+        What ``consultbot audit head`` prints for publication: anyone holding an earlier
+        head can then tell if entries were later cut off the end.
+        """
+
+        async def select(connection: aiosqlite.Connection) -> tuple[int, str]:
+            cursor = await connection.execute(
+                "SELECT count(*), (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1)"
+                " FROM audit_log")
+            row = await cursor.fetchone()
+            assert row is not None  # an aggregate always returns a row
+            return int(row[0]), str(row[1]) if row[1] is not None else GENESIS
+
+        result: tuple[int, str] = await self._db.read(select)
+        return result
 
     async def _raw_batch(self, after: int) -> list[tuple[int, str, str, str, str, str, str]]:
         async def select(connection: aiosqlite.Connection) -> list[tuple[Any, ...]]:
@@ -204,7 +265,7 @@ class AuditLog:
                 "WHERE seq > ? ORDER BY seq LIMIT ?",
                 (after, _BATCH),
             )
-            return list(await cursor.fetchall())
+            return [tuple(row) for row in await cursor.fetchall()]
 
         rows = await self._db.read(select)
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]))
