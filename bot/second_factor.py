@@ -125,7 +125,7 @@ async def start_enrolment(services: Services, user_id: int) -> Enrolment:
     secret = pyotp.random_base32()
     actor = _actor(services, user_id)
     await services.storage.second_factors.start_enrolment(actor, secret)
-    services.fresh_codes.forget(actor)
+    services.fresh_codes.verified.pop(actor, None)
     issuer = services.bot_username or "consultbot"
     uri = pyotp.TOTP(secret).provisioning_uri(name="moderator", issuer_name=issuer)
     return Enrolment(secret, uri)

@@ -67,6 +67,10 @@ async def _enrol(context: BotContext, command: ModeratorCommand) -> None:
             "authenticator app when an action asks for it. If you lost it, ask an admin to "
             "reset it."))
         return
+    actor = moderator_actor(services.storage.secret, command.user_id)
+    earlier = services.fresh_codes.enrolment_messages.pop(actor, None)
+    if earlier is not None:  # an enrolment started over: its key is void, and so its message
+        await _delete(context, *earlier)
     enrolment = await start_enrolment(services, command.user_id)
     caption = _("Scan this code with an authenticator app (for example Aegis, FreeOTP or "
                 "Google Authenticator), or type this key: {secret}\n"
@@ -74,7 +78,6 @@ async def _enrol(context: BotContext, command: ModeratorCommand) -> None:
                 "will be deleted.").format(secret=enrolment.secret)
     sent = await context.bot.send_photo(
         command.chat_id, InputFile(qr_png(enrolment.uri), filename="2fa.png"), caption=caption)
-    actor = moderator_actor(services.storage.secret, command.user_id)
     services.fresh_codes.enrolment_messages[actor] = (command.chat_id, sent.message_id)
     await audit(context, command.user_id, "2fa.enrol.start")
 
