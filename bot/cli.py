@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "keygen",
     "reports",
     "audit",
+    "invites",
     "backup",
     "restore",
     "upgrade",

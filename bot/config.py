@@ -386,12 +386,12 @@ def _read_file(path: Path) -> dict[str, str]:
             raise ConfigError(f"{path}: unknown key {name!r} (known keys: {known})")
         if isinstance(value, list) and all(_is_scalar(item) for item in value):
             values[entry.key] = entry.list_separator.join(str(item) for item in value)
-        elif isinstance(value, bool):
+        elif isinstance(value, bool) and entry.parse is yes_no:  # a switch: TOML true/false
             values[entry.key] = "true" if value else "false"
         elif _is_scalar(value):
             values[entry.key] = str(value)
         else:
-            raise ConfigError(f"{path}: {name} must be a string, a number, true/false or a list of them")
+            raise ConfigError(f"{path}: {name} must be a string, a number or a list of them")
     return values
 
 

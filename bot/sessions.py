@@ -172,6 +172,8 @@ class Session:
         consent_asked: The privacy notice was shown and not yet agreed to.
         chosen_language: A /language choice made before consent, stored only on consent.
         detected_language: The language guessed from their first long message.
+        invited_to: The invite-only survey a code just admitted them to, until it starts
+            (``bot.invitations``); memory only, so no record ties a code to a person.
     """
 
     touched: float
@@ -180,6 +182,7 @@ class Session:
     consent_asked: bool = False
     chosen_language: str | None = None
     detected_language: str | None = None
+    invited_to: str | None = None
 
     @property
     def mode(self) -> InputMode:
@@ -211,7 +214,7 @@ class Session:
         """Forget everything (expiry, /forget)."""
         self.close()
         self.survey = None
-        self.chosen_language = self.detected_language = None
+        self.chosen_language = self.detected_language = self.invited_to = None
         self.consent_asked = False
 
 

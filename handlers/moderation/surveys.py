@@ -22,8 +22,6 @@ from bot.moderation_access import Permission, Role, parse_role
 from bot.report_workflow import categories as categories_of
 from handlers.moderation import announce as moderation_announce
 from handlers.moderation import results as moderation_results
-from handlers.moderation.audit_log import show_audit
-from handlers.moderation.second_factor import second_factor
 from handlers.moderation.access import (
     ModeratorCommand,
     audit,
@@ -32,6 +30,8 @@ from handlers.moderation.access import (
     moderator_only,
     set_moderator_menu,
 )
+from handlers.moderation.audit_log import show_audit
+from handlers.moderation.second_factor import second_factor
 from handlers.shared.commands import add_command
 from handlers.shared.files import file_not_taken
 from handlers.shared.render import MESSAGE_LIMIT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import json
 import sqlite3
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_export_writes_every_entry_and_verifies_the_chain(
     entries = [json.loads(line) for line in output.read_text().splitlines()]
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5]
     assert [e["details"]["n"] for e in entries] == [0, 1, 2, 3, 4]
-    assert all(e["prev_hash"] == p["hash"] for p, e in zip(entries, entries[1:], strict=False))
+    assert all(e["prev_hash"] == p["hash"] for p, e in itertools.pairwise(entries))
     assert "5 entries written" in capsys.readouterr().err
 
     assert main(["audit", "head", "--data-dir", str(data_dir)]) == 0
