@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "reports",
     "audit",
     "invites",
+    "retention",
     "backup",
     "restore",
     "upgrade",

@@ -17,6 +17,7 @@ __all__ = [
     "clock_times",
     "comma_list",
     "number",
+    "one_of",
     "optional_path",
     "path",
     "report_categories",
@@ -148,3 +149,15 @@ def yes_no(raw: str) -> bool:
     if value in ("false", "no", "off", "0"):
         return False
     raise ValueError(f"must be true or false (got {raw!r})")
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    """A parser for one word out of ``choices`` (case-insensitive)."""
+
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)} (got {raw!r})")
+        return value
+
+    return parse

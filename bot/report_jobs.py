@@ -6,9 +6,9 @@ moment a report is filed: a notification seconds after someone used the bot woul
 report to them for anyone who watches moderators' phones or the bot's traffic. It is sent
 even when nothing is new, with the same wording every time, so its arrival says nothing.
 
-**Retention.** Reports are erased ``report_retention_days`` after they were closed
-(resolved or rejected), by a daily job that also runs once at start-up, so a bot that was
-down on the due day still erases them.
+**Retention.** The daily job of :mod:`bot.retention` (reports, survey answers, audit
+entries) is scheduled here; it also runs once at start-up, so a bot that was down on the
+due day still erases on time.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from telegram.ext import CallbackContext
 
 from bot.context import ConsultbotApplication, Services, services_of
 from bot.moderation_access import Grant, Permission, Role
+from bot.retention import run_retention
 
-__all__ = ["digest_text", "next_aligned", "run_retention", "schedule", "send_digest"]
+__all__ = ["digest_text", "next_aligned", "report_handlers", "schedule", "send_digest"]
 
 logger = logging.getLogger(__name__)
 
-_RETENTION_ACTOR = "retention"
 _RETENTION_TIME = _dt.time(3, 17, tzinfo=_dt.UTC)
 
 
@@ -40,7 +40,7 @@ def digest_text(gettext: Callable[[str], str], new: int, open_total: int) -> str
              "Use /reports to review them.").format(new=new, open=open_total)
 
 
-async def _recipients(services: Services) -> list[Grant]:
+async def report_handlers(services: Services) -> list[Grant]:
     """Everyone who handles reports: admins and handlers (analysts never get digests)."""
     grants = [Grant(admin, Role.ADMIN) for admin in sorted(services.settings.admins)]
     for moderator in await services.storage.moderators.list():
@@ -61,7 +61,7 @@ async def send_digest(application: ConsultbotApplication) -> int:
     services = services_of(application)
     by_category = await services.storage.report_routing.take_digest_by_category()
     told = 0
-    for grant in await _recipients(services):
+    for grant in await report_handlers(services):
         new = sum(c.new for c in by_category if grant.handles(c.category))
         open_total = sum(c.open for c in by_category if grant.handles(c.category))
         user = User(id=grant.user_id, first_name="", is_bot=False)
@@ -74,18 +74,6 @@ async def send_digest(application: ConsultbotApplication) -> int:
         except TelegramError as error:
             logger.warning("A report digest could not be delivered (%s)", type(error).__name__)
     return told
-
-
-async def run_retention(application: ConsultbotApplication) -> int:
-    """Erase reports closed longer ago than the retention period; returns how many."""
-    services = services_of(application)
-    days = services.settings.report_retention_days
-    removed = await services.storage.reports.purge_closed(days)
-    if removed:
-        await services.storage.audit.append(_RETENTION_ACTOR, "reports.purge",
-                                            {"removed": removed, "retention_days": days})
-        logger.info("Retention erased %d closed report(s)", removed)
-    return removed
 
 
 def next_aligned(now: _dt.datetime, hours: float) -> _dt.datetime:

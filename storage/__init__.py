@@ -34,6 +34,7 @@ from storage.report_routing import ReportRouting
 from storage.reports import ReportRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
 from storage.results import ResultRepository
+from storage.retention import RetentionRepository
 from storage.sealing import ReportCipher, load_public_key
 from storage.secret import ServerSecret
 from storage.subscriptions import SubscriptionRepository
@@ -102,6 +103,7 @@ class Storage:
         self.moderators = ModeratorRepository(db)
         self.second_factors = SecondFactorRepository(db, secret.derive_key("totp"))
         self.invites = InviteRepository(db, secret.derive_key("invites"))
+        self.retention = RetentionRepository(db)
         self.subscriptions = SubscriptionRepository(db)
         self.outbox = OutboxRepository(db)
         self.results = ResultRepository(db)

@@ -167,6 +167,10 @@ class AuditLog:
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
             )
             last = await cursor.fetchone()
+            if last is None:  # empty, or every entry erased by retention: go on from the anchor
+                cursor = await connection.execute(
+                    "SELECT seq, hash FROM audit_anchor ORDER BY seq DESC LIMIT 1")
+                last = await cursor.fetchone()
             seq, prev_hash = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
             entry_hash = _link_hash(self._key, prev_hash, seq, at, actor, action, details_json)
             await connection.execute(
@@ -207,7 +211,7 @@ class AuditLog:
         Raises:
             AuditChainBroken: At the first entry that does not hold.
         """
-        prev_hash, expected_seq, count, after = GENESIS, 1, 0, 0
+        prev_hash, expected_seq, count, after = await self._anchor()
         while True:
             batch = await self._raw_batch(after)
             if not batch:
@@ -241,7 +245,9 @@ class AuditLog:
         return AuditVerification(ok=True, entries=count, last_hash=last_hash)
 
     async def head(self) -> tuple[int, str]:
-        """The number of entries and the last entry's hash (``GENESIS`` when empty), unchecked.
+        """The last entry's number and hash (``0``, ``GENESIS`` when empty), unchecked.
+
+        The number counts every entry ever written, those erased by retention included.
 
         What ``consultbot audit head`` prints for publication: anyone holding an earlier
         head can then tell if entries were later cut off the end.
@@ -249,14 +255,27 @@ class AuditLog:
 
         async def select(connection: aiosqlite.Connection) -> tuple[int, str]:
             cursor = await connection.execute(
-                "SELECT count(*), (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1)"
+                "SELECT max(seq), (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1)"
                 " FROM audit_log")
             row = await cursor.fetchone()
             assert row is not None  # an aggregate always returns a row
-            return int(row[0]), str(row[1]) if row[1] is not None else GENESIS
+            return int(row[0] or 0), str(row[1]) if row[1] is not None else GENESIS
 
         result: tuple[int, str] = await self._db.read(select)
         return result
+
+    async def _anchor(self) -> tuple[str, int, int, int]:
+        """Where checking starts: the genesis, or the last entry erased by retention."""
+
+        async def select(connection: aiosqlite.Connection) -> list[aiosqlite.Row]:
+            return list(await connection.execute_fetchall(
+                "SELECT seq, hash FROM audit_anchor ORDER BY seq DESC LIMIT 1"))
+
+        rows = await self._db.read(select)
+        if not rows:
+            return GENESIS, 1, 0, 0
+        seq = int(rows[0][0])
+        return str(rows[0][1]), seq + 1, 0, seq
 
     async def _raw_batch(self, after: int) -> list[tuple[int, str, str, str, str, str, str]]:
         async def select(connection: aiosqlite.Connection) -> list[tuple[Any, ...]]:

@@ -25,7 +25,7 @@ from bot.publication import (
     record_export,
 )
 from handlers.moderation.access import ModeratorCommand, audit, moderator_only
-from handlers.shared.render import MESSAGE_LIMIT
+from handlers.shared.render import MESSAGE_LIMIT, send_long
 from storage.audit import moderator_actor
 from surveys.aggregation import BreakdownError
 from surveys.charts import render_charts
@@ -97,6 +97,13 @@ async def summary(update: Update, context: BotContext, command: ModeratorCommand
         return
     survey_id, by = parsed
     services = context.services
+    kept = await services.storage.retention.aggregate(survey_id)
+    if kept is not None:  # aggregate-only after retention: the summary is all that is left
+        await audit(context, user_id, "summary", survey_id=survey_id, by="")
+        lines = [_("The answers to this survey were erased after its retention period; "
+                   "this is the summary kept from them."), *kept.split("\n")]
+        await send_long(context.bot, chat_id, lines)
+        return
     try:
         result = await build_summary(services.storage, survey_id, by=by,
                                      min_cell=services.settings.min_cell)

@@ -1,4 +1,4 @@
--- 0006 moderator roles, second factor, report routing, invites.
+-- 0006 moderator roles, second factor, report routing, invites, retention.
 --
 -- Roles: a moderator is an admin, an analyst (surveys, summaries, exports) or a handler of
 -- reports, optionally limited to some report categories (comma-separated ids; empty means
@@ -57,3 +57,33 @@ CREATE TABLE invite_codes (
     batch_id  TEXT    NOT NULL REFERENCES invite_batches (batch_id) ON DELETE CASCADE,
     spent     INTEGER NOT NULL DEFAULT 0 CHECK (spent IN (0, 1))
 ) WITHOUT ROWID;
+
+-- Retention. A survey's answers are erased (``delete``) or replaced by their protected
+-- summary (``aggregate``) some days after it closed; this table overrides the configured
+-- default for one survey. ``survey_aggregates`` holds what an aggregate-only survey keeps.
+CREATE TABLE survey_retention (
+    survey_id TEXT    NOT NULL PRIMARY KEY,
+    days      INTEGER NOT NULL CHECK (days >= 1),
+    action    TEXT    NOT NULL CHECK (action IN ('delete', 'aggregate'))
+) WITHOUT ROWID;
+
+CREATE TABLE survey_aggregates (
+    survey_id TEXT NOT NULL PRIMARY KEY,
+    summary   TEXT NOT NULL,                           -- the protected summary, as published
+    made_on   TEXT NOT NULL CHECK (made_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')
+) WITHOUT ROWID;
+
+-- Audit retention: entries up to the anchor may be deleted (and only those). The anchor
+-- keeps the last erased entry's number and hash, so the chain is still checked from there.
+CREATE TABLE audit_anchor (
+    seq  INTEGER PRIMARY KEY CHECK (seq >= 1),
+    hash TEXT    NOT NULL CHECK (length(hash) = 64)
+);
+
+DROP TRIGGER audit_log_no_delete;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+WHEN old.seq > (SELECT coalesce(max(seq), 0) FROM audit_anchor)
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;

@@ -77,3 +77,12 @@ def test_wrong_requests(data_dir: Path, tmp_path: Path) -> None:
     assert main(["invites", SURVEY.id, "--count", "5", "--output", str(tmp_path / "x.txt")]) == 1
     assert main(["invites", "no-such-survey", "--count", "5",
                  "--output", str(tmp_path / "x.csv")]) == 1
+
+
+def test_retention_per_survey(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["retention", SURVEY.id, "--days", "30", "--action", "delete"]) == 0
+    assert "30 days after closing, its answers are deleted" in capsys.readouterr().out
+    assert main(["retention", SURVEY.id, "--default"]) == 0
+    assert main(["retention", SURVEY.id, "--days", "30"]) == 1
+    assert main(["retention", SURVEY.id, "--default", "--days", "3"]) == 1
+    assert "survey.retention" in _storage_state(data_dir)[2]

@@ -37,7 +37,9 @@ def test_every_setting_is_read_from_environment_and_file(entry: Setting, tmp_pat
                "report_categories": "wages", "report_channels": "Hotline",
                "report_digest_times": "08:00", "report_digest_hours": "2",
                "report_max_file_mb": "3", "api_url": "http://localhost/bot",
-               "data_dir": str(tmp_path / "data"), "moderator_2fa_required": "false"}
+               "data_dir": str(tmp_path / "data"), "moderator_2fa_required": "false",
+               "survey_retention_action": "delete", "report_open_max_days": "70",
+               "audit_retention_days": "70"}
     value = samples.get(entry.key, "7")
     from_env = load_config(env={entry.env_var: value, "HOME": str(tmp_path)})
     toml = tmp_path / "c.toml"

@@ -121,7 +121,8 @@ async def test_retention_runs_at_start_up(env: BotEnv) -> None:
     await env.services.storage.db.write(age)
     await env.restart()
     assert await env.services.storage.reports.list_reports() == []
-    assert (await env.services.storage.audit.entries())[-1].action == "reports.purge"
+    last = (await env.services.storage.audit.entries())[-1]
+    assert last.action == "retention" and last.details["closed_reports"] == 1
 
 
 def test_digest_times_are_aligned_to_midnight_utc() -> None:
