@@ -67,7 +67,10 @@ async def _run(data_dir: Path, args: argparse.Namespace) -> int:
             "action": args.action or "default"})
     if policy is None:
         print(_("{id} follows the configured retention again.").format(id=args.survey_id))
+    elif policy.action == "delete":
+        print(_("{id}: {days} days after closing, its answers are deleted.").format(
+            id=args.survey_id, days=policy.days))
     else:
-        print(_("{id}: {days} days after closing, its answers are {action}d.").format(
-            id=args.survey_id, days=policy.days, action=policy.action))
+        print(_("{id}: {days} days after closing, its answers are reduced to their summary."
+                ).format(id=args.survey_id, days=policy.days))
     return 0
