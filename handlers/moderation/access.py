@@ -132,7 +132,6 @@ def moderator_only(permission: Permission | None, *, fresh_2fa: bool = False,
             await callback(update, context,
                            ModeratorCommand(grant, chat.id, await context.translator(update)))
 
-        guarded.permission = permission  # type: ignore[attr-defined]  # read by tests
         return guarded
 
     return wrap
