@@ -36,6 +36,7 @@ from storage.audit import moderator_actor
 from surveys.messages import N_
 
 __all__ = [
+    "MENU_PERMISSIONS",
     "REFUSAL",
     "ModeratorCommand",
     "ask_for_code",
@@ -155,18 +156,35 @@ def _language_codes(services: Services) -> list[tuple[str, str | None]]:
             for language in services.translations.languages]
 
 
+#: The permission behind each moderator command, so a menu shows only what the role may use.
+MENU_PERMISSIONS: dict[str, Permission] = {
+    "summary": Permission.READ_RESULTS, "export": Permission.READ_RESULTS,
+    "publish": Permission.MANAGE_SURVEYS, "close": Permission.MANAGE_SURVEYS,
+    "announce": Permission.MANAGE_SURVEYS, "reports": Permission.HANDLE_REPORTS,
+    "mods": Permission.MANAGE_MODERATORS, "addmod": Permission.MANAGE_MODERATORS,
+    "delmod": Permission.MANAGE_MODERATORS, "audit": Permission.READ_AUDIT,
+}
+
+
+def _in_menu(grant: Grant, name: str) -> bool:
+    permission = MENU_PERMISSIONS.get(name)
+    return permission is None or grant.allows(permission)
+
+
 async def set_moderator_menu(application: Application[Any, Any, Any, Any, Any, Any],
                              user_id: int) -> None:
-    """Show the moderator commands in this moderator's own chat, in every catalog language.
+    """Show the commands of this moderator's role in their own chat, in every language.
 
     A chat the bot has never talked to cannot be given a menu; that only costs the menu.
     """
     services = services_of(application)
+    grant = await grant_of(services, user_id)
     try:
         for language, code in _language_codes(services):
             translator = services.translations.translator(language)
             commands = [BotCommand(name, text) for scope in CommandScope
-                        for name, text in command_list(services, translator, scope)]
+                        for name, text in command_list(services, translator, scope)
+                        if grant is not None and _in_menu(grant, name)]
             await application.bot.set_my_commands(
                 commands, scope=BotCommandScopeChat(chat_id=user_id), language_code=code)
     except TelegramError as error:
