@@ -72,6 +72,22 @@ class FreshCodes:
         self.failures.pop(actor, None)
         self.enrolment_messages.pop(actor, None)
 
+    def sweep(self, window: float) -> None:
+        """Drop fresh marks older than ``window`` seconds and failures past their window.
+
+        Run with the session sweep, so moderator state in memory expires like everyone's.
+        """
+        now = self.clock()
+        for actor, at in list(self.verified.items()):
+            if now - at > window:
+                del self.verified[actor]
+        for actor, times in list(self.failures.items()):
+            recent = [t for t in times if now - t < FAILURE_WINDOW]
+            if recent:
+                self.failures[actor] = recent
+            else:
+                del self.failures[actor]
+
     def locked(self, actor: str) -> bool:
         """Whether ``actor`` typed too many wrong codes recently."""
         now = self.clock()
