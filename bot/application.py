@@ -175,7 +175,9 @@ async def _sweep_sessions(application: ConsultbotApplication) -> None:
     """Wipe expired sessions from a job, so a draft left alone leaves memory on time."""
 
     async def sweep(_context: object) -> None:
-        application.services.sessions.sweep()
+        services = application.services
+        services.sessions.sweep()
+        services.fresh_codes.sweep(services.settings.moderator_2fa_fresh_minutes * 60.0)
 
     if application.job_queue is not None:
         application.job_queue.run_repeating(sweep, interval=SESSION_SWEEP_SECONDS,

@@ -24,6 +24,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "keygen",
     "reports",
     "audit",
+    "invites",
+    "retention",
     "backup",
     "restore",
     "upgrade",

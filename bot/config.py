@@ -31,6 +31,7 @@ from bot.config_values import (
     api_url,
     clock_times,
     number,
+    one_of,
     optional_path,
     path,
     report_categories,
@@ -38,6 +39,7 @@ from bot.config_values import (
     text_entries,
     user_ids,
     whole_number,
+    yes_no,
 )
 
 __all__ = [
@@ -267,6 +269,30 @@ class Config:
     reports_per_hour: int = setting(
         default=10, parse=whole_number(1, 1000),
         help="reports one person may file per hour (counted in memory)")
+    report_open_max_days: int = setting(
+        default=365, parse=whole_number(30, 36500),
+        help="days after which a report that was never closed is erased; its handlers are "
+             "warned two weeks before")
+    survey_retention_days: int = setting(
+        default=365, parse=whole_number(1, 36500),
+        help="days after a survey closed until its answers are erased or reduced to their "
+             "summary (`consultbot retention` sets it per survey)")
+    survey_retention_action: str = setting(
+        default="aggregate", parse=one_of("aggregate", "delete"),
+        help="what happens to a closed survey's answers then: `aggregate` keeps only the "
+             "protected summary, `delete` erases everything")
+    audit_retention_days: int = setting(
+        default=1095, parse=whole_number(30, 36500),
+        help="days an audit log entry is kept (older ones are erased from the start of "
+             "the chain, which still verifies)")
+    moderator_2fa_required: bool = setting(
+        default=True, parse=yes_no, shown_default="`true`",
+        help="every moderator must set up a second factor (/2fa) before reading reports, "
+             "raw exports or changing moderators; `false` asks it only of those who set it up")
+    moderator_2fa_fresh_minutes: int = setting(
+        default=15, parse=whole_number(1, 240),
+        help="minutes a second-factor code stays valid for reading reports, raw exports and "
+             "moderator changes (1 to 240)")
 
     @property
     def file_url(self) -> str:
@@ -377,6 +403,8 @@ def _read_file(path: Path) -> dict[str, str]:
             raise ConfigError(f"{path}: unknown key {name!r} (known keys: {known})")
         if isinstance(value, list) and all(_is_scalar(item) for item in value):
             values[entry.key] = entry.list_separator.join(str(item) for item in value)
+        elif isinstance(value, bool) and entry.parse is yes_no:  # a switch: TOML true/false
+            values[entry.key] = "true" if value else "false"
         elif _is_scalar(value):
             values[entry.key] = str(value)
         else:

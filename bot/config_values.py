@@ -17,6 +17,7 @@ __all__ = [
     "clock_times",
     "comma_list",
     "number",
+    "one_of",
     "optional_path",
     "path",
     "report_categories",
@@ -24,6 +25,7 @@ __all__ = [
     "text_entries",
     "user_ids",
     "whole_number",
+    "yes_no",
 ]
 
 #: Telegram user ids are positive and fit in 52 bits; anything else is a typo (or a chat id).
@@ -137,3 +139,25 @@ def clock_times(raw: str) -> tuple[str, ...]:
             raise ValueError(f"must be comma-separated UTC times as HH:MM (e.g. 08:00,18:00); "
                              f"{time_text!r} is not")
     return times
+
+
+def yes_no(raw: str) -> bool:
+    """A switch: ``true``/``yes``/``on``/``1`` or ``false``/``no``/``off``/``0``."""
+    value = raw.strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"must be true or false (got {raw!r})")
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    """A parser for one word out of ``choices`` (case-insensitive)."""
+
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)} (got {raw!r})")
+        return value
+
+    return parse

@@ -44,6 +44,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Config
 from bot.events import EventBus
 from bot.limits import ReportLimits
+from bot.second_factor import FreshCodes
 from bot.sessions import Dialog, Session, SessionStore
 
 OpenDialog = TypeVar("OpenDialog", bound=Dialog)
@@ -134,6 +135,8 @@ class Services:
         describers: What features keep about a user, for /mydata (see module doc).
         commands: Commands for the menus and /help, in the order features registered
             them (``handlers.shared.commands.add_command``).
+        fresh_codes: Moderators' recent second-factor codes, in memory
+            (:mod:`bot.second_factor`).
     """
 
     settings: Config
@@ -146,6 +149,7 @@ class Services:
     erasers: list[Eraser] = field(default_factory=list)
     describers: list[Describer] = field(default_factory=list)
     commands: list[CommandInfo] = field(default_factory=list)
+    fresh_codes: FreshCodes = field(default_factory=FreshCodes)
     _storage: Storage | None = None
 
     @property

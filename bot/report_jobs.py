@@ -6,9 +6,9 @@ moment a report is filed: a notification seconds after someone used the bot woul
 report to them for anyone who watches moderators' phones or the bot's traffic. It is sent
 even when nothing is new, with the same wording every time, so its arrival says nothing.
 
-**Retention.** Reports are erased ``report_retention_days`` after they were closed
-(resolved or rejected), by a daily job that also runs once at start-up, so a bot that was
-down on the due day still erases them.
+**Retention.** The daily job of :mod:`bot.retention` (reports, survey answers, audit
+entries) is scheduled here; it also runs once at start-up, so a bot that was down on the
+due day still erases on time.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
 from bot.context import ConsultbotApplication, Services, services_of
+from bot.moderation_access import Grant, Permission, Role
+from bot.retention import run_retention
 
-__all__ = ["digest_text", "next_aligned", "run_retention", "schedule", "send_digest"]
+__all__ = ["digest_text", "next_aligned", "report_handlers", "schedule", "send_digest"]
 
 logger = logging.getLogger(__name__)
 
-_RETENTION_ACTOR = "retention"
 _RETENTION_TIME = _dt.time(3, 17, tzinfo=_dt.UTC)
 
 
@@ -39,40 +40,40 @@ def digest_text(gettext: Callable[[str], str], new: int, open_total: int) -> str
              "Use /reports to review them.").format(new=new, open=open_total)
 
 
-async def _recipients(services: Services) -> list[int]:
-    ids = set(services.settings.admins)
-    ids.update(await services.storage.moderators.ids())
-    return sorted(ids)
+async def report_handlers(services: Services) -> list[Grant]:
+    """Everyone who handles reports: admins and handlers (analysts never get digests)."""
+    grants = [Grant(admin, Role.ADMIN) for admin in sorted(services.settings.admins)]
+    for moderator in await services.storage.moderators.list():
+        if moderator.user_id in services.settings.admins:
+            continue
+        grant = Grant(moderator.user_id, Role(moderator.role), moderator.categories)
+        if grant.allows(Permission.HANDLE_REPORTS):
+            grants.append(grant)
+    return grants
 
 
 async def send_digest(application: ConsultbotApplication) -> int:
-    """Count new and open reports and tell every moderator; returns how many were told."""
+    """Tell each handler how many new and open reports their categories have.
+
+    A handler limited to some categories counts only those: a digest is routed like the
+    reports it announces. Returns how many moderators were told.
+    """
     services = services_of(application)
-    counts = await services.storage.reports.take_digest()
+    by_category = await services.storage.report_routing.take_digest_by_category()
     told = 0
-    for moderator_id in await _recipients(services):
-        user = User(id=moderator_id, first_name="", is_bot=False)
+    for grant in await report_handlers(services):
+        new = sum(c.new for c in by_category if grant.handles(c.category))
+        open_total = sum(c.open for c in by_category if grant.handles(c.category))
+        user = User(id=grant.user_id, first_name="", is_bot=False)
         language = services.bot_language(await services.wished_languages(user))
         translator = services.translations.translator(language)
         try:
             await application.bot.send_message(
-                moderator_id, digest_text(translator.gettext, counts.new, counts.open))
+                grant.user_id, digest_text(translator.gettext, new, open_total))
             told += 1
         except TelegramError as error:
             logger.warning("A report digest could not be delivered (%s)", type(error).__name__)
     return told
-
-
-async def run_retention(application: ConsultbotApplication) -> int:
-    """Erase reports closed longer ago than the retention period; returns how many."""
-    services = services_of(application)
-    days = services.settings.report_retention_days
-    removed = await services.storage.reports.purge_closed(days)
-    if removed:
-        await services.storage.audit.append(_RETENTION_ACTOR, "reports.purge",
-                                            {"removed": removed, "retention_days": days})
-        logger.info("Retention erased %d closed report(s)", removed)
-    return removed
 
 
 def next_aligned(now: _dt.datetime, hours: float) -> _dt.datetime:

@@ -142,11 +142,15 @@ class AnnouncementDraft:
 
 @dataclass(slots=True, eq=False)
 class ModeratorReply:
-    """The next message of a moderator is their reply to ``report_id``."""
+    """The next message of a moderator is their reply to ``report_id``.
+
+    With ``note`` it is an internal note instead, which the reporter never sees.
+    """
 
     mode: ClassVar[InputMode] = InputMode.MODERATOR_REPLY
 
     report_id: str
+    note: bool = False
 
     def wipe(self) -> None:
         """Nothing but the report id is held."""
@@ -168,6 +172,8 @@ class Session:
         consent_asked: The privacy notice was shown and not yet agreed to.
         chosen_language: A /language choice made before consent, stored only on consent.
         detected_language: The language guessed from their first long message.
+        invited_to: The invite-only survey a code just admitted them to, until it starts
+            (``bot.invitations``); memory only, so no record ties a code to a person.
     """
 
     touched: float
@@ -176,6 +182,7 @@ class Session:
     consent_asked: bool = False
     chosen_language: str | None = None
     detected_language: str | None = None
+    invited_to: str | None = None
 
     @property
     def mode(self) -> InputMode:
@@ -207,7 +214,7 @@ class Session:
         """Forget everything (expiry, /forget)."""
         self.close()
         self.survey = None
-        self.chosen_language = self.detected_language = None
+        self.chosen_language = self.detected_language = self.invited_to = None
         self.consent_asked = False
 
 

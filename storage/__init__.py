@@ -29,18 +29,29 @@ from storage.errors import (
     StorageError,
     UnsafeKeyFile,
 )
+from storage.invites import InviteRepository
 from storage.keyfile import move_legacy_key
 from storage.moderators import ModeratorRepository
 from storage.outbox import OutboxRepository
 from storage.preferences import PreferenceRepository, Preferences
 from storage.recommendations import RecommendationRepository
+from storage.report_routing import ReportRouting
 from storage.reports import ReportRepository
 from storage.responses import ResponseCounts, ResponseRecord, ResponseRepository, ResponseStatus
 from storage.results import ResultRepository
+from storage.retention import RetentionRepository
 from storage.sealing import ReportCipher, load_public_key
-from storage.secret import AUDIT_PURPOSE, RECEIPTS_PURPOSE, REPORTS_PURPOSE, ServerSecret
+from storage.secret import (
+    AUDIT_PURPOSE,
+    INVITES_PURPOSE,
+    RECEIPTS_PURPOSE,
+    REPORTS_PURPOSE,
+    TOTP_PURPOSE,
+    ServerSecret,
+)
 from storage.subscriptions import SubscriptionRepository
 from storage.surveys import SurveyRecord, SurveyRepository, SurveySource, SurveyStatus
+from storage.totp import SecondFactorRepository
 
 __all__ = [
     "DATABASE_FILE_NAME",
@@ -110,10 +121,14 @@ class Storage:
         self.surveys = SurveyRepository(db, **clock)
         self.responses = ResponseRepository(db, **clock)
         self.preferences = PreferenceRepository(db, **clock)
-        self.reports = ReportRepository(db, report_cipher or _report_cipher(secret, None),
-                                        secret.derive_key(RECEIPTS_PURPOSE), **clock)
+        cipher = report_cipher or _report_cipher(secret, None)
+        self.reports = ReportRepository(db, cipher, secret.derive_key(RECEIPTS_PURPOSE), **clock)
+        self.report_routing = ReportRouting(db, cipher)
         self.audit = AuditLog(db, secret.derive_key(AUDIT_PURPOSE))
         self.moderators = ModeratorRepository(db, **clock)
+        self.second_factors = SecondFactorRepository(db, secret.derive_key(TOTP_PURPOSE))
+        self.invites = InviteRepository(db, secret.derive_key(INVITES_PURPOSE))
+        self.retention = RetentionRepository(db)
         self.subscriptions = SubscriptionRepository(db)
         self.outbox = OutboxRepository(db, **clock)
         self.results = ResultRepository(db)

@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -32,7 +32,15 @@ import aiosqlite
 
 from storage.secret import AUDIT_ACTOR_PURPOSE, ServerSecret
 
-__all__ = ["CLI_ACTOR", "GENESIS", "AuditEntry", "AuditLog", "AuditVerification", "moderator_actor"]
+__all__ = [
+    "CLI_ACTOR",
+    "GENESIS",
+    "AuditChainBroken",
+    "AuditEntry",
+    "AuditLog",
+    "AuditVerification",
+    "moderator_actor",
+]
 
 #: The actor of actions taken on the server's command line.
 CLI_ACTOR = "cli"
@@ -55,6 +63,24 @@ class AuditEntry:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+
+class AuditChainBroken(Exception):
+    """An entry of the chain does not hold.
+
+    Attributes:
+        entry: The first broken entry.
+        reason: Why, in plain words.
+        intact: How many entries before it hold.
+        last_hash: The hash of the last intact entry.
+    """
+
+    def __init__(self, entry: AuditEntry, reason: str, intact: int, last_hash: str) -> None:
+        super().__init__(f"audit entry {entry.seq}: {reason}")
+        self.entry = entry
+        self.reason = reason
+        self.intact = intact
+        self.last_hash = last_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +171,10 @@ class AuditLog:
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
             )
             last = cursor.fetchone()
+            if last is None:  # empty, or every entry erased by retention: go on from the anchor
+                cursor = connection.execute(
+                    "SELECT seq, hash FROM audit_anchor ORDER BY seq DESC LIMIT 1")
+                last = cursor.fetchone()
             seq, prev_hash = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
             entry_hash = _link_hash(self._key, prev_hash, seq, at, actor, action, details_json)
             connection.execute(
@@ -177,13 +207,19 @@ class AuditLog:
         result: list[AuditEntry] = await self._db.read(select)
         return result
 
-    async def verify(self) -> AuditVerification:
-        """Walk the whole chain and report the first entry that does not hold."""
-        prev_hash, expected_seq, count, after = GENESIS, 1, 0, 0
+    async def checked(self) -> AsyncIterator[AuditEntry]:
+        """Every entry in order, each yielded only after its link was checked.
+
+        For exports that verify as they go: whatever was yielded before a break is intact.
+
+        Raises:
+            AuditChainBroken: At the first entry that does not hold.
+        """
+        prev_hash, expected_seq, count, after = await self._anchor()
         while True:
             batch = await self._raw_batch(after)
             if not batch:
-                return AuditVerification(ok=True, entries=count, last_hash=prev_hash)
+                return
             for seq, at, actor, action, details_json, stored_prev, stored_hash in batch:
                 entry = AuditEntry(seq, at, actor, action, _details(details_json), stored_prev,
                                    stored_hash)
@@ -196,10 +232,54 @@ class AuditLog:
                                                 details_json):
                     reason = "its content was changed after it was written"
                 if reason is not None:
-                    return AuditVerification(ok=False, entries=count, last_hash=prev_hash,
-                                             first_broken=entry, reason=reason)
+                    raise AuditChainBroken(entry, reason, count, prev_hash)
+                yield entry
                 prev_hash, expected_seq, count = stored_hash, seq + 1, count + 1
             after = batch[-1][0]
+
+    async def verify(self) -> AuditVerification:
+        """Walk the whole chain and report the first entry that does not hold."""
+        count, last_hash = 0, GENESIS
+        try:
+            async for entry in self.checked():
+                count, last_hash = count + 1, entry.hash
+        except AuditChainBroken as broken:
+            return AuditVerification(ok=False, entries=broken.intact, last_hash=broken.last_hash,
+                                     first_broken=broken.entry, reason=broken.reason)
+        return AuditVerification(ok=True, entries=count, last_hash=last_hash)
+
+    async def head(self) -> tuple[int, str]:
+        """The last entry's number and hash (``0``, ``GENESIS`` when empty), unchecked.
+
+        The number counts every entry ever written, those erased by retention included.
+
+        What ``consultbot audit head`` prints for publication: anyone holding an earlier
+        head can then tell if entries were later cut off the end.
+        """
+
+        async def select(connection: aiosqlite.Connection) -> tuple[int, str]:
+            cursor = await connection.execute(
+                "SELECT max(seq), (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1)"
+                " FROM audit_log")
+            row = await cursor.fetchone()
+            assert row is not None  # an aggregate always returns a row
+            return int(row[0] or 0), str(row[1]) if row[1] is not None else GENESIS
+
+        result: tuple[int, str] = await self._db.read(select)
+        return result
+
+    async def _anchor(self) -> tuple[str, int, int, int]:
+        """Where checking starts: the genesis, or the last entry erased by retention."""
+
+        async def select(connection: aiosqlite.Connection) -> list[aiosqlite.Row]:
+            return list(await connection.execute_fetchall(
+                "SELECT seq, hash FROM audit_anchor ORDER BY seq DESC LIMIT 1"))
+
+        rows = await self._db.read(select)
+        if not rows:
+            return GENESIS, 1, 0, 0
+        seq = int(rows[0][0])
+        return str(rows[0][1]), seq + 1, 0, seq
 
     async def _raw_batch(self, after: int) -> list[tuple[int, str, str, str, str, str, str]]:
         async def select(connection: aiosqlite.Connection) -> list[tuple[Any, ...]]:

@@ -31,12 +31,14 @@ from storage.keyfile import (
 __all__ = [
     "AUDIT_ACTOR_PURPOSE",
     "AUDIT_PURPOSE",
+    "INVITES_PURPOSE",
     "KEY_FILE_NAME",
     "KEY_SIZE",
     "PARTICIPANT_LABEL",
     "RECEIPTS_PURPOSE",
     "REPORTS_PURPOSE",
     "RESPONDENT_LABEL",
+    "TOTP_PURPOSE",
     "ServerSecret",
 ]
 
@@ -64,6 +66,10 @@ RECEIPTS_PURPOSE: Final = "receipts"
 AUDIT_PURPOSE: Final = "audit"
 #: The pseudonym of a moderator in the audit log: matches no participant pseudonym.
 AUDIT_ACTOR_PURPOSE: Final = "audit-actor"
+#: The key that encrypts moderators' TOTP secrets at rest (never stored in plain text).
+TOTP_PURPOSE: Final = "totp"
+#: The HMAC under which invite codes are stored (a code is never stored itself).
+INVITES_PURPOSE: Final = "invites"
 
 #: Prefix of every derived key's HKDF info: keys of another application using the same
 #: secret (there should be none) still could not coincide with ours.

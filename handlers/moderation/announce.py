@@ -14,8 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.delivery import deliver_soon
+from bot.moderation_access import AccessDenied, Permission, require
 from bot.sessions import AnnouncementDraft
-from handlers.moderation.access import audit, is_moderator, moderator_command
+from handlers.moderation.access import REFUSAL, ModeratorCommand, audit, moderator_only
 from handlers.shared.button_data import Announce
 from handlers.shared.buttons import button_data, pressed, refuse_button
 from handlers.shared.router import Router
@@ -29,12 +30,10 @@ MAX_ANNOUNCEMENT = 3500
 _numbers = itertools.count(1)
 
 
-async def announce(update: Update, context: BotContext) -> None:
+@moderator_only(Permission.MANAGE_SURVEYS)
+async def announce(update: Update, context: BotContext, command: ModeratorCommand) -> None:
     """/announce <id>: ask for the update text."""
-    command = await moderator_command(update, context)
-    if command is None:
-        return
-    user_id, chat_id, tr = command
+    user_id, chat_id, tr = command.user_id, command.chat_id, command.tr
     _ = tr.gettext
     if not context.args or len(context.args) != 1:
         await context.bot.send_message(chat_id, _("Usage: /announce <survey id>"))
@@ -54,6 +53,15 @@ async def announce(update: Update, context: BotContext) -> None:
           "/cancel stops.").format(count=subscribers, id=survey_id))
 
 
+async def _may_announce(context: BotContext, user_id: int) -> bool:
+    """Whether the moderator still has a role that announces (it may have changed meanwhile)."""
+    try:
+        await require(context.services, user_id, Permission.MANAGE_SURVEYS)
+    except AccessDenied:
+        return False
+    return True
+
+
 async def on_text(update: Update, context: BotContext) -> None:
     """The moderator's message after /announce becomes the draft (announcement-draft owner).
 
@@ -66,7 +74,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     draft = context.services.dialog(user.id, AnnouncementDraft)
     if draft is None:
         return
-    if not await is_moderator(context.services, user.id):
+    if not await _may_announce(context, user.id):
         context.services.session(user.id).close()
         return
     _ = (await context.translator(update)).gettext
@@ -107,8 +115,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     if draft is None or draft.body is None or button.number != draft.number:
         await refuse_button(query, tr)
         return
-    if not await is_moderator(context.services, user_id):
-        await query.answer(_("Sorry, this command is for moderators."))
+    if not await _may_announce(context, user_id):
+        context.services.session(user_id).close()
+        await query.answer(_(REFUSAL))
         return
     survey_id, body = draft.survey_id, draft.body
     context.services.session(user_id).close()

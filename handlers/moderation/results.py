@@ -17,14 +17,15 @@ from telegram import InputFile, InputMediaPhoto, Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
+from bot.moderation_access import Permission
 from bot.publication import (
     SurveyNotFound,
     build_summary,
     export_responses,
     record_export,
 )
-from handlers.moderation.access import audit, moderator_command
-from handlers.shared.render import MESSAGE_LIMIT
+from handlers.moderation.access import ModeratorCommand, audit, moderator_only
+from handlers.shared.render import MESSAGE_LIMIT, send_long
 from storage.audit import moderator_actor
 from surveys.aggregation import BreakdownError
 from surveys.charts import render_charts
@@ -85,12 +86,10 @@ def parse_summary_args(args: list[str]) -> tuple[str, str | None] | None:
     return None
 
 
-async def summary(update: Update, context: BotContext) -> None:
+@moderator_only(Permission.READ_RESULTS)
+async def summary(update: Update, context: BotContext, command: ModeratorCommand) -> None:
     """/summary <id> [by <question>]: the suppressed summary as text, then the charts."""
-    command = await moderator_command(update, context)
-    if command is None:
-        return
-    user_id, chat_id, tr = command
+    user_id, chat_id, tr = command.user_id, command.chat_id, command.tr
     _ = tr.gettext
     parsed = parse_summary_args(list(context.args or []))
     if parsed is None:
@@ -98,6 +97,13 @@ async def summary(update: Update, context: BotContext) -> None:
         return
     survey_id, by = parsed
     services = context.services
+    kept = await services.storage.retention.aggregate(survey_id)
+    if kept is not None:  # aggregate-only after retention: the summary is all that is left
+        await audit(context, user_id, "summary", survey_id=survey_id, by="")
+        lines = [_("The answers to this survey were erased after its retention period; "
+                   "this is the summary kept from them."), *kept.split("\n")]
+        await send_long(context.bot, chat_id, lines)
+        return
     try:
         result = await build_summary(services.storage, survey_id, by=by,
                                      min_cell=services.settings.min_cell)
@@ -135,12 +141,10 @@ async def summary(update: Update, context: BotContext) -> None:
             logger.warning("Charts could not be sent (%s)", type(error).__name__)
 
 
-async def export(update: Update, context: BotContext) -> None:
+@moderator_only(Permission.READ_RESULTS)
+async def export(update: Update, context: BotContext, command: ModeratorCommand) -> None:
     """/export <id> [csv|xlsx|json]: the responses as a document, recorded in the audit log."""
-    command = await moderator_command(update, context)
-    if command is None:
-        return
-    user_id, chat_id, tr = command
+    user_id, chat_id, tr = command.user_id, command.chat_id, command.tr
     _ = tr.gettext
     args = list(context.args or [])
     formats = [f.value for f in ExportFormat]

@@ -18,16 +18,20 @@ from telegram.error import TelegramError
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext, CommandScope, ConsultbotApplication, Translator
+from bot.moderation_access import Permission, Role, parse_role
+from bot.report_workflow import categories as categories_of
 from handlers.moderation import announce as moderation_announce
 from handlers.moderation import results as moderation_results
 from handlers.moderation.access import (
+    ModeratorCommand,
     audit,
     clear_moderator_menu,
-    is_admin,
-    moderator_command,
-    require_moderator,
+    end_moderator_session,
+    moderator_only,
     set_moderator_menu,
 )
+from handlers.moderation.audit_log import show_audit
+from handlers.moderation.second_factor import second_factor
 from handlers.shared.commands import add_command
 from handlers.shared.files import file_not_taken
 from handlers.shared.render import MESSAGE_LIMIT
@@ -49,24 +53,31 @@ MAX_SURVEY_FILE_BYTES = MAX_FILE_BYTES
 SURVEY_EXTENSIONS = (".yaml", ".yml", ".xlsx")
 
 
-def _user_id_argument(context: BotContext) -> int | None:
-    if not context.args or len(context.args) != 1:
-        return None
+def _user_id_argument(text: str) -> int | None:
     try:
-        return int(context.args[0])
+        value = int(text)
     except ValueError:
         return None
+    return value if value > 0 else None
 
 
 # -- roles -----------------------------------------------------------------------------------
 
 
-async def list_moderators(update: Update, context: BotContext) -> None:
-    """/mods: the admins (from the configuration) and the moderators they added."""
-    command = await moderator_command(update, context)
-    if command is None:
-        return
-    _user_id, chat_id, tr = command
+def _role_text(tr: Translator, role: str, categories: tuple[str, ...]) -> str:
+    _ = tr.gettext
+    names = {Role.ADMIN: _("admin"), Role.ANALYST: _("analyst"), Role.HANDLER: _("handler")}
+    name = names[Role(role)]
+    if role == Role.HANDLER:
+        return _("{role} of {categories}").format(
+            role=name, categories=", ".join(categories) if categories else _("every category"))
+    return name
+
+
+@moderator_only(Permission.MANAGE_MODERATORS)
+async def list_moderators(update: Update, context: BotContext, command: ModeratorCommand) -> None:
+    """/mods: the admins (from the configuration) and the moderators they added, with roles."""
+    tr = command.tr
     _ = tr.gettext
     services = context.services
     lines = [_("Admins (from CONSULTBOT_ADMINS): {ids}").format(
@@ -74,70 +85,102 @@ async def list_moderators(update: Update, context: BotContext) -> None:
     moderators = await services.storage.moderators.list()
     if moderators:
         lines.append(_("Moderators:"))
-        lines.extend(_("{id} (added on {day})").format(id=m.user_id, day=m.added_on.isoformat())
-                     for m in moderators)
+        lines.extend(_("{id}: {role} (since {day})").format(
+            id=m.user_id, role=_role_text(tr, m.role, m.categories),
+            day=m.added_on.isoformat()) for m in moderators)
     else:
-        lines.append(_("No moderators added yet. Admins add one with /addmod <user id>."))
-    await context.bot.send_message(chat_id, "\n".join(lines))
+        lines.append(_("No moderators added yet. Admins add one with "
+                       "/addmod <user id> <role>."))
+    await context.bot.send_message(command.chat_id, "\n".join(lines))
 
 
-async def add_moderator(update: Update, context: BotContext) -> None:
-    """/addmod <user id> (admins only)."""
-    await _change_moderator(update, context, add=True)
-
-
-async def remove_moderator(update: Update, context: BotContext) -> None:
-    """/delmod <user id> (admins only)."""
-    await _change_moderator(update, context, add=False)
-
-
-async def _change_moderator(update: Update, context: BotContext, *, add: bool) -> None:
-    command = await moderator_command(update, context)
-    if command is None:
-        return
-    user_id, chat_id, tr = command
+def _addmod_usage(tr: Translator) -> str:
     _ = tr.gettext
+    return (_("Usage: /addmod <user id> <role>, where the role is admin, analyst, handler, "
+              "or handler:<category>,<category> for a handler of some report categories.")
+            + "\n" + _("A person can see their numeric user id with a bot such as "
+                        "@userinfobot."))
+
+
+@moderator_only(Permission.MANAGE_MODERATORS, fresh_2fa=True)
+async def add_moderator(update: Update, context: BotContext, command: ModeratorCommand) -> None:
+    """/addmod <user id> <role>[:categories] (admins, with a fresh second factor)."""
+    _ = command.tr.gettext
+    args = list(context.args or [])
+    target = _user_id_argument(args[0]) if len(args) == 2 else None
+    parsed = parse_role(args[1]) if target is not None else None
+    if target is None or parsed is None:
+        await context.bot.send_message(command.chat_id, _addmod_usage(command.tr))
+        return
+    role, categories = parsed
     services = context.services
-    if not is_admin(services, user_id):
-        await context.bot.send_message(chat_id, _("Only admins can add or remove moderators."))
+    if target in services.settings.admins:
+        await context.bot.send_message(command.chat_id, _(
+            "{id} is an admin from CONSULTBOT_ADMINS; change that setting instead.").format(
+                id=target))
         return
-    target = _user_id_argument(context)
+    known = set(categories_of(services.settings))
+    unknown = [c for c in categories if c not in known]
+    if unknown:
+        await context.bot.send_message(command.chat_id, _(
+            "Unknown report categories: {unknown}. The categories are: {known}.").format(
+                unknown=", ".join(unknown), known=", ".join(sorted(known))))
+        return
+    before = await services.storage.moderators.get(target)
+    changed = await services.storage.moderators.add(target, command.user_id, role.value,
+                                                     categories)
+    role_text = _role_text(command.tr, role.value, categories)
+    if not changed:
+        await context.bot.send_message(command.chat_id, _("{id} already is {role}.").format(
+            id=target, role=role_text))
+        return
+    if before is not None:
+        end_moderator_session(services, target)  # a changed role starts from nothing
+    await set_moderator_menu(context.application, target)
+    # The audit log names moderators by pseudonym only, the target included.
+    await audit(context, command.user_id, "moderator.add" if before is None else "moderator.role",
+                moderator=moderator_actor(services.storage.secret, target), role=role.value,
+                categories=list(categories))
+    await context.bot.send_message(command.chat_id, _("{id} is now {role}.").format(
+        id=target, role=role_text))
+
+
+@moderator_only(Permission.MANAGE_MODERATORS, fresh_2fa=True)
+async def remove_moderator(update: Update, context: BotContext,
+                           command: ModeratorCommand) -> None:
+    """/delmod <user id> (admins, with a fresh second factor): access ends at once."""
+    _ = command.tr.gettext
+    args = list(context.args or [])
+    target = _user_id_argument(args[0]) if len(args) == 1 else None
     if target is None:
-        usage = _("Usage: /addmod <user id>") if add else _("Usage: /delmod <user id>")
-        await context.bot.send_message(
-            chat_id, usage + "\n" + _("A person can see their numeric user id with a bot "
-                                      "such as @userinfobot."))
+        await context.bot.send_message(command.chat_id, _("Usage: /delmod <user id>"))
         return
-    moderators = services.storage.moderators
-    if add:
-        changed = await moderators.add(target, added_by=user_id)
-        text = (_("{id} is now a moderator.") if changed
-                else _("{id} already is a moderator.")).format(id=target)
-        if changed:
-            await set_moderator_menu(context.application, target)
-    else:
-        changed = await moderators.remove(target)
-        text = (_("{id} is no longer a moderator.") if changed
-                else _("{id} was not a moderator.")).format(id=target)
-        if changed and not is_admin(services, target):
-            await clear_moderator_menu(context.application, target)
-    if changed:
-        # The audit log names moderators by pseudonym only, the target included.
-        await audit(context, user_id, "moderator.add" if add else "moderator.remove",
-                    moderator=moderator_actor(services.storage.secret, target))
-    await context.bot.send_message(chat_id, text)
+    services = context.services
+    removed = await services.storage.moderators.remove(target)
+    if not removed:
+        await context.bot.send_message(command.chat_id, _("{id} was not a moderator.").format(
+            id=target))
+        return
+    actor = moderator_actor(services.storage.secret, target)
+    end_moderator_session(services, target)
+    await services.storage.second_factors.reset(actor)
+    if target not in services.settings.admins:
+        await clear_moderator_menu(context.application, target)
+    await audit(context, command.user_id, "moderator.remove", moderator=actor)
+    await context.bot.send_message(command.chat_id, _("{id} is no longer a moderator.").format(
+        id=target))
 
 
 # -- survey life cycle -------------------------------------------------------------------------
 
 
-async def upload_survey(update: Update, context: BotContext) -> None:
+@moderator_only(Permission.MANAGE_SURVEYS)
+async def upload_survey(update: Update, context: BotContext, command: ModeratorCommand) -> None:
     """A .yaml/.yml/.xlsx document: validate it, store it as a draft, show a preview."""
-    user_id = await require_moderator(update, context)
+    user_id, tr = command.user_id, command.tr
     message = update.effective_message
-    if user_id is None or message is None or message.document is None:
+    if message is None or message.document is None:
         return
-    tr = await context.translator(update)
     _ = tr.gettext
     document = message.document
     name = PurePath(document.file_name or "survey").name
@@ -193,7 +236,8 @@ async def _send_lines(context: BotContext, chat_id: int, lines: list[str]) -> No
         await context.bot.send_message(chat_id, chunk)
 
 
-async def publish_survey(update: Update, context: BotContext) -> None:
+@moderator_only(Permission.MANAGE_SURVEYS)
+async def publish_survey(update: Update, context: BotContext, command: ModeratorCommand) -> None:
     """/publish <id>: open the draft and reply with its deep link."""
 
     def published(tr: Translator, record: SurveyRecord) -> str:
@@ -204,14 +248,15 @@ async def publish_survey(update: Update, context: BotContext) -> None:
                                           record.survey.default_language),
             version=record.version, link=link)
 
-    await _change_survey(update, context, "survey.publish",
+    await _change_survey(context, command, "survey.publish",
                          lambda surveys, survey_id: surveys.publish(survey_id),
                          usage=N_("Usage: /publish <survey id>"),
                          refused=N_("{id} has no draft to publish. Send the survey file first."),
                          done=published)
 
 
-async def close_survey(update: Update, context: BotContext) -> None:
+@moderator_only(Permission.MANAGE_SURVEYS)
+async def close_survey(update: Update, context: BotContext, command: ModeratorCommand) -> None:
     """/close <id>: stop taking answers."""
 
     def closed(tr: Translator, record: SurveyRecord) -> str:
@@ -219,22 +264,22 @@ async def close_survey(update: Update, context: BotContext) -> None:
         return _("Closed {id}: it takes no more answers. Its results stay available with "
                  "/summary and /export.").format(id=record.survey_id)
 
-    await _change_survey(update, context, "survey.close",
+    await _change_survey(context, command, "survey.close",
                          lambda surveys, survey_id: surveys.close(survey_id),
                          usage=N_("Usage: /close <survey id>"),
                          refused=N_("{id} is not open."), done=closed)
 
 
 async def _change_survey(
-    update: Update, context: BotContext, action: str,
+    context: BotContext, command: ModeratorCommand, action: str,
     change: Callable[[SurveyRepository, str], Awaitable[SurveyRecord]], *,
     usage: str, refused: str, done: Callable[[Translator, SurveyRecord], str],
 ) -> None:
     """One step of a survey's life cycle (publish, close), checked, audited and confirmed.
 
     Args:
-        update: The command.
         context: The handler's context.
+        command: The moderator who sent it.
         action: The audit log's name of the step.
         change: The storage call making the step; raises ``NotFound`` or
             ``InvalidTransition``.
@@ -242,10 +287,7 @@ async def _change_survey(
         refused: ``N_``-marked ``{id}`` text, for a survey not in a state to take the step.
         done: The confirmation, in the moderator's language.
     """
-    command = await moderator_command(update, context)
-    if command is None:
-        return
-    user_id, chat_id, tr = command
+    user_id, chat_id, tr = command.user_id, command.chat_id, command.tr
     _ = tr.gettext
     if not context.args:
         await context.bot.send_message(chat_id, _(usage))
@@ -300,6 +342,8 @@ def register(application: ConsultbotApplication, router: Router) -> None:
         ("mods", N_("List moderators"), list_moderators),
         ("addmod", N_("Add a moderator (admins)"), add_moderator),
         ("delmod", N_("Remove a moderator (admins)"), remove_moderator),
+        ("2fa", N_("Set up or confirm your second factor"), second_factor),
+        ("audit", N_("Read the audit log (admins)"), show_audit),
     ]
     for name, description, callback in commands:
         add_command(application, name, description, CommandScope.MODERATOR)

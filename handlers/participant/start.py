@@ -3,7 +3,8 @@
 ``/start`` alone shows the welcome and privacy notice with an "I agree" button to a new
 participant, and the open surveys to one who already agreed. ``/start <survey_id>`` (a
 ``t.me/<bot>?start=<survey_id>`` link a moderator shared) does the same, then opens that
-survey.
+survey. ``/start <code>`` spends a one-use invite code and opens its (invite-only) survey
+(``bot.invitations``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from telegram.ext import CommandHandler, filters
 
 import handlers.participant.consent
 from bot.context import BotContext, ConsultbotApplication
+from bot.invitations import accept_code
 from handlers.participant.consent import ask_consent, has_consented, participant
 from handlers.shared.commands import add_command
 from handlers.shared.router import Router
 from handlers.survey.flow import open_survey, show_survey_list
+from storage.invites import is_invite_code
 from surveys.messages import N_
 
 __all__ = ["register"]
@@ -34,7 +37,13 @@ async def start(update: Update, context: BotContext) -> None:
     if who is None:
         return
     survey_id = None
-    if context.args and _PAYLOAD.match(context.args[0]):
+    if context.args and is_invite_code(context.args[0]):
+        survey_id = await accept_code(context.services, who.user_id, context.args[0])
+        if survey_id is None:
+            await context.bot.send_message(who.chat_id, tr.gettext(
+                "This invitation code is not valid, or it was already used."))
+            return
+    elif context.args and _PAYLOAD.match(context.args[0]):
         survey_id = context.args[0].lower()
     if not await has_consented(context.services, who.user_id):
         await ask_consent(update, context, survey_id)

@@ -227,6 +227,8 @@ class ReportModerationAction(StrEnum):
     OPEN = "o"
     SET_STATUS = "s"
     REPLY = "r"
+    ASSIGN = "a"  #: assign the report to the moderator who pressed
+    NOTE = "n"  #: write an internal note
 
 
 @_button("rm")

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.context import BotContext, Translator
+from bot.invitations import admitted
 from bot.sessions import ActiveSurvey
 from bot.survey_progress import Progress, load_progress, user_lock
 from handlers.shared.button_data import AnswerOp, AnswerQuestion, OpenSurvey, Review
@@ -195,6 +196,11 @@ async def _open_survey(who: Participant, record_id: str) -> None:
     responses = services.storage.responses
     if progress.submitted:
         await send_submitted(who, progress)
+        return
+    if progress.response is None and not await admitted(services, who.user_id,
+                                                             record.survey_id):
+        await who.context.bot.send_message(who.chat_id, _(  # invite-only: bot.invitations
+            "This survey is by invitation. Open it with the link or code you were given."))
         return
     if progress.response is None:
         notes, question = walk(record.survey, {}, None)

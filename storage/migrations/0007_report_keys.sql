@@ -1,4 +1,4 @@
--- 0007 report keys: each report's own public key, and moderators' internal notes.
+-- 0007 report keys: each report's own public key.
 --
 -- A report filed from now on has a key pair derived from its receipt code with Argon2id
 -- (storage/reporter_keys.py). Only the public half and the derivation's salt and cost are
@@ -14,10 +14,4 @@ ALTER TABLE reports ADD COLUMN reporter_key BLOB CHECK (reporter_key IS NULL OR 
 ALTER TABLE reports ADD COLUMN reporter_salt BLOB CHECK (reporter_salt IS NULL OR length(reporter_salt) = 16);
 ALTER TABLE reports ADD COLUMN reporter_kdf TEXT CHECK (reporter_kdf IS NULL OR reporter_kdf GLOB 'argon2id13:*');
 
-CREATE TABLE report_notes (
-    report_id TEXT    NOT NULL REFERENCES reports (report_id) ON DELETE CASCADE,
-    seq       INTEGER NOT NULL CHECK (seq >= 1),
-    content   BLOB    NOT NULL,                       -- ciphertext (storage/sealing.py)
-    added_on  TEXT    NOT NULL CHECK (added_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
-    PRIMARY KEY (report_id, seq)
-) WITHOUT ROWID;
+-- report_notes itself is created by 0006 (moderator roles), which routes notes by category.

@@ -37,7 +37,9 @@ def test_every_setting_is_read_from_environment_and_file(entry: Setting, tmp_pat
                "report_categories": "wages", "report_channels": "Hotline",
                "report_digest_times": "08:00", "report_digest_hours": "2",
                "report_max_file_mb": "3", "api_url": "http://localhost/bot",
-               "data_dir": str(tmp_path / "data")}
+               "data_dir": str(tmp_path / "data"), "moderator_2fa_required": "false",
+               "survey_retention_action": "delete", "report_open_max_days": "70",
+               "audit_retention_days": "70"}
     value = samples.get(entry.key, "7")
     from_env = load_config(env={entry.env_var: value, "HOME": str(tmp_path)})
     toml = tmp_path / "c.toml"
@@ -180,6 +182,17 @@ def test_toml_booleans_and_tables_are_refused(tmp_path: Path) -> None:
     toml.write_text("min_cell = true\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="min_cell must be a string, a number"):
         load_config(toml, env={})
+
+
+def test_switches_take_toml_booleans_and_words(tmp_path: Path) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text("moderator_2fa_required = false\n", encoding="utf-8")
+    assert load_config(toml, env={}).moderator_2fa_required is False
+    assert load_config(env={"CONSULTBOT_MODERATOR_2FA_REQUIRED": "no"}).moderator_2fa_required \
+        is False
+    assert Config().moderator_2fa_required is True
+    with pytest.raises(ConfigError, match="CONSULTBOT_MODERATOR_2FA_REQUIRED must be true or false"):
+        load_config(env={"CONSULTBOT_MODERATOR_2FA_REQUIRED": "maybe"})
 
 
 def test_a_bad_value_from_the_file_names_the_file(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from bot.sessions import InputMode
 from tests.fakebot import ChatUser
 from tests.handlers.conftest import SURVEY_ID, BotEnv, consented_user, in_survey
+from tests.handlers.moderator_helpers import fresh_code
 from tests.handlers.report_helpers import MODERATOR_ID, file_report, report_id_of, start_report
 
 
@@ -58,6 +59,7 @@ async def announcement(env: BotEnv) -> ChatUser:
 async def reply(env: BotEnv) -> ChatUser:
     report_id = await report_id_of(env, await file_report(env.user(7_500_003)))
     moderator = env.user(MODERATOR_ID)
+    await fresh_code(env, moderator)
     await moderator.command("/reports")
     await moderator.press(f"Open {report_id}")
     await moderator.press("Reply")

@@ -25,6 +25,7 @@ from tests.handlers.conftest import (
     report_drafts,
     stored_response,
 )
+from tests.handlers.moderator_helpers import fresh_code
 from tests.handlers.modes import CASES, Setup, mode_of
 from tests.handlers.report_helpers import (
     MODERATOR_ID,
@@ -135,6 +136,7 @@ async def test_announcement_draft(env: BotEnv) -> None:
 async def test_moderator_reply(env: BotEnv) -> None:
     report_id = await report_id_of(env, await file_report(env.user(7_400_003)))
     moderator = env.user(MODERATOR_ID)
+    await fresh_code(env, moderator)
     await moderator.command("/reports")
     await moderator.press(f"Open {report_id}")
     await moderator.press("Reply")

@@ -186,6 +186,7 @@ async def test_command_menus_are_set_in_every_language(env: BotEnv) -> None:
 
 
 async def test_moderators_see_the_language_a_report_was_written_in(env: BotEnv) -> None:
+    from tests.handlers.moderator_helpers import fresh_code
     from tests.handlers.report_helpers import MODERATOR_ID, file_report, report_id_of
 
     reporter = env.user(7_300_001, language_code="en")  # no detection: Telegram says en
@@ -193,6 +194,7 @@ async def test_moderators_see_the_language_a_report_was_written_in(env: BotEnv) 
         reporter, "El encargado del turno de noche no pagó las horas extra a todo el equipo.")
     report_id = await report_id_of(env, receipt)
     moderator = env.user(MODERATOR_ID, first_name="Mod", username="mod_one", language_code="fr")
+    await fresh_code(env, moderator)
     await moderator.command("/reports")
     calls = await moderator.press(_translated(env, "fr", "Open {id}").format(id=report_id))
     opened = next(c.text or "" for c in calls if c.method == "sendMessage")

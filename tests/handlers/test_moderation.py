@@ -17,6 +17,7 @@ from bot.delivery import OutboxSender
 from handlers.participant.updates import offer_updates
 from tests.fakebot import BOT_USERNAME, ChatUser
 from tests.handlers.conftest import BotEnv
+from tests.handlers.moderator_helpers import fresh_code
 from tests.moderation_fixtures import SURVEY, seed
 
 ADMIN = 4242
@@ -68,7 +69,7 @@ MODERATOR_COMMANDS = [
     ("/close", ("workers-voice",)),
     ("/announce", ("workers-voice",)),
     ("/mods", ()),
-    ("/addmod", ("99",)),
+    ("/addmod", ("99", "analyst")),
     ("/delmod", ("99",)),
     ("/reports", ()),
 ]
@@ -125,21 +126,28 @@ async def test_an_xlsform_upload_is_validated_with_the_same_loader(env: BotEnv) 
 
 async def test_admins_add_and_remove_moderators_with_their_menus(env: BotEnv) -> None:
     admin = env.user(ADMIN)
-    calls = await admin.command("/addmod", "555")
-    assert texts(calls) == ["555 is now a moderator."]
+    # Changing who moderates needs a fresh second factor.
+    assert texts(await admin.command("/addmod", "555", "analyst")) == [
+        "This needs a second factor. Set one up with /2fa, then try again."]
+    await fresh_code(env, admin)
+    calls = await admin.command("/addmod", "555", "analyst")
+    assert texts(calls) == ["555 is now analyst."]
     menus = [c for c in calls if c.method == "setMyCommands"]
     assert menus and all(c.params["scope"] == {"type": "chat", "chat_id": 555} for c in menus)
-    assert "summary" in {cmd["command"] for cmd in menus[0].params["commands"]}
+    menu = {cmd["command"] for cmd in menus[0].params["commands"]}
+    assert {"summary", "export", "publish", "2fa", "start"} <= menu  # an analyst's menu
+    assert not menu & {"reports", "addmod", "audit"}
 
     moderator = env.user(555)
-    mods = texts(await moderator.command("/mods"))[0]
-    assert "555" in mods and str(ADMIN) in mods
-    assert texts(await moderator.command("/delmod", "555")) == [
-        "Only admins can add or remove moderators."]
+    # Only admins manage moderators; an analyst gets the stranger's refusal, byte for byte.
+    assert texts(await moderator.command("/mods")) == [REFUSAL]
+    assert texts(await moderator.command("/delmod", "555")) == [REFUSAL]
+    mods = texts(await admin.command("/mods"))[0]
+    assert "555: analyst" in mods and str(ADMIN) in mods
     calls = await admin.command("/delmod", "555")
     assert texts(calls) == ["555 is no longer a moderator."]
     assert [c for c in calls if c.method == "deleteMyCommands"]
-    assert texts(await moderator.command("/mods")) == [REFUSAL]
+    assert texts(await moderator.command("/summary", "wages-2026")) == [REFUSAL]
     # The audit log never holds the raw ids, not even of the moderator who was added.
     for entry in await env.services.storage.audit.entries():
         assert "555" not in str(entry.details) and str(ADMIN) not in entry.actor

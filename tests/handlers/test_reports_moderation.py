@@ -11,6 +11,7 @@ from bot.report_jobs import send_digest
 from storage.reports import ReportStatus
 from storage.sealing import PUBLIC_KEY_NAME, generate_key_pair
 from tests.handlers.conftest import BotEnv
+from tests.handlers.moderator_helpers import fresh_code
 from tests.handlers.report_helpers import (
     BODY,
     MODERATOR_ID,
@@ -28,6 +29,7 @@ async def test_moderator_triages_and_replies_and_reporter_reads_it(env: BotEnv) 
     receipt = await file_report(reporter, BODY + " " + markup, photo=jpeg_with_exif())
     report_id = await report_id_of(env, receipt)
     moderator = env.user(MODERATOR_ID, first_name="Mod", username="mod_one")
+    await fresh_code(env, moderator)
     await moderator.command("/reports")
     listing = moderator.last_message().text or ""
     assert report_id in listing and "Labour rights" in listing and "new" in listing
@@ -48,10 +50,10 @@ async def test_moderator_triages_and_replies_and_reporter_reads_it(env: BotEnv) 
     assert "Status: in review" in shown and "Which date did this start?" in shown
 
     audit = await env.services.storage.audit.entries()
-    assert [e.action for e in audit] == ["reports.list", "report.open", "report.status",
-                                          "report.reply"]
+    assert [e.action for e in audit] == ["2fa.enrol.start", "2fa.enrol", "reports.list",
+                                          "report.open", "report.status", "report.reply"]
     assert all(e.actor.startswith("mod:") and str(MODERATOR_ID) not in e.actor for e in audit)
-    assert audit[2].details == {"report_id": report_id, "before": "new", "after": "in_review"}
+    assert audit[4].details == {"report_id": report_id, "before": "new", "after": "in_review"}
     assert (await env.services.storage.audit.verify()).ok
 
 
@@ -98,6 +100,7 @@ async def test_sealed_mode_shows_only_metadata(env: BotEnv, tmp_path: Path) -> N
     receipt = await file_report(env.user(7_300_006))
     report_id = await report_id_of(env, receipt)
     moderator = env.user(MODERATOR_ID)
+    await fresh_code(env, moderator)
     await moderator.command("/reports")
     calls = await moderator.press(f"Open {report_id}")
     text = " ".join(c.params.get("text", "") for c in calls if c.method == "sendMessage")
@@ -118,7 +121,8 @@ async def test_retention_runs_at_start_up(env: BotEnv) -> None:
     await env.services.storage.db.write(age)
     await env.restart()
     assert await env.services.storage.reports.list_reports() == []
-    assert (await env.services.storage.audit.entries())[-1].action == "reports.purge"
+    last = (await env.services.storage.audit.entries())[-1]
+    assert last.action == "retention" and last.details["closed_reports"] == 1
 
 
 def test_digest_times_are_aligned_to_midnight_utc() -> None:
@@ -138,6 +142,7 @@ async def test_long_reports_reach_the_moderator_whole(env: BotEnv) -> None:
     receipt = await file_report(env.user(7_300_008), body)
     report_id = await report_id_of(env, receipt)
     moderator = env.user(MODERATOR_ID)
+    await fresh_code(env, moderator)
     await moderator.command("/reports")
     calls = await moderator.press(f"Open {report_id}")
     sent = [c.params["text"] for c in calls if c.method == "sendMessage"]
@@ -147,7 +152,7 @@ async def test_long_reports_reach_the_moderator_whole(env: BotEnv) -> None:
 
 async def test_moderators_added_by_an_admin_triage_and_get_the_digest(env: BotEnv) -> None:
     assert env.app is not None
-    await env.services.storage.moderators.add(7_300_100, added_by=MODERATOR_ID)
+    await env.services.storage.moderators.add(7_300_100, added_by=MODERATOR_ID, role="handler")
     receipt = await file_report(env.user(7_300_009))
     helper = env.user(7_300_100)
     await helper.command("/reports")
