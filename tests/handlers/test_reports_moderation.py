@@ -172,6 +172,7 @@ async def test_in_sealed_mode_a_reply_reaches_only_the_receipt_holder(
     receipt = await file_report(env.user(7_300_010))
     report_id = await report_id_of(env, receipt)
     moderator = env.user(MODERATOR_ID)
+    await fresh_code(env, moderator)
     await moderator.command("/reports")
     await moderator.press(f"Open {report_id}")
     await moderator.press("Reply")

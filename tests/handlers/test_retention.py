@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from bot.retention import run_retention
 from storage.report_records import ReportStatus
@@ -51,10 +52,13 @@ async def test_closed_survey_answers_are_reduced_to_their_summary_or_deleted(
     assert (counts["surveys_aggregated"], counts["responses"]) == (1, 12)
     assert await _responses(env, SURVEY.id) == 0
     kept = await storage.retention.aggregate(SURVEY.id)
-    assert kept is not None and "Respondents: 12" in kept
+    # The protected summary (counts carry the publication's noise, so not exactly 12).
+    assert kept is not None and re.search(r"Respondents: \d+", kept)
     analyst = env.user(MODERATOR_ID)
     shown = "\n".join(sent_texts(await analyst.command("/summary", SURVEY.id)))
-    assert "this is the summary kept" in shown and "Respondents: 12" in shown
+    respondents = re.search(r"Respondents: \d+", kept)
+    assert respondents is not None
+    assert "this is the summary kept" in shown and respondents.group(0) in shown
     # The job audits counts only.
     entry = [e for e in await storage.audit.entries() if e.action == "retention"][-1]
     assert entry.details == {"closed_reports": 0, "open_reports": 0, "surveys_deleted": 0,
