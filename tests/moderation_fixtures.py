@@ -35,7 +35,7 @@ def answers(region: str, issues: Sequence[str] = ("wages",), safe: int = 3,
     result: dict[str, object] = {"region": region, "issues": tuple(issues), "safe": safe}
     if remedy is not None:
         result["remedy"] = remedy
-    return result  # type: ignore[return-value]
+    return result
 
 
 #: 12 respondents: 7 in the north, 3 in the south, 2 in the east (two groups under 5, which

@@ -145,7 +145,7 @@ def find_bypasses(path: Path, root: Path = ROOT) -> list[Bypass]:
                 else [])
             for target in targets:
                 if isinstance(target, ast.Name):
-                    assigned.setdefault(target.id, []).append(node.value)  # type: ignore[attr-defined]
+                    assigned.setdefault(target.id, []).append(node.value)
         for node in _calls_of(scope):
             name = _name(node.func)
             if name not in TEXT_ARGUMENTS:

@@ -20,7 +20,7 @@ __all__ = ["add_parser", "public_key_of", "run"]
 _ = gettext.gettext
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``backup`` and ``backup keygen``."""
     parser = subparsers.add_parser(
         "backup",

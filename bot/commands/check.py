@@ -21,7 +21,7 @@ __all__ = ["add_parser", "run"]
 _ = gettext.gettext
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private class is generic only in typeshed
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # argparse's private class is generic only in typeshed
     """Register ``check``."""
     parser = subparsers.add_parser(
         "check",

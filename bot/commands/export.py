@@ -27,7 +27,7 @@ _ = gettext.gettext
 _FORMATS = ("csv", "xlsx", "json")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``export``."""
     parser = subparsers.add_parser(
         "export",

@@ -41,7 +41,7 @@ def _day(value: str) -> _dt.date:
         raise argparse.ArgumentTypeError(_("expected a date as YYYY-MM-DD")) from None
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``recs`` with ``add``, ``list``, ``status`` and ``milestone``."""
     parser = subparsers.add_parser(
         "recs", help=_("record recommendations and their status"),

@@ -20,7 +20,7 @@ __all__ = ["add_parser", "run"]
 _ = gettext.gettext
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``restore``."""
     parser = subparsers.add_parser(
         "restore",

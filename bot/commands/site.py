@@ -21,7 +21,7 @@ __all__ = ["add_parser", "run"]
 _ = gettext.gettext
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``site`` with ``build`` and ``serve``."""
     parser = subparsers.add_parser(
         "site", help=_("build the public results site"),

@@ -36,7 +36,7 @@ class InputEnded(Exception):
     """Standard input ended before the survey was complete."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private class is generic only in typeshed
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # argparse's private class is generic only in typeshed
     """Register ``try``."""
     _ = gettext.gettext  # the operator's terminal; the walk itself uses the bot's catalogs
     parser = subparsers.add_parser(

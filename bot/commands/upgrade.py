@@ -19,7 +19,7 @@ __all__ = ["add_parser", "run"]
 _ = gettext.gettext
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``upgrade``."""
     parser = subparsers.add_parser(
         "upgrade",

@@ -18,7 +18,7 @@ from bench.__main__ import TINY
 def run_tiny(module: object, number: int, tmp_path: Path, capsys: pytest.CaptureFixture[str],
              *extra: str) -> dict[str, float]:
     out = tmp_path / "result.json"
-    assert module.main([*TINY[number], *extra, "--json", str(out)]) == 0  # type: ignore[attr-defined]
+    assert module.main([*TINY[number], *extra, "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     result = json.loads(out.read_text())
     figures = {f["name"]: f["value"] for f in result["figures"]}

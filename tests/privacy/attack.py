@@ -137,9 +137,9 @@ def _answer_matches(survey: Survey, question_id: str, key: object) -> Predicate:
     i = survey.index_of(question_id)
     question = survey.questions[i]
     if question.type is QuestionType.MULTI:
-        return lambda atom: atom[1][i] is not None and key in atom[1][i]  # type: ignore[operator]
+        return lambda atom: atom[1][i] is not None and key in atom[1][i]
     if question.type is QuestionType.SCALE:
-        return lambda atom: atom[1][i] == int(key)  # type: ignore[call-overload]
+        return lambda atom: atom[1][i] == int(key)
     return lambda atom: atom[1][i] == key
 
 

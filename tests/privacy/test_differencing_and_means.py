@@ -117,7 +117,7 @@ def test_without_the_snapshot_the_difference_gives_the_new_answer_away() -> None
         after = _single_counts(publish([*history, newcomer], today, snapshot=False,
                                        protection=EXACT)[0])
         grew = [k for k in before if before[k] is not None and after[k] is not None
-                and after[k] - before[k] == 1]  # type: ignore[operator]
+                and after[k] - before[k] == 1]
         if all(v is not None for v in (*before.values(), *after.values())):
             assert grew == [newcomer[0]["sector"]]
             attacked += 1

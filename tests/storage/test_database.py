@@ -204,7 +204,7 @@ async def test_a_coroutine_function_is_refused_and_never_acknowledged(db: Databa
         raise AssertionError("never runs")
 
     with pytest.raises(TypeError, match="plain function"):
-        await db.write(coroutine_work)  # type: ignore[arg-type]
+        await db.write(coroutine_work)
     # A lambda hides the coroutine until it is called: the writer refuses it in the thread,
     # rolls its savepoint back and the rest of the batch commits.
     results = await asyncio.gather(

@@ -148,7 +148,7 @@ async def test_addressed_answers_are_anonymous_and_given_once(storage: Storage) 
     assert [a.answer for a in answers] == ["yes"]
 
     async def columns(connection: object) -> list[str]:
-        rows = await connection.execute_fetchall(  # type: ignore[attr-defined]
+        rows = await connection.execute_fetchall(
             "SELECT name FROM pragma_table_info('addressed_answers')")
         return [str(r[0]) for r in rows]
 

@@ -116,7 +116,7 @@ async def test_retention_erases_closed_reports_and_overwrites_them(
 
 
 async def _ciphertext(db: Database, report_id: str) -> bytes:
-    async def select(connection):  # type: ignore[no-untyped-def]
+    async def select(connection):
         cursor = await connection.execute("SELECT body FROM reports WHERE report_id = ?",
                                           (report_id,))
         return bytes((await cursor.fetchone())[0])

@@ -114,7 +114,7 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
         yield opened
 
 
-async def _decoded(storage: Storage) -> list:  # type: ignore[type-arg]
+async def _decoded(storage: Storage) -> list:
     return [row async for batch in storage.results.submitted_batches(SURVEY.id)
             for row in batch]
 
@@ -124,7 +124,7 @@ def _reference_cell(question: Question, choice_id: str | None, answer: object) -
     if choice_id is not None:
         if answer is None:
             return ""
-        chosen = {answer} if isinstance(answer, str) else set(answer)  # type: ignore[arg-type]
+        chosen = {answer} if isinstance(answer, str) else set(answer)
         return 1 if choice_id in chosen else 0
     if answer is None:
         return ""
@@ -134,7 +134,7 @@ def _reference_cell(question: Question, choice_id: str | None, answer: object) -
     return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
-def _reference_csv(rows: list) -> bytes:  # type: ignore[type-arg]
+def _reference_csv(rows: list) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     columns = columns_for(SURVEY)
@@ -282,6 +282,6 @@ async def test_sql_counts_give_the_summary_of_a_pass_over_the_responses(
 
 
 def test_text_answers_are_not_counted_in_bulk() -> None:
-    question_tally = tally.QuestionTally(SURVEY.question("remedy"))  # type: ignore[arg-type]
+    question_tally = tally.QuestionTally(SURVEY.question("remedy"))
     with pytest.raises(ValueError):
         question_tally.add(None, "some text", count=3)

@@ -53,7 +53,7 @@ def rows(seed: int, n: int) -> list[tuple]:
         for question_id, choice in COLUMNS:
             value = answers[question_id]
             if choice is not None:
-                cells.append(int(choice in value))  # type: ignore[operator]
+                cells.append(int(choice in value))
             else:
                 cells.append(" ".join(value) if isinstance(value, list) else value)
         result.append((1, "2026-11-02", rng.choices(("en", "sw"), (30, 1))[0], *cells))

@@ -72,11 +72,11 @@ def test_valid_form_maps_every_type_and_column() -> None:
     assert by_id["weeks"].required and by_id["sector"].required and by_id["issues"].required
     assert not by_id["share"].required and not by_id["since"].required  # XLSForm default: optional
     assert by_id["weeks"].relevant == "${sector} = 'garment'"
-    assert by_id["weeks"].constraint_message.get("fr", "en") == "0 à 52"  # type: ignore[union-attr]
+    assert by_id["weeks"].constraint_message.get("fr", "en") == "0 à 52"
     assert (by_id["safety"].min, by_id["safety"].max) == (0, 4)
     assert [c.id for c in by_id["sector"].choices] == ["garment", "mining"]
     assert by_id["sector"].choices[0].label.get("fr", "en") == "Textile"
-    assert by_id["sector"].hint.get("en", "en") == "Pick one"  # type: ignore[union-attr]
+    assert by_id["sector"].hint.get("en", "en") == "Pick one"
     assert by_id["weeks"].line == 4  # spreadsheet row: header is row 1
 
 
@@ -129,9 +129,9 @@ def test_groups_are_flattened_and_their_relevance_kept() -> None:
 """).survey
     assert survey is not None
     assert [q.id for q in survey.questions] == ["age", "job", "union", "last"]
-    assert survey.question("job").relevant == "(${age} >= 18) and (${age} < 65)"  # type: ignore[union-attr]
-    assert survey.question("union").relevant == "${age} >= 18"  # type: ignore[union-attr]
-    assert survey.question("last").relevant is None  # type: ignore[union-attr]
+    assert survey.question("job").relevant == "(${age} >= 18) and (${age} < 65)"
+    assert survey.question("union").relevant == "${age} >= 18"
+    assert survey.question("last").relevant is None
 
 
 def test_languages_default_and_plain_label_column() -> None:

@@ -94,12 +94,12 @@ def test_valid_file_loads_every_field() -> None:
     assert weeks is not None and weeks.integer and weeks.relevant == "${sector} = 'garment'"
     assert weeks.constraint_message is not None and weeks.constraint_message.get("fr", "en") == "Entre 0 et 52"
     assert weeks.line == 19
-    assert survey.question("safety").min == 1  # type: ignore[union-attr]
-    assert survey.question("since").required is False  # type: ignore[union-attr]
-    assert survey.question("remedy").max_length == 2000  # type: ignore[union-attr]
+    assert survey.question("safety").min == 1
+    assert survey.question("since").required is False
+    assert survey.question("remedy").max_length == 2000
     # YAML 1.1 would turn these ids into booleans.
-    assert [choice.id for choice in survey.question("union").choices] == ["yes", "no"]  # type: ignore[union-attr]
-    assert survey.question("sector").hint.get("fr", "en") == "Un seul"  # type: ignore[union-attr]
+    assert [choice.id for choice in survey.question("union").choices] == ["yes", "no"]
+    assert survey.question("sector").hint.get("fr", "en") == "Un seul"
 
 
 DESIGN_EXAMPLE = """\

@@ -1,4 +1,4 @@
-"""Scan files byte by byte for a user's Telegram identity (DESIGN.md §3).
+"""Scan files byte by byte for a user's Telegram identity.
 
 A leak can hide in many encodings; the scan looks for the id as decimal text and as a binary
 integer in both byte orders, and for the names and username case-insensitively. Zip files

@@ -50,7 +50,7 @@ async def test_one_failing_write_does_not_fail_the_writes_sent_with_it(storage: 
     )
 
     assert isinstance(results[-1], NotFound)
-    assert all(r.answers["weeks"] == n for n, r in enumerate(results[:-1]))  # type: ignore[union-attr]
+    assert all(r.answers["weeks"] == n for n, r in enumerate(results[:-1]))
     assert await storage.responses.get(SURVEY, key(99)) is None
 
 

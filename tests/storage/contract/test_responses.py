@@ -59,9 +59,9 @@ async def test_start_then_answer_then_resume(responses: ResponseRepository, cloc
 async def test_answers_are_read_only(responses: ResponseRepository) -> None:
     record = await responses.start(SURVEY, 1, KEY)
     with pytest.raises(TypeError):
-        record.answers["sector"] = "mining"  # type: ignore[index]
+        record.answers["sector"] = "mining"
     with pytest.raises(dataclasses.FrozenInstanceError):
-        record.status = ResponseStatus.SUBMITTED  # type: ignore[misc]
+        record.status = ResponseStatus.SUBMITTED
 
 
 async def test_back_and_replacing_answers(responses: ResponseRepository) -> None:

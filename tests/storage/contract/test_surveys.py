@@ -152,4 +152,4 @@ async def test_the_stored_definition_is_the_validated_model(surveys: SurveyRepos
     stored = await surveys.get(survey.id)
     assert stored.survey == survey
     with pytest.raises(dataclasses.FrozenInstanceError):
-        stored.version = 3  # type: ignore[misc]
+        stored.version = 3
