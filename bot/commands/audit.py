@@ -23,9 +23,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.commands import has_database, server_secret
 from bot.commands.reports import data_dir_of
 
 if TYPE_CHECKING:
+    from storage import ServerSecret
     from storage.audit import AuditLog, AuditVerification
 
 __all__ = ["add_parser", "run"]
@@ -86,28 +88,26 @@ def run(args: argparse.Namespace) -> int:
     data_dir = data_dir_of(args)
     if data_dir is None:
         return 2
-    return asyncio.run(_run(data_dir, args))
+    if not has_database(data_dir):
+        return 2
+    # The chain is keyed by the installation's key (CONSULTBOT_KEY_FILE, outside the data
+    # directory; an older installation's key inside it is still read, never created).
+    secret = server_secret(args, data_dir)
+    if secret is None:
+        return 2
+    return asyncio.run(_run(data_dir, args, secret))
 
 
-async def _run(data_dir: Path, args: argparse.Namespace) -> int:
+async def _run(data_dir: Path, args: argparse.Namespace, secret: ServerSecret) -> int:
     # Storage (and aiosqlite) load only when a command runs, so `consultbot --help` stays fast.
-    from storage import DATABASE_FILE_NAME, SecretKeyError, ServerSecret
+    from storage import DATABASE_FILE_NAME
     from storage.audit import AuditLog
     from storage.database import Database
-    from storage.secret import KEY_FILE_NAME
+    from storage.secret import AUDIT_PURPOSE
 
-    if not (data_dir / DATABASE_FILE_NAME).is_file() or not (data_dir / KEY_FILE_NAME).is_file():
-        print(_("No consultbot database and secret key in {dir}.").format(dir=data_dir),
-              file=sys.stderr)
-        return 2
-    try:
-        secret = ServerSecret.load_or_create(data_dir)
-    except SecretKeyError as error:
-        print(str(error), file=sys.stderr)
-        return 2
     action = getattr(args, "audit_action", "verify")
     async with await Database.open(data_dir / DATABASE_FILE_NAME) as db:
-        log = AuditLog(db, secret.derive_key("audit"))
+        log = AuditLog(db, secret.derive_key(AUDIT_PURPOSE))
         if action == "head":
             count, last_hash = await log.head()
             print(_("{count} entries; head hash {hash}").format(count=count, hash=last_hash))
