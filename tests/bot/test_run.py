@@ -17,7 +17,8 @@ GOOD_SURVEY = "id: ok\ntitle: OK\nlanguages: [en]\nquestions:\n  - {id: q, type:
 
 def run(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], config: Path | None = None) -> int:
     for key in list(os.environ):
-        if key.startswith("CONSULTBOT_"):
+        # The key file stays the temporary one the test session set (never ~/.config).
+        if key.startswith("CONSULTBOT_") and key != "CONSULTBOT_KEY_FILE":
             monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
