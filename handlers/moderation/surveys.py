@@ -52,9 +52,12 @@ def _user_id_argument(context: BotContext) -> int | None:
     if not context.args or len(context.args) != 1:
         return None
     try:
-        return int(context.args[0])
+        user_id = int(context.args[0])
     except ValueError:
         return None
+    # Telegram user ids are positive and fit in 52 bits; anything else is a typo (and an
+    # id of 2^63 or more would not fit in SQLite's integer).
+    return user_id if 0 < user_id < 1 << 52 else None
 
 
 # -- roles -----------------------------------------------------------------------------------
