@@ -33,6 +33,7 @@ __all__ = [
     "DraftStage",
     "InputMode",
     "ModeratorReply",
+    "PromptMark",
     "ReportDraft",
     "ReportFollowUp",
     "Session",
@@ -59,18 +60,50 @@ class InputMode(StrEnum):
     MODERATOR_REPLY = "moderator_reply"
 
 
+@dataclass(frozen=True, slots=True)
+class PromptMark:
+    """When a question was put on screen, in Telegram's own orders of events.
+
+    A private chat numbers its messages (the person's and the bot's) in one sequence, and
+    the bot's updates are numbered in another. A typed message written *after* the person
+    saw the prompt comes later in both: its message id is above the prompt's (or above the
+    pressed message's, when a button press edited the prompt in place) and its update id is
+    above the update that caused the prompt. A copy sent twice, or a message redelivered
+    after a restart, fails one of the two and is not taken as an answer to a question its
+    author had not seen (ARCHITECTURE.md, "Input routing").
+    """
+
+    message_id: int
+    update_id: int
+
+    def precedes(self, message_id: int, update_id: int) -> bool:
+        """Whether a message with these ids was sent after this prompt was shown."""
+        return message_id > self.message_id and update_id > self.update_id
+
+
 @dataclass(slots=True)
 class ActiveSurvey:
-    """The survey a person is answering, and the message whose buttons are live.
+    """The survey a person is answering, and the question they were last shown.
 
-    ``prompt`` is (chat id, message id) of the question message, so its buttons can be
-    removed once the question is answered by a typed message. ``paused`` is set by
-    /cancel: typed messages are then not taken as answers until the survey is reopened.
+    ``prompt`` is (chat id, message id) of the question message, whose buttons are live.
+    ``asked`` is the id of the question that message asks (``None`` while the review is on
+    screen) and ``shown`` when it was shown: a typed message counts as the answer to
+    ``asked`` only when it came after ``shown`` and ``asked`` is still the current question
+    in storage; anything else is answered by showing the current question again.
+    ``paused`` is set by /cancel: typed messages are then not taken as answers until the
+    survey is reopened.
     """
 
     survey_id: str
     prompt: tuple[int, int] | None = None
     paused: bool = False
+    asked: str | None = None
+    shown: PromptMark | None = None
+
+    def answers(self, question_id: str | None, message_id: int, update_id: int) -> bool:
+        """Whether a typed message (by its ids) answers ``question_id``, the current one."""
+        return (question_id is not None and self.asked == question_id
+                and self.shown is not None and self.shown.precedes(message_id, update_id))
 
 
 class DraftStage(Enum):

@@ -58,7 +58,9 @@ def _user_id_argument(text: str) -> int | None:
         value = int(text)
     except ValueError:
         return None
-    return value if value > 0 else None
+    # Telegram user ids are positive and fit in 52 bits; anything else is a typo (and an
+    # id of 2^63 or more would not fit in SQLite's integer).
+    return value if 0 < value < 1 << 52 else None
 
 
 # -- roles -----------------------------------------------------------------------------------

@@ -90,7 +90,8 @@ async def participant(update: Update, context: BotContext) -> Participant | None
     if user is None or chat is None:
         return None
     tr = await context.translator(update)
-    return Participant(context, user.id, chat.id, tr, await context.wished_languages(update))
+    return Participant(context, user.id, chat.id, tr, await context.wished_languages(update),
+                       update.update_id)
 
 
 async def participant_button(update: Update, context: BotContext, kind: type[Record], *,

@@ -85,7 +85,7 @@ async def language_button(update: Update, context: BotContext) -> None:
     if active is not None:
         # Ask the current question again, so its labels and buttons switch too.
         wishes = await services.wished_languages(update.effective_user)  # with the new choice
-        switched = Participant(context, who.user_id, who.chat_id, tr, wishes)
+        switched = Participant(context, who.user_id, who.chat_id, tr, wishes, who.update_id)
         await open_survey(switched, active.survey_id)
 
 

@@ -3,6 +3,12 @@
 Every handler holds the participant's lock (:func:`bot.survey_progress.user_lock`) from
 reading their progress to committing the change, so two quick taps are handled one after
 the other and the second sees the first's result (and is then stale).
+
+An answer belongs to the question it answered (ARCHITECTURE.md, "Input routing"): a
+button names its question, and a typed message counts only for the question of the last
+prompt its author was shown (:class:`bot.sessions.ActiveSurvey`). Input meant for another
+question, or sent before a restart, is not stored: the current question is shown again
+(:func:`handlers.survey.flow.resync`).
 """
 
 from __future__ import annotations
@@ -26,12 +32,13 @@ from bot.survey_progress import (
 from handlers.participant.consent import participant, participant_button
 from handlers.shared.button_data import AnswerOp, AnswerQuestion, Review
 from handlers.shared.buttons import button_data, refuse_button
-from handlers.shared.render import clip, remove_keyboard_quietly
+from handlers.shared.render import MESSAGE_LIMIT, clip, edit_text_quietly, remove_keyboard_quietly
 from handlers.survey.flow import (
     Participant,
     ask,
     close_prompt,
     open_survey,
+    resync,
     send_review,
     show_survey_list,
 )
@@ -49,12 +56,36 @@ from surveys.engine import (
     previous_question,
     relevant_answers,
 )
+from surveys.messages import Message
 from surveys.model import Answer, Question, QuestionType
 from surveys.navigation import after_answer, last_question, walk
 from surveys.tally import detect_language
 
 __all__ = ["answer_button", "answer_text", "review_button"]
 
+
+#: How much of a person's own words a refusal quotes back ("'…' is not one of the options").
+_QUOTED = 100
+
+
+def _refusal(error: InvalidAnswer, tr: Translator) -> str:
+    """Why a typed answer was refused, quoting at most :data:`_QUOTED` characters of it.
+
+    A refusal may quote the answer, and an answer may be 4,096 characters: quoted whole,
+    the refusal and the question again would not fit in one Telegram message. A survey
+    author's own constraint message (the bare ``{text}`` template) is left whole.
+    """
+    message = error.message
+    if message.template != "{text}":
+        message = Message(message.template, {
+            name: clip(value, _QUOTED) if isinstance(value, str) else value
+            for name, value in message.params.items()})
+    return message.render(tr.gettext)
+
+
+def _earlier(tr: Translator) -> str:
+    """What a person hears when their input was meant for another question."""
+    return tr.gettext("That was for an earlier question. Here is the current one.")
 
 
 def _stale(progress: Progress, version: int, tr: Translator) -> str | None:
@@ -79,8 +110,11 @@ async def _record(who: Participant, progress: Progress, question: Question, valu
                   prompt: tuple[int, int] | None, query: CallbackQuery | None = None) -> None:
     """Commit the answer and the next step, then acknowledge and show the next step.
 
-    A button answer turns its question message into the next question (the toast names the
-    answer taken); a typed answer leaves the question message as a record of the answer.
+    One rate-limited Bot API call per answer: a button answer turns its question message
+    into the next question (the toast names the answer taken); after a typed answer the
+    person's own message under the question is the record of it, so the next question is
+    simply sent and the old message is left as it is (its buttons, if pressed, lead back to
+    the current question).
     """
     survey = progress.survey
     answers = {**progress.answers, question.id: value}
@@ -101,7 +135,7 @@ async def _record(who: Participant, progress: Progress, question: Question, valu
         if following is not None:
             await ask(who, progress, following, dict(response.answers), notes, replace=prompt)
             return
-    await close_prompt(who, survey, question, value, prompt)
+        await close_prompt(who, survey, question, value, prompt)
     if following is None:
         await send_review(who, progress, dict(response.answers), notes)
     else:
@@ -136,17 +170,31 @@ def _mask(question: Question, arg: str) -> int:
     return mask
 
 
-def _current_question(progress: Progress, version: int, position: int,
-                      tr: Translator) -> Question | str:
-    """The question a genuine button belongs to if it is still the current one, else why not."""
-    problem = _stale(progress, version, tr)
-    if problem is not None:
-        return problem
+def _current_question(progress: Progress, position: int) -> Question | None:
+    """The question at ``position`` if it is the current one, else None."""
     survey, response = progress.survey, progress.response
     if (0 <= position < len(survey.questions) and response is not None
             and survey.questions[position].id == response.current_question):
         return survey.questions[position]
-    return tr.gettext("This question is not the current one. Please answer the latest question.")
+    return None
+
+
+async def _not_current(who: Participant, progress: Progress, query: CallbackQuery,
+                       notice: str) -> None:
+    """A genuine button of a question (or review) that is not current any more.
+
+    Said in the toast; the current question is shown again unless the pressed message
+    already shows it (the second tap of a double tap, whose first tap turned this very
+    message into the next question).
+    """
+    await query.answer(notice)
+    response = progress.response
+    active = who.context.services.session(who.user_id).survey
+    pressed = _message_of(query)
+    if (active is not None and pressed is not None and active.prompt == pressed
+            and response is not None and active.asked == response.current_question):
+        return
+    await resync(who, progress, notice, stale=pressed)
 
 
 async def answer_button(update: Update, context: BotContext) -> None:
@@ -164,9 +212,13 @@ async def answer_button(update: Update, context: BotContext) -> None:
         return
     async with user_lock(who.user_id):
         progress = await load_progress(context.services, record, who.user_id)
-        question = _current_question(progress, button.version, button.index, tr)
-        if isinstance(question, str):
-            await query.answer(question)
+        problem = _stale(progress, button.version, tr)
+        if problem is not None:
+            await query.answer(problem)
+            return
+        question = _current_question(progress, button.index)
+        if question is None:
+            await _not_current(who, progress, query, _earlier(tr))
             return
         survey, answers = progress.survey, progress.answers
         try:
@@ -235,10 +287,14 @@ async def _back(who: Participant, progress: Progress, question: Question,
 
 
 async def answer_text(update: Update, context: BotContext) -> None:
-    """A typed message outside any dialog: the answer to the current question, if any.
+    """A typed message outside any dialog: the answer to the question on screen, if any.
 
-    The owner of typed text in the survey-answer and idle modes: after a restart (or when
-    the session expired) the survey in progress is found again in storage.
+    The owner of typed text in the survey-answer and idle modes. The message counts as an
+    answer only for the question of the last prompt its author was shown, and only when
+    it was sent after that prompt (see :class:`bot.sessions.ActiveSurvey`). Without that
+    memory (after a restart, or when the session expired) the survey in progress is found
+    again in storage and its current question shown again: the message is not stored,
+    since the bot cannot know which question its author was looking at.
     """
     message = update.effective_message
     tr = await context.translator(update)
@@ -249,7 +305,6 @@ async def answer_text(update: Update, context: BotContext) -> None:
     services = context.services
     async with user_lock(who.user_id):
         progress: Progress | None = None
-        prompt = None
         session = services.session(who.user_id)
         active = session.survey
         if active is not None and active.paused:
@@ -260,9 +315,8 @@ async def answer_text(update: Update, context: BotContext) -> None:
             record = await find_open(services, active.survey_id)
             if record is not None:
                 progress = await load_progress(services, record, who.user_id)
-                prompt = active.prompt
             if progress is None or progress.response is None or progress.submitted:
-                session.survey = None
+                session.survey = active = None
                 progress = None
         if progress is None:
             # After a restart the in-memory map is empty: find the survey in storage (a
@@ -276,35 +330,54 @@ async def answer_text(update: Update, context: BotContext) -> None:
                 await show_survey_list(who)
                 return
             progress = found[0]
-        outdated = progress.response is not None and progress.response.version != progress.record.version
-        if not outdated:
-            await _answer_typed(who, progress, message.text, prompt)
+        response = progress.response
+        assert response is not None
+        if response.version == progress.record.version:
+            current = response.current_question
+            if current is None:
+                await _typed_at_review(who, progress)
+            elif active is None:
+                await resync(who, progress, _(
+                    "I cannot tell which question your message was meant for, so it was not "
+                    "saved. Here is the current question; please answer it again."))
+            elif not active.answers(current, message.message_id, update.update_id):
+                await resync(who, progress, _earlier(tr), stale=active.prompt)
+            else:
+                await _answer_typed(who, progress, message.text, active.prompt)
             return
     # A new version was published since they started: move their answers over first
     # (open_survey takes the lock itself); the text they typed is not guessed at.
     await open_survey(who, progress.record.survey_id)
 
 
+async def _typed_at_review(who: Participant, progress: Progress) -> None:
+    """A typed message while the review waits: nothing to answer, so show the review."""
+    _ = who.tr.gettext
+    await send_review(who, progress, progress.answers, notice=_(
+        "Your answers are ready. Please check them and press Submit."))
+
+
 async def _answer_typed(who: Participant, progress: Progress, text: str,
                         prompt: tuple[int, int] | None) -> None:
+    """``text`` as the answer to the current question, which its author was shown."""
     _ = who.tr.gettext
     survey = progress.survey
     response = progress.response
-    assert response is not None
-    question = survey.question(response.current_question) if response.current_question else None
+    assert response is not None and response.current_question is not None
+    question = survey.question(response.current_question)
     if question is None:
-        await who.context.bot.send_message(
-            who.chat_id, _("Your answers are ready. Please check them and press Submit."))
-        await send_review(who, progress, progress.answers)
+        await _typed_at_review(who, progress)
         return
     try:
         value = parse_answer(question, text, progress.answers, language=who.language(survey),
                              default_language=survey.default_language)
     except InvalidAnswer as error:
-        await who.context.bot.send_message(who.chat_id, error.message.render(_))
+        # The reason and the question again, in one message; the reason may quote the
+        # answer (up to Telegram's 4,096 characters), so it is clipped to fit. Only the
+        # newest prompt keeps its buttons.
         if prompt is not None:
             await remove_keyboard_quietly(who.context.bot, *prompt)
-        await ask(who, progress, question, progress.answers)
+        await ask(who, progress, question, progress.answers, notice=_refusal(error, who.tr))
         return
     await _record(who, progress, question, value, prompt)
 
@@ -326,10 +399,11 @@ async def review_button(update: Update, context: BotContext) -> None:
     async with user_lock(who.user_id):
         progress = await load_progress(context.services, record, who.user_id)
         problem = _stale(progress, button.version, tr)
-        if problem is None and progress.response is not None and progress.response.current_question:
-            problem = _("Please answer the current question first.")
         if problem is not None:
             await query.answer(problem)
+            return
+        if progress.response is not None and progress.response.current_question:
+            await _not_current(who, progress, query, _("Please answer the current question first."))
             return
         survey, answers = progress.survey, progress.answers
         responses = context.services.storage.responses
@@ -355,15 +429,27 @@ async def review_button(update: Update, context: BotContext) -> None:
             await query.answer(_("You have already submitted this survey."))
             return
         await query.answer(_("Submitted. Thank you!"))
-        await _tidy(who, query)
         context.services.session(who.user_id).survey = None
-        await context.bot.send_message(
-            who.chat_id,
-            _("Thank you! Your answers were submitted.\n\nYou can see them with /mydata. "
-              "Use /surveys to see other open surveys."),
-        )
+        await _thank(who, query, _("Thank you! Your answers were submitted.\n\nYou can see "
+                                   "them with /mydata. Use /surveys to see other open surveys."))
     # Said once, by the code that submitted: the opt-in for updates follows from it.
     await context.services.events.publish(SurveySubmitted(survey.id, who.user_id, tr.language))
+
+
+async def _thank(who: Participant, query: CallbackQuery, thanks: str) -> None:
+    """Say thank you under the submitted review, in one Bot API call where it fits.
+
+    The review message keeps its text (the record of what was sent) and loses its
+    buttons; the thanks is appended to it, or sent on its own when the two do not fit.
+    """
+    review = query.message
+    text = getattr(review, "text", None)
+    if review is not None and text and len(text) + len(thanks) + 2 <= MESSAGE_LIMIT:
+        await edit_text_quietly(who.context.bot, review.chat.id, review.message_id,
+                                f"{text}\n\n{thanks}")
+        return
+    await _tidy(who, query)
+    await who.context.bot.send_message(who.chat_id, thanks)
 
 
 async def _tidy(who: Participant, query: CallbackQuery) -> None:

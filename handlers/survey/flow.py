@@ -15,12 +15,13 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext, Translator
 from bot.invitations import admitted
-from bot.sessions import ActiveSurvey
+from bot.sessions import ActiveSurvey, PromptMark
 from bot.survey_progress import Progress, load_progress, user_lock
 from handlers.shared.button_data import AnswerOp, AnswerQuestion, OpenSurvey, Review
 from handlers.shared.buttons import button_data, survey_ref
 from handlers.shared.localized import format_day, isolate
 from handlers.shared.render import (
+    MESSAGE_LIMIT,
     clip,
     edit_text_quietly,
     remove_keyboard_quietly,
@@ -44,6 +45,7 @@ __all__ = [
     "ask",
     "ask_current",
     "open_survey",
+    "resync",
     "send_review",
     "send_submitted",
     "show_survey_list",
@@ -52,22 +54,42 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Participant:
-    """Who is answering, where, and in which language they read the bot."""
+    """Who is answering, where, and in which language they read the bot.
+
+    ``update_id`` is the update being handled: a question shown while handling it is
+    marked with it (:class:`bot.sessions.PromptMark`), so a message sent before that
+    update is never taken as the answer to the question.
+    """
 
     context: BotContext
     user_id: int
     chat_id: int
     tr: Translator
     wishes: tuple[str, ...]
+    update_id: int = 0
 
     def language(self, survey: Survey) -> str:
         """The language of the survey's labels for this participant."""
         return survey_language(survey, self.wishes)
 
 
-def _answering(who: Participant, survey_id: str, prompt: tuple[int, int] | None) -> None:
-    """The person now answers ``survey_id``; ``prompt`` is the message with live buttons."""
-    who.context.services.session(who.user_id).survey = ActiveSurvey(survey_id, prompt)
+def _answering(who: Participant, survey_id: str, prompt: tuple[int, int] | None,
+               asked: str | None) -> None:
+    """The person now sees ``asked`` (``None``: the review) of ``survey_id`` in ``prompt``.
+
+    Only the question of this prompt takes typed answers, and only those sent after it
+    was shown (see :class:`bot.sessions.ActiveSurvey`).
+    """
+    shown = PromptMark(prompt[1], who.update_id) if prompt is not None else None
+    who.context.services.session(who.user_id).survey = ActiveSurvey(
+        survey_id, prompt, asked=asked, shown=shown)
+
+
+def _with_notice(notice: str | None, text: str) -> str:
+    """``text`` after ``notice`` in one message (one Bot API call), within Telegram's limit."""
+    if not notice:
+        return text
+    return clip(f"{clip(notice, 1000)}\n\n{text}", MESSAGE_LIMIT)
 
 
 def _is_first(survey: Survey, answers: dict[str, Answer], question: Question) -> bool:
@@ -76,7 +98,7 @@ def _is_first(survey: Survey, answers: dict[str, Answer], question: Question) ->
 
 async def ask(who: Participant, progress: Progress, question: Question,
               answers: dict[str, Answer], notes: Sequence[Question] = (),
-              replace: tuple[int, int] | None = None) -> None:
+              replace: tuple[int, int] | None = None, notice: str | None = None) -> None:
     """Show ``notes`` then ask ``question`` (already committed as the current question).
 
     Args:
@@ -84,6 +106,8 @@ async def ask(who: Participant, progress: Progress, question: Question,
             edited into this question, so a survey answered by buttons stays one tidy
             message (and costs Telegram one call instead of two). Ignored when notes come
             in between, since they must be read before the question.
+        notice: A line shown above the question in the same message (why it is asked
+            again: a refused answer, a message meant for an earlier question).
     """
     bot = who.context.bot
     survey = progress.survey
@@ -100,7 +124,8 @@ async def ask(who: Participant, progress: Progress, question: Question,
 
     has_current = question.id in answers
     current = answers.get(question.id)
-    text = question_text(survey, question, language, who.tr, current, has_current)
+    text = _with_notice(notice, question_text(survey, question, language, who.tr, current,
+                                              has_current))
     keyboard = question_keyboard(survey, question, language, who.tr, make_data, current=current,
                                  has_current=has_current, first=_is_first(survey, answers, question),
                                  answers=answers)
@@ -111,17 +136,17 @@ async def ask(who: Participant, progress: Progress, question: Question,
         except BadRequest:
             pass  # too old to edit: ask in a new message instead
         else:
-            _answering(who, survey.id, replace)
+            _answering(who, survey.id, replace, question.id)
             return
     elif replace is not None:
         await remove_keyboard_quietly(bot, *replace)
     message = await bot.send_message(who.chat_id, text, reply_markup=keyboard)
-    _answering(who, survey.id, (who.chat_id, message.message_id))
+    _answering(who, survey.id, (who.chat_id, message.message_id), question.id)
 
 
 async def send_review(who: Participant, progress: Progress, answers: dict[str, Answer],
-                      notes: Sequence[Question] = ()) -> None:
-    """Show ``notes``, then every answer and the Submit / Back buttons."""
+                      notes: Sequence[Question] = (), notice: str | None = None) -> None:
+    """Show ``notes``, then every answer and the Submit / Back buttons (after ``notice``)."""
     _ = who.tr.gettext
     survey = progress.survey
     language = who.language(survey)
@@ -134,13 +159,13 @@ async def send_review(who: Participant, progress: Progress, answers: dict[str, A
         return button_data(services, who.user_id, Review(ref, progress.record.version, op))
 
     final = relevant_answers(survey, answers)
-    lines = [_("Please check your answers:")]
+    lines = [*([clip(notice, 1000)] if notice else []), _("Please check your answers:")]
     lines += [clip(line) for line in review_lines(survey, final, language, who.tr, numbered=True)]
     lines.append(_("Press Submit to send them. After that they cannot be changed."))
     keyboard = review_keyboard(survey, reviewed_questions(survey, final), who.tr, make_data)
     message = await send_long(who.context.bot, who.chat_id, lines, keyboard)
     prompt = (who.chat_id, message.message_id) if message is not None else None
-    _answering(who, survey.id, prompt)
+    _answering(who, survey.id, prompt, None)
 
 
 async def send_submitted(who: Participant, progress: Progress) -> None:
@@ -158,15 +183,30 @@ async def send_submitted(who: Participant, progress: Progress) -> None:
     who.context.services.session(who.user_id).survey = None
 
 
-async def ask_current(who: Participant, progress: Progress) -> None:
+async def ask_current(who: Participant, progress: Progress, notice: str | None = None) -> None:
     """Ask the question storage says is current, or show the review when there is none."""
     answers = progress.answers
     current = progress.response.current_question if progress.response else None
     question = progress.survey.question(current) if current else None
     if question is None:
-        await send_review(who, progress, answers)
+        await send_review(who, progress, answers, notice=notice)
     else:
-        await ask(who, progress, question, answers)
+        await ask(who, progress, question, answers, notice=notice)
+
+
+async def resync(who: Participant, progress: Progress, notice: str,
+                 stale: tuple[int, int] | None = None) -> None:
+    """Show the current question again after input meant for another one.
+
+    The chat and storage can disagree: a message sent twice, a button of an older
+    question, anything sent before a restart. Nothing of that input was stored; the
+    person sees why (``notice``) and the question storage says is current, in one
+    message that becomes the live prompt. ``stale`` is the message whose button was
+    pressed: its buttons are removed so it cannot mislead again.
+    """
+    if stale is not None:
+        await remove_keyboard_quietly(who.context.bot, *stale)
+    await ask_current(who, progress, notice)
 
 
 async def open_survey(who: Participant, record_id: str) -> None:

@@ -48,7 +48,7 @@ async def test_a_wide_scale_is_typed_and_checked(env: BotEnv) -> None:
     assert "Type a whole number from 0 to 20." in (prompt.text or "")
     assert prompt.button_labels() == []  # 21 buttons would not fit; no Back on the first
     await user.send_text("25")
-    assert "0 to 20" in user.texts()[-2]
+    assert "0 to 20" in user.texts()[-1].split("\n\n")[0]  # the reason, then the question
     await user.send_text("17")
     assert (await stored_response(env, user, "town-hall")).answers == {"rating": 17}
 

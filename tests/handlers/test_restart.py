@@ -24,11 +24,16 @@ async def test_live_button_of_the_current_question_works_after_a_restart(env: Bo
     assert response.answers == {"sector": "mining", "issues": ("hours",)}
 
 
-async def test_typed_answer_after_a_restart_answers_the_same_question(env: BotEnv) -> None:
+async def test_typed_answer_after_a_restart_shows_the_question_again_first(env: BotEnv) -> None:
     user = await in_survey(env)
     await user.press("Garment")
     await env.restart()
     assert active_surveys(env) == {}
+    await user.send_text("12")
+    # The bot cannot know what was on screen before the restart: nothing is stored, and the
+    # current question is shown again (see README, "Answering a survey").
+    assert "unpaid_weeks" not in (await stored_response(env, user)).answers
+    assert "For how many weeks" in (user.last_message().text or "")
     await user.send_text("12")
     assert (await stored_response(env, user)).answers["unpaid_weeks"] == 12
     assert "Which issues" in (user.last_message().text or "")

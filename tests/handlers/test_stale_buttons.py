@@ -8,6 +8,7 @@ from tests.fakebot import BotMessage, ChatUser
 from tests.handlers.conftest import BotEnv, callbacks, in_survey, stored_response
 
 NOT_VALID = "This button is not valid any more."
+EARLIER = "That was for an earlier question. Here is the current one."
 
 
 def data_of(message: BotMessage, label: str) -> str:
@@ -28,9 +29,8 @@ async def test_button_of_an_answered_question(env: BotEnv) -> None:
     await user.press("Garment")
     before = await stored_response(env, user)
     calls = await user.press_data(mining, question)
-    await assert_nothing_changed(
-        env, user, calls,
-        "This question is not the current one. Please answer the latest question.", before)
+    # The pressed message already shows the current question: the toast says so, nothing more.
+    await assert_nothing_changed(env, user, calls, EARLIER, before)
 
 
 async def test_button_of_an_older_message_after_going_back(env: BotEnv) -> None:
@@ -41,8 +41,7 @@ async def test_button_of_an_older_message_after_going_back(env: BotEnv) -> None:
     await user.press("« Back")
     before = await stored_response(env, user)
     calls = await user.press_data(pay, issues)
-    assert callbacks(calls)[0]["text"].startswith("This question is not the current one")
-    assert await stored_response(env, user) == before
+    await assert_nothing_changed(env, user, calls, EARLIER, before)
 
 
 async def test_forged_data_is_refused(env: BotEnv) -> None:
@@ -99,9 +98,13 @@ async def test_review_button_while_a_question_is_current(env: BotEnv) -> None:
     await user.press("« Back", review)
     before = await stored_response(env, user)
     calls = await user.press_data(submit, review)
-    await assert_nothing_changed(env, user, calls, "Please answer the current question first.",
-                                 before)
-    assert not before.submitted
+    assert callbacks(calls)[0]["text"] == "Please answer the current question first."
+    assert await stored_response(env, user) == before and not before.submitted
+    # The old review is not where the person is: the current question is shown again.
+    shown = user.last_message()
+    assert (shown.text or "").startswith("Please answer the current question first.\n\n")
+    assert "What one reform would help most?" in (shown.text or "")
+    assert "Skip" in shown.button_labels()
 
 
 async def test_multi_select_mask_out_of_range_is_refused(env: BotEnv) -> None:
@@ -128,8 +131,7 @@ async def test_double_tap_records_one_answer_and_asks_the_next_question_once(env
              and "For how many weeks" in (c.text or "")]
     assert len(asked) == 1
     texts = [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"]
-    assert sorted(texts) == ["This question is not the current one. Please answer the latest question.",
-                             "✓ Garment"]
+    assert sorted(texts) == [EARLIER, "✓ Garment"]
     assert (await stored_response(env, user)).current_question == "unpaid_weeks"
 
 

@@ -46,7 +46,13 @@ async def test_every_question_type_to_submission(env: BotEnv) -> None:
     calls = await user.press("Submit")
     assert callbacks(calls)[0]["text"] == "Submitted. Thank you!"
     # (other features, e.g. update subscriptions, may add their own message after it)
-    assert any(t.startswith("Thank you! Your answers were submitted.") for t in user.texts()[-3:])
+    # The review keeps the record of what was sent and says thank you under it, in one edit.
+    assert review.buttons() == []
+    assert (review.text or "").endswith("Thank you! Your answers were submitted.\n\nYou can see "
+                                        "them with /mydata. Use /surveys to see other open surveys.")
+    assert "Freedom to organise" in (review.text or "")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText",
+                                         *(c.method for c in calls[2:])]
     response = await stored_response(env, user)
     assert response.submitted
     assert dict(response.answers) == {
@@ -65,13 +71,15 @@ async def test_a_button_answer_turns_the_question_into_the_next_one(env: BotEnv)
     assert user.last_message() is question
 
 
-async def test_a_typed_answer_leaves_its_question_as_a_record(env: BotEnv) -> None:
+async def test_a_typed_answer_costs_one_call_and_the_next_question_follows_it(env: BotEnv) -> None:
     user = await in_survey(env)
     await user.press("Garment")
     question = user.last_message()
-    await user.send_text("6")
-    assert question.buttons() == []
-    assert question.text is not None and question.text.endswith("✓ 6")
+    before = question.text
+    calls = await user.send_text("6")
+    # The person's own "6" under the question is the record; the question is left alone.
+    assert [c.method for c in calls] == ["sendMessage"]
+    assert question.text == before
     assert "Which issues" in (user.last_message().text or "")
 
 
@@ -111,9 +119,9 @@ async def test_constraint_error_on_typed_answer_is_shown_and_question_asked_agai
     await user.press("Garment")
     old_prompt = user.last_message()
     await user.send_text("60")
-    texts = user.texts()
-    assert texts[-2] == "Enter a number between 0 and 52"
-    assert "For how many weeks" in texts[-1]
+    asked_again = user.last_message().text or ""
+    assert asked_again.startswith("Enter a number between 0 and 52\n\n")  # one message
+    assert "For how many weeks" in asked_again
     assert old_prompt.buttons() == []  # only the newest prompt keeps buttons
     response = await stored_response(env, user)
     assert "unpaid_weeks" not in response.answers and response.current_question == "unpaid_weeks"
@@ -123,7 +131,7 @@ async def test_not_a_number_is_refused(env: BotEnv) -> None:
     user = await in_survey(env)
     await user.press("Garment")
     await user.send_text("many")
-    assert user.texts()[-2] == "Please enter a number, for example 12 or 12.5."
+    assert user.texts()[-1].startswith("Please enter a number, for example 12 or 12.5.")
     assert "unpaid_weeks" not in (await stored_response(env, user)).answers
 
 
@@ -153,10 +161,10 @@ async def test_text_too_long_and_invalid_date(env: BotEnv) -> None:
     await user.press("Done")
     await user.press("3")
     await user.send_text("31/02/2024")
-    assert "date" in user.texts()[-2].lower()
+    assert "date" in user.texts()[-1].split("\n")[0].lower()
     await user.press("Skip")
     await user.send_text("x" * 201)
-    assert "201 characters" in user.texts()[-2]
+    assert "201 characters" in user.texts()[-1]
     await user.send_text("short")
     assert user.last_message().button_labels()[0] == "Submit"
 
@@ -239,7 +247,8 @@ async def test_typing_on_the_review_points_to_submit(env: BotEnv) -> None:
     await user.press("Skip")
     await user.press("Skip")
     await user.send_text("one more thing")
-    assert "press Submit" in user.texts()[-2]
+    assert "press Submit" in user.texts()[-1]
+    assert user.last_message().button_labels()[0] == "Submit"
     assert not (await stored_response(env, user)).submitted
 
 
