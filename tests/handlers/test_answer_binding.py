@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.fakebot import ChatUser
 from tests.handlers.conftest import BotEnv, callbacks, in_survey, stored_response
+from tests.handlers.moderator_helpers import fresh_code
 
 EARLIER = "That was for an earlier question. Here is the current one."
 UNKNOWN = ("I cannot tell which question your message was meant for, so it was not saved. "
@@ -154,8 +155,9 @@ async def test_forged_button_data_with_other_bytes_is_refused(env: BotEnv) -> No
 
 async def test_addmod_with_an_id_too_large_for_telegram_gets_the_usage(env: BotEnv) -> None:
     admin = env.user(4242, first_name="Admin", username="admin")
+    await fresh_code(env, admin)  # adding moderators needs a fresh second factor
     for argument in (str(2**63), str(2**64 + 5), "9" * 400, "-5", "0"):
-        calls = await admin.command("/addmod", argument)
+        calls = await admin.command("/addmod", argument, "analyst")
         texts = [c.text or "" for c in calls if c.method == "sendMessage"]
         assert texts and texts[-1].startswith("Usage: /addmod <user id>"), texts
     assert await env.services.storage.moderators.list() == []
