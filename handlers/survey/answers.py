@@ -24,6 +24,7 @@ from bot.survey_progress import (
     user_lock,
 )
 from handlers.participant.consent import participant, participant_button
+from handlers.participant.data_rights import submitted_text
 from handlers.shared.button_data import AnswerOp, AnswerQuestion, Review
 from handlers.shared.buttons import button_data, refuse_button
 from handlers.shared.render import clip, remove_keyboard_quietly
@@ -350,18 +351,16 @@ async def review_button(update: Update, context: BotContext) -> None:
             await ask(who, progress, target, answers)
             return
         try:
-            await responses.submit(survey.id, progress.respondent_key, relevant_answers(survey, answers))
+            submitted = await responses.submit(
+                survey.id, progress.respondent_key, relevant_answers(survey, answers))
         except AlreadySubmitted:
             await query.answer(_("You have already submitted this survey."))
             return
         await query.answer(_("Submitted. Thank you!"))
         await _tidy(who, query)
         context.services.session(who.user_id).survey = None
-        await context.bot.send_message(
-            who.chat_id,
-            _("Thank you! Your answers were submitted.\n\nYou can see them with /mydata. "
-              "Use /surveys to see other open surveys."),
-        )
+        assert submitted.deletion_code is not None
+        await context.bot.send_message(who.chat_id, submitted_text(tr, submitted.deletion_code))
     # Said once, by the code that submitted: the opt-in for updates follows from it.
     await context.services.events.publish(SurveySubmitted(survey.id, who.user_id, tr.language))
 
