@@ -22,7 +22,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from storage import DATABASE_FILE_NAME
-from tests.handlers.conftest import BotEnv, in_survey
+from tests.handlers.conftest import BotEnv, deletion_code, in_survey
+
+ADMIN = 4242  # an admin of the test configuration
 
 PEOPLE = 12
 #: Chat ids are not handed out in answering order: Telegram assigns them at sign-up.
@@ -212,3 +214,36 @@ async def test_the_key_and_every_chat_id_find_no_submitted_answers(env: BotEnv) 
     assert not pseudonyms & {key for key, _ in submitted}
     for chat_id in chat_ids:
         assert str(chat_id).encode() not in b"".join(a.encode() for _, a in submitted)
+
+
+async def test_a_moderator_sees_no_chat_id_pseudonym_or_deletion_code(env: BotEnv) -> None:
+    """The curious moderator: everything the admin commands show about the survey."""
+    env.services.storage.identity.max_pending = 3
+    codes = []
+    for person, chat_id in enumerate(CHAT_IDS[:6]):
+        user = await in_survey(env, chat_id)
+        for press in ("Mining", "Pay", "Done", "3", "Skip"):
+            await user.press(press)
+        await user.send_text(answer_of(person))
+        await user.press("Submit")
+        await user.press("Get updates")
+        code = deletion_code(user)
+        assert code is not None
+        codes.append(code)
+    storage = env.services.storage
+    await storage.identity.flush()
+    database = Path(env.config.data_dir) / DATABASE_FILE_NAME
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        random_ids = [k for (k,) in connection.execute(
+            "SELECT respondent_key FROM responses WHERE status = 'submitted'")]
+        markers = [k for (k,) in connection.execute("SELECT respondent_key FROM responded")]
+    admin = env.user(ADMIN)
+    calls = [*await admin.command("/summary", "workers-voice"),
+             *await admin.command("/export", "workers-voice", "csv")]
+    shown = "\n".join(str(call.params) for call in calls).encode()
+    shown += b"".join(content for call in calls for _n, content, _m in call.files.values())
+    assert any(call.method == "sendDocument" for call in calls)
+    assert b"mining" in shown.lower()  # the moderator does see the answers
+    for secret in (*map(str, CHAT_IDS), *random_ids, *markers, *codes,
+                   *(code.replace("-", "") for code in codes)):
+        assert secret.encode() not in shown
