@@ -15,6 +15,8 @@ command lists) runs in the application's ``initialize`` (see
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -106,6 +108,7 @@ def build_application(
     assert isinstance(application, ConsultbotApplication)
 
     owns_storage = storage is None
+    batches: list[asyncio.Task[None]] = []
 
     async def open_services(app: ConsultbotApplication) -> None:
         if storage is None:
@@ -115,12 +118,21 @@ def build_application(
                 config.data_dir, key_file=config.key_file, report_key=config.report_key)
         else:
             app.services.storage = storage
+        # Subscriptions are written in shuffled batches (ARCHITECTURE.md, Privacy rules).
+        identity = app.services.storage.identity
+        identity.interval = float(config.identity_batch_seconds)
+        batches.append(asyncio.create_task(identity.run(), name="identity-batches"))
         app.services.bot_username = app.bot.username
         await publish_survey_files(app.services, survey_files)
         await warn_about_unreadable_surveys(app.services, app.bot)
         await set_command_lists(app, config)
 
     async def close_services(app: ConsultbotApplication) -> None:
+        for task in batches:
+            task.cancel()  # run() writes what still waits before it ends
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        batches.clear()
         if owns_storage and app.services.has_storage:
             await app.services.storage.close()
         app.services.storage = None
@@ -178,6 +190,7 @@ async def _sweep_sessions(application: ConsultbotApplication) -> None:
         services = application.services
         services.sessions.sweep()
         services.fresh_codes.sweep(services.settings.moderator_2fa_fresh_minutes * 60.0)
+        services.report_limits.sweep()  # limiters are per-user state too
 
     if application.job_queue is not None:
         application.job_queue.run_repeating(sweep, interval=SESSION_SWEEP_SECONDS,

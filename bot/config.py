@@ -244,6 +244,12 @@ class Config:
                               "for days"),
         help="minutes an untouched conversation state (a report draft, a /status session) "
              "stays in memory before it is cleared, with what it held (1 to 1440)")
+    identity_batch_seconds: int = setting(
+        default=60, parse=whole_number(
+            1, 3600, above="subscriptions would wait in memory for more than an hour"),
+        help="seconds between the shuffled batches in which new update subscriptions are "
+             "written, after which the tables holding chat ids are rewritten in random order "
+             "(1 to 3600)")
     report_categories: tuple[str, ...] = setting(
         default=(), parse=report_categories,
         shown_default="the built-in list: `labour_rights,freedom_of_expression,"

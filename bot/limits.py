@@ -1,9 +1,10 @@
-"""Rate limits kept in memory, by pseudonym: reports per hour, follow-ups, receipt guesses.
+"""Rate limits kept in memory, by pseudonym: reports per hour, follow-ups, code guesses.
 
 They are forgotten on restart on purpose, so no list of "who reported" or "who guessed a
 code" ever reaches disk (ARCHITECTURE.md, "Privacy rules"), and a key with no recent
 event is dropped at once, so the maps never become a roster of everyone who used a
-feature.
+feature. The session sweep also calls :meth:`ReportLimits.sweep`, so a key that never
+comes back leaves within the hour, and ``/forget`` drops a person's keys at once.
 """
 
 from __future__ import annotations
@@ -39,6 +40,20 @@ class SlidingWindow:
         """Count one event."""
         _recent(self._events, key, self._clock() - self.window)
         self._events.setdefault(key, deque()).append(self._clock())
+
+    def forget(self, key: str) -> None:
+        """Drop everything about ``key`` (``/forget``)."""
+        self._events.pop(key, None)
+
+    def sweep(self) -> None:
+        """Drop every key with no recent event, not only those that come back."""
+        cutoff = self._clock() - self.window
+        for key in list(self._events):
+            _recent(self._events, key, cutoff)
+
+    def __len__(self) -> int:
+        """How many keys are held (for tests of memory hygiene)."""
+        return len(self._events)
 
 
 def _recent(events: dict[str, deque[float]], key: str, cutoff: float) -> deque[float]:
@@ -84,6 +99,20 @@ class GuessThrottle:
         _recent(self._failures, key, self._clock() - 3600.0)
         self._failures.setdefault(key, deque()).append(self._clock())
 
+    def forget(self, key: str) -> None:
+        """Drop everything about ``key`` (``/forget``)."""
+        self._failures.pop(key, None)
+
+    def sweep(self) -> None:
+        """Drop every key whose wrong codes are all older than an hour."""
+        cutoff = self._clock() - 3600.0
+        for key in list(self._failures):
+            _recent(self._failures, key, cutoff)
+
+    def __len__(self) -> int:
+        """How many keys are held (for tests of memory hygiene)."""
+        return len(self._failures)
+
 
 @dataclass(slots=True)
 class ReportLimits:
@@ -99,3 +128,16 @@ class ReportLimits:
     guesses: GuessThrottle = field(default_factory=GuessThrottle)
     additions: SlidingWindow = field(
         default_factory=lambda: SlidingWindow(FOLLOW_UPS_PER_HOUR, 3600.0))
+
+    def forget(self, *keys: str) -> None:
+        """Drop every count about these keys (a person's pseudonyms), for ``/forget``."""
+        for key in keys:
+            self.filings.forget(key)
+            self.guesses.forget(key)
+            self.additions.forget(key)
+
+    def sweep(self) -> None:
+        """Drop every key with nothing recent: memory holds only the last hour's users."""
+        self.filings.sweep()
+        self.guesses.sweep()
+        self.additions.sweep()

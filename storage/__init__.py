@@ -29,6 +29,7 @@ from storage.errors import (
     StorageError,
     UnsafeKeyFile,
 )
+from storage.identity_batches import IdentityBatcher
 from storage.invites import InviteRepository
 from storage.keyfile import move_legacy_key
 from storage.moderators import ModeratorRepository
@@ -43,6 +44,7 @@ from storage.retention import RetentionRepository
 from storage.sealing import ReportCipher, load_public_key
 from storage.secret import (
     AUDIT_PURPOSE,
+    DELETION_CODES_PURPOSE,
     INVITES_PURPOSE,
     RECEIPTS_PURPOSE,
     REPORTS_PURPOSE,
@@ -58,6 +60,7 @@ __all__ = [
     "AlreadySubmitted",
     "Database",
     "DatabaseClosed",
+    "IdentityBatcher",
     "InvalidTransition",
     "MigrationError",
     "NotFound",
@@ -108,18 +111,24 @@ class Storage:
         report_cipher: ReportCipher | None = None,
         *,
         today: Callable[[], _dt.date] | None = None,
+        identity: IdentityBatcher | None = None,
     ) -> None:
         """Use :meth:`open`; this only wires already opened parts together.
 
         Args:
             today: The clock (to the day) of every repository, for tests (the storage
                 contract suite); by default each repository's own.
+            identity: The batcher of identity-bearing writes; by default one flushing
+                every minute (run it with ``identity.run()``; :meth:`close` flushes it).
         """
         clock = {} if today is None else {"today": today}
         self.db = db
         self.secret = secret
+        self.identity = identity or IdentityBatcher(db)
         self.surveys = SurveyRepository(db, **clock)
-        self.responses = ResponseRepository(db, **clock)
+        self.responses = ResponseRepository(
+            db, **clock, deletion_key=secret.derive_key(DELETION_CODES_PURPOSE),
+            on_submit=self.identity.mark_dirty)
         self.preferences = PreferenceRepository(db, **clock)
         cipher = report_cipher or _report_cipher(secret, None)
         self.reports = ReportRepository(db, cipher, secret.derive_key(RECEIPTS_PURPOSE), **clock)
@@ -129,8 +138,8 @@ class Storage:
         self.second_factors = SecondFactorRepository(db, secret.derive_key(TOTP_PURPOSE))
         self.invites = InviteRepository(db, secret.derive_key(INVITES_PURPOSE))
         self.retention = RetentionRepository(db)
-        self.subscriptions = SubscriptionRepository(db)
-        self.outbox = OutboxRepository(db, **clock)
+        self.subscriptions = SubscriptionRepository(db, self.identity)
+        self.outbox = OutboxRepository(db, **clock, batcher=self.identity)
         self.results = ResultRepository(db)
         self.recommendations = RecommendationRepository(db)
 
@@ -171,6 +180,8 @@ class Storage:
         secret = ServerSecret.load(key_file, data_dir)
         report_cipher = _report_cipher(secret, report_key)  # a bad key fails before the db opens
         db = await Database.open(data_dir / DATABASE_FILE_NAME)
+        # A migration may have rewritten pseudonymous rows (0009): leave no old page in the WAL.
+        await db.checkpoint()
         return cls(db, secret, report_cipher)
 
     async def respondent_keys(self, user_id: int) -> dict[str, str]:
@@ -185,7 +196,8 @@ class Storage:
         }
 
     async def close(self) -> None:
-        """Commit every write already accepted, then close the database."""
+        """Write what waits in the batcher, commit every accepted write, close the database."""
+        await self.identity.flush()
         await self.db.close()
 
     async def __aenter__(self) -> Self:

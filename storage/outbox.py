@@ -19,6 +19,7 @@ from enum import StrEnum
 import aiosqlite
 
 from storage.database import Database
+from storage.identity_batches import IdentityBatcher
 from surveys import model
 
 __all__ = ["Announcement", "DeliveryState", "OutboxItem", "OutboxRepository"]
@@ -58,14 +59,27 @@ class OutboxItem:
 class OutboxRepository:
     """Creates announcements and tracks the delivery of each message."""
 
-    __slots__ = ("_db", "_today")
+    __slots__ = ("_batcher", "_db", "_today")
 
-    def __init__(self, db: Database, *, today: Callable[[], _dt.date] = model.today) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        today: Callable[[], _dt.date] = model.today,
+        batcher: IdentityBatcher | None = None,
+    ) -> None:
+        """Args:
+        batcher: Where new subscriptions wait (:mod:`storage.identity_batches`); flushed
+            before an announcement so it reaches them too.
+        """
         self._db = db
         self._today = today
+        self._batcher = batcher
 
     async def announce(self, survey_id: str, body: str) -> Announcement:
         """Store an announcement and queue it for every current subscriber, atomically."""
+        if self._batcher is not None:
+            await self._batcher.flush()  # subscriptions still waiting are current too
         today = self._today().isoformat()
 
         def work(connection: sqlite3.Connection) -> Announcement:

@@ -17,7 +17,14 @@ from types import MappingProxyType
 from surveys.codec import answers_from_json
 from surveys.model import Answer
 
-__all__ = ["COLUMNS", "ResponseCounts", "ResponseRecord", "ResponseStatus", "record_from_row"]
+__all__ = [
+    "COLUMNS",
+    "ResponseCounts",
+    "ResponseRecord",
+    "ResponseStatus",
+    "marker_record",
+    "record_from_row",
+]
 
 
 class ResponseStatus(StrEnum):
@@ -29,27 +36,52 @@ class ResponseStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ResponseRecord:
-    """One participant's response to one survey (``answers`` is read-only)."""
+    """One participant's response to one survey (``answers`` is read-only).
+
+    Three kinds exist (ARCHITECTURE.md, Privacy rules): a draft, under the respondent
+    pseudonym; a submitted response, under a random id that belongs to nobody; and the
+    "has responded" marker a pseudonym finds after submitting, which holds no answers, no
+    version and no dates (:attr:`marker`), because it must not lead to the answers.
+    """
 
     survey_id: str
+    #: 0 for a marker: which version someone answered would narrow down their response.
     version: int
+    #: The pseudonym for a draft or a marker; a random id for a submitted response.
     respondent_key: str
     status: ResponseStatus
     answers: Mapping[str, Answer]
     current_question: str | None
     language: str | None
-    started_on: _dt.date
-    updated_on: _dt.date
+    started_on: _dt.date | None
+    updated_on: _dt.date | None
     submitted_on: _dt.date | None
     #: Question id -> the language detected in its text answer (only for answers held in
     #: ``answers`` as that same text; empty for responses stored before detection at answer
     #: time).
     text_languages: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Only on the record :meth:`storage.responses.ResponseRepository.submit` returns: the
+    #: code that finds this response again, shown once to the participant, never stored.
+    deletion_code: str | None = None
 
     @property
     def submitted(self) -> bool:
         """The response is final and counts in summaries and exports."""
         return self.status is ResponseStatus.SUBMITTED
+
+    @property
+    def marker(self) -> bool:
+        """Only "this person responded": the answers are stored apart, under no pseudonym."""
+        return self.submitted and self.started_on is None
+
+
+def marker_record(survey_id: str, respondent_key: str) -> ResponseRecord:
+    """What a pseudonym finds once its response was submitted: that it was, nothing more."""
+    return ResponseRecord(
+        survey_id=survey_id, version=0, respondent_key=respondent_key,
+        status=ResponseStatus.SUBMITTED, answers=MappingProxyType({}), current_question=None,
+        language=None, started_on=None, updated_on=None, submitted_on=None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

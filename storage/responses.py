@@ -1,22 +1,32 @@
-"""Responses: one per respondent pseudonym and survey, in progress until submitted once.
+"""Responses: a pseudonymous draft while in progress, unlinkable answers once submitted.
 
 The respondent is only ever the pseudonym of :meth:`storage.secret.ServerSecret.respondent_key`;
 this module never sees a Telegram id. Progress (answers so far, the current question) is
-stored on every answer, so a restart or a different device resumes exactly where the
-participant was, and every method that changes a response returns only after the commit.
+stored under that pseudonym on every answer, so a restart or a different device resumes
+exactly where the participant was, and every method that changes a response returns only
+after the commit.
+
+Submitting deletes the draft and, in the same transaction, stores the answers under a
+random id and a "has responded" marker under the pseudonym (ARCHITECTURE.md, Privacy
+rules). With the key file and a chat id one finds the marker, never the answers. The
+participant finds them again only with the deletion code shown at submission, stored as a
+receipt is (an HMAC lookup value and a salted scrypt hash, :mod:`storage.receipts`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as _dt
 import json
+import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import aiosqlite
 
+from storage import receipts
 from storage.connections import fetch_one, fetch_one_now
 from storage.database import Database
 from storage.errors import AlreadySubmitted, InvalidTransition, NotFound
@@ -25,6 +35,7 @@ from storage.response_records import (
     ResponseCounts,
     ResponseRecord,
     ResponseStatus,
+    marker_record,
     record_from_row,
 )
 from surveys import model
@@ -60,27 +71,33 @@ def _put_in_progress(
     return created
 
 
+_DRAFT = (
+    f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ? "
+    "AND status = 'in_progress'"
+)
+_MARKER = "SELECT 1 FROM responded WHERE survey_id = ? AND respondent_key = ?"
+
+
 async def _get(
     connection: aiosqlite.Connection, survey_id: str, respondent_key: str
 ) -> ResponseRecord | None:
-    row = await fetch_one(
-        connection,
-        f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
-        (survey_id, respondent_key),
-    )
-    return None if row is None else record_from_row(row)
+    """The draft under this pseudonym, else its "has responded" marker, else ``None``."""
+    row = await fetch_one(connection, _DRAFT, (survey_id, respondent_key))
+    if row is not None:
+        return record_from_row(row)
+    marker = await fetch_one(connection, _MARKER, (survey_id, respondent_key))
+    return None if marker is None else marker_record(survey_id, respondent_key)
 
 
 def _get_now(
     connection: sqlite3.Connection, survey_id: str, respondent_key: str
 ) -> ResponseRecord | None:
     """:func:`_get` for a write (in the writer thread)."""
-    row = fetch_one_now(
-        connection,
-        f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
-        (survey_id, respondent_key),
-    )
-    return None if row is None else record_from_row(row)
+    row = fetch_one_now(connection, _DRAFT, (survey_id, respondent_key))
+    if row is not None:
+        return record_from_row(row)
+    marker = fetch_one_now(connection, _MARKER, (survey_id, respondent_key))
+    return None if marker is None else marker_record(survey_id, respondent_key)
 
 
 def _in_progress(
@@ -127,17 +144,30 @@ def _require_open(connection: sqlite3.Connection, survey_id: str, version: int) 
 
 
 class ResponseRepository:
-    """Stores responses under respondent pseudonyms."""
+    """Stores drafts under respondent pseudonyms and submitted answers under nobody's."""
 
-    __slots__ = ("_db", "_today")
+    __slots__ = ("_db", "_deletion_key", "_on_submit", "_today")
 
-    def __init__(self, db: Database, *, today: Callable[[], _dt.date] = model.today) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        today: Callable[[], _dt.date] = model.today,
+        deletion_key: bytes | None = None,
+        on_submit: Callable[[], None] | None = None,
+    ) -> None:
         """Args:
         db: The database.
         today: The clock (to the day), replaceable in tests.
+        deletion_key: The HMAC key of deletion-code lookups (``DELETION_CODES_PURPOSE``);
+            by default a random one, so codes work only with this repository object.
+        on_submit: Called in the writer thread after each submission is written (the
+            identity batcher then rewrites the marker table in random order).
         """
         self._db = db
         self._today = today
+        self._deletion_key = deletion_key or secrets.token_bytes(32)
+        self._on_submit = on_submit
 
     async def get(self, survey_id: str, respondent_key: str) -> ResponseRecord | None:
         """The response of this respondent to this survey, in progress or submitted."""
@@ -312,44 +342,144 @@ class ResponseRepository:
     async def submit(
         self, survey_id: str, respondent_key: str, answers: Answers | None = None
     ) -> ResponseRecord:
-        """Submit the response, atomically and exactly once.
+        """Submit the response, atomically and exactly once, and make it unlinkable.
+
+        In one transaction the draft is deleted, the answers are stored under a random id
+        with only the submission day, and the "has responded" marker is written under the
+        pseudonym.
 
         Args:
             answers: The final answers to store (e.g. only the relevant ones); by default
                 the answers saved so far.
 
+        Returns:
+            The submitted response, with :attr:`ResponseRecord.deletion_code` set: show it
+            to the participant now, it is never stored and cannot be shown again.
+
         Raises:
             NotFound: There is no response to submit.
             AlreadySubmitted: It was submitted before (also for a double tap on "Submit").
         """
+        code = receipts.new_receipt()
+        # scrypt takes tens of milliseconds: never in the event loop nor the writer thread.
+        stored = await asyncio.to_thread(receipts.hash_receipt, code, self._deletion_key)
+        response_id = secrets.token_hex(32)
 
         def work(connection: sqlite3.Connection) -> ResponseRecord:
             response = _in_progress(connection, survey_id, respondent_key)
             today = self._today().isoformat()
             final = response.answers if answers is None else answers
             connection.execute(
-                "UPDATE responses SET status = 'submitted', answers = ?, current_question = NULL, "
-                "updated_on = ?, submitted_on = ?, text_languages = ? "
-                "WHERE survey_id = ? AND respondent_key = ? AND status = 'in_progress'",
-                (answers_to_json(final), today, today,
-                 _languages_json(_kept_languages(response, final)), survey_id, respondent_key),
+                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
+                "AND status = 'in_progress'",
+                (survey_id, respondent_key),
             )
-            submitted = _get_now(connection, survey_id, respondent_key)
-            assert submitted is not None
-            return submitted
+            connection.execute(
+                "INSERT INTO responded (survey_id, respondent_key) VALUES (?, ?)",
+                (survey_id, respondent_key),
+            )
+            connection.execute(
+                "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
+                "current_question, language, started_on, updated_on, submitted_on, "
+                "text_languages, deletion_lookup, deletion_salt, deletion_hash) "
+                "VALUES (?, ?, ?, 'submitted', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (survey_id, response.version, response_id, answers_to_json(final),
+                 response.language, today, today, today,
+                 _languages_json(_kept_languages(response, final)),
+                 stored.lookup, stored.salt, stored.hash),
+            )
+            row = fetch_one_now(
+                connection,
+                f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
+                (survey_id, response_id),
+            )
+            assert row is not None
+            if self._on_submit is not None:
+                self._on_submit()
+            return dataclasses.replace(record_from_row(row), deletion_code=code)
 
         return await self._db.write(work)
 
-    async def delete(self, survey_id: str, respondent_key: str) -> bool:
-        """Erase this respondent's response (``/forget``); True if there was one.
+    async def _by_code(self, text: str) -> ResponseRecord | None:
+        code = receipts.normalize(text)
+        lookup = receipts.lookup_id(code, self._deletion_key) if code is not None else b""
 
-        The write-ahead log is checkpointed before returning, so the erased answers do not
+        async def work(
+            connection: aiosqlite.Connection,
+        ) -> tuple[ResponseRecord, receipts.ReceiptHash] | None:
+            row = await fetch_one(
+                connection,
+                f"SELECT {COLUMNS}, deletion_lookup, deletion_salt, deletion_hash "
+                "FROM responses WHERE deletion_lookup = ? AND status = 'submitted'",
+                (lookup,),
+            )
+            if row is None:
+                return None
+            return record_from_row(row), receipts.ReceiptHash(
+                row["deletion_lookup"], row["deletion_salt"], row["deletion_hash"])
+
+        found = await self._db.read(work)
+        stored = found[1] if found is not None else None
+        # Always one scrypt, so a wrong code takes as long as a right one.
+        if not await asyncio.to_thread(receipts.verify_receipt, code, stored):
+            return None
+        return found[0] if found is not None else None
+
+    async def find_by_code(self, text: str) -> ResponseRecord | None:
+        """The submitted response whose deletion code the participant typed, if it is right.
+
+        Args:
+            text: What they typed or pasted; case, spaces, dashes and look-alike letters
+                are forgiven (:func:`storage.receipts.normalize`).
+        """
+        return await self._by_code(text)
+
+    async def delete_by_code(
+        self, text: str, markers: Mapping[str, str] | None = None
+    ) -> ResponseRecord | None:
+        """Erase the submitted response whose deletion code this is (``/forget <code>``).
+
+        Args:
+            text: The code as typed.
+            markers: survey id -> the pseudonym of the person asking; their "has
+                responded" marker for that survey is erased too, so they may answer again
+                (their old answers are gone).
+
+        Returns:
+            The erased response, or ``None`` when the code is wrong.
+        """
+        found = await self._by_code(text)
+        if found is None:
+            return None
+        marker = (markers or {}).get(found.survey_id)
+
+        def work(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
+                "AND status = 'submitted'",
+                (found.survey_id, found.respondent_key),
+            )
+            if marker is not None:
+                connection.execute(
+                    "DELETE FROM responded WHERE survey_id = ? AND respondent_key = ?",
+                    (found.survey_id, marker),
+                )
+
+        await self._db.write(work, checkpoint=True)
+        return found
+
+    async def delete(self, survey_id: str, respondent_key: str) -> bool:
+        """Erase this respondent's draft (``/forget``); True if there was one.
+
+        A submitted response is not under the pseudonym (see :meth:`delete_by_code`), and
+        the "has responded" marker stays, so erasing cannot be used to answer twice. The
+        write-ahead log is checkpointed before returning, so the erased answers do not
         linger there either (``secure_delete`` zeroes them in the database file).
         """
         return await self.delete_all_for(survey_id, respondent_key) > 0
 
     async def delete_all_for(self, survey_id: str, respondent_key: str) -> int:
-        """Erase everything stored under this respondent pseudonym for this survey.
+        """Erase the draft stored under this respondent pseudonym for this survey.
 
         Returns:
             The number of rows erased.
@@ -357,14 +487,17 @@ class ResponseRepository:
 
         def work(connection: sqlite3.Connection) -> int:
             return connection.execute(
-                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ?",
+                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
+                "AND status = 'in_progress'",
                 (survey_id, respondent_key),
             ).rowcount
 
         return await self._db.write(work, checkpoint=True)
 
     async def find_all(self, keys: Mapping[str, str]) -> list[ResponseRecord]:
-        """Every response of one person, given their pseudonym per survey (for ``/mydata``).
+        """One person's drafts and "has responded" markers, by pseudonym (for ``/mydata``).
+
+        Submitted answers are not among them: only their deletion code finds them.
 
         Args:
             keys: survey id -> respondent key (see ``Storage.respondent_keys``).
@@ -377,18 +510,22 @@ class ResponseRepository:
         return await self._db.read(work)
 
     async def forget(self, keys: Mapping[str, str]) -> int:
-        """Erase every response of one person in one transaction (``/forget``).
+        """Erase every draft of one person in one transaction (``/forget``).
+
+        Their submitted answers are unreachable from the pseudonym (:meth:`delete_by_code`
+        erases them); the "has responded" markers stay so that nobody answers twice.
 
         Args:
             keys: survey id -> respondent key (see ``Storage.respondent_keys``).
 
         Returns:
-            The number of responses erased.
+            The number of drafts erased.
         """
 
         def work(connection: sqlite3.Connection) -> int:
             return connection.executemany(
-                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ?",
+                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
+                "AND status = 'in_progress'",
                 list(keys.items()),
             ).rowcount
 

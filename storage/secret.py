@@ -31,6 +31,7 @@ from storage.keyfile import (
 __all__ = [
     "AUDIT_ACTOR_PURPOSE",
     "AUDIT_PURPOSE",
+    "DELETION_CODES_PURPOSE",
     "INVITES_PURPOSE",
     "KEY_FILE_NAME",
     "KEY_SIZE",
@@ -62,6 +63,8 @@ PARTICIPANT_LABEL: Final = b"participant"
 REPORTS_PURPOSE: Final = "reports"
 #: The HMAC that turns a report receipt into its lookup id (never the receipt itself).
 RECEIPTS_PURPOSE: Final = "receipts"
+#: The HMAC that turns a response's deletion code into its lookup id (never the code itself).
+DELETION_CODES_PURPOSE: Final = "deletion-codes"
 #: The HMAC chaining audit-log entries, so an edit of the log is detected.
 AUDIT_PURPOSE: Final = "audit"
 #: The pseudonym of a moderator in the audit log: matches no participant pseudonym.

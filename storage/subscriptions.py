@@ -1,28 +1,55 @@
 """Opt-in update subscriptions: which chats asked for news about which survey.
 
 The second and last place a raw Telegram id may be stored. A subscription is
-never linked to a response: no respondent key, no date, and the table keeps no insertion
-order.
+never linked to a response: no respondent key, no date, and no order: new subscriptions
+wait in memory and are written in shuffled batches by :mod:`storage.identity_batches`,
+which then rewrites the table in random order. Reads see the waiting ones too, so the delay
+is invisible to the participant; erasures happen at once and drop what waits.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Hashable
 
 import aiosqlite
 
 from storage.database import Database
+from storage.identity_batches import IdentityBatcher
 
 __all__ = ["SubscriptionRepository"]
+
+_TAG = "subscribe"
 
 
 class SubscriptionRepository:
     """Subscribes and unsubscribes chats."""
 
-    __slots__ = ("_db",)
+    __slots__ = ("_batcher", "_db")
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, batcher: IdentityBatcher | None = None) -> None:
+        """Args:
+        db: The database.
+        batcher: Where new subscriptions wait; by default one that writes at once.
+        """
         self._db = db
+        self._batcher = batcher or IdentityBatcher(db, shuffle=False)
+
+    def _waiting(self, chat_id: int, survey_id: str | None = None) -> list[tuple[str, str | None]]:
+        """``(survey id, language)`` of this chat's subscriptions not written yet."""
+        found = []
+        for key in self._batcher.pending():
+            if (isinstance(key, tuple) and key[0] == _TAG and key[2] == int(chat_id)
+                    and (survey_id is None or key[1] == survey_id)):
+                found.append((str(key[1]), key[3]))
+        return found
+
+    def _cancel(self, chat_id: int, survey_id: str | None = None) -> int:
+        def matches(key: Hashable) -> bool:
+            return (isinstance(key, tuple) and key[0] == _TAG and key[2] == int(chat_id)
+                    and (survey_id is None or key[1] == survey_id))
+
+        return self._batcher.cancel(matches)
 
     async def subscribe(self, survey_id: str, chat_id: int, language: str | None = None) -> bool:
         """Subscribe a chat; ``False`` if it already was.
@@ -34,24 +61,29 @@ class SubscriptionRepository:
                 reach them in it; a later subscription's language replaces it.
         """
 
-        def work(connection: sqlite3.Connection) -> bool:
-            cursor = connection.execute(
+        added = not await self.is_subscribed(survey_id, chat_id)
+
+        def work(connection: sqlite3.Connection) -> None:
+            connection.execute(
                 "INSERT OR IGNORE INTO subscriptions (survey_id, chat_id, language) "
                 "VALUES (?, ?, ?)",
                 (survey_id, int(chat_id), language),
             )
-            added = cursor.rowcount == 1
             if language is not None:
                 connection.execute(
                     "UPDATE subscriptions SET language = ? WHERE chat_id = ?",
                     (language, int(chat_id)),
                 )
-            return added
 
-        return await self._db.write(work)
+        self._cancel(chat_id, survey_id)  # the newer language wins
+        await self._batcher.submit((_TAG, survey_id, int(chat_id), language), work)
+        return added
 
     async def language_of(self, chat_id: int) -> str | None:
         """The language a subscriber read when they last subscribed, if known."""
+        waiting = [language for _, language in self._waiting(chat_id) if language is not None]
+        if waiting:
+            return waiting[-1]
 
         async def work(connection: aiosqlite.Connection) -> str | None:
             rows = await connection.execute_fetchall(
@@ -65,7 +97,12 @@ class SubscriptionRepository:
         return await self._db.read(work)
 
     async def unsubscribe(self, survey_id: str, chat_id: int) -> bool:
-        """Unsubscribe a chat from one survey and drop its undelivered updates of it."""
+        """Unsubscribe a chat from one survey and drop its updates of it, at once.
+
+        Nothing about the chat and that survey is left: the subscription (also one still
+        waiting to be written), and its outbox rows in any state; the WAL is truncated.
+        """
+        was_waiting = self._cancel(chat_id, survey_id) > 0
 
         def work(connection: sqlite3.Connection) -> bool:
             cursor = connection.execute(
@@ -74,16 +111,18 @@ class SubscriptionRepository:
             )
             removed = cursor.rowcount == 1
             connection.execute(
-                "DELETE FROM outbox WHERE chat_id = ? AND state = 'pending' AND announcement_id "
+                "DELETE FROM outbox WHERE chat_id = ? AND announcement_id "
                 "IN (SELECT announcement_id FROM announcements WHERE survey_id = ?)",
                 (int(chat_id), survey_id),
             )
             return removed
 
-        return await self._db.write(work)
+        return bool(await self._db.write(work, checkpoint=True)) or was_waiting
 
     async def is_subscribed(self, survey_id: str, chat_id: int) -> bool:
         """Whether this chat gets updates about this survey."""
+        if self._waiting(chat_id, survey_id):
+            return True
 
         async def work(connection: aiosqlite.Connection) -> bool:
             rows = await connection.execute_fetchall(
@@ -104,26 +143,39 @@ class SubscriptionRepository:
             )
             return [str(r[0]) for r in rows]
 
-        return await self._db.read(work)
+        stored = await self._db.read(work)
+        return sorted(set(stored) | {survey for survey, _ in self._waiting(chat_id)})
 
     async def count(self, survey_id: str) -> int:
-        """How many chats follow a survey."""
+        """How many chats follow a survey (written or waiting to be)."""
+        waiting = {
+            int(key[2]) for key in self._batcher.pending()
+            if isinstance(key, tuple) and key[0] == _TAG and key[1] == survey_id
+        }
 
         async def work(connection: aiosqlite.Connection) -> int:
             rows = await connection.execute_fetchall(
                 "SELECT count(*) FROM subscriptions WHERE survey_id = ?", (survey_id,)
             )
             (count,) = next(iter(rows))
-            return int(count)
+            stored = await connection.execute_fetchall(
+                f"SELECT count(*) FROM subscriptions WHERE survey_id = ? AND chat_id IN "
+                f"({', '.join('?' for _ in waiting)})", (survey_id, *waiting),
+            ) if waiting else [(0,)]
+            (already,) = next(iter(stored))
+            return int(count) + len(waiting) - int(already)
 
         return await self._db.read(work)
 
     async def forget_chat(self, chat_id: int) -> int:
-        """Erase every subscription and undelivered update of a chat (/forget, blocked bot).
+        """Erase every subscription and update of a chat at once (/forget, blocked bot).
+
+        Subscriptions still waiting to be written are dropped too.
 
         Returns:
             How many subscriptions were removed.
         """
+        waiting = self._cancel(chat_id)
 
         def work(connection: sqlite3.Connection) -> int:
             cursor = connection.execute(
@@ -136,4 +188,4 @@ class SubscriptionRepository:
             )
             return removed
 
-        return await self._db.write(work, checkpoint=True)
+        return int(await self._db.write(work, checkpoint=True)) + waiting

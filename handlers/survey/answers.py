@@ -30,6 +30,7 @@ from bot.survey_progress import (
     user_lock,
 )
 from handlers.participant.consent import participant, participant_button
+from handlers.participant.data_rights import submitted_text
 from handlers.shared.button_data import AnswerOp, AnswerQuestion, Review
 from handlers.shared.buttons import button_data, refuse_button
 from handlers.shared.render import MESSAGE_LIMIT, clip, edit_text_quietly, remove_keyboard_quietly
@@ -424,14 +425,15 @@ async def review_button(update: Update, context: BotContext) -> None:
             await ask(who, progress, target, answers)
             return
         try:
-            await responses.submit(survey.id, progress.respondent_key, relevant_answers(survey, answers))
+            submitted = await responses.submit(
+                survey.id, progress.respondent_key, relevant_answers(survey, answers))
         except AlreadySubmitted:
             await query.answer(_("You have already submitted this survey."))
             return
         await query.answer(_("Submitted. Thank you!"))
         context.services.session(who.user_id).survey = None
-        await _thank(who, query, _("Thank you! Your answers were submitted.\n\nYou can see "
-                                   "them with /mydata. Use /surveys to see other open surveys."))
+        assert submitted.deletion_code is not None
+        await _thank(who, query, submitted_text(tr, submitted.deletion_code))
     # Said once, by the code that submitted: the opt-in for updates follows from it.
     await context.services.events.publish(SurveySubmitted(survey.id, who.user_id, tr.language))
 

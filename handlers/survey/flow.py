@@ -19,7 +19,7 @@ from bot.sessions import ActiveSurvey, PromptMark
 from bot.survey_progress import Progress, load_progress, user_lock
 from handlers.shared.button_data import AnswerOp, AnswerQuestion, OpenSurvey, Review
 from handlers.shared.buttons import button_data, survey_ref
-from handlers.shared.localized import format_day, isolate
+from handlers.shared.localized import isolate
 from handlers.shared.render import (
     MESSAGE_LIMIT,
     clip,
@@ -169,17 +169,19 @@ async def send_review(who: Participant, progress: Progress, answers: dict[str, A
 
 
 async def send_submitted(who: Participant, progress: Progress) -> None:
-    """Show a participant the answers they submitted (they cannot submit twice)."""
+    """Tell a participant they already submitted (they cannot submit twice).
+
+    Their answers are not shown: they are stored under no pseudonym, so only the deletion
+    code given at submission finds them (/mydata <code>).
+    """
     _ = who.tr.gettext
     survey = progress.survey
     language = who.language(survey)
-    response = progress.response
-    assert response is not None and response.submitted_on is not None
-    lines = [_("You already submitted “{title}” on {date}. Thank you! Your answers:").format(
-        title=isolate(survey.title.get(language, survey.default_language), who.tr.language),
-        date=format_day(response.submitted_on, who.tr.language))]
-    lines += [clip(line) for line in review_lines(survey, dict(response.answers), language, who.tr)]
-    await send_long(who.context.bot, who.chat_id, lines)
+    await who.context.bot.send_message(who.chat_id, _(
+        "You already submitted “{title}”. Thank you! Your answers are stored apart from your "
+        "account: to see them, send /mydata followed by the deletion code you were given."
+    ).format(title=isolate(survey.title.get(language, survey.default_language),
+                           who.tr.language)))
     who.context.services.session(who.user_id).survey = None
 
 

@@ -98,8 +98,14 @@ class Participant:
         for shown in expected:
             assert shown in review.text, f"{shown!r} missing from the review: {review.text!r}"
         self.user.press(self._("Submit"), review.message_id)
-        thanks = self._("Thank you! Your answers were submitted.\n\nYou can see them with /mydata. "
-                        "Use /surveys to see other open surveys.")
+        thanks = self._(
+            "Thank you! Your answers were submitted.\n\n"
+            "Your deletion code: {code}\n\n"
+            "Write it down and keep it safe: it is shown only this once. Your answers are "
+            "stored without your name or Telegram account, so without this code nobody, not "
+            "even the server, can find which answers are yours. To see them, send /mydata "
+            "{code}; to erase them, send /forget {code}.\n\n"
+            "Use /surveys to see other open surveys.")
         self.user.wait_for_bot(contains=thanks.split("\n")[0])
 
 

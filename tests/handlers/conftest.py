@@ -8,6 +8,7 @@ builds a new one on the same data directory, the way an operator restarts the bo
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -130,10 +131,26 @@ async def env(tmp_path: Path) -> AsyncIterator[BotEnv]:
 SURVEY_ID = "workers-voice"
 
 
+def deletion_code(user: ChatUser) -> str | None:
+    """The last deletion code the bot showed ``user`` (at submission), if any."""
+    for text in reversed(user.texts()):
+        found = re.search(r"/forget ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", text)
+        if found:
+            return found.group(1)
+    return None
+
+
 async def stored_response(env: BotEnv, user: ChatUser, survey_id: str = SURVEY_ID) -> Any:
-    """The response storage holds for ``user`` (looked up by pseudonym, as the bot does)."""
+    """The response storage holds for ``user``: the draft found by pseudonym, as the bot
+    does; once submitted, the answers found with the deletion code the user was shown (the
+    pseudonym finds only the "has responded" marker)."""
     storage = env.services.storage
-    return await storage.responses.get(survey_id, storage.secret.respondent_key(survey_id, user.user_id))
+    found = await storage.responses.get(
+        survey_id, storage.secret.respondent_key(survey_id, user.user_id))
+    code = deletion_code(user)
+    if found is not None and found.marker and code is not None:
+        return await storage.responses.find_by_code(code)
+    return found
 
 
 async def consented_user(env: BotEnv, user_id: int = 7_000_001, **kwargs: Any) -> ChatUser:

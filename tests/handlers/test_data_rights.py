@@ -5,7 +5,14 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from tests.handlers.conftest import BotEnv, callbacks, consented_user, in_survey, stored_response
+from tests.handlers.conftest import (
+    BotEnv,
+    callbacks,
+    consented_user,
+    deletion_code,
+    in_survey,
+    stored_response,
+)
 
 USER_ID = 5_123_456_789  # needs more than 4 bytes, as many real Telegram ids do
 NAME, USERNAME = "Zebulonia", "zeb_unique_handle"
@@ -52,14 +59,47 @@ async def test_no_telegram_id_or_name_in_the_data_directory(env: BotEnv) -> None
     await env.start()
 
 
-async def test_mydata_shows_consent_and_answers(env: BotEnv) -> None:
+async def test_mydata_shows_consent_and_that_answers_need_the_deletion_code(env: BotEnv) -> None:
     user = await finish_survey(env)
     await user.command("/mydata")
     shown = user.texts()[-1]
     assert shown.startswith("This is everything stored about you:")
     assert "You agreed to the privacy notice on" in shown
+    assert "“Workers' voice”: you submitted answers." in shown
+    assert "deletion code" in shown
+    assert "Written contracts" not in shown  # the pseudonym does not lead to the answers
+
+
+async def test_submission_shows_a_deletion_code_that_shows_and_erases_the_answers(
+    env: BotEnv,
+) -> None:
+    user = await finish_survey(env)
+    code = deletion_code(user)
+    assert code is not None
+    (thanks,) = [text for text in user.texts() if f"Your deletion code: {code}" in text]
+    assert "nobody, not even the server, can find which answers are yours" in thanks
+
+    await user.command("/mydata", code.lower().replace("-", " "))  # typed loosely
+    shown = user.texts()[-1]
     assert "“Workers' voice”: submitted on" in shown
     assert "Written contracts" in shown and "Garment" in shown
+
+    await user.command("/mydata", "0000-0000-0000-0000")
+    assert user.texts()[-1] == "No submitted answers match this code. Check it and try again."
+
+    await user.command("/forget", code)
+    assert user.texts()[-1].startswith("Done: the answers of this code were erased.")
+    assert (await env.services.storage.responses.counts("workers-voice")).submitted == 0
+    await user.command("/mydata", code)
+    assert user.texts()[-1] == "No submitted answers match this code. Check it and try again."
+
+
+async def test_wrong_deletion_codes_are_throttled(env: BotEnv) -> None:
+    user = await consented_user(env)
+    for _ in range(5):
+        await user.command("/mydata", "0000-0000-0000-0000")
+    await user.command("/forget", "0000-0000-0000-0000")
+    assert user.texts()[-1].startswith("Too many wrong codes were tried from this account.")
 
 
 async def test_mydata_shows_answers_in_progress(env: BotEnv) -> None:
@@ -99,8 +139,9 @@ async def test_forget_erases_responses_preferences_and_feature_data(env: BotEnv)
     await user.command("/forget")
     calls = await user.press("Yes, erase everything")
     assert callbacks(calls)[0]["text"] == "Erased."
-    assert user.texts()[-1] == "Done: 1 survey response and your settings were erased."
-    assert await stored_response(env, user) is None
+    # The draft-less participant: no draft erased; the marker stays (one response each).
+    assert user.texts()[-1] == "Done: 0 survey responses and your settings were erased."
+    assert (await stored_response(env, user)).submitted
     storage = env.services.storage
     assert await storage.preferences.get(storage.secret.participant_key(user.user_id)) is None
     assert erased_ids == [USER_ID]

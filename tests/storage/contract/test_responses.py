@@ -164,16 +164,47 @@ async def test_one_response_per_survey_and_none_shared_between_surveys(
     assert (await responses.counts(SURVEY)).total == 1
 
 
-async def test_delete_erases_the_response(responses: ResponseRepository) -> None:
+async def test_delete_erases_drafts_and_only_the_deletion_code_erases_answers(
+    responses: ResponseRepository,
+) -> None:
     await responses.start(SURVEY, 1, KEY)
-    await responses.submit(SURVEY, KEY, {"remedy": "a very identifying sentence"})
+    submitted = await responses.submit(SURVEY, KEY, {"remedy": "a very identifying sentence"})
     await responses.start("other", 1, KEY)
 
-    assert await responses.delete(SURVEY, KEY) is True
-    assert await responses.delete(SURVEY, KEY) is False
+    assert await responses.delete(SURVEY, KEY) is False  # no draft: the answers are not KEY's
     assert await responses.delete_all_for("other", KEY) == 1
-    assert await responses.get(SURVEY, KEY) is None
+    assert (await responses.get(SURVEY, KEY)).marker  # one response per person still holds
+    assert (await responses.counts(SURVEY)).submitted == 1
+
+    assert submitted.deletion_code is not None
+    assert await responses.delete_by_code("0" * 16, {SURVEY: KEY}) is None
+    erased = await responses.delete_by_code(submitted.deletion_code.lower(), {SURVEY: KEY})
+    assert erased is not None and dict(erased.answers) == {"remedy": "a very identifying sentence"}
     assert (await responses.counts(SURVEY)).total == 0
+    assert await responses.get(SURVEY, KEY) is None  # erased with its answers: may answer again
+    assert await responses.find_by_code(submitted.deletion_code) is None
+
+
+async def test_submission_deletes_the_draft_and_stores_the_answers_under_no_pseudonym(
+    responses: ResponseRepository,
+) -> None:
+    await responses.start(SURVEY, 1, KEY)
+    await responses.save_answer(SURVEY, KEY, "sector", "garment", None)
+    submitted = await responses.submit(SURVEY, KEY)
+
+    assert submitted.respondent_key != KEY and len(submitted.respondent_key) == 64
+    assert submitted.started_on == submitted.updated_on == submitted.submitted_on  # day only
+    marker = await responses.get(SURVEY, KEY)
+    assert marker is not None and marker.marker and dict(marker.answers) == {}
+    assert (marker.version, marker.submitted_on, marker.started_on) == (0, None, None)
+    counts = await responses.counts(SURVEY)
+    assert (counts.in_progress, counts.submitted) == (0, 1)
+
+    code = submitted.deletion_code
+    assert code is not None and len(code) == 16  # 80 bits, like a report receipt
+    found = await responses.find_by_code(f"{code[:4]} {code[4:8]}-{code[8:]}")
+    assert found is not None and dict(found.answers) == {"sector": "garment"}
+    assert found.deletion_code is None
 
 
 async def test_counts_by_status_and_by_version(storage: Storage) -> None:
@@ -212,13 +243,15 @@ async def test_mydata_and_forget_find_one_persons_responses_in_every_survey(
     await storage.responses.start(SURVEY, 1, theirs[SURVEY])
 
     found = await storage.responses.find_all(mine)
-    assert sorted((r.survey_id, r.status) for r in found) == [
-        ("labour-2026", ResponseStatus.IN_PROGRESS),
-        ("other", ResponseStatus.SUBMITTED),
+    assert sorted((r.survey_id, r.status, r.marker) for r in found) == [
+        ("labour-2026", ResponseStatus.IN_PROGRESS, False),
+        ("other", ResponseStatus.SUBMITTED, True),
     ]
 
-    assert await storage.responses.forget(mine) == 2
-    assert await storage.responses.find_all(mine) == []
+    # /forget erases drafts; the marker stays (one response per person), the answers are
+    # reachable only with the deletion code.
+    assert await storage.responses.forget(mine) == 1
+    assert [r.survey_id for r in await storage.responses.find_all(mine)] == ["other"]
     assert len(await storage.responses.find_all(theirs)) == 1
 
 
