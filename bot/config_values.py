@@ -20,10 +20,12 @@ __all__ = [
     "optional_path",
     "path",
     "report_categories",
+    "secret_token",
     "text",
     "text_entries",
     "user_ids",
     "whole_number",
+    "yes_no",
 ]
 
 #: Telegram user ids are positive and fit in 52 bits; anything else is a typo (or a chat id).
@@ -137,3 +139,27 @@ def clock_times(raw: str) -> tuple[str, ...]:
             raise ValueError(f"must be comma-separated UTC times as HH:MM (e.g. 08:00,18:00); "
                              f"{time_text!r} is not")
     return times
+
+
+_YES = frozenset({"1", "true", "yes", "on"})
+_NO = frozenset({"0", "false", "no", "off"})
+
+
+def yes_no(raw: str) -> bool:
+    """``true``/``false`` (also ``yes``/``no``, ``on``/``off``, ``1``/``0``), any case."""
+    word = raw.strip().lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise ValueError(f"must be true or false (got {raw!r})")
+
+
+def secret_token(raw: str) -> str:
+    """1-256 of ``A-Z``, ``a-z``, ``0-9``, ``_`` and ``-``: what Telegram accepts."""
+    secret = raw.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's "
+                         "rule for secret_token); e.g. the output of "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+    return secret
