@@ -89,20 +89,27 @@ class OutboxSender:
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
-    async def deliver_due(self, bot: Bot, limit: int = 100) -> int:
-        """Send the messages that are due now; returns how many were sent."""
+    async def deliver_due(self, bot: Bot, limit: int = 100,
+                          keep_going: Callable[[], bool] = lambda: True) -> int:
+        """Send the messages that are due now; returns how many were sent.
+
+        ``keep_going`` is asked before each message: the bot stopping ends the run at once
+        (what is left stays in the outbox), so an announcement never delays a shutdown.
+        """
         if self._lock.locked():
             return 0  # another run is draining the queue already
         async with self._lock:
-            return await self._deliver(bot, limit)
+            return await self._deliver(bot, limit, keep_going)
 
-    async def _deliver(self, bot: Bot, limit: int) -> int:
+    async def _deliver(self, bot: Bot, limit: int, keep_going: Callable[[], bool]) -> int:
         storage = self._services.storage
         now = self._clock()
         if now < self._paused_until:
             return 0
         sent = 0
         for item in await storage.outbox.due(now, limit):
+            if not keep_going():
+                break
             now = self._clock()
             last = self._last_by_chat.get(item.chat_id)
             if last is not None and now - last < PER_CHAT_INTERVAL:
@@ -190,7 +197,9 @@ def sender_of(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboxS
 
 async def _delivery_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     try:
-        await sender_of(context.application).deliver_due(context.bot)
+        application = context.application
+        await sender_of(application).deliver_due(context.bot,
+                                                 keep_going=lambda: application.running)
     except TelegramError as error:
         logger.warning("Outbox delivery failed (%s)", type(error).__name__)
 

@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from tests.moderation_fixtures import SURVEY, seed
 SUBSCRIBERS = range(9_100_001, 9_100_141)  # 140 subscribers: 3.5 s of sending at 40/s
 
 
-async def started(tmp_path: Path, **settings: object) -> BotEnv:
+async def started(tmp_path: Path, **settings: Any) -> BotEnv:
     environment = BotEnv(tmp_path / "data", [survey_file()], frozenset({4242}))
     environment.config = dataclasses.replace(environment.config, **settings)
     environment.users = []
