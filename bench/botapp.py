@@ -4,7 +4,7 @@ Both use the same offline Bot API (:class:`bench.fakeapi.BenchTelegram`) and the
 ``concurrent_updates``; consultbot's is built by ``bot.application.build_application``
 exactly as ``consultbot run`` builds it, with real SQLite storage in ``data_dir``.
 
-``AIORateLimiter``: consultbot's application throttles outgoing messages to Telegram's
+The rate limiter (``bot.rate_limits.PriorityRateLimiter``): consultbot's application throttles outgoing messages to Telegram's
 ~30/s. That limit is Telegram's, not the bot's; with it, both bots would measure the
 limiter. ``keep_rate_limiter=False`` (the default of the benchmarks) removes it from
 consultbot's bot so the figure is the bot's own capacity; the echo bot has none.
@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bench.fakeapi import BenchTelegram, OfflineRequest
 from bench.survey import SURVEY_YAML, write_survey
@@ -37,7 +44,7 @@ def consultbot_app(telegram: BenchTelegram, data_dir: Path, *,
     config = Config(token=BOT_TOKEN, data_dir=data_dir)
     app = build_application(config, request=OfflineRequest(telegram), survey_files=[survey_file])
     if not keep_rate_limiter:
-        app.bot._rate_limiter = None  # noqa: SLF001 - see module docstring
+        app.bot._rate_limiter = None
     return app
 
 
