@@ -94,7 +94,7 @@ def run(users: int, per_user: int, timeout: float) -> Result:
             emulator.stop()
     if len(replies) < messages:
         raise RuntimeError(f"only {len(replies)} of {messages} replies within {timeout:.0f} s")
-    first_poll = min(float(c["time"]) for c in calls if c["method"] == "getUpdates")  # type: ignore[arg-type]
+    first_poll = min(float(c["time"]) for c in calls if c["method"] == "getUpdates")
     last_reply = sorted(float(c["time"]) for c in replies)[messages - 1]  # type: ignore[arg-type]
     drain = last_reply - first_poll
     result.add("drain rate (consultbot run + emulator)", messages / drain, "msg/s")
@@ -103,7 +103,7 @@ def run(users: int, per_user: int, timeout: float) -> Result:
 
     send_rate = Config().send_rate
     limited = [c for c in calls if c["method"] in CHAT_METHODS
-               and first_poll <= float(c["time"]) <= last_reply]  # type: ignore[arg-type]
+               and first_poll <= float(c["time"]) <= last_reply]
     result.add("rate-limited calls per message", len(limited) / messages, "calls")
     use = len(limited) / drain / send_rate
     result.add(f"limited calls/s / send_rate ({send_rate:g}/s)", use, "x",
