@@ -1,4 +1,4 @@
-"""``python -m bench``: run the five benchmarks, one process each, and print one table.
+"""``python -m bench``: run the six benchmarks, one process each, and print one table.
 
 Each benchmark runs as ``python -m bench.<module> --json FILE`` in a fresh process, one after
 the other: memory figures start clean, and only one core-heavy process runs at a time (the
@@ -30,6 +30,7 @@ BENCHMARKS: tuple[tuple[int, str, list[str], list[str]], ...] = (
     (3, "moderator_scale", [], ["--responses", "20000"]),
     (4, "open_conversations", [], ["--in-progress", "10000", "--active", "1000"]),
     (5, "end_to_end", [], ["--users", "50", "--per-user", "10"]),
+    (6, "announcement", [], ["--subscribers", "3000", "--participants", "10"]),
 )
 TINY: dict[int, list[str]] = {
     1: ["--users", "6", "--clients", "3", "--repeat", "1"],
@@ -37,6 +38,7 @@ TINY: dict[int, list[str]] = {
     3: ["--responses", "300", "--no-xlsx"],
     4: ["--in-progress", "200", "--active", "20", "--clients", "4"],
     5: ["--users", "2", "--per-user", "2", "--timeout", "60"],
+    6: ["--subscribers", "40", "--participants", "2"],
 }
 
 
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small scale (a minute or two)")
     parser.add_argument("--tiny", action="store_true", help="smallest scale (smoke test)")
-    parser.add_argument("--only", default="1,2,3,4,5", help="comma-separated benchmark numbers")
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="comma-separated benchmark numbers")
     parser.add_argument("--responses", type=int, default=None,
                         help="submitted responses for benchmark 3 (default 1000000)")
     parser.add_argument("--cache-dir", type=Path, default=None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import typing
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -132,9 +133,11 @@ class OutboxSender:
         storage = self._services.storage
         try:
             text = await self._text(item)
-            if isinstance(bot, ExtBot):
+            if _limited_by_lanes(bot):
                 await bot.send_message(item.chat_id, text, allow_paid_broadcast=self._paid or None,
                                        rate_limit_args=Lane.BROADCAST)
+            elif self._paid:  # another limiter (or none): it must not see our lane argument
+                await bot.send_message(item.chat_id, text, allow_paid_broadcast=True)
             else:
                 await bot.send_message(item.chat_id, text)
         except RetryAfter as error:
@@ -182,7 +185,7 @@ class OutboxSender:
         self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > horizon}
 
 
-def _limited_by_lanes(bot: Bot) -> bool:
+def _limited_by_lanes(bot: Bot) -> typing.TypeGuard[ExtBot[Any]]:
     """Whether the bot's own limiter paces outbox messages (then the sender does not)."""
     return isinstance(bot, ExtBot) and isinstance(bot.rate_limiter, PriorityRateLimiter)
 
