@@ -20,7 +20,9 @@ Telegram sent that was not handed over is left unconfirmed:
   closed), so Telegram sends it again later.
 
 Nothing is written to disk for this (a queued update may be a whistleblower's words); the
-one update the queue itself holds is handed over and handled with those in flight.
+one update the queue itself holds is handed over and handled with those in flight. In
+webhook mode a request waits for a free slot before its ``200 OK``; Telegram keeps up to
+``max_connections`` (40) requests open meanwhile, so a burst waits with Telegram, not here.
 """
 
 from __future__ import annotations
@@ -96,8 +98,8 @@ class UpdateFeed:
         try:
             await application.update_processor.process_update(
                 update, application.process_update(update))
-        except Exception as error:  # noqa: BLE001  # handlers errors went to the error handler already; a task must not die unseen
-            logger.debug("Update ended with %s", type(error).__name__)
+        except Exception as error:  # noqa: BLE001  # as ptb's own fetcher does: to the error handler
+            await application.process_error(update=update, error=error)
         finally:
             self._slots.release()
 
