@@ -124,7 +124,7 @@ class Participant:
     and returns once the application has finished with it.
     """
 
-    __slots__ = ("app", "clock", "telegram", "user_id", "rng", "language_code", "updates")
+    __slots__ = ("app", "clock", "language_code", "rng", "telegram", "updates", "user_id")
 
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], telegram: BenchTelegram,
                  user_id: int, rng: random.Random, language_code: str = "en") -> None:
