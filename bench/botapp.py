@@ -4,7 +4,7 @@ Both use the same offline Bot API (:class:`bench.fakeapi.BenchTelegram`) and the
 ``concurrent_updates``; consultbot's is built by ``bot.application.build_application``
 exactly as ``consultbot run`` builds it, with real SQLite storage in ``data_dir``.
 
-``AIORateLimiter``: consultbot's application throttles outgoing messages to Telegram's
+The rate limiter (``bot.rate_limits.PriorityRateLimiter``): consultbot's application throttles outgoing messages to Telegram's
 ~30/s. That limit is Telegram's, not the bot's; with it, both bots would measure the
 limiter. ``keep_rate_limiter=False`` (the default of the benchmarks) removes it from
 consultbot's bot so the figure is the bot's own capacity; the echo bot has none.
@@ -29,6 +29,7 @@ from bench.fakeapi import BenchTelegram, OfflineRequest
 from bench.survey import SURVEY_YAML, write_survey
 from bot.application import CONCURRENT_UPDATES, build_application
 from bot.config import Config
+from bot.context import ConsultbotApplication
 from bot.survey_files import SurveyFile
 from surveys.loading import load_survey_bytes
 from tests.fakebot import BOT_TOKEN
@@ -37,7 +38,7 @@ __all__ = ["CONCURRENT_UPDATES", "consultbot_app", "echo_app"]
 
 
 def consultbot_app(telegram: BenchTelegram, data_dir: Path, *,
-                   keep_rate_limiter: bool = False) -> Application[Any, Any, Any, Any, Any, Any]:
+                   keep_rate_limiter: bool = False) -> ConsultbotApplication:
     """consultbot's Application on the fake, publishing the bench survey on initialize."""
     path = write_survey(data_dir.parent / "surveys")
     survey_file = SurveyFile(path, load_survey_bytes(SURVEY_YAML, path.name), SURVEY_YAML)

@@ -13,8 +13,10 @@ the load from a Node.js client (``bench/loadgen.js``) so the generator is not th
 
 Drain rate = messages / (time of the bot's last reply - time of its first getUpdates), both
 from the emulator's own record of the bot's calls. It is reported next to the in-process
-figure of benchmark 1 by ``python -m bench``. The AIORateLimiter of ``consultbot run``
-(Telegram's ~30 messages/s) is active here, as in production, so it caps this figure.
+figure of benchmark 1 by ``python -m bench``. The rate limiter of ``consultbot run``
+(``send_rate``, Telegram's 30 messages/s) is active here, as in production, so it caps this
+figure; the rate of chat-bound calls (the ones it limits) during the drain is compared with
+``send_rate`` (target >= 0.95 x: the limiter should lose no slot while a backlog waits).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ from bench.common import Result, add_common_arguments, write_result
 from bench.survey import TYPED_SURVEY_ID, write_typed_survey
 
 LOADGEN = Path(__file__).with_name("loadgen.js")
+#: Bot API methods addressed to a chat: the ones the rate limiter counts.
+CHAT_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup",
+                          "deleteMessage", "sendDocument", "sendPhoto", "copyMessage"})
+TARGET_SLOT_USE = 0.95
 FIRST_USER_ID = 610_000_000
 
 
@@ -88,11 +94,20 @@ def run(users: int, per_user: int, timeout: float) -> Result:
             emulator.stop()
     if len(replies) < messages:
         raise RuntimeError(f"only {len(replies)} of {messages} replies within {timeout:.0f} s")
-    first_poll = min(float(c["time"]) for c in calls if c["method"] == "getUpdates")  # type: ignore[arg-type]
+    first_poll = min(float(c["time"]) for c in calls if c["method"] == "getUpdates")
     last_reply = sorted(float(c["time"]) for c in replies)[messages - 1]  # type: ignore[arg-type]
     drain = last_reply - first_poll
     result.add("drain rate (consultbot run + emulator)", messages / drain, "msg/s")
     result.add("drain time", drain, "s")
+    from bot.config import Config
+
+    send_rate = Config().send_rate
+    limited = [c for c in calls if c["method"] in CHAT_METHODS
+               and first_poll <= float(c["time"]) <= last_reply]
+    result.add("rate-limited calls per message", len(limited) / messages, "calls")
+    use = len(limited) / drain / send_rate
+    result.add(f"limited calls/s / send_rate ({send_rate:g}/s)", use, "x",
+               f">= {TARGET_SLOT_USE}", use >= TARGET_SLOT_USE)
     result.add("restart to last reply (wall)", wall, "s")
     result.add("backlog posting rate (Node.js client)", float(posted["messages"]) / float(posted["seconds"]), "msg/s")  # type: ignore[arg-type]
     result.notes.append(f"setup of {users} users took {float(setup['seconds']):.1f} s")  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import bot.report_jobs
@@ -41,6 +41,7 @@ from bot.config import Config
 from bot.context import BotContext, CommandScope, ConsultbotApplication, Services
 from bot.errors import error_handler
 from bot.i18n import Translations, load_translations
+from bot.rate_limits import PriorityRateLimiter
 from bot.sessions import InputMode, SessionStore
 from bot.survey_files import SurveyFile
 from bot.survey_health import warn_about_unreadable_surveys
@@ -100,7 +101,7 @@ def build_application(
         .base_file_url(config.file_url)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(PriorityRateLimiter(config.send_rate, max_retries=RATE_LIMIT_RETRIES))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

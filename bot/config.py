@@ -35,6 +35,7 @@ from bot.config_values import (
     optional_path,
     path,
     report_categories,
+    secret_token,
     text,
     text_entries,
     user_ids,
@@ -299,6 +300,21 @@ class Config:
         default=15, parse=whole_number(1, 240),
         help="minutes a second-factor code stays valid for reading reports, raw exports and "
              "moderator changes (1 to 240)")
+    send_rate: float = setting(
+        default=30.0, parse=number(0.5, 1000), shown_default="`30`",
+        help="messages per second the bot sends in all (Telegram allows about 30 for free); "
+             "participants' replies go first, announcements get what is left (0.5 to 1000; "
+             "above 30 only for a self-hosted Bot API server or a test emulator)")
+    allow_paid_broadcast: bool = setting(
+        default=False, parse=yes_no, shown_default="`false`",
+        help="send announcements with Telegram's paid broadcasts (up to 1,000 messages per "
+             "second, charged in Telegram Stars to the bot's balance), so a large announcement "
+             "neither waits for nor slows participants' replies")
+    webhook_secret: str = setting(
+        default="", parse=secret_token, secret=True,
+        shown_default="unset: a new random one at each start",
+        help="secret Telegram sends with every webhook request (`run --webhook`); requests "
+             "without it are refused. Set it only when several instances share one URL")
 
     @property
     def file_url(self) -> str:
@@ -407,14 +423,17 @@ def _read_file(path: Path) -> dict[str, str]:
         if entry is None:
             known = ", ".join(KEYS)
             raise ConfigError(f"{path}: unknown key {name!r} (known keys: {known})")
-        if isinstance(value, list) and all(_is_scalar(item) for item in value):
+        if isinstance(value, bool):  # TOML's true/false (a bool is also an int: test first)
+            values[entry.key] = "true" if value else "false"
+        elif isinstance(value, list) and all(_is_scalar(item) for item in value):
             values[entry.key] = entry.list_separator.join(str(item) for item in value)
         elif isinstance(value, bool) and entry.parse is yes_no:  # a switch: TOML true/false
             values[entry.key] = "true" if value else "false"
         elif _is_scalar(value):
             values[entry.key] = str(value)
         else:
-            raise ConfigError(f"{path}: {name} must be a string, a number or a list of them")
+            raise ConfigError(f"{path}: {name} must be a string, a number, true/false or a "
+                              "list of them")
     return values
 
 

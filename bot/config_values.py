@@ -21,6 +21,7 @@ __all__ = [
     "optional_path",
     "path",
     "report_categories",
+    "secret_token",
     "text",
     "text_entries",
     "user_ids",
@@ -161,3 +162,13 @@ def one_of(*choices: str) -> Callable[[str], str]:
         return value
 
     return parse
+
+
+def secret_token(raw: str) -> str:
+    """1-256 of ``A-Z``, ``a-z``, ``0-9``, ``_`` and ``-``: what Telegram accepts."""
+    secret = raw.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's "
+                         "rule for secret_token); e.g. the output of "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+    return secret

@@ -1,27 +1,31 @@
 """Delivering announcements from the persistent outbox within Telegram's limits.
 
-The outbox is drained at about 25 messages per second overall (Telegram allows ~30;
-participants' own conversations need the rest) and at most one message per second per chat.
-A message is claimed in the database before it is sent and marked sent right after, so a
-restart never sends twice; ``RetryAfter`` pauses sending for as long as Telegram asks; a
-subscriber who blocked the bot is dropped with their subscriptions.
+Outbox messages are sent in the rate limiter's broadcast lane (:mod:`bot.rate_limits`): they
+get only the sending slots participants' own conversations leave free, so an announcement
+to 50,000 subscribers never holds up someone's next question. With ``allow_paid_broadcast``
+they are sent as Telegram's paid broadcasts instead (up to 1,000 per second, not counted
+against the free 30). Without that limiter (a bot built without it) the sender paces itself
+at ``send_rate``. Each chat gets at most one message per second. A message is claimed in the
+database before it is sent and marked sent right after, so a restart never sends twice;
+``RetryAfter`` pauses sending for as long as Telegram asks and the message is retried from
+the database; a subscriber who blocked the bot is dropped with their subscriptions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as _dt
 import logging
 import time
-import warnings
+import typing
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, User
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, CallbackContext
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.context import ConsultbotApplication, Services, Translator, services_of
+from bot.rate_limits import Lane, PriorityRateLimiter, retry_seconds
 from storage.outbox import OutboxItem
 
 __all__ = [
@@ -35,8 +39,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Seconds between two outbox messages: ~25 per second, under Telegram's ~30 overall.
-GLOBAL_INTERVAL = 1 / 25
 #: Telegram allows about one message per second to the same chat.
 PER_CHAT_INTERVAL = 1.0
 #: Network failures are retried this many times, with growing pauses, then given up.
@@ -82,31 +84,40 @@ class OutboxSender:
         self._clock = clock
         self._sleep = sleep
         self._last_send = 0.0
+        self._interval = 1.0 / services.settings.send_rate
+        self._paid = services.settings.allow_paid_broadcast
         self._last_by_chat: dict[int, float] = {}
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
-    async def deliver_due(self, bot: Bot, limit: int = 100) -> int:
-        """Send the messages that are due now; returns how many were sent."""
+    async def deliver_due(self, bot: Bot, limit: int = 100,
+                          keep_going: Callable[[], bool] = lambda: True) -> int:
+        """Send the messages that are due now; returns how many were sent.
+
+        ``keep_going`` is asked before each message: the bot stopping ends the run at once
+        (what is left stays in the outbox), so an announcement never delays a shutdown.
+        """
         if self._lock.locked():
             return 0  # another run is draining the queue already
         async with self._lock:
-            return await self._deliver(bot, limit)
+            return await self._deliver(bot, limit, keep_going)
 
-    async def _deliver(self, bot: Bot, limit: int) -> int:
+    async def _deliver(self, bot: Bot, limit: int, keep_going: Callable[[], bool]) -> int:
         storage = self._services.storage
         now = self._clock()
         if now < self._paused_until:
             return 0
         sent = 0
         for item in await storage.outbox.due(now, limit):
+            if not keep_going():
+                break
             now = self._clock()
             last = self._last_by_chat.get(item.chat_id)
             if last is not None and now - last < PER_CHAT_INTERVAL:
                 await storage.outbox.retry_at(item, last + PER_CHAT_INTERVAL)
                 continue
-            wait = self._last_send + GLOBAL_INTERVAL - now
-            if wait > 0:
+            wait = self._last_send + self._interval - now
+            if wait > 0 and not _limited_by_lanes(bot):
                 await self._sleep(wait)
             if not await storage.outbox.claim(item):
                 continue
@@ -121,9 +132,16 @@ class OutboxSender:
     async def _send(self, bot: Bot, item: OutboxItem) -> str:
         storage = self._services.storage
         try:
-            await bot.send_message(item.chat_id, await self._text(item))
+            text = await self._text(item)
+            if _limited_by_lanes(bot):
+                await bot.send_message(item.chat_id, text, allow_paid_broadcast=self._paid or None,
+                                       rate_limit_args=Lane.BROADCAST)
+            elif self._paid:  # another limiter (or none): it must not see our lane argument
+                await bot.send_message(item.chat_id, text, allow_paid_broadcast=True)
+            else:
+                await bot.send_message(item.chat_id, text)
         except RetryAfter as error:
-            delay = _retry_seconds(error)
+            delay = retry_seconds(error)
             self._paused_until = self._clock() + delay
             await storage.outbox.retry_at(item, self._clock() + delay)
             logger.info("Telegram asked to slow down for %.0f s", delay)
@@ -167,12 +185,9 @@ class OutboxSender:
         self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > horizon}
 
 
-def _retry_seconds(error: RetryAfter) -> float:
-    # PTB 22 warns that retry_after becomes a timedelta; accept both, without the warning.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, _dt.timedelta) else float(value)
+def _limited_by_lanes(bot: Bot) -> typing.TypeGuard[ExtBot[Any]]:
+    """Whether the bot's own limiter paces outbox messages (then the sender does not)."""
+    return isinstance(bot, ExtBot) and isinstance(bot.rate_limiter, PriorityRateLimiter)
 
 
 def sender_of(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboxSender:
@@ -185,7 +200,9 @@ def sender_of(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboxS
 
 async def _delivery_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     try:
-        await sender_of(context.application).deliver_due(context.bot)
+        application = context.application
+        await sender_of(application).deliver_due(context.bot,
+                                                 keep_going=lambda: application.running)
     except TelegramError as error:
         logger.warning("Outbox delivery failed (%s)", type(error).__name__)
 

@@ -1,14 +1,22 @@
-"""``consultbot run``: run the bot with long polling until SIGINT/SIGTERM.
+"""``consultbot run``: run the bot (long polling, or a webhook) until SIGINT/SIGTERM.
 
 Everything that can be wrong with the set-up is checked before the bot talks to Telegram:
 the configuration, the survey files of ``CONSULTBOT_SURVEYS`` (all problems listed at
 once) and that the data directory is writable. Each problem is one clear line on stderr
 and a non-zero exit, never a traceback.
 
+Updates come by long polling, or with ``--webhook URL --listen HOST:PORT`` by
+python-telegram-bot's built-in web server behind a reverse proxy; every webhook request must
+carry the secret token (``webhook_secret``, or one generated at each start and kept in
+memory), others are refused with 403. Either way they pass through :class:`bot.update_feed.
+UpdateFeed`, which takes updates from Telegram no faster than the bot handles them.
+
 Stopping (SIGTERM from systemd or Docker, or Ctrl-C) is :func:`serve`'s job: the first
-signal stops fetching updates, lets the updates in flight finish, then closes storage,
-which commits every pending write first; an answer the participant saw acknowledged is
-therefore never lost. A second signal abandons what is still waiting and closes storage
+signal stops taking updates at once, lets the (at most ``concurrent_updates`` + 1) updates
+in flight finish, leaves every other update with Telegram, which sends it again after the
+restart (see :mod:`bot.update_feed`), then closes storage, which commits every pending write
+first; an answer the participant saw acknowledged is therefore never lost, and a backlog
+does not make the stop slow. A second signal abandons what is still waiting and closes storage
 at once; a third, or a close that does not finish in :data:`ABORT_GRACE_SECONDS`, exits
 without waiting (SQLite keeps every committed write through that, as through a crash).
 
@@ -23,21 +31,27 @@ import argparse
 import asyncio
 import logging
 import os
+import secrets
 import signal
 import sys
 import tempfile
 import textwrap
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from bot.update_feed import UpdateFeed
+
     #: Whatever context types the application was built with.
     AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-__all__ = ["ABORT_GRACE_SECONDS", "EXIT_CONFIG", "EXIT_FAILURE", "add_parser", "run", "serve"]
+__all__ = ["ABORT_GRACE_SECONDS", "EXIT_CONFIG", "EXIT_FAILURE", "Webhook", "add_parser", "run",
+           "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +65,62 @@ ABORT_GRACE_SECONDS = 10.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: The only update types any handler uses; Telegram then sends nothing else.
 ALLOWED_UPDATES = ["message", "callback_query"]
+#: Where the webhook server listens when ``--listen`` is not given: the reverse proxy's side.
+DEFAULT_LISTEN = "127.0.0.1:8080"
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """How Telegram reaches the bot in webhook mode.
+
+    Attributes:
+        url: The public HTTPS URL Telegram posts updates to (the reverse proxy's).
+        host: The address the local server listens on.
+        port: Its port.
+        secret: The token Telegram must send in ``X-Telegram-Bot-Api-Secret-Token``.
+    """
+
+    url: str
+    host: str
+    port: int
+    secret: str = field(default="", repr=False)  # never in a log or traceback
+
+    @property
+    def path(self) -> str:
+        """The URL's path, which the local server serves (the proxy forwards it as is)."""
+        return urlsplit(self.url).path.lstrip("/")
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:8080`` for IPv6) as a host and a port.
+
+    Raises:
+        ValueError: With what is expected.
+    """
+    host, colon, port_text = text.strip().rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"--listen must be HOST:PORT, e.g. {DEFAULT_LISTEN} (got {text!r})")
+    return host, int(port_text)
+
+
+def webhook_url(text: str, api_url: str) -> str:
+    """Check the ``--webhook`` URL: HTTPS (Telegram's rule), no query or fragment.
+
+    A self-hosted Bot API server also accepts plain HTTP, so ``http://`` is allowed when
+    ``api_url`` is not Telegram's.
+
+    Raises:
+        ValueError: With what is expected.
+    """
+    from bot.config import DEFAULT_API_URL
+
+    parts = urlsplit(text.strip())
+    schemes = ("https",) if api_url == DEFAULT_API_URL else ("https", "http")
+    if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("--webhook must be the public https:// URL the reverse proxy serves, "
+                         f"e.g. https://bot.example.org/telegram (got {text!r})")
+    return text.strip()
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,18 +129,26 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     parser = subparsers.add_parser(
         "run",
-        help="run the bot (long polling)",
+        help="run the bot (long polling, or a webhook)",
         description=textwrap.fill(
-            "Run the bot with long polling. Configuration comes from CONSULTBOT_* environment "
+            "Run the bot with long polling, or with --webhook behind a reverse proxy that "
+            "terminates HTTPS. Configuration comes from CONSULTBOT_* environment "
             "variables and, optionally, a TOML file with the same keys (the environment wins). "
-            "The first Ctrl-C or SIGTERM finishes the updates in flight and closes the "
-            "database; a second one abandons what is still waiting and closes it at once.",
+            "The first Ctrl-C or SIGTERM stops taking updates, finishes the few in flight, "
+            "leaves the rest with Telegram (sent again after the restart) and closes the "
+            "database; a second one abandons what is still running and closes it at once.",
             width=79),
         epilog=describe_settings(width=79),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="a consultbot.toml file (keys as the environment variables)")
+    parser.add_argument("--webhook", metavar="URL",
+                        help="receive updates by webhook at this public https:// URL (your "
+                             "reverse proxy's) instead of long polling")
+    parser.add_argument("--listen", metavar="HOST:PORT", default=None,
+                        help=f"where the webhook server listens (default {DEFAULT_LISTEN}); "
+                             "the proxy forwards the URL's path here")
     parser.set_defaults(handler=run)
 
 
@@ -110,6 +188,16 @@ def run(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_CONFIG
+    webhook: Webhook | None = None
+    try:
+        if args_webhook := getattr(args, "webhook", None):
+            host, port = parse_listen(getattr(args, "listen", None) or DEFAULT_LISTEN)
+            webhook = Webhook(webhook_url(args_webhook, config.api_url), host, port,
+                              config.webhook_secret or secrets.token_urlsafe(32))
+        elif getattr(args, "listen", None):
+            return _fail("--listen is for webhook mode: give --webhook URL too")
+    except ValueError as error:
+        return _fail(str(error))
     try:
         check_data_dir(config.data_dir)
     except OSError as error:
@@ -125,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(token)
     application = build_application(config, survey_files=survey_files)
     try:
-        finished = asyncio.run(serve(application))
+        finished = asyncio.run(serve(application, webhook))
     except InvalidToken:
         return _fail("Telegram rejected CONSULTBOT_TOKEN; check the token from @BotFather",
                      EXIT_FAILURE)
@@ -134,6 +222,9 @@ def run(args: argparse.Namespace) -> int:
                      EXIT_FAILURE)
     except TelegramError as error:
         return _fail(f"the Bot API refused to start the bot ({type(error).__name__})", EXIT_FAILURE)
+    except OSError as error:  # the webhook server could not listen
+        return _fail(f"cannot listen on {getattr(args, 'listen', None) or DEFAULT_LISTEN} "
+                     f"({error.strerror or error})", EXIT_FAILURE)
     except StorageError as error:
         return _fail(f"cannot open the data in {config.data_dir}: {error}", EXIT_FAILURE)
     return 0 if finished else EXIT_FAILURE
@@ -187,57 +278,93 @@ async def _unless(event: asyncio.Event, work: Awaitable[None]) -> bool:
     return False
 
 
-async def _stop_polling_and_updates(application: AnyApplication) -> None:
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
+async def _start_receiving(feed: UpdateFeed, application: AnyApplication,
+                           webhook: Webhook | None) -> None:
+    def fetch_failed(error: Exception) -> None:
+        application.create_task(application.process_error(update=None, error=error))
+
+    if webhook is None:
+        await feed.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
+                                         error_callback=fetch_failed)
+    else:
+        await feed.updater.start_webhook(
+            listen=webhook.host, port=webhook.port, url_path=webhook.path,
+            webhook_url=webhook.url, secret_token=webhook.secret,
+            allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        logger.info("Receiving updates by webhook on %s:%d", webhook.host, webhook.port)
+
+
+async def _stop_in_order(application: AnyApplication, feed: UpdateFeed | None,
+                         polling: bool) -> None:
+    """Stop taking updates, finish those in flight, confirm them, stop jobs (module doc)."""
+    if feed is not None:
+        await feed.stop_taking_updates()
+        await feed.finish()
+        if polling:
+            await feed.confirm_handed(ALLOWED_UPDATES)
     if application.running:
         await application.stop()
 
 
-async def serve(application: AnyApplication) -> bool:
-    """Poll for updates until a stop signal, then stop in order; True unless work was abandoned.
+async def serve(application: AnyApplication, webhook: Webhook | None = None) -> bool:
+    """Receive updates until a stop signal, then stop in order; True unless work was abandoned.
 
-    What python-telegram-bot's ``run_polling`` does, with signals counted (see the module
-    docstring): storage is closed (by the application's shutdown) on every way out, the
-    process never waits on a second signal, and a signal during start-up stops at once.
+    What python-telegram-bot's ``run_polling``/``run_webhook`` do, with updates taken no
+    faster than they are handled and signals counted (see the module docstring): storage is
+    closed (by the application's shutdown) on every way out, the process never waits on a
+    second signal, and a signal during start-up stops at once.
+
+    Args:
+        application: The application, not yet initialized.
+        webhook: Receive by webhook as described; long polling when ``None``.
 
     Raises:
-        telegram.error.TelegramError, storage.errors.StorageError: Start-up failed; what
-            was opened is closed first.
+        telegram.error.TelegramError, storage.errors.StorageError, OSError: Start-up failed;
+            what was opened is closed first.
     """
+    from bot.update_feed import UpdateFeed
+
     loop = asyncio.get_running_loop()
     signals = _StopSignals()
     for number in STOP_SIGNALS:
         loop.add_signal_handler(number, signals.received)
     finished = True
+    feed: UpdateFeed | None = None
     try:
         if await _unless(signals.stop, application.initialize()) and not signals.stop.is_set():
-            assert application.updater is not None  # build_application always makes one
-
-            def fetch_failed(error: Exception) -> None:
-                application.create_task(application.process_error(update=None, error=error))
-
-            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
-                                                    error_callback=fetch_failed)
+            feed = UpdateFeed(application)
+            await feed.start()
+            await _start_receiving(feed, application, webhook)
             await application.start()
             await signals.stop.wait()
-        finished = await _unless(signals.abort, _stop_polling_and_updates(application))
+        finished = await _unless(signals.abort,
+                                 _stop_in_order(application, feed, polling=webhook is None))
         if not finished:
+            abandoned = feed.abandon() if feed is not None else 0
+            if abandoned:
+                logger.warning("%d update(s) in flight abandoned", abandoned)
             await _abandon(application)
     finally:
         try:
-            if signals.abort.is_set():
-                await asyncio.wait_for(application.shutdown(), ABORT_GRACE_SECONDS)
-            else:
-                await application.shutdown()
-        except TimeoutError:
-            logger.error("Closing the database took over %g s; exiting without it "
-                         "(committed data is safe)", ABORT_GRACE_SECONDS)
-            _exit_now()
+            if feed is not None and feed.updater.running:
+                await feed.updater.stop()  # start-up failed half-way
         finally:
+            await _shut_down(application, signals)
             for number in STOP_SIGNALS:
                 loop.remove_signal_handler(number)
     return finished
+
+
+async def _shut_down(application: AnyApplication, signals: _StopSignals) -> None:
+    try:
+        if signals.abort.is_set():
+            await asyncio.wait_for(application.shutdown(), ABORT_GRACE_SECONDS)
+        else:
+            await application.shutdown()
+    except TimeoutError:
+        logger.error("Closing the database took over %g s; exiting without it "
+                     "(committed data is safe)", ABORT_GRACE_SECONDS)
+        _exit_now()
 
 
 async def _abandon(application: AnyApplication) -> None:

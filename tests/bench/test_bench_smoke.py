@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bench import durable_writes, end_to_end, moderator_scale, open_conversations, throughput
+from bench import (
+    announcement,
+    durable_writes,
+    end_to_end,
+    moderator_scale,
+    open_conversations,
+    throughput,
+)
 from bench.__main__ import TINY
 
 
@@ -66,3 +73,11 @@ def test_end_to_end_drains_a_backlog_through_the_emulator(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     figures = run_tiny(end_to_end, 5, tmp_path, capsys)
     assert figures["drain rate (consultbot run + emulator)"] > 0
+
+
+def test_announcement_times_next_questions_with_lanes_without_and_first_come_first_served(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    figures = run_tiny(announcement, 6, tmp_path, capsys)
+    for run in ("lanes", "no announcement", "first come, first served"):
+        assert figures[f"next question p99 ({run})"] > 0
+    assert "announcement msg/s meanwhile (lanes)" in figures

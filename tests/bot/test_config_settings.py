@@ -39,7 +39,8 @@ def test_every_setting_is_read_from_environment_and_file(entry: Setting, tmp_pat
                "report_max_file_mb": "3", "api_url": "http://localhost/bot",
                "data_dir": str(tmp_path / "data"), "moderator_2fa_required": "false",
                "survey_retention_action": "delete", "report_open_max_days": "70",
-               "audit_retention_days": "70"}
+               "audit_retention_days": "70",
+               "allow_paid_broadcast": "true"}
     value = samples.get(entry.key, "7")
     from_env = load_config(env={entry.env_var: value, "HOME": str(tmp_path)})
     toml = tmp_path / "c.toml"
@@ -177,9 +178,14 @@ def test_toml_floats_and_lists_are_accepted(tmp_path: Path) -> None:
     assert config.report_channels == ("A, B", "C")
 
 
-def test_toml_booleans_and_tables_are_refused(tmp_path: Path) -> None:
+def test_toml_booleans_only_for_yes_no_settings_and_tables_are_refused(tmp_path: Path) -> None:
     toml = tmp_path / "c.toml"
+    toml.write_text("allow_paid_broadcast = true\n", encoding="utf-8")
+    assert load_config(toml, env={}).allow_paid_broadcast is True
     toml.write_text("min_cell = true\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="CONSULTBOT_MIN_CELL must be a whole number"):
+        load_config(toml, env={})
+    toml.write_text("[min_cell]\nvalue = 5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="min_cell must be a string, a number"):
         load_config(toml, env={})
 
@@ -193,6 +199,21 @@ def test_switches_take_toml_booleans_and_words(tmp_path: Path) -> None:
     assert Config().moderator_2fa_required is True
     with pytest.raises(ConfigError, match="CONSULTBOT_MODERATOR_2FA_REQUIRED must be true or false"):
         load_config(env={"CONSULTBOT_MODERATOR_2FA_REQUIRED": "maybe"})
+
+
+@pytest.mark.parametrize(("raw", "value"), [("true", True), ("No", False), ("1", True),
+                                            ("off", False)])
+def test_allow_paid_broadcast_reads_yes_and_no(raw: str, value: bool) -> None:
+    assert load_config(env={"CONSULTBOT_ALLOW_PAID_BROADCAST": raw}).allow_paid_broadcast is value
+
+
+def test_yes_no_and_webhook_secret_refuse_what_they_cannot_mean() -> None:
+    with pytest.raises(ConfigError, match="CONSULTBOT_ALLOW_PAID_BROADCAST must be true or false"):
+        load_config(env={"CONSULTBOT_ALLOW_PAID_BROADCAST": "maybe"})
+    with pytest.raises(ConfigError, match="CONSULTBOT_WEBHOOK_SECRET must be 1-256 characters"):
+        load_config(env={"CONSULTBOT_WEBHOOK_SECRET": "has spaces"})
+    with pytest.raises(ConfigError, match="CONSULTBOT_SEND_RATE must be between"):
+        load_config(env={"CONSULTBOT_SEND_RATE": "0"})
 
 
 def test_a_bad_value_from_the_file_names_the_file(tmp_path: Path) -> None:
