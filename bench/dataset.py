@@ -21,9 +21,8 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import json
-import random
-import sqlite3
 import re
+import sqlite3
 import time
 import typing
 from collections.abc import Mapping, Sequence
