@@ -10,6 +10,7 @@ the reporter's id, name or username.
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -37,9 +38,10 @@ def photo_with_exif(path: Path) -> Path:
     return path
 
 
-def consultbot(*args: str) -> subprocess.CompletedProcess[str]:
+def consultbot(*args: str, env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
-                          text=True, timeout=120, check=False)
+                          text=True, timeout=120, check=False, env={**os.environ, **(env or {})})
 
 
 def file_report(reporter: TelegramUser, photo: Path | None) -> str:
@@ -129,7 +131,8 @@ def test_report_status_reply_follow_up_and_triage(
     assert find_leaks([data_dir, bot.log_path], [reporter, other_account],
                       extra={"report text": BODY.encode(), "follow-up": FOLLOW_UP.encode()}) == []
     assert "Traceback" not in bot.log_text()
-    verified = consultbot("audit", "verify", "--data-dir", str(data_dir))
+    verified = consultbot("audit", "verify", "--data-dir", str(data_dir),
+                          env={"CONSULTBOT_KEY_FILE": bot.env["CONSULTBOT_KEY_FILE"]})
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 

@@ -48,8 +48,9 @@ async def test_every_question_type_to_submission(env: BotEnv) -> None:
     # (other features, e.g. update subscriptions, may add their own message after it)
     # The review keeps the record of what was sent and says thank you under it, in one edit.
     assert review.buttons() == []
-    assert (review.text or "").endswith("Thank you! Your answers were submitted.\n\nYou can see "
-                                        "them with /mydata. Use /surveys to see other open surveys.")
+    thanks = (review.text or "").split("Thank you! Your answers were submitted.")
+    assert len(thanks) == 2 and "Your deletion code:" in thanks[1]
+    assert thanks[1].endswith("Use /surveys to see other open surveys.")
     assert "Freedom to organise" in (review.text or "")
     assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText",
                                          *(c.method for c in calls[2:])]

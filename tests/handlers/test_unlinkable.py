@@ -195,6 +195,15 @@ async def test_the_key_and_every_chat_id_find_no_submitted_answers(env: BotEnv) 
         await user.press("Get updates")
     storage = env.services.storage
     await storage.identity.flush()
+
+    def answered_two_days_ago(connection: sqlite3.Connection) -> None:
+        # Summaries publish whole past days only: move the answers out of "today".
+        connection.execute(
+            "UPDATE responses SET submitted_on = date('now', '-2 days'), "
+            "started_on = date('now', '-2 days'), updated_on = date('now', '-2 days') "
+            "WHERE status = 'submitted'")
+
+    await storage.db.write(answered_two_days_ago)
     database = Path(env.config.data_dir) / DATABASE_FILE_NAME
     key_file = env.config.key_file
     assert key_file is not None and key_file.exists()
@@ -232,6 +241,15 @@ async def test_a_moderator_sees_no_chat_id_pseudonym_or_deletion_code(env: BotEn
         codes.append(code)
     storage = env.services.storage
     await storage.identity.flush()
+
+    def answered_two_days_ago(connection: sqlite3.Connection) -> None:
+        # Summaries publish whole past days only: move the answers out of "today".
+        connection.execute(
+            "UPDATE responses SET submitted_on = date('now', '-2 days'), "
+            "started_on = date('now', '-2 days'), updated_on = date('now', '-2 days') "
+            "WHERE status = 'submitted'")
+
+    await storage.db.write(answered_two_days_ago)
     database = Path(env.config.data_dir) / DATABASE_FILE_NAME
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         random_ids = [k for (k,) in connection.execute(
