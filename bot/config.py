@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from bot.config_values import (
     api_url,
     clock_times,
+    listen_address,
     number,
     one_of,
     optional_path,
@@ -315,6 +316,14 @@ class Config:
         shown_default="unset: a new random one at each start",
         help="secret Telegram sends with every webhook request (`run --webhook`); requests "
              "without it are refused. Set it only when several instances share one URL")
+    metrics_listen: str = setting(
+        default="", parse=listen_address, shown_default="off",
+        help="`HOST:PORT` where the bot serves `/healthz` and Prometheus `/metrics` (no "
+             "identifiers or survey content in any label); keep it on loopback")
+    log_format: str = setting(
+        default="text", parse=one_of("text", "json"), shown_default="`text`",
+        help="`text` for people, `json` for log collectors (one JSON object per line, "
+             "same rule: no payloads, text, names or ids)")
 
     @property
     def file_url(self) -> str:

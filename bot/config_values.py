@@ -164,6 +164,17 @@ def one_of(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def listen_address(raw: str) -> str:
+    """``HOST:PORT`` (``[::1]:9090`` for IPv6), or empty for "off"."""
+    value = raw.strip()
+    if not value:
+        return ""
+    host, colon, port = value.rpartition(":")
+    if not colon or not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"must be HOST:PORT, e.g. 127.0.0.1:9090 (got {raw!r})")
+    return value
+
+
 def secret_token(raw: str) -> str:
     """1-256 of ``A-Z``, ``a-z``, ``0-9``, ``_`` and ``-``: what Telegram accepts."""
     secret = raw.strip()

@@ -150,6 +150,8 @@ class Services:
     describers: list[Describer] = field(default_factory=list)
     commands: list[CommandInfo] = field(default_factory=list)
     fresh_codes: FreshCodes = field(default_factory=FreshCodes)
+    #: The operator's health metrics (``bot.health.Metrics``) when ``metrics_listen`` is set.
+    metrics: Any = None
     _storage: Storage | None = None
 
     @property

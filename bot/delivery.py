@@ -163,6 +163,8 @@ class OutboxSender:
             return "postponed"
         # Recorded right after Telegram accepted it, before anything else can fail.
         await storage.outbox.mark_sent(item)
+        if self._services.metrics is not None:
+            self._services.metrics.message_sent()
         now = self._clock()
         self._last_send = now
         self._last_by_chat[item.chat_id] = now

@@ -45,6 +45,8 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from bot.config import Config
+    from bot.health import HealthServer
     from bot.update_feed import UpdateFeed
 
     #: Whatever context types the application was built with.
@@ -210,8 +212,18 @@ def run(args: argparse.Namespace) -> int:
     from bot.logging_setup import setup_logging
     from storage.errors import StorageError
 
-    setup_logging(token)
+    if config.log_format == "json":
+        from bot.json_logs import setup_json_logging
+
+        setup_json_logging(token)
+    else:
+        setup_logging(token)
     application = build_application(config, survey_files=survey_files)
+    try:
+        health = _start_health(application, config)
+    except OSError as error:
+        return _fail(f"cannot serve metrics on {config.metrics_listen} "
+                     f"({error.strerror or error})", EXIT_FAILURE)
     try:
         finished = asyncio.run(serve(application, webhook))
     except InvalidToken:
@@ -227,7 +239,24 @@ def run(args: argparse.Namespace) -> int:
                      f"({error.strerror or error})", EXIT_FAILURE)
     except StorageError as error:
         return _fail(f"cannot open the data in {config.data_dir}: {error}", EXIT_FAILURE)
+    finally:
+        if health is not None:
+            health.stop()
     return 0 if finished else EXIT_FAILURE
+
+
+def _start_health(application: Any, config: Config) -> HealthServer | None:
+    """Serve /healthz and /metrics when ``metrics_listen`` is set (off by default)."""
+    if not config.metrics_listen:
+        return None
+    from bot.health import Metrics, instrument, serve_health
+    from storage import DATABASE_FILE_NAME
+
+    metrics = Metrics()
+    metrics.watch_database(config.data_dir / DATABASE_FILE_NAME)
+    instrument(application, metrics)
+    application.services.metrics = metrics
+    return serve_health(metrics, config.metrics_listen)
 
 
 class _StopSignals:

@@ -40,7 +40,8 @@ def test_every_setting_is_read_from_environment_and_file(entry: Setting, tmp_pat
                "data_dir": str(tmp_path / "data"), "moderator_2fa_required": "false",
                "survey_retention_action": "delete", "report_open_max_days": "70",
                "audit_retention_days": "70",
-               "allow_paid_broadcast": "true"}
+               "allow_paid_broadcast": "true", "metrics_listen": "127.0.0.1:9090",
+               "log_format": "json"}
     value = samples.get(entry.key, "7")
     from_env = load_config(env={entry.env_var: value, "HOME": str(tmp_path)})
     toml = tmp_path / "c.toml"
@@ -240,3 +241,14 @@ def test_repr_lists_every_setting_but_hides_the_token() -> None:
     shown = repr(Config(token="123456:SECRET", session_expiry_minutes=7))
     assert "SECRET" not in shown and "token=<set>" in shown
     assert all(f"{entry.attribute}=" in shown for entry in SETTINGS)
+
+
+def test_metrics_listen_and_log_format_are_checked() -> None:
+    assert Config().metrics_listen == "" and Config().log_format == "text"
+    loaded = load_config(env={"CONSULTBOT_METRICS_LISTEN": "127.0.0.1:9090",
+                              "CONSULTBOT_LOG_FORMAT": "JSON"})
+    assert (loaded.metrics_listen, loaded.log_format) == ("127.0.0.1:9090", "json")
+    with pytest.raises(ConfigError, match="CONSULTBOT_METRICS_LISTEN must be HOST:PORT"):
+        load_config(env={"CONSULTBOT_METRICS_LISTEN": "9090"})
+    with pytest.raises(ConfigError, match="CONSULTBOT_LOG_FORMAT"):
+        load_config(env={"CONSULTBOT_LOG_FORMAT": "xml"})
