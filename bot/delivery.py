@@ -100,7 +100,11 @@ class OutboxSender:
         if self._lock.locked():
             return 0  # another run is draining the queue already
         async with self._lock:
-            return await self._deliver(bot, limit, keep_going)
+            sent = await self._deliver(bot, limit, keep_going)
+        if self._services.metrics is not None:
+            self._services.metrics.set_outbox_backlog(
+                await self._services.storage.outbox.pending_count())
+        return sent
 
     async def _deliver(self, bot: Bot, limit: int, keep_going: Callable[[], bool]) -> int:
         storage = self._services.storage

@@ -99,6 +99,16 @@ class OutboxRepository:
 
         return await self._db.write(work)
 
+    async def pending_count(self) -> int:
+        """How many messages wait to be sent (the operator's backlog metric)."""
+
+        async def work(connection: aiosqlite.Connection) -> int:
+            rows = await connection.execute_fetchall(
+                "SELECT count(*) FROM outbox WHERE state = 'pending'")
+            return int(next(iter(rows))[0])
+
+        return await self._db.read(work)
+
     async def due(self, now: float, limit: int = 100) -> list[OutboxItem]:
         """Pending messages whose time has come, oldest announcement first."""
 

@@ -83,3 +83,22 @@ async def test_paid_broadcasts_are_asked_for_only_when_the_operator_allows_them(
                 assert time.monotonic() - started_at < 1.5
         finally:
             await env.stop()
+
+
+async def test_the_backlog_metric_follows_the_outbox(tmp_path: Path) -> None:
+    from bot.health import Metrics
+
+    env = await started(tmp_path, send_rate=200.0)
+    try:
+        await queue_announcement(env)
+        assert env.app is not None
+        metrics = Metrics()
+        env.services.metrics = metrics
+        await OutboxSender(env.services).deliver_due(env.app.bot, limit=40)
+        waiting = await env.services.storage.outbox.pending_count()
+        assert waiting == len(SUBSCRIBERS) - 40
+        scrape = metrics.exposition().decode()
+        assert f"consultbot_outbox_backlog {float(waiting)}" in scrape
+        assert "consultbot_messages_sent_total 40.0" in scrape
+    finally:
+        await env.stop()
