@@ -57,10 +57,10 @@ def run(args: argparse.Namespace) -> int:
     config = configuration(args)
     if config is None:
         return 2
-    return asyncio.run(_run(config.data_dir, args))
+    return asyncio.run(_run(config.data_dir, args, config.key_file))
 
 
-async def _run(data_dir: Path, args: argparse.Namespace) -> int:
+async def _run(data_dir: Path, args: argparse.Namespace, key_file: Path) -> int:
     from bot.invitations import write_invites
     from storage import Storage
     from storage.audit import CLI_ACTOR
@@ -69,7 +69,7 @@ async def _run(data_dir: Path, args: argparse.Namespace) -> int:
     if not has_database(data_dir):
         return 2
     survey_id = args.survey_id
-    async with await Storage.open(data_dir) as storage:
+    async with await Storage.open(data_dir, key_file=key_file) as storage:
         if not await storage.surveys.versions(survey_id):
             print(_("No survey with the id '{id}'.").format(id=survey_id), file=sys.stderr)
             return 1

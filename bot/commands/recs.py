@@ -116,7 +116,7 @@ async def _run(config: Any, args: argparse.Namespace) -> int:
     from storage.audit import CLI_ACTOR
     from surveys.model import Text
 
-    async with await Storage.open(config.data_dir) as storage:
+    async with await Storage.open(config.data_dir, key_file=config.key_file) as storage:
         try:
             if args.recs_action == "add":
                 added = await recs.add_recommendation(

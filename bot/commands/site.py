@@ -65,7 +65,7 @@ async def _build(config: Any, output: Path) -> int:
     from storage import Storage
 
     translations = load_translations()
-    async with await Storage.open(config.data_dir) as storage:
+    async with await Storage.open(config.data_dir, key_file=config.key_file) as storage:
         try:
             files = await build_site(storage, output, languages=translations.languages,
                                      translator=translations.translator,
