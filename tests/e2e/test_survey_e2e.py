@@ -120,6 +120,8 @@ def export_rows(data_dir: Path, survey_id: str, tmp_path: Path) -> list[dict[str
     output = tmp_path / f"{survey_id}.csv"
     env = {key: value for key, value in os.environ.items() if not key.startswith("CONSULTBOT_")}
     env["CONSULTBOT_DATA_DIR"] = str(data_dir)
+    # The key the bot process uses (tests/e2e/harness/botprocess.py), never ~/.config.
+    env["CONSULTBOT_KEY_FILE"] = str(data_dir.parent / f"{data_dir.name}-key" / "secret.key")
     result = subprocess.run(
         # The raw export (audited): the protected one has no free text and no row of today.
         [sys.executable, "-m", "bot.cli", "export", survey_id, "--format", "csv", "--include-text",

@@ -46,3 +46,10 @@ def _no_operator_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("CONSULTBOT_KEY_FILE", "CREDENTIALS_DIRECTORY", "CONSULTBOT_BACKUP_KEY",
                  "CONSULTBOT_DATA_DIR", "CONSULTBOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _home_of_its_own(tmp_path_factory: pytest.TempPathFactory,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator commands look for a key in ``~/.config``: never the real one here."""
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
