@@ -8,16 +8,18 @@ of those refusals lives here once.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gettext
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from storage import ServerSecret
+    from storage import ServerSecret, Storage
 
-__all__ = ["configuration", "has_database", "server_secret"]
+__all__ = ["configuration", "has_database", "run_with_storage", "server_secret"]
 
 _ = gettext.gettext
 
@@ -68,3 +70,24 @@ def server_secret(args: argparse.Namespace, data_dir: Path) -> ServerSecret | No
     except SecretKeyError as error:
         print(str(error), file=sys.stderr)
         return None
+
+
+def run_with_storage(args: argparse.Namespace,
+                     work: Callable[[Storage], Awaitable[int]]) -> int:
+    """Run ``work`` on the configured installation's storage; its result is the exit code.
+
+    The preamble every data command shares: load the configuration, refuse a directory
+    without a database (exit 2), and open storage with the configured key file, so no
+    command can hash or derive with another key than the bot's.
+    """
+    config = configuration(args)
+    if config is None or not has_database(config.data_dir):
+        return 2
+
+    async def run() -> int:
+        from storage import Storage
+
+        async with await Storage.open(config.data_dir, key_file=config.key_file) as storage:
+            return await work(storage)
+
+    return asyncio.run(run())

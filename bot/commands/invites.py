@@ -16,8 +16,12 @@ import asyncio
 import gettext
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.commands import configuration, has_database
+from bot.commands import run_with_storage
+
+if TYPE_CHECKING:
+    from storage import Storage
 
 __all__ = ["add_parser", "run"]
 
@@ -54,58 +58,51 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None and args.output.suffix.lower() not in (".csv", ".png", ".pdf"):
         print(_("--output must end in .csv, .png or .pdf."), file=sys.stderr)
         return 1
-    config = configuration(args)
-    if config is None:
-        return 2
-    return asyncio.run(_run(config.data_dir, args, config.key_file))
+    return run_with_storage(args, lambda storage: _run(storage, args))
 
 
-async def _run(data_dir: Path, args: argparse.Namespace, key_file: Path) -> int:
+async def _run(storage: Storage, args: argparse.Namespace) -> int:
     from bot.invitations import write_invites
-    from storage import Storage
     from storage.audit import CLI_ACTOR
     from storage.invites import SurveyAccess
 
-    if not has_database(data_dir):
-        return 2
     survey_id = args.survey_id
-    async with await Storage.open(data_dir, key_file=key_file) as storage:
-        if not await storage.surveys.versions(survey_id):
-            print(_("No survey with the id '{id}'.").format(id=survey_id), file=sys.stderr)
+    if not await storage.surveys.versions(survey_id):
+        print(_("No survey with the id '{id}'.").format(id=survey_id), file=sys.stderr)
+        return 1
+    if args.list:
+        mode = await storage.invites.mode(survey_id)
+        print(_("{id} is {mode}.").format(id=survey_id, mode=mode))
+        for batch in await storage.invites.batches(survey_id):
+            state = _("revoked") if batch.revoked else _("valid")
+            print(_("batch {batch} of {day}: {spent} of {total} codes spent, {state}").format(
+                batch=batch.batch_id, day=batch.created_on.isoformat(), spent=batch.spent,
+                total=batch.total, state=state))
+        return 0
+    if args.open:
+        await storage.invites.set_mode(survey_id, SurveyAccess.OPEN)
+        await storage.audit.append(CLI_ACTOR, "survey.access",
+                                   {"survey_id": survey_id, "mode": SurveyAccess.OPEN})
+        print(_("{id} is open to anyone.").format(id=survey_id))
+        return 0
+    if args.revoke is not None:
+        batches = {b.batch_id for b in await storage.invites.batches(survey_id)}
+        if args.revoke not in batches:
+            print(_("No batch {batch} for {id}.").format(batch=args.revoke, id=survey_id),
+                  file=sys.stderr)
             return 1
-        if args.list:
-            mode = await storage.invites.mode(survey_id)
-            print(_("{id} is {mode}.").format(id=survey_id, mode=mode))
-            for batch in await storage.invites.batches(survey_id):
-                state = _("revoked") if batch.revoked else _("valid")
-                print(_("batch {batch} of {day}: {spent} of {total} codes spent, {state}").format(
-                    batch=batch.batch_id, day=batch.created_on.isoformat(), spent=batch.spent,
-                    total=batch.total, state=state))
-            return 0
-        if args.open:
-            await storage.invites.set_mode(survey_id, SurveyAccess.OPEN)
-            await storage.audit.append(CLI_ACTOR, "survey.access",
-                                       {"survey_id": survey_id, "mode": SurveyAccess.OPEN})
-            print(_("{id} is open to anyone.").format(id=survey_id))
-            return 0
-        if args.revoke is not None:
-            batches = {b.batch_id for b in await storage.invites.batches(survey_id)}
-            if args.revoke not in batches:
-                print(_("No batch {batch} for {id}.").format(batch=args.revoke, id=survey_id),
-                      file=sys.stderr)
-                return 1
-            voided = await storage.invites.revoke(args.revoke)
-            await storage.audit.append(CLI_ACTOR, "invites.revoke",
-                                       {"survey_id": survey_id, "batch": args.revoke,
-                                        "voided": voided})
-            print(_("Batch {batch} revoked: {count} unspent codes are void.").format(
-                batch=args.revoke, count=voided))
-            return 0
-        batch = await storage.invites.create_batch(survey_id, args.count)
-        await storage.invites.set_mode(survey_id, SurveyAccess.INVITE)
-        await storage.audit.append(CLI_ACTOR, "invites.create",
-                                   {"survey_id": survey_id, "batch": batch.batch_id,
-                                    "count": batch.total})
+        voided = await storage.invites.revoke(args.revoke)
+        await storage.audit.append(CLI_ACTOR, "invites.revoke",
+                                   {"survey_id": survey_id, "batch": args.revoke,
+                                    "voided": voided})
+        print(_("Batch {batch} revoked: {count} unspent codes are void.").format(
+            batch=args.revoke, count=voided))
+        return 0
+    batch = await storage.invites.create_batch(survey_id, args.count)
+    await storage.invites.set_mode(survey_id, SurveyAccess.INVITE)
+    await storage.audit.append(CLI_ACTOR, "invites.create",
+                               {"survey_id": survey_id, "batch": batch.batch_id,
+                                "count": batch.total})
     try:
         await asyncio.to_thread(write_invites, args.output, batch.codes, args.bot)
     except OSError as error:

@@ -8,12 +8,15 @@ The daily job applies it (``bot.retention``). The change is recorded in the audi
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gettext
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.commands import configuration, has_database
+from bot.commands import run_with_storage
+
+if TYPE_CHECKING:
+    from storage import Storage
 
 __all__ = ["add_parser", "run"]
 
@@ -43,28 +46,21 @@ def run(args: argparse.Namespace) -> int:
             not args.default and (args.days is None or args.action is None or args.days < 1)):
         print(_("Give --days N (1 or more) and --action, or --default."), file=sys.stderr)
         return 1
-    config = configuration(args)
-    if config is None:
-        return 2
-    return asyncio.run(_run(config.data_dir, args, config.key_file))
+    return run_with_storage(args, lambda storage: _run(storage, args))
 
 
-async def _run(data_dir: Path, args: argparse.Namespace, key_file: Path) -> int:
-    from storage import Storage
+async def _run(storage: Storage, args: argparse.Namespace) -> int:
     from storage.audit import CLI_ACTOR
     from storage.retention import SurveyPolicy
 
-    if not has_database(data_dir):
-        return 2
-    async with await Storage.open(data_dir, key_file=key_file) as storage:
-        if not await storage.surveys.versions(args.survey_id):
-            print(_("No survey with the id '{id}'.").format(id=args.survey_id), file=sys.stderr)
-            return 1
-        policy = None if args.default else SurveyPolicy(args.days, args.action)
-        await storage.retention.set_policy(args.survey_id, policy)
-        await storage.audit.append(CLI_ACTOR, "survey.retention", {
-            "survey_id": args.survey_id, "days": args.days or 0,
-            "action": args.action or "default"})
+    if not await storage.surveys.versions(args.survey_id):
+        print(_("No survey with the id '{id}'.").format(id=args.survey_id), file=sys.stderr)
+        return 1
+    policy = None if args.default else SurveyPolicy(args.days, args.action)
+    await storage.retention.set_policy(args.survey_id, policy)
+    await storage.audit.append(CLI_ACTOR, "survey.retention", {
+        "survey_id": args.survey_id, "days": args.days or 0,
+        "action": args.action or "default"})
     if policy is None:
         print(_("{id} follows the configured retention again.").format(id=args.survey_id))
     elif policy.action == "delete":
