@@ -249,9 +249,9 @@ class Config:
     identity_batch_seconds: int = setting(
         default=60, parse=whole_number(
             1, 3600, above="subscriptions would wait in memory for more than an hour"),
-        help="seconds between the shuffled batches in which new update subscriptions are "
-             "written, after which the tables holding chat ids are rewritten in random order "
-             "(1 to 3600)")
+        help="seconds between the shuffled batches in which new update subscriptions and "
+             "moderator changes are written, after which the tables holding chat ids are "
+             "rewritten in random order (1 to 3600)")
     report_categories: tuple[str, ...] = setting(
         default=(), parse=report_categories,
         shown_default="the built-in list: `labour_rights,freedom_of_expression,"

@@ -100,18 +100,23 @@ class OutboxSender:
         if self._lock.locked():
             return 0  # another run is draining the queue already
         async with self._lock:
-            sent = await self._deliver(bot, limit, keep_going)
+            sent, handled = await self._deliver(bot, limit, keep_going)
+            if handled:
+                # Sent rows are deleted; their chat ids must not linger in the WAL either.
+                await self._services.storage.outbox.forget_delivered()
         if self._services.metrics is not None:
             self._services.metrics.set_outbox_backlog(
                 await self._services.storage.outbox.pending_count())
         return sent
 
-    async def _deliver(self, bot: Bot, limit: int, keep_going: Callable[[], bool]) -> int:
+    async def _deliver(self, bot: Bot, limit: int,
+                       keep_going: Callable[[], bool]) -> tuple[int, int]:
+        """Returns how many messages were sent, and how many were tried."""
         storage = self._services.storage
         now = self._clock()
         if now < self._paused_until:
-            return 0
-        sent = 0
+            return 0, 0
+        sent = handled = 0
         for item in await storage.outbox.due(now, limit):
             if not keep_going():
                 break
@@ -125,13 +130,14 @@ class OutboxSender:
                 await self._sleep(wait)
             if not await storage.outbox.claim(item):
                 continue
+            handled += 1
             outcome = await self._send(bot, item)
             if outcome == "retry_after":
                 break
             if outcome == "sent":
                 sent += 1
         self._prune()
-        return sent
+        return sent, handled
 
     async def _send(self, bot: Bot, item: OutboxItem) -> str:
         storage = self._services.storage

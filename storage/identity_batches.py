@@ -1,8 +1,9 @@
 """Identity-bearing writes in shuffled batches, so their order cannot pair them with answers.
 
-A subscription holds a raw chat id, and people subscribe right after they submit. Written at
-once, the subscription would follow the submission in the write-ahead log, in the order of
-cells inside their pages and in rowids, and anyone with a copy of the data directory could
+A subscription holds a raw chat id, and people subscribe right after they submit (a
+moderator row holds one too, and people are often made moderators right after answering).
+Written at once, the subscription would follow the submission in the write-ahead log, in
+the order of cells inside their pages and in rowids, and anyone with a copy of the data directory could
 pair chat ids with answers by rank (ARCHITECTURE.md, Privacy rules). So identity-bearing
 rows are written here instead:
 
@@ -39,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 #: Tables rewritten in random order after each batch. Only tables no foreign key points at:
 #: the rewrite deletes and reinserts every row, which would cascade.
-REWRITTEN_TABLES = ("subscriptions", "responded")
+REWRITTEN_TABLES = ("subscriptions", "moderators", "responded")
 
 WriteWork = Callable[[sqlite3.Connection], object]
 
@@ -131,7 +132,7 @@ class IdentityBatcher:
                 try:
                     await self.flush()
                 except Exception:  # a failed batch must not stop the next ones
-                    logger.exception("writing a batch of subscriptions failed")
+                    logger.exception("writing a batch of identity-bearing rows failed")
         finally:
             await asyncio.shield(self.flush())
 

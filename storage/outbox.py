@@ -2,15 +2,24 @@
 
 Announcing writes the announcement and one outbox row per subscriber in one transaction,
 so every subscriber at that moment gets it exactly once even if the bot stops right after.
-The sender (handlers/updates.py) claims a row (``sending``, committed) before each message
-and marks it ``sent`` right after: a restart resumes with the rows still ``pending`` and
+The sender (bot/delivery.py) claims a row (``sending``, committed) before each message
+and settles it right after: a restart resumes with the rows still ``pending`` and
 never sends a claimed one again. Rows found ``sending`` at start-up (the bot died in the
-middle of that one message) are marked ``failed`` rather than risk a duplicate.
+middle of that one message) count as failed rather than risk a duplicate.
+
+A row holds a raw chat id, so it lives only while its message waits (ARCHITECTURE.md,
+Privacy rules): a sent or failed message becomes a counter on its announcement and its
+row is deleted (``secure_delete`` zeroes it), and :meth:`OutboxRepository.forget_delivered`
+truncates the WAL after each delivery run. Kept rows would tell which announcements each
+chat received, so when it subscribed, and people subscribe right after they answer. The
+rows of one announcement are written in a random order, so their layout in a page follows
+neither the subscriptions nor anything else.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +32,13 @@ from storage.identity_batches import IdentityBatcher
 from surveys import model
 
 __all__ = ["Announcement", "DeliveryState", "OutboxItem", "OutboxRepository"]
+
+
+#: How a settled message is counted on its announcement once its row is gone.
+_COUNT = {
+    "sent": "UPDATE announcements SET sent = sent + 1 WHERE announcement_id = ?",
+    "failed": "UPDATE announcements SET failed = failed + 1 WHERE announcement_id = ?",
+}
 
 
 class DeliveryState(StrEnum):
@@ -88,12 +104,14 @@ class OutboxRepository:
                 (survey_id, body, today),
             )
             announcement_id = int(cursor.lastrowid or 0)
-            cursor = connection.execute(
-                "INSERT INTO outbox (announcement_id, chat_id) "
-                "SELECT ?, chat_id FROM subscriptions WHERE survey_id = ?",
-                (announcement_id, survey_id),
+            chats = [int(row[0]) for row in connection.execute(
+                "SELECT chat_id FROM subscriptions WHERE survey_id = ?", (survey_id,))]
+            secrets.SystemRandom().shuffle(chats)
+            connection.executemany(
+                "INSERT INTO outbox (announcement_id, chat_id) VALUES (?, ?)",
+                [(announcement_id, chat) for chat in chats],
             )
-            recipients = cursor.rowcount
+            recipients = len(chats)
             return Announcement(announcement_id, survey_id, body,
                                 _dt.date.fromisoformat(today), recipients)
 
@@ -141,11 +159,8 @@ class OutboxRepository:
         )
 
     async def mark_sent(self, item: OutboxItem) -> None:
-        """Record that Telegram accepted the message."""
-        await self._set(
-            "UPDATE outbox SET state = 'sent' WHERE announcement_id = ? AND chat_id = ?",
-            (item.announcement_id, item.chat_id),
-        )
+        """Record that Telegram accepted the message: count it and forget the chat id."""
+        await self._settle(item, "sent")
 
     async def retry_at(self, item: OutboxItem, when: float) -> None:
         """Put a claimed message back in the queue, not before ``when`` (unix seconds)."""
@@ -156,33 +171,60 @@ class OutboxRepository:
         )
 
     async def mark_failed(self, item: OutboxItem) -> None:
-        """Give up on one message."""
-        await self._set(
-            "UPDATE outbox SET state = 'failed' WHERE announcement_id = ? AND chat_id = ?",
-            (item.announcement_id, item.chat_id),
-        )
+        """Give up on one message: count it and forget the chat id."""
+        await self._settle(item, "failed")
+
+    async def _settle(self, item: OutboxItem, outcome: str) -> None:
+        count = _COUNT[outcome]
+
+        def work(connection: sqlite3.Connection) -> None:
+            cursor = connection.execute(
+                "DELETE FROM outbox WHERE announcement_id = ? AND chat_id = ?",
+                (item.announcement_id, item.chat_id),
+            )
+            if cursor.rowcount == 1:
+                connection.execute(count, (item.announcement_id,))
+
+        await self._db.write(work)
 
     async def abandon_interrupted(self) -> int:
-        """At start-up: messages left ``sending`` by a crash become ``failed`` (no duplicate)."""
+        """At start-up: messages left ``sending`` by a crash count as failed (no duplicate)."""
 
         def work(connection: sqlite3.Connection) -> int:
-            cursor = connection.execute(
-                "UPDATE outbox SET state = 'failed' WHERE state = 'sending'"
-            )
+            connection.execute(
+                "UPDATE announcements SET failed = failed + (SELECT count(*) FROM outbox o "
+                "WHERE o.announcement_id = announcements.announcement_id "
+                "AND o.state = 'sending') WHERE announcement_id IN "
+                "(SELECT announcement_id FROM outbox WHERE state = 'sending')")
+            cursor = connection.execute("DELETE FROM outbox WHERE state = 'sending'")
             count = cursor.rowcount
             return count
 
-        return await self._db.write(work)
+        return await self._db.write(work, checkpoint=True)
+
+    async def forget_delivered(self) -> None:
+        """Truncate the WAL after a delivery run, so it keeps no chat id of a sent message.
+
+        The deleted rows are already zeroed in the database file (``secure_delete``); their
+        old pages stay in the WAL until a checkpoint.
+        """
+        await self._db.checkpoint()
 
     async def counts(self, announcement_id: int) -> dict[DeliveryState, int]:
-        """How many messages of an announcement are in each state."""
+        """How many messages of an announcement are in each state (states with none left out)."""
 
         async def work(connection: aiosqlite.Connection) -> dict[DeliveryState, int]:
             rows = await connection.execute_fetchall(
-                "SELECT state, count(*) FROM outbox WHERE announcement_id = ? GROUP BY state",
-                (announcement_id,),
+                "SELECT state, count(*) FROM outbox WHERE announcement_id = ? GROUP BY state "
+                "UNION ALL SELECT 'sent', sent FROM announcements WHERE announcement_id = ? "
+                "UNION ALL SELECT 'failed', failed FROM announcements WHERE announcement_id = ?",
+                (announcement_id, announcement_id, announcement_id),
             )
-            return {DeliveryState(r[0]): int(r[1]) for r in rows}
+            found: dict[DeliveryState, int] = {}
+            for state, count in rows:
+                if int(count):
+                    found[DeliveryState(state)] = found.get(DeliveryState(state), 0) + int(count)
+            return found
 
         return await self._db.read(work)
 
