@@ -23,6 +23,7 @@ from storage.errors import (
     DatabaseClosed,
     InvalidTransition,
     MigrationError,
+    MissingKeyFile,
     NotFound,
     SchemaTooNew,
     SecretKeyError,
@@ -63,6 +64,7 @@ __all__ = [
     "IdentityBatcher",
     "InvalidTransition",
     "MigrationError",
+    "MissingKeyFile",
     "NotFound",
     "PreferenceRepository",
     "Preferences",
@@ -150,6 +152,7 @@ class Storage:
         *,
         key_file: Path | None = None,
         report_key: Path | None = None,
+        create_key: bool = True,
     ) -> Storage:
         """Open (creating on first start) the data directory, the pseudonym key and database.
 
@@ -167,9 +170,13 @@ class Storage:
             report_key: ``CONSULTBOT_REPORT_KEY``: reports are then sealed to that public
                 key (a bad key file fails here, never silently falling back to server-key
                 encryption).
+            create_key: ``False`` for commands that work on an existing installation: a
+                missing key is refused (:class:`MissingKeyFile`), since a new key would
+                match none of the stored pseudonyms.
 
         Raises:
             UnsafeKeyFile: The key file is inside the data directory or readable by others.
+            MissingKeyFile: There is no key file and ``create_key`` is ``False``.
             SecretKeyError: The key file is damaged, or it and a different key left in the
                 data directory disagree.
             SchemaTooNew: The database was written by a newer consultbot.
@@ -177,7 +184,7 @@ class Storage:
         """
         data_dir = Path(data_dir)
         _prepare_data_dir(data_dir)
-        secret = ServerSecret.load(key_file, data_dir)
+        secret = ServerSecret.load(key_file, data_dir, create=create_key)
         report_cipher = _report_cipher(secret, report_key)  # a bad key fails before the db opens
         db = await Database.open(data_dir / DATABASE_FILE_NAME)
         # A migration may have rewritten pseudonymous rows (0009): leave no old page in the WAL.

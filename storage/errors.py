@@ -6,11 +6,14 @@ PostgreSQL implementation can raise the same ones.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = [
     "AlreadySubmitted",
     "DatabaseClosed",
     "InvalidTransition",
     "MigrationError",
+    "MissingKeyFile",
     "NotFound",
     "SchemaTooNew",
     "SecretKeyError",
@@ -38,6 +41,18 @@ class SchemaTooNew(MigrationError):
 
 class SecretKeyError(StorageError):
     """The secret key file is missing, unsafe (readable by others) or damaged."""
+
+
+class MissingKeyFile(SecretKeyError):
+    """There is no key file where one must already be (a tool that never creates one).
+
+    Attributes:
+        path: Where the key was looked for.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"there is no key file at {path}")
+        self.path = path
 
 
 class UnsafeKeyFile(SecretKeyError):

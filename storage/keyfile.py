@@ -21,7 +21,7 @@ import stat
 from pathlib import Path
 from typing import Final
 
-from storage.errors import SecretKeyError, UnsafeKeyFile
+from storage.errors import MissingKeyFile, SecretKeyError, UnsafeKeyFile
 
 __all__ = [
     "KEY_SIZE",
@@ -109,7 +109,7 @@ def load_key(key_file: Path | None, data_dir: Path, *, create: bool = True) -> b
 def _load_or_create(path: Path, create: bool) -> bytes:
     if not _exists(path):
         if not create:
-            raise SecretKeyError(f"there is no key file at {path}")
+            raise MissingKeyFile(path)
         create_key_file(path)
     return read_key_file(path)
 

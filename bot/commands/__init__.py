@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from bot.config import Config
     from storage import ServerSecret, Storage
 
-__all__ = ["configuration", "has_database", "run_with_storage", "server_secret"]
+__all__ = ["configuration", "has_database", "open_storage", "run_with_storage", "server_secret"]
 
 _ = gettext.gettext
 
@@ -72,22 +72,44 @@ def server_secret(args: argparse.Namespace, data_dir: Path) -> ServerSecret | No
         return None
 
 
+async def open_storage(config: Config) -> Storage | None:
+    """The installation's storage, opened with its own key; ``None`` after printing why not.
+
+    Only ``consultbot run`` creates the key, at first start. Any other command works on data
+    written with an existing key: a key it created would match none of the stored
+    pseudonyms, so a missing key file is refused, and nothing is left behind.
+    """
+    from storage import MissingKeyFile, SecretKeyError, Storage
+
+    try:
+        return await Storage.open(config.data_dir, key_file=config.key_file, create_key=False)
+    except MissingKeyFile as error:
+        print(_("No key file at {path}. This command never creates one: a new key would not "
+                "match the data. Point CONSULTBOT_KEY_FILE at the key file the bot uses (it "
+                "is not in backups of the data directory; put it back from where you keep "
+                "it).").format(path=error.path), file=sys.stderr)
+    except SecretKeyError as error:
+        print(str(error), file=sys.stderr)
+    return None
+
+
 def run_with_storage(args: argparse.Namespace,
                      work: Callable[[Storage], Awaitable[int]]) -> int:
     """Run ``work`` on the configured installation's storage; its result is the exit code.
 
     The preamble every data command shares: load the configuration, refuse a directory
-    without a database (exit 2), and open storage with the configured key file, so no
-    command can hash or derive with another key than the bot's.
+    without a database or without its key file (exit 2), and open storage with the
+    configured key file, so no command can hash or derive with another key than the bot's.
     """
     config = configuration(args)
     if config is None or not has_database(config.data_dir):
         return 2
 
     async def run() -> int:
-        from storage import Storage
-
-        async with await Storage.open(config.data_dir, key_file=config.key_file) as storage:
+        storage = await open_storage(config)
+        if storage is None:
+            return 2
+        async with storage:
             return await work(storage)
 
     return asyncio.run(run())

@@ -16,9 +16,13 @@ import asyncio
 import gettext
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.commands import configuration, has_database
+from bot.commands import configuration, has_database, open_storage
 from surveys.microdata import RiskReport
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 __all__ = ["add_parser", "run"]
 
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     config = configuration(args)
     if config is None:
         return 2
-    return asyncio.run(_export(config.data_dir, config.min_cell, args, config.key_file))
+    return asyncio.run(_export(config, args))
 
 
 def _progress(rows: int, expected: int) -> None:
@@ -79,24 +83,25 @@ def _risk(report: RiskReport) -> None:
           file=sys.stderr)
 
 
-async def _export(data_dir: Path, min_cell: int, args: argparse.Namespace,
-                  key_file: Path) -> int:
+async def _export(config: Config, args: argparse.Namespace) -> int:
     from bot.publication import (
         SurveyNotFound,
         export_responses,
         record_export,
     )
-    from storage import Storage
     from storage.audit import CLI_ACTOR
     from surveys.export import ExportTooLarge
 
-    if not has_database(data_dir):
+    if not has_database(config.data_dir):
         return 2
     # The installation's own key: the publication's noise is keyed by it (ARCHITECTURE.md).
-    async with await Storage.open(data_dir, key_file=key_file) as storage:
+    storage = await open_storage(config)
+    if storage is None:
+        return 2
+    async with storage:
         try:
             result = await export_responses(storage, args.survey_id, args.format, args.output,
-                                            progress=_progress, min_cell=min_cell,
+                                            progress=_progress, min_cell=config.min_cell,
                                             include_text=args.include_text, risk_check=_risk)
         except SurveyNotFound:
             print(_("No survey with the id '{id}'.").format(id=args.survey_id), file=sys.stderr)

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands import configuration, has_database
+from bot.commands import configuration, has_database, open_storage
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -62,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
 async def _summary(config: Config, args: argparse.Namespace) -> int:
     from bot.i18n import load_translations
     from bot.publication import SurveyNotFound, build_summary
-    from storage import Storage
     from surveys.aggregation import BreakdownError
     from surveys.charts import render_charts
     from surveys.summary_text import render_summary
@@ -72,7 +71,10 @@ async def _summary(config: Config, args: argparse.Namespace) -> int:
         return 2
     translator = load_translations().translator(args.lang.split("-")[0].split("_")[0])
     # The installation's own key: the publication's noise is keyed by it (ARCHITECTURE.md).
-    async with await Storage.open(data_dir, key_file=config.key_file) as storage:
+    storage = await open_storage(config)
+    if storage is None:
+        return 2
+    async with storage:
         try:
             summary = await build_summary(storage, args.survey_id, by=args.by,
                                           min_cell=config.min_cell)

@@ -188,3 +188,36 @@ def test_a_missing_data_directory_is_not_created(tmp_path: Path, monkeypatch: py
     assert main(["export", SURVEY.id, "--output", str(tmp_path / "x.csv")]) == 2
     assert "No consultbot database" in capsys.readouterr().err
     assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["summary", SURVEY.id],
+    ["summary", SURVEY.id, "--format", "json"],
+    ["export", SURVEY.id, "--output", "{out}"],
+    ["invites", SURVEY.id, "--count", "2", "--output", "{out}"],
+])
+def test_a_command_refuses_a_missing_key_file_and_creates_none(
+        command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A new key would match none of the stored pseudonyms: only the bot creates the key."""
+    directory = tmp_path / "data"
+    key_file = tmp_path / "keys" / "secret.key"
+
+    async def prepare() -> None:
+        async with await Storage.open(directory, key_file=key_file) as storage:
+            await seed(storage)
+
+    asyncio.run(prepare())
+    key_file.unlink()
+    key_file.parent.rmdir()
+    monkeypatch.setenv("CONSULTBOT_DATA_DIR", str(directory))
+    monkeypatch.setenv("CONSULTBOT_KEY_FILE", str(key_file))
+    before = sorted(p.name for p in directory.iterdir())
+    out = tmp_path / "out.csv"
+    assert main([part.format(out=out) for part in command]) == 2
+    err = capsys.readouterr().err
+    assert f"No key file at {key_file}" in err and "CONSULTBOT_KEY_FILE" in err
+    assert "Traceback" not in err
+    assert not key_file.parent.exists()  # nothing left behind: no key, no directory for it
+    assert not out.exists()
+    assert sorted(p.name for p in directory.iterdir()) == before
