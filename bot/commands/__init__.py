@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from bot.config import Config
     from storage import ServerSecret, Storage
 
-__all__ = ["configuration", "has_database", "open_storage", "run_with_storage", "server_secret"]
+__all__ = [
+    "add_installation_arguments",
+    "configuration",
+    "data_dir_of",
+    "has_database",
+    "open_storage",
+    "run_with_storage",
+    "server_secret",
+]
 
 _ = gettext.gettext
 
@@ -36,6 +44,36 @@ def configuration(args: argparse.Namespace) -> Config | None:
     except ConfigError as error:
         print(str(error), file=sys.stderr)
         return None
+
+
+def add_installation_arguments(parser: argparse.ArgumentParser, *, key_file: bool = False) -> None:
+    """The options of the operator commands that name an installation on this server.
+
+    ``--config`` and ``--data-dir`` (read by :func:`data_dir_of`), and with ``key_file`` also
+    ``--key-file`` (the server secret key, when it is not where the configuration says).
+    """
+    if key_file:
+        parser.add_argument("--key-file", type=Path, metavar="FILE", default=None,
+                            help=_("the server secret key file (default: CONSULTBOT_KEY_FILE)"))
+    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
+                        help=_("configuration file (consultbot.toml)"))
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", default=None,
+                        help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
+
+
+def data_dir_of(args: argparse.Namespace, config: Config | None = None) -> Path | None:
+    """The data directory from ``--data-dir``, else the configuration; prints why if unusable.
+
+    Args:
+        args: The parsed command line.
+        config: The configuration, when the command loaded it already (otherwise it is
+            loaded only if ``--data-dir`` is not given).
+    """
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir is not None:
+        return Path(data_dir)
+    config = config or configuration(args)
+    return None if config is None else config.data_dir
 
 
 def has_database(data_dir: Path) -> bool:

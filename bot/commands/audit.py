@@ -23,8 +23,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.commands import has_database, server_secret
-from bot.commands.reports import data_dir_of
+from bot.commands import data_dir_of, has_database, server_secret
 
 if TYPE_CHECKING:
     from storage import ServerSecret

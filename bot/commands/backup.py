@@ -14,8 +14,14 @@ import gettext
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["add_parser", "public_key_of", "run"]
+from bot.commands import add_installation_arguments, data_dir_of
+
+if TYPE_CHECKING:
+    from nacl.public import PublicKey
+
+__all__ = ["add_parser", "backup_public_key", "run"]
 
 _ = gettext.gettext
 
@@ -34,10 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         help=_("the backup file to write (never overwritten)"))
     parser.add_argument("--public-key", type=Path, metavar="FILE", default=None,
                         help=_("backup public key file (default: CONSULTBOT_BACKUP_KEY)"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", default=None,
-                        help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
+    add_installation_arguments(parser)
     actions = parser.add_subparsers(dest="backup_action", metavar="ACTION")
     keygen = actions.add_parser(
         "keygen",
@@ -51,36 +54,39 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(handler=run)
 
 
-def public_key_of(args: argparse.Namespace) -> Path | None:
-    """``--public-key``, else ``CONSULTBOT_BACKUP_KEY``; prints how to set it when neither."""
+def backup_public_key(args: argparse.Namespace) -> PublicKey | None:
+    """The backup public key from ``--public-key``, else ``CONSULTBOT_BACKUP_KEY``.
+
+    Returns:
+        The key, or ``None`` after printing how to set it or why it cannot be read.
+    """
+    from storage.sealing import load_public_key  # imported here: keeps --help fast
+
     path = getattr(args, "public_key", None) or os.environ.get("CONSULTBOT_BACKUP_KEY") or None
     if path is None:
         print(_("No backup public key: pass --public-key FILE or set CONSULTBOT_BACKUP_KEY "
                 "(create the pair with 'consultbot backup keygen --output DIR')."),
               file=sys.stderr)
         return None
-    return Path(path)
+    try:
+        return load_public_key(Path(path))
+    except (OSError, ValueError) as error:
+        print(_("Cannot read the backup public key {path}: {reason}").format(
+            path=path, reason=error), file=sys.stderr)
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the backup; exit 0 on success, 1 when it could not be written, 2 on usage."""
     from bot.backups import take_backup  # imported here: keeps --help fast
-    from bot.commands.reports import data_dir_of
-    from storage.sealing import load_public_key
 
     if args.output is None:
         print(_("Say where to write the backup: consultbot backup --output FILE"),
               file=sys.stderr)
         return 2
     data_dir = data_dir_of(args)
-    key_path = public_key_of(args)
-    if data_dir is None or key_path is None:
-        return 2
-    try:
-        public_key = load_public_key(key_path)
-    except (OSError, ValueError) as error:
-        print(_("Cannot read the backup public key {path}: {reason}").format(
-            path=key_path, reason=error), file=sys.stderr)
+    public_key = backup_public_key(args) if data_dir is not None else None
+    if data_dir is None or public_key is None:
         return 2
     try:
         summary = asyncio.run(take_backup(data_dir, public_key, args.output,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import gettext
 import sys
-from pathlib import Path
+
+from bot.commands import add_installation_arguments
 
 __all__ = ["add_parser", "run"]
 
@@ -38,12 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--healthz", metavar="URL", default=None,
                         help=_("also check the running bot's health endpoint, e.g. "
                                "http://127.0.0.1:9090/healthz"))
-    parser.add_argument("--key-file", type=Path, metavar="FILE", default=None,
-                        help=_("the server secret key file (default: CONSULTBOT_KEY_FILE)"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", default=None,
-                        help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
+    add_installation_arguments(parser, key_file=True)
     parser.set_defaults(handler=run)
 
 

@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands import configuration, has_database, server_secret
+from bot.commands import add_installation_arguments, data_dir_of, has_database, server_secret
 
-__all__ = ["add_parser", "data_dir_of", "run"]
+__all__ = ["add_parser", "run"]
 
 _ = gettext.gettext
 
@@ -43,20 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         help=_("only reports with this status (repeatable; default: all)"))
     parser.add_argument("--files-to", type=Path, metavar="DIR", default=None,
                         help=_("write attached files into this directory"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", default=None,
-                        help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
+    add_installation_arguments(parser)
     parser.set_defaults(handler=run)
-
-
-def data_dir_of(args: argparse.Namespace) -> Path | None:
-    """The data directory from ``--data-dir`` or the configuration; prints why if unusable."""
-    data_dir = getattr(args, "data_dir", None)
-    if data_dir is not None:
-        return Path(data_dir)
-    config = configuration(args)
-    return None if config is None else config.data_dir
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,6 +15,8 @@ import gettext
 import sys
 from pathlib import Path
 
+from bot.commands import add_installation_arguments, data_dir_of
+
 __all__ = ["add_parser", "run"]
 
 _ = gettext.gettext
@@ -33,14 +35,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("backup", type=Path, metavar="FILE", help=_("the backup file"))
     parser.add_argument("--key", required=True, type=Path, metavar="PRIVATE_KEY",
                         help=_("the backup private key file"))
-    parser.add_argument("--key-file", type=Path, metavar="FILE", default=None,
-                        help=_("the server secret key file (default: CONSULTBOT_KEY_FILE)"))
     parser.add_argument("--force", action="store_true",
                         help=_("replace the database even if a process still has it open"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", default=None,
-                        help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
+    add_installation_arguments(parser, key_file=True)
     parser.set_defaults(handler=run)
 
 
@@ -48,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
     """Restore; exit 0 when replaced, 1 when refused (nothing changed), 2 on usage."""
     from bot.backup_format import BackupError  # imported here: keeps --help fast
     from bot.backups import restore_backup
-    from bot.commands.reports import data_dir_of
     from bot.key_file import key_file_location, load_server_secret
     from storage import SecretKeyError
     from storage.sealing import load_private_key

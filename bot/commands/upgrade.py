@@ -14,6 +14,8 @@ import gettext
 import sys
 from pathlib import Path
 
+from bot.commands import add_installation_arguments, data_dir_of
+
 __all__ = ["add_parser", "run"]
 
 _ = gettext.gettext
@@ -34,21 +36,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                                "directory's parent)"))
     parser.add_argument("--public-key", type=Path, metavar="FILE", default=None,
                         help=_("backup public key file (default: CONSULTBOT_BACKUP_KEY)"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", default=None,
-                        help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
+    add_installation_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when the schema is current afterwards, 1 when refused or failed, 2 on usage."""
     from bot.backups import backup_before_migrations  # imported here: keeps --help fast
-    from bot.commands.backup import public_key_of
-    from bot.commands.reports import data_dir_of
+    from bot.commands.backup import backup_public_key
     from storage import DATABASE_FILE_NAME, Database, MigrationError, SchemaTooNew
     from storage.backup import database_in_use
-    from storage.sealing import load_public_key
 
     data_dir = data_dir_of(args)
     if data_dir is None:
@@ -61,14 +58,8 @@ def run(args: argparse.Namespace) -> int:
         print(_("{path} is open in another process: stop the bot first.").format(
             path=database), file=sys.stderr)
         return 1
-    key_path = public_key_of(args)
-    if key_path is None:
-        return 2
-    try:
-        public_key = load_public_key(key_path)
-    except (OSError, ValueError) as error:
-        print(_("Cannot read the backup public key {path}: {reason}").format(
-            path=key_path, reason=error), file=sys.stderr)
+    public_key = backup_public_key(args)
+    if public_key is None:
         return 2
     backup_dir = args.backup_dir or data_dir.resolve().parent
 
