@@ -6,6 +6,12 @@ code and leaves a pass for that survey in the person's in-memory session, which 
 start consumes (:func:`admitted`). Nothing about the code is stored with the person or the
 response: the code is merely marked spent, and the pass expires with the session. Someone
 who already has answers in progress resumes without a code.
+
+Someone who has not agreed to the privacy notice yet only has their code checked
+(:func:`hold_code`): it waits in their session and is spent when they agree
+(:func:`spend_held_code`), so a person who does not agree leaves it usable for someone
+else, and nothing is written before consent. Invite-only surveys are listed only to people
+who may open them (:func:`may_open`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,15 @@ from storage.invites import SurveyAccess, is_invite_code
 if TYPE_CHECKING:
     from bot.context import Services
 
-__all__ = ["accept_code", "admitted", "deep_link", "write_invites"]
+__all__ = [
+    "accept_code",
+    "admitted",
+    "deep_link",
+    "hold_code",
+    "may_open",
+    "spend_held_code",
+    "write_invites",
+]
 
 
 async def accept_code(services: Services, user_id: int, code: str) -> str | None:
@@ -35,6 +49,36 @@ async def accept_code(services: Services, user_id: int, code: str) -> str | None
     if survey_id is not None:
         services.session(user_id).invited_to = survey_id
     return survey_id
+
+
+async def hold_code(services: Services, user_id: int, code: str) -> str | None:
+    """Check ``code`` without spending it and keep it until consent; its survey, or ``None``."""
+    if not is_invite_code(code):
+        return None
+    survey_id = await services.storage.invites.survey_of(code)
+    if survey_id is not None:
+        services.session(user_id).held_invite = code
+    return survey_id
+
+
+async def spend_held_code(services: Services, user_id: int) -> bool | None:
+    """At consent: spend the code kept by :func:`hold_code`, giving its pass.
+
+    Returns:
+        ``None`` when no code was held; ``False`` when it was spent or revoked meanwhile.
+    """
+    session = services.session(user_id)
+    code, session.held_invite = session.held_invite, None
+    if code is None:
+        return None
+    return await accept_code(services, user_id, code) is not None
+
+
+async def may_open(services: Services, user_id: int, survey_id: str) -> bool:
+    """Whether ``user_id`` may start ``survey_id`` now, without consuming a pass (lists)."""
+    if await services.storage.invites.mode(survey_id) != SurveyAccess.INVITE:
+        return True
+    return services.session(user_id).invited_to == survey_id
 
 
 async def admitted(services: Services, user_id: int, survey_id: str) -> bool:

@@ -207,6 +207,8 @@ class Session:
         detected_language: The language guessed from their first long message.
         invited_to: The invite-only survey a code just admitted them to, until it starts
             (``bot.invitations``); memory only, so no record ties a code to a person.
+        held_invite: An invite code brought before consent, spent only on consent
+            (``bot.invitations``); memory only, dropped with the session.
     """
 
     touched: float
@@ -216,6 +218,7 @@ class Session:
     chosen_language: str | None = None
     detected_language: str | None = None
     invited_to: str | None = None
+    held_invite: str | None = None
 
     @property
     def mode(self) -> InputMode:
@@ -248,6 +251,7 @@ class Session:
         self.close()
         self.survey = None
         self.chosen_language = self.detected_language = self.invited_to = None
+        self.held_invite = None
         self.consent_asked = False
 
 

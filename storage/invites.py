@@ -133,6 +133,26 @@ class InviteRepository:
         await self._db.write(work)
         return InviteBatch(batch_id, survey_id, today, len(codes), 0, False, codes)
 
+    async def survey_of(self, code: str) -> str | None:
+        """The survey a code would open, without spending it; ``None`` if it would not.
+
+        For someone who has not agreed to the privacy notice yet: their code is spent only
+        once they agree, so a person who does not agree leaves it usable.
+        """
+        code = code.strip().upper()
+        if not is_invite_code(code):
+            return None
+        digest = self._hash(code)
+
+        async def work(connection: aiosqlite.Connection) -> list[aiosqlite.Row]:
+            return list(await connection.execute_fetchall(
+                "SELECT b.survey_id FROM invite_codes c JOIN invite_batches b"
+                " ON b.batch_id = c.batch_id"
+                " WHERE c.code_hash = ? AND c.spent = 0 AND b.revoked = 0", (digest,)))
+
+        rows = await self._db.read(work)
+        return str(rows[0][0]) if rows else None
+
     async def spend(self, code: str, survey_id: str | None = None) -> str | None:
         """Spend a code: the survey it opens, or ``None`` if unknown, spent or revoked.
 

@@ -2,7 +2,8 @@
 
 Consent itself is the first thing stored, under the participant pseudonym
 (HMAC of their user id), with the day it was given. A deep-linked survey id travels in the
-consent button's data, so agreeing leads straight into that survey without storing it.
+consent button's data, so agreeing leads straight into that survey without storing it; an
+invite code brought before consent is spent only now (``bot.invitations``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext, Services, Translator
+from bot.invitations import spend_held_code
 from bot.survey_progress import find_open_by_ref
 from handlers.shared.button_data import Consent
 from handlers.shared.buttons import Record, button_data, pressed, refuse_button, survey_ref
@@ -139,7 +141,10 @@ async def on_consent(update: Update, context: BotContext) -> None:
     if query.message is not None:
         await edit_text_quietly(context.bot, who.chat_id, query.message.message_id,
                                 _("Thank you. You agreed to the privacy notice."))
-    if record.survey_ref is not None:
+    if await spend_held_code(context.services, who.user_id) is False:
+        await context.bot.send_message(who.chat_id, _(
+            "This invitation code is not valid, or it was already used."))
+    elif record.survey_ref is not None:
         survey = await find_open_by_ref(context.services, record.survey_ref)
         if survey is not None:
             await open_survey(who, survey.survey_id)

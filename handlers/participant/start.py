@@ -4,7 +4,7 @@
 participant, and the open surveys to one who already agreed. ``/start <survey_id>`` (a
 ``t.me/<bot>?start=<survey_id>`` link a moderator shared) does the same, then opens that
 survey. ``/start <code>`` spends a one-use invite code and opens its (invite-only) survey
-(``bot.invitations``).
+(``bot.invitations``); before consent the code is only checked, and spent on "I agree".
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from telegram.ext import CommandHandler, filters
 
 import handlers.participant.consent
 from bot.context import BotContext, ConsultbotApplication
-from bot.invitations import accept_code
+from bot.invitations import accept_code, hold_code
 from handlers.participant.consent import ask_consent, has_consented, participant
 from handlers.shared.commands import add_command
 from handlers.shared.router import Router
@@ -37,15 +37,17 @@ async def start(update: Update, context: BotContext) -> None:
     if who is None:
         return
     survey_id = None
+    consented = await has_consented(context.services, who.user_id)
     if context.args and is_invite_code(context.args[0]):
-        survey_id = await accept_code(context.services, who.user_id, context.args[0])
+        take = accept_code if consented else hold_code
+        survey_id = await take(context.services, who.user_id, context.args[0])
         if survey_id is None:
             await context.bot.send_message(who.chat_id, tr.gettext(
                 "This invitation code is not valid, or it was already used."))
             return
     elif context.args and _PAYLOAD.match(context.args[0]):
         survey_id = context.args[0].lower()
-    if not await has_consented(context.services, who.user_id):
+    if not consented:
         await ask_consent(update, context, survey_id)
         return
     if survey_id is not None:

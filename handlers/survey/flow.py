@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.context import BotContext, Translator
-from bot.invitations import admitted
+from bot.invitations import admitted, may_open
 from bot.sessions import ActiveSurvey, PromptMark
 from bot.survey_progress import Progress, load_progress, user_lock
 from handlers.shared.button_data import AnswerOp, AnswerQuestion, OpenSurvey, Review
@@ -274,17 +274,19 @@ async def _open_survey(who: Participant, record_id: str) -> None:
 
 
 async def show_survey_list(who: Participant) -> None:
-    """The open surveys as buttons, each marked with where this participant stands."""
+    """The open surveys as buttons, each marked with where this participant stands.
+
+    An invite-only survey is listed only to someone who may open it (a code brought just
+    now, or answers of theirs): to anyone else its title alone would say it exists.
+    """
     _ = who.tr.gettext
     services = who.context.services
-    records = await services.storage.surveys.list_open()
-    if not records:
-        await who.context.bot.send_message(
-            who.chat_id, _("There are no open surveys right now. Please come back later."))
-        return
     rows = []
-    for record in records:
+    for record in await services.storage.surveys.list_open():
         progress = await load_progress(services, record, who.user_id)
+        if (progress.response is None and not progress.submitted
+                and not await may_open(services, who.user_id, record.survey_id)):
+            continue  # invite-only, and they have no code: not even its title
         title = isolate(record.survey.title.get(who.language(record.survey),
                                                 record.survey.default_language), who.tr.language)
         if progress.submitted:
@@ -293,6 +295,10 @@ async def show_survey_list(who: Participant) -> None:
             title = _("{title} (continue)").format(title=title)
         data = button_data(services, who.user_id, OpenSurvey(survey_ref(record.survey_id)))
         rows.append([InlineKeyboardButton(clip(title, 60), callback_data=data)])
+    if not rows:
+        await who.context.bot.send_message(
+            who.chat_id, _("There are no open surveys right now. Please come back later."))
+        return
     await who.context.bot.send_message(who.chat_id, _("Which survey would you like to take?"),
                                        reply_markup=InlineKeyboardMarkup(rows))
 

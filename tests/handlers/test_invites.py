@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakebot import sent_texts
+from tests.fakebot import ChatUser, sent_texts
 from tests.handlers.conftest import SURVEY_ID, BotEnv, consented_user, stored_response
 
 REFUSED = "This survey is by invitation. Open it with the link or code you were given."
@@ -19,10 +19,11 @@ async def _invite_only(env: BotEnv, count: int = 2) -> tuple[str, ...]:
 
 
 async def test_an_invite_survey_needs_a_code_and_a_code_works_once(env: BotEnv) -> None:
+    member = await consented_user(env, 7_700_001)  # sees the survey while it is still open
+    listed = member.message_with_button("Workers' voice")
     first, second = await _invite_only(env)
-    member = await consented_user(env, 7_700_001)
     assert sent_texts(await member.command("/start", SURVEY_ID))[-1] == REFUSED
-    await member.press("Workers' voice")  # the survey list does not bypass it either
+    await member.press("Workers' voice", listed)  # a button from before does not bypass it
     assert member.last_message().text == REFUSED
     assert await stored_response(env, member) is None
 
@@ -69,3 +70,56 @@ async def test_codes_are_stored_only_as_hashes_and_spending_leaves_no_trace(
     assert (batch.total, batch.spent) == (5, 1)
     entries = await env.services.storage.audit.entries()
     assert not [e for e in entries if "invite" in e.action]  # spending is never logged
+
+
+NO_SURVEYS = "There are no open surveys right now. Please come back later."
+
+
+def survey_buttons(user: ChatUser) -> list[str]:
+    return [label for message in user.messages() for label in message.button_labels()
+            if "Workers' voice" in label]
+
+
+async def test_an_invite_survey_is_listed_only_to_people_who_may_open_it(env: BotEnv) -> None:
+    [code] = await _invite_only(env, 1)
+    outsider = await consented_user(env, 7_700_030)
+    assert outsider.last_message().text == NO_SURVEYS  # the list after "I agree"
+    assert sent_texts(await outsider.command("/surveys")) == [NO_SURVEYS]
+    assert survey_buttons(outsider) == []  # not even its title
+    invited = await consented_user(env, 7_700_031)
+    texts = sent_texts(await invited.command("/start", code))
+    assert any(FIRST_QUESTION in text for text in texts)
+    # With answers in progress it is theirs to continue; still hidden from the outsider.
+    await invited.command("/surveys")
+    assert invited.last_message().button_labels() == ["Workers' voice (continue)"]
+    assert sent_texts(await outsider.command("/surveys")) == [NO_SURVEYS]
+    await env.services.storage.invites.set_mode(SURVEY_ID, "open")
+    await outsider.command("/surveys")
+    assert outsider.last_message().button_labels() == ["Workers' voice"]
+
+
+async def spent(env: BotEnv) -> int:
+    [batch] = await env.services.storage.invites.batches(SURVEY_ID)
+    return batch.spent
+
+
+async def test_a_code_is_spent_only_when_the_person_agrees(env: BotEnv) -> None:
+    [code] = await _invite_only(env, 1)
+    declines = env.user(7_700_040)
+    texts = sent_texts(await declines.command("/start", code))
+    assert any("I agree" in message.button_labels() for message in declines.messages())
+    assert not any(SPENT in text for text in texts)
+    assert await spent(env) == 0  # nothing written before consent, the code included
+    # They never agree: the code still admits someone else, who agrees.
+    agrees = env.user(7_700_041)
+    await agrees.command("/start", code)
+    assert await spent(env) == 0
+    texts = sent_texts(await agrees.press("I agree"))
+    assert any(FIRST_QUESTION in text for text in texts)
+    assert await spent(env) == 1
+    assert await stored_response(env, agrees) is not None
+    # The first one agrees after all: the code is gone, and the survey stays closed to them.
+    texts = sent_texts(await declines.press("I agree"))
+    assert SPENT in texts and not any(FIRST_QUESTION in text for text in texts)
+    assert await stored_response(env, declines) is None
+    assert texts[-1] == NO_SURVEYS
