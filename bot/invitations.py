@@ -8,7 +8,7 @@ response: the code is merely marked spent, and the pass expires with the session
 who already has answers in progress resumes without a code.
 
 Someone who has not agreed to the privacy notice yet only has their code checked
-(:func:`hold_code`): it waits in their session and is spent when they agree
+(:func:`accept_code` with ``consented=False``): it waits in their session and is spent when they agree
 (:func:`spend_held_code`), so a person who does not agree leaves it usable for someone
 else, and nothing is written before consent. Invite-only surveys are listed only to people
 who may open them (:func:`may_open`).
@@ -34,35 +34,39 @@ __all__ = [
     "accept_code",
     "admitted",
     "deep_link",
-    "hold_code",
     "may_open",
     "spend_held_code",
     "write_invites",
 ]
 
 
-async def accept_code(services: Services, user_id: int, code: str) -> str | None:
-    """Spend ``code`` and give ``user_id`` a pass for its survey; the survey id, or ``None``."""
+async def accept_code(services: Services, user_id: int, code: str, *,
+                      consented: bool = True) -> str | None:
+    """Spend ``code`` and give ``user_id`` a pass for its survey; the survey id, or ``None``.
+
+    Args:
+        services: The bot's services.
+        user_id: Who brought the code.
+        code: The code as typed or linked.
+        consented: ``False`` before the person agreed to the privacy notice: the code is
+            then only checked and kept in their session, and spent when they agree
+            (:func:`spend_held_code`).
+    """
     if not is_invite_code(code):
         return None
-    survey_id = await services.storage.invites.spend(code)
+    invites = services.storage.invites
+    survey_id = await (invites.spend(code) if consented else invites.survey_of(code))
     if survey_id is not None:
-        services.session(user_id).invited_to = survey_id
-    return survey_id
-
-
-async def hold_code(services: Services, user_id: int, code: str) -> str | None:
-    """Check ``code`` without spending it and keep it until consent; its survey, or ``None``."""
-    if not is_invite_code(code):
-        return None
-    survey_id = await services.storage.invites.survey_of(code)
-    if survey_id is not None:
-        services.session(user_id).held_invite = code
+        session = services.session(user_id)
+        if consented:
+            session.invited_to = survey_id
+        else:
+            session.held_invite = code
     return survey_id
 
 
 async def spend_held_code(services: Services, user_id: int) -> bool | None:
-    """At consent: spend the code kept by :func:`hold_code`, giving its pass.
+    """At consent: spend the code kept since ``/start``, giving its pass.
 
     Returns:
         ``None`` when no code was held; ``False`` when it was spent or revoked meanwhile.

@@ -16,7 +16,7 @@ from telegram.ext import CommandHandler, filters
 
 import handlers.participant.consent
 from bot.context import BotContext, ConsultbotApplication
-from bot.invitations import accept_code, hold_code
+from bot.invitations import accept_code
 from handlers.participant.consent import ask_consent, has_consented, participant
 from handlers.shared.commands import add_command
 from handlers.shared.router import Router
@@ -39,8 +39,8 @@ async def start(update: Update, context: BotContext) -> None:
     survey_id = None
     consented = await has_consented(context.services, who.user_id)
     if context.args and is_invite_code(context.args[0]):
-        take = accept_code if consented else hold_code
-        survey_id = await take(context.services, who.user_id, context.args[0])
+        survey_id = await accept_code(context.services, who.user_id, context.args[0],
+                                      consented=consented)
         if survey_id is None:
             await context.bot.send_message(who.chat_id, tr.gettext(
                 "This invitation code is not valid, or it was already used."))
