@@ -311,7 +311,7 @@ def _schema(cls: type[ButtonData]) -> _Schema:
     """(field names, their type hints, how many are required) of a record class.
 
     Resolved once per class: ``typing.get_type_hints`` evaluates the string annotations
-    anew on every call: 0.56 ms of the 0.66 ms a press took to decode (cProfile, benchmark 1).
+    anew on every call: ~95 µs, where the whole decoding of a press now takes ~10 µs.
     """
     schema = _schemas.get(cls)
     if schema is None:
