@@ -15,6 +15,7 @@ from storage.errors import StorageError
 __all__ = [
     "configure_writer",
     "connect",
+    "connect_inline",
     "create_private_file",
     "fetch_one",
     "fetch_one_now",
@@ -84,6 +85,26 @@ async def connect(
             await pragma(connection, "query_only = ON")
     except BaseException:
         await connection.close()
+        raise
+    return connection
+
+
+def connect_inline(path: Path, busy_timeout_ms: int = 0) -> sqlite3.Connection:
+    """Open a ``query_only`` plain connection for key lookups (``Database.lookup``).
+
+    With the default ``busy_timeout_ms`` of 0 it never waits for a lock, so it can run on
+    the event loop: a lookup that meets a lock fails at once and is retried elsewhere.
+    ``check_same_thread`` is off because the event loop of a test or of ``asyncio.run``
+    may live on another thread than the one that opened the database; SQLite serialises
+    the use of one connection itself.
+    """
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        connection.row_factory = sqlite3.Row
+        for statement in (*_common_pragmas(busy_timeout_ms), "query_only = ON"):
+            connection.execute(f"PRAGMA {statement}").fetchall()
+    except BaseException:
+        connection.close()
         raise
     return connection
 

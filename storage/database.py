@@ -18,8 +18,14 @@ Why this shape (ARCHITECTURE.md, "Storage"):
   run back to back in the thread (bench/README.md, benchmark 2).
 * **Readers never block the writer** (WAL), and never see uncommitted data; they are
   aiosqlite connections with ``query_only`` set.
+* **Key lookups stay on the event loop.** Finding one row by its key takes SQLite a few
+  microseconds; handing it to a reader thread and back costs two GIL hand-offs, hundreds
+  of microseconds on a busy machine, several times per answer (bench/README.md,
+  benchmark 1). :meth:`Database.lookup` runs such a lookup on a ``query_only`` connection
+  of the event loop's own, never waiting for a lock: if one is held, the lookup goes
+  to a reader thread as any other read.
 
-The interface (``write(fn)``, ``read(fn)``, ``checkpoint()``, ``close()``) is small on
+The interface (``write(fn)``, ``read(fn)``, ``lookup(fn)``, ``checkpoint()``, ``close()``) is small on
 purpose: a PostgreSQL implementation can offer the same with a connection pool and one
 transaction per batch, and must pass ``tests/storage/contract``.
 """
@@ -37,12 +43,12 @@ from typing import Any, Final, Self, TypeVar
 
 import aiosqlite
 
-from storage.connections import connect, create_private_file
+from storage.connections import connect, connect_inline, create_private_file
 from storage.errors import DatabaseClosed, StorageError
 from storage.schema import Migration, load_migrations
-from storage.writer import Writer
+from storage.writer import GroupWork, Writer
 
-__all__ = ["Database", "WriteStats"]
+__all__ = ["Database", "GroupWork", "WriteStats"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +58,9 @@ T = TypeVar("T")
 WriteWork = Callable[[sqlite3.Connection], T]
 #: A read: receives a reader connection, runs its queries, returns a result.
 ReadWork = Callable[[aiosqlite.Connection], Awaitable[T]]
+#: A lookup: a plain function given a ``query_only`` ``sqlite3.Connection``; a few indexed
+#: row reads, nothing that scans.
+LookupWork = Callable[[sqlite3.Connection], T]
 
 #: Largest number of writes grouped into one transaction: bounds how long one COMMIT holds
 #: the write lock and how much work one failing COMMIT has to report back.
@@ -75,14 +84,30 @@ class Database:
     Create it with :meth:`open`; always :meth:`close` it (or use ``async with``).
     """
 
-    __slots__ = ("_close_task", "_closing", "_path", "_reader_count", "_readers", "_writer")
+    __slots__ = (
+        "_busy_timeout_ms",
+        "_close_task",
+        "_closing",
+        "_inline",
+        "_path",
+        "_reader_count",
+        "_readers",
+        "_writer",
+    )
 
     def __init__(
-        self, path: Path, writer: Writer, readers: Sequence[aiosqlite.Connection]
+        self,
+        path: Path,
+        writer: Writer,
+        readers: Sequence[aiosqlite.Connection],
+        inline: sqlite3.Connection | None = None,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     ) -> None:
         """Use :meth:`open`: it configures and migrates the connections first."""
         self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
         self._writer = writer
+        self._inline = inline
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         for reader in readers:
             self._readers.put_nowait(reader)
@@ -128,9 +153,11 @@ class Database:
             # e.g. "file is not a database", "database is locked": say which file, plainly.
             raise StorageError(f"cannot open the database {path}: {error}") from error
         opened: list[aiosqlite.Connection] = []
+        inline: sqlite3.Connection | None = None
         try:
             for _ in range(readers):
                 opened.append(await connect(path, busy_timeout_ms, query_only=True))
+            inline = connect_inline(path)
         except BaseException as error:
             for connection in opened:
                 await connection.close()
@@ -138,7 +165,7 @@ class Database:
             if isinstance(error, sqlite3.DatabaseError):
                 raise StorageError(f"cannot open the database {path}: {error}") from error
             raise
-        return cls(path, writer, opened)
+        return cls(path, writer, opened, inline, busy_timeout_ms)
 
     async def __aenter__(self) -> Self:
         return self
@@ -192,6 +219,26 @@ class Database:
         result: T = await self._writer.submit(work, checkpoint)
         return result
 
+    async def write_item(self, group: GroupWork, item: Any) -> Any:
+        """Write ``item`` with the grouped work ``group``; return its result once committed.
+
+        For writes so frequent (an answer) that the Python work around each one counts:
+        ``group(connection, items)`` runs once, in the writer thread, for the items of
+        every consecutive call with the same ``group`` that reaches one batch, inside one
+        SAVEPOINT of the batch's transaction, and returns one ``(error, result)`` per item,
+        in order. An item it fails must leave no change behind (check all, then write the
+        good ones, e.g. with one ``executemany``); if ``group`` raises, every item of the
+        call fails with that error and its changes are rolled back. As with :meth:`write`,
+        this returns (or raises the item's error) only after the COMMIT.
+
+        Raises:
+            DatabaseClosed: :meth:`close` was called, or the writer stopped.
+            Exception: The item's own error, or the error of a failed COMMIT.
+        """
+        if self._closing:
+            raise DatabaseClosed("the database is closed")
+        return await self._writer.submit_item(group, item)
+
     async def checkpoint(self) -> None:
         """Move everything committed from the WAL into the database file, and truncate it."""
         await self.write(_nothing, checkpoint=True)
@@ -220,6 +267,35 @@ class Database:
             finally:
                 self._readers.put_nowait(connection)
 
+    async def lookup(self, work: LookupWork[T]) -> T:
+        """Run a key lookup on the event loop's own read connection, without a thread hop.
+
+        For a few reads of rows by their key (an index seek each), which SQLite answers in
+        microseconds: the hand-off to a reader thread would cost far more than the read.
+        ``work(connection)`` gets a ``query_only`` ``sqlite3.Connection`` in autocommit
+        mode, sees every committed write, and must not scan tables. That connection never
+        waits for a lock: when another process holds one (a rare moment of WAL recovery),
+        ``work`` runs on a reader thread instead, as :meth:`read` would run it.
+
+        Raises:
+            DatabaseClosed: :meth:`close` was called.
+        """
+        if self._closing:
+            raise DatabaseClosed("the database is closed")
+        inline = self._inline
+        if inline is not None:
+            try:
+                return work(inline)
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+                if inline.in_transaction:
+                    inline.execute("ROLLBACK")
+
+        # Rare: wait for the lock as a reader would, in a worker thread, on a connection
+        # of its own (the loop's one may be used meanwhile).
+        return await asyncio.to_thread(_lookup_waiting, self._path, self._busy_timeout_ms, work)
+
     # --- closing -------------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -242,6 +318,23 @@ class Database:
         for _ in range(self._reader_count):
             reader = await self._readers.get()
             await reader.close()
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
+
+
+def _lookup_waiting(path: Path, busy_timeout_ms: int, work: LookupWork[T]) -> T:
+    connection = connect_inline(path, busy_timeout_ms)
+    try:
+        return work(connection)
+    finally:
+        connection.close()
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection holds a lock this one would wait for."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error)
 
 
 def _nothing(connection: sqlite3.Connection) -> Any:

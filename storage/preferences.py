@@ -12,9 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import aiosqlite
-
-from storage.connections import fetch_one, fetch_one_now
+from storage.connections import fetch_one_now
 from storage.database import Database
 from surveys import model
 
@@ -38,12 +36,8 @@ class Preferences:
 _SELECT = "SELECT language, consented_on FROM participant_preferences WHERE participant_key = ?"
 
 
-async def _get(connection: aiosqlite.Connection, participant_key: str) -> Preferences | None:
-    return _preferences(participant_key, await fetch_one(connection, _SELECT, (participant_key,)))
-
-
 def _get_now(connection: sqlite3.Connection, participant_key: str) -> Preferences | None:
-    """:func:`_get` for a write (in the writer thread)."""
+    """The stored preferences (a key lookup; in the writer thread or ``Database.lookup``)."""
     return _preferences(participant_key, fetch_one_now(connection, _SELECT, (participant_key,)))
 
 
@@ -73,7 +67,8 @@ class PreferenceRepository:
 
     async def get(self, participant_key: str) -> Preferences | None:
         """The participant's preferences, or None if nothing is stored (no consent yet)."""
-        return await self._db.read(lambda c: _get(c, participant_key))
+        # On every update (the reader's language): a key lookup, kept on the event loop.
+        return await self._db.lookup(lambda c: _get_now(c, participant_key))
 
     async def set_consent(self, participant_key: str) -> Preferences:
         """Record consent; the first consent's day is kept if given again."""

@@ -124,14 +124,14 @@ class SubscriptionRepository:
         if self._waiting(chat_id, survey_id):
             return True
 
-        async def work(connection: aiosqlite.Connection) -> bool:
-            rows = await connection.execute_fetchall(
+        def work(connection: sqlite3.Connection) -> bool:
+            return connection.execute(
                 "SELECT 1 FROM subscriptions WHERE survey_id = ? AND chat_id = ?",
                 (survey_id, int(chat_id)),
-            )
-            return bool(rows)
+            ).fetchone() is not None
 
-        return await self._db.read(work)
+        # After every submission (the offer of updates): a key lookup, kept on the loop.
+        return await self._db.lookup(work)
 
     async def surveys_of(self, chat_id: int) -> list[str]:
         """The surveys a chat follows, by id."""

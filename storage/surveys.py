@@ -162,6 +162,21 @@ def _one_now(
     return None if row is None else _record(row)
 
 
+def _published_now(connection: sqlite3.Connection, survey_id: str) -> SurveyRecord | None:
+    """The published version of ``survey_id`` (an unreadable one is skipped, as in _many)."""
+    row = fetch_one_now(
+        connection, f"SELECT {_COLUMNS} FROM surveys WHERE survey_id = ? AND status = 'published'",
+        (survey_id,))
+    if row is None:
+        return None
+    try:
+        return _record(row)
+    except _UNREADABLE as error:
+        logger.warning("Survey %s version %d cannot be read and is skipped (%s)",
+                       row["survey_id"], row["version"], type(error).__name__)
+        return None
+
+
 def _latest_now(connection: sqlite3.Connection, survey_id: str) -> SurveyRecord | None:
     return _one_now(connection, _LATEST, (survey_id, survey_id))
 
@@ -331,9 +346,8 @@ class SurveyRepository:
 
     async def published(self, survey_id: str) -> SurveyRecord | None:
         """The version participants answer now, or None if the survey is not open."""
-        return await self._db.read(
-            lambda c: _one(c, "survey_id = ? AND status = 'published'", (survey_id,))
-        )
+        # On every answer: an index seek, kept on the event loop (Database.lookup).
+        return await self._db.lookup(lambda c: _published_now(c, survey_id))
 
     async def list_open(self) -> list[SurveyRecord]:
         """Every published version, ordered by survey id."""

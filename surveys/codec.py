@@ -37,10 +37,15 @@ class CodecError(ValueError):
     """A stored survey or answer set is not what this codec writes."""
 
 
+# ensure_ascii=False keeps Arabic/French labels readable in the database and compact;
+# allow_nan=False because NaN is not JSON and would not survive other readers. One encoder
+# for every call: json.dumps with options builds a new one each time (a third of the cost
+# of encoding an answer set, which happens on every answer).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def _dumps(value: object) -> str:
-    # ensure_ascii=False keeps Arabic/French labels readable in the database and compact;
-    # allow_nan=False because NaN is not JSON and would not survive other readers.
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def _loads(text: str | bytes) -> Any:
@@ -227,6 +232,10 @@ def survey_from_json(text: str | bytes) -> Survey:
 # --- answers -------------------------------------------------------------------------------
 
 
+#: Answer types stored and read back unchanged (checked by exact type: bool is excluded).
+_PLAIN: frozenset[type] = frozenset({str, int})
+
+
 def _answer_to_json_value(question_id: str, answer: Answer) -> object:
     if answer is None or isinstance(answer, str):
         return answer
@@ -252,9 +261,13 @@ def answers_to_json(answers: Answers) -> str:
     Raises:
         CodecError: A value is not an :data:`~surveys.model.Answer`.
     """
+    # Plain values (text, whole numbers, skipped) pass as they are, checked by their exact
+    # type (a bool is not an int here); everything else goes through the full check.
     return _dumps(
         {
-            _expect(question_id, str, "question id"): _answer_to_json_value(question_id, answer)
+            (question_id if type(question_id) is str else _expect(question_id, str, "question id")):
+            (answer if answer is None or type(answer) in _PLAIN
+             else _answer_to_json_value(question_id, answer))
             for question_id, answer in answers.items()
         }
     )
@@ -284,4 +297,7 @@ def answers_from_json(text: str | bytes) -> dict[str, Answer]:
     data = _loads(text)
     if not isinstance(data, Mapping):
         raise CodecError("answers: expected an object")
-    return {question_id: _answer_from_json_value(question_id, v) for question_id, v in data.items()}
+    return {
+        question_id: v if v is None or type(v) in _PLAIN else _answer_from_json_value(question_id, v)
+        for question_id, v in data.items()
+    }

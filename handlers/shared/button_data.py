@@ -290,19 +290,37 @@ def decode(fields: list[str]) -> ButtonData | None:
     if not fields or fields[0] not in _KINDS:
         return None
     cls = _KINDS[fields[0]]
-    record_fields = dataclasses.fields(cls)
-    hints = typing.get_type_hints(cls)
+    names, hints, required = _schema(cls)
     values = fields[1:]
-    required = sum(1 for item in record_fields if item.default is dataclasses.MISSING)
-    if not required <= len(values) <= len(record_fields):
+    if not required <= len(values) <= len(names):
         return None
     arguments: dict[str, Any] = {}
-    for item, text in zip(record_fields, values, strict=False):
-        parsed = _parse(hints[item.name], text)
+    for name, hint, text in zip(names, hints, values, strict=False):
+        parsed = _parse(hint, text)
         if parsed is _INVALID:
             return None
-        arguments[item.name] = parsed
+        arguments[name] = parsed
     return cls(**arguments)
+
+
+_Schema = tuple[tuple[str, ...], tuple[Any, ...], int]
+_schemas: dict[type[ButtonData], _Schema] = {}
+
+
+def _schema(cls: type[ButtonData]) -> _Schema:
+    """(field names, their type hints, how many are required) of a record class.
+
+    Resolved once per class: ``typing.get_type_hints`` evaluates the string annotations
+    anew on every call: ~95 µs, where the whole decoding of a press now takes ~10 µs.
+    """
+    schema = _schemas.get(cls)
+    if schema is None:
+        record_fields = dataclasses.fields(cls)
+        hints = typing.get_type_hints(cls)
+        required = sum(1 for item in record_fields if item.default is dataclasses.MISSING)
+        schema = _schemas[cls] = (tuple(item.name for item in record_fields),
+                                  tuple(hints[item.name] for item in record_fields), required)
+    return schema
 
 
 _INVALID = object()

@@ -1,0 +1,85 @@
+"""Answers written together: one writer call per batch, each answer still its own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from storage.database import Database
+from storage.errors import AlreadySubmitted, NotFound
+from storage.responses import ResponseRepository
+from storage.surveys import SurveyRepository
+from tests.storage.samples import Clock, make_survey
+
+SURVEY = "labour-2026"
+
+
+def key(n: int) -> str:
+    return f"{n:064x}"
+
+
+@pytest.fixture
+async def responses(database: Database, clock: Clock) -> ResponseRepository:
+    await SurveyRepository(database, today=clock).publish_definition(
+        make_survey(SURVEY), b"", "s.yaml")
+    return ResponseRepository(database, today=clock)
+
+
+async def test_answers_of_many_people_share_commits_and_each_reads_back_as_returned(
+    database: Database, responses: ResponseRepository
+) -> None:
+    for n in range(20):
+        await responses.start(SURVEY, 1, key(n))
+    before = database.stats
+
+    saved = await asyncio.gather(*(
+        responses.save_answer(SURVEY, key(n), "issues", ("pay", "safety"), "weeks",
+                              text_language=None)
+        for n in range(20)))
+
+    after = database.stats
+    assert after.commits - before.commits < 20  # grouped
+    for n, record in enumerate(saved):
+        assert record.answers == {"issues": ("pay", "safety")}
+        assert record.current_question == "weeks"
+        assert await responses.get(SURVEY, key(n)) == record
+
+
+async def test_two_answers_of_one_person_in_one_batch_build_on_each_other(
+    database: Database, responses: ResponseRepository
+) -> None:
+    await responses.start(SURVEY, 1, key(1))
+    first, second = await asyncio.gather(
+        responses.save_answer(SURVEY, key(1), "sector", "garment", "issues"),
+        responses.save_answer(SURVEY, key(1), "remedy", "Pay on time", None,
+                              text_language="en"),
+    )
+    assert first.answers == {"sector": "garment"}
+    assert second.answers == {"sector": "garment", "remedy": "Pay on time"}
+    assert dict(second.text_languages) == {"remedy": "en"}
+    assert await responses.get(SURVEY, key(1)) == second
+
+
+async def test_a_refused_answer_fails_alone_and_changes_nothing(
+    database: Database, responses: ResponseRepository
+) -> None:
+    for n in range(3):
+        await responses.start(SURVEY, 1, key(n))
+    await responses.submit(SURVEY, key(2))
+    results = await asyncio.gather(
+        responses.save_answer(SURVEY, key(0), "sector", "garment", "issues"),
+        responses.save_answer(SURVEY, key(9), "sector", "garment", "issues"),  # never started
+        responses.save_answer(SURVEY, key(1), "sector", True, "issues"),  # type: ignore[arg-type]  # a bool is not an answer
+        responses.save_answer(SURVEY, key(2), "sector", "garment", "issues"),  # submitted
+        responses.save_answer(SURVEY, key(1), "sector", "mining", "issues"),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], NotFound)
+    assert isinstance(results[2], ValueError)
+    assert isinstance(results[3], AlreadySubmitted)
+    with sqlite3.connect(database.path) as connection:
+        stored = dict(connection.execute(
+            "SELECT respondent_key, answers FROM responses WHERE status = 'in_progress'"))
+    assert stored == {key(0): '{"sector":"garment"}', key(1): '{"sector":"mining"}'}
