@@ -39,11 +39,12 @@ from surveys.model import Text
 
 if TYPE_CHECKING:
     from bot.context import Services, Translator
-    from storage.outbox import OutboxItem
+    from storage.outbox import Announcement, OutboxItem
 
 __all__ = [
     "asks_addressed",
     "follow",
+    "history_text",
     "localized",
     "pick_translation",
     "recipient_wishes",
@@ -187,3 +188,16 @@ async def asks_addressed(services: Services, item: OutboxItem) -> bool:
         return False
     # Private chats only: the chat id is the user id.
     return not await has_answered_addressed(storage, item.recommendation_id, item.chat_id)
+
+
+async def history_text(services: Services, announcement: Announcement, translator: Translator,
+                       wishes: Sequence[str]) -> str:
+    """One past update as /updates lists it, in the reader's language."""
+    if announcement.recommendation_id is None or announcement.status is None:
+        return pick_translation(announcement.texts, announcement.body,
+                                (translator.language, *wishes))
+    found = await services.storage.recommendations.get(announcement.recommendation_id)
+    title = (localized(found.title, translator.language) if found
+             else announcement.recommendation_id)
+    return translator.gettext("“{title}” is now: {status}.").format(
+        title=title, status=status_label(announcement.status, translator))
