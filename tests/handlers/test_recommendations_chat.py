@@ -269,8 +269,7 @@ async def test_moderators_type_progress_and_milestones(env: BotEnv) -> None:
     assert {"recommendation.progress", "recommendation.milestone",
             "recommendation.milestone_reached"} <= set(actions)
     await admin.press("Set progress")
-    assert [t for t in admin.texts()[-1:]] == [
-        "Send the progress as a number from 0 to 100. /cancel stops."]
+    assert admin.texts()[-1] == "Send the progress as a number from 0 to 100. /cancel stops."
     await admin.command("/cancel")
     assert admin.texts()[-1] == "Nothing was changed."
 
