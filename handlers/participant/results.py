@@ -56,7 +56,7 @@ async def results_command(update: Update, context: BotContext) -> None:
         [InlineKeyboardButton(_title(record, tr)[:60], callback_data=button_data(
             context.services, user.id, ShowResults(survey_ref(record.survey_id))))]
         for record in visible])
-    await context.bot.send_message(chat.id, _("Whose results would you like to see?"),
+    await context.bot.send_message(chat.id, _("Which survey's results would you like to see?"),
                                    reply_markup=keyboard)
 
 
