@@ -97,6 +97,7 @@ async def test_a_status_moved_by_buttons_reaches_each_follower_in_their_language
     assert any("2 people follow it." in (c.params.get("text") or "") for c in calls)
     assert await deliver(env) == 2
     said_fr, said_en = french.texts()[-1], english.texts()[-1]
+    assert said_fr.startswith("Ce qu'est devenue une recommandation"), said_fr
     assert TITLE["fr"] in said_fr and tr(env, "fr", "Under consideration") in said_fr
     assert tr(env, "fr", "Under consideration") != "Under consideration"
     assert TITLE["en"] in said_en and "Under consideration" in said_en
@@ -297,3 +298,25 @@ async def test_an_announcement_reaches_each_subscriber_in_their_translation(
     assert "We took your proposal" not in french
     assert "We took your proposal to the ministry." in english
     assert "We took your proposal to the ministry." in spanish  # no Spanish text: the first
+
+
+async def test_a_follower_who_blocked_the_bot_is_dropped(env: BotEnv) -> None:
+    await recommendation(env)
+    storage = env.services.storage
+    await storage.follows.follow(REC, 8_600_801, "en")
+    await storage.follows.follow(REC, 8_600_802, "en")
+    env.telegram.blocked_chats.add(8_600_802)
+    await recs.change_status(storage, CLI_ACTOR, REC, "under_consideration")
+    assert await deliver(env) == 1
+    assert await storage.follows.followed_by(8_600_802) == []
+    assert await storage.follows.followed_by(8_600_801) == [REC]
+
+
+async def test_updates_lists_status_changes_in_the_readers_language(env: BotEnv) -> None:
+    await recommendation(env)
+    storage = env.services.storage
+    reader = env.user(8_600_901, language_code="fr")
+    await storage.subscriptions.subscribe(SURVEY.id, reader.chat_id, "fr")
+    await recs.change_status(storage, CLI_ACTOR, REC, "under_consideration")
+    await reader.command("/updates")
+    assert f"« {TITLE['fr']} » est désormais : À l'étude." in reader.texts()[-1]
