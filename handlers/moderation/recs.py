@@ -154,6 +154,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         context.services.session(user_id).close()
         await query.answer(_(REFUSAL))
         return
+    if (button.action not in (RecsModerationAction.PROGRESS, RecsModerationAction.MILESTONE)
+            and context.services.dialog(user_id, RecommendationInput) is not None):
+        context.services.session(user_id).close()  # another button: the typed step is over
     if button.action is RecsModerationAction.SURVEY:
         for listed in await list_recommendations(context.services.storage):
             if survey_ref(listed.survey_id) == button.ref:

@@ -273,6 +273,10 @@ async def test_moderators_type_progress_and_milestones(env: BotEnv) -> None:
     assert admin.texts()[-1] == "Send the progress as a number from 0 to 100. /cancel stops."
     await admin.command("/cancel")
     assert admin.texts()[-1] == "Nothing was changed."
+    await admin.press("Set progress")
+    await admin.press("Move to: Accepted")  # another button ends the typed step
+    await admin.send_text("90")
+    assert (await current(env)).progress == 40
 
 
 async def test_an_announcement_reaches_each_subscriber_in_their_translation(
