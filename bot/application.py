@@ -27,11 +27,14 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import bot.report_jobs
+import handlers.moderation.recs
 import handlers.moderation.reports
 import handlers.moderation.surveys
 import handlers.participant.data_rights
 import handlers.participant.help
 import handlers.participant.language
+import handlers.participant.recs
+import handlers.participant.results
 import handlers.participant.start
 import handlers.participant.updates
 import handlers.reports.draft
@@ -147,6 +150,9 @@ def build_application(
     handlers.participant.language.register(application, router)  # + detection middleware
     handlers.participant.data_rights.register(application, router)
     handlers.participant.updates.register(application, router)  # + outbox delivery
+    handlers.participant.results.register(application, router)
+    handlers.participant.recs.register(application, router)  # + "was this addressed?"
+    handlers.moderation.recs.register(application, router)  # /recs: both views
     handlers.survey.commands.register(application, router)
     handlers.reports.draft.register(application, router)
     handlers.reports.status.register(application, router)
@@ -179,6 +185,9 @@ def route_inputs(router: Router) -> None:
         text=status.on_message, file=status.on_message, cancel=status.on_cancel))
     router.own_mode(InputMode.ANNOUNCEMENT_DRAFT, ModeOwner(
         text=announce.on_text, file=survey_file_or_refusal, cancel=announce.on_cancel))
+    recs = handlers.moderation.recs
+    router.own_mode(InputMode.RECOMMENDATION_INPUT, ModeOwner(
+        text=recs.on_text, file=survey_file_or_refusal, cancel=recs.on_cancel))
     replies = handlers.moderation.reports
     router.own_mode(InputMode.MODERATOR_REPLY, ModeOwner(
         text=replies.on_reply_text, file=survey_file_or_refusal, cancel=replies.on_cancel))

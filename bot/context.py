@@ -52,6 +52,7 @@ OpenDialog = TypeVar("OpenDialog", bound=Dialog)
 if TYPE_CHECKING:
     from bot.delivery import OutboxSender
     from storage import Storage
+    from storage.outbox import OutboxItem
 
 __all__ = [
     "BotContext",
@@ -150,6 +151,9 @@ class Services:
     describers: list[Describer] = field(default_factory=list)
     commands: list[CommandInfo] = field(default_factory=list)
     fresh_codes: FreshCodes = field(default_factory=FreshCodes)
+    #: Buttons under a delivered update (the "was this addressed?" answers): made by the
+    #: handlers that own those buttons, since only they sign button data. ``None``: none.
+    update_keyboard: Callable[[OutboxItem, Translator], Awaitable[Any]] | None = None
     #: The operator's health metrics (``bot.health.Metrics``) when ``metrics_listen`` is set.
     metrics: Any = None
     _storage: Storage | None = None

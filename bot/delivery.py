@@ -1,5 +1,9 @@
 """Delivering announcements from the persistent outbox within Telegram's limits.
 
+Each message is written in its reader's language at delivery
+(:func:`bot.recommendation_updates.update_text`): a moderator's update in the reader's
+translation, or a recommendation's new status.
+
 Outbox messages are sent in the rate limiter's broadcast lane (:mod:`bot.rate_limits`): they
 get only the sending slots participants' own conversations leave free, so an announcement
 to 50,000 subscribers never holds up someone's next question. With ``allow_paid_broadcast``
@@ -20,12 +24,13 @@ import typing
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, User
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.context import ConsultbotApplication, Services, Translator, services_of
 from bot.rate_limits import Lane, PriorityRateLimiter, retry_seconds
+from bot.recommendation_updates import recipient_wishes, update_text
 from storage.outbox import OutboxItem
 
 __all__ = [
@@ -57,15 +62,13 @@ async def survey_title(services: Services, survey_id: str, language: str) -> str
 
 
 async def translator_for(services: Services, user_id: int) -> Translator:
-    """Bot text for someone we only know by id (no update at hand): their stored choice."""
-    # wished_languages reads the preference stored under the user's pseudonym; a bare User
-    # carries no Telegram language_code, so this falls back to the default language.
-    wishes = await services.wished_languages(User(id=user_id, first_name="", is_bot=False))
-    # Without a /language choice, the language they read when they subscribed (their
-    # Telegram language then) is the best we know: no update is at hand to ask Telegram.
-    subscribed_in = await services.storage.subscriptions.language_of(user_id)
-    if subscribed_in:
-        wishes = (*wishes, subscribed_in)
+    """Bot text for someone we only know by id (no update at hand): their stored choice.
+
+    Without a /language choice, the language they read when they subscribed or followed
+    (their Telegram language then) is the best we know: no update is at hand to ask
+    Telegram (:func:`bot.recommendation_updates.recipient_wishes`).
+    """
+    wishes = await recipient_wishes(services, user_id)
     return services.translations.translator(services.bot_language(wishes))
 
 
@@ -142,12 +145,15 @@ class OutboxSender:
     async def _send(self, bot: Bot, item: OutboxItem) -> str:
         storage = self._services.storage
         try:
-            text = await self._text(item)
+            text, markup = await self._text(item)
             if _limited_by_lanes(bot):
                 await bot.send_message(item.chat_id, text, allow_paid_broadcast=self._paid or None,
-                                       rate_limit_args=Lane.BROADCAST)
+                                       rate_limit_args=Lane.BROADCAST, reply_markup=markup)
             elif self._paid:  # another limiter (or none): it must not see our lane argument
-                await bot.send_message(item.chat_id, text, allow_paid_broadcast=True)
+                await bot.send_message(item.chat_id, text, allow_paid_broadcast=True,
+                                       reply_markup=markup)
+            elif markup is not None:
+                await bot.send_message(item.chat_id, text, reply_markup=markup)
             else:
                 await bot.send_message(item.chat_id, text)
         except RetryAfter as error:
@@ -159,6 +165,7 @@ class OutboxSender:
         except Forbidden:
             # The person blocked the bot or deleted their account: stop writing to them.
             await storage.subscriptions.forget_chat(item.chat_id)
+            await storage.follows.forget_chat(item.chat_id)
             return "dropped"
         except BadRequest as error:
             logger.info("An update could not be delivered (%s)", type(error).__name__)
@@ -180,17 +187,17 @@ class OutboxSender:
         self._last_by_chat[item.chat_id] = now
         return "sent"
 
-    async def _text(self, item: OutboxItem) -> str:
+    async def _text(self, item: OutboxItem) -> tuple[str, Any]:
+        """The message in its reader's language, and the buttons under it (or ``None``)."""
         services = self._services
         # Updates go to private chats only, where the chat id is the user id.
-        translator = await translator_for(services, item.chat_id)
-        _ = translator.gettext
+        wishes = await recipient_wishes(services, item.chat_id)
+        translator = services.translations.translator(services.bot_language(wishes))
         title = await survey_title(services, item.survey_id, translator.language)
-        return "\n\n".join((
-            _("Update about “{title}”:").format(title=title),
-            item.body,
-            _("You get this because you asked for updates. /updates lets you stop."),
-        ))
+        text = await update_text(services, item, translator, wishes, title)
+        keyboard = services.update_keyboard
+        markup = await keyboard(item, translator) if keyboard is not None else None
+        return text, markup
 
     def _prune(self) -> None:
         horizon = self._clock() - PER_CHAT_INTERVAL

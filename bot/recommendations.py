@@ -216,6 +216,9 @@ async def change_status(storage: Any, actor: str, recommendation_id: str, status
     """Move a recommendation to ``status`` (one of :func:`allowed_next`) and audit it.
 
     Progress becomes 100 when implemented, and stays as it was otherwise unless given.
+    The new status is queued in the outbox for the recommendation's followers and its
+    survey's subscribers (each reads it in their language; followers of an implemented one
+    are asked whether it was addressed), whether the change came from the bot or the CLI.
 
     Raises:
         RecommendationError: Unknown recommendation or status, a move the rules do not
@@ -239,6 +242,7 @@ async def change_status(storage: Any, actor: str, recommendation_id: str, status
         "recommendation_id": recommendation_id, "from": current.status,
         "to": wanted.value, "progress": new_progress,
     })
+    await storage.outbox.announce_status(changed.survey_id, recommendation_id, wanted.value)
     return changed
 
 

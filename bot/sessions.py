@@ -34,6 +34,7 @@ __all__ = [
     "InputMode",
     "ModeratorReply",
     "PromptMark",
+    "RecommendationInput",
     "ReportDraft",
     "ReportFollowUp",
     "Session",
@@ -58,6 +59,8 @@ class InputMode(StrEnum):
     ANNOUNCEMENT_DRAFT = "announcement_draft"
     #: A moderator writes a reply to a reporter (/reports → Reply).
     MODERATOR_REPLY = "moderator_reply"
+    #: A moderator types a recommendation's progress or a milestone (/recs).
+    RECOMMENDATION_INPUT = "recommendation_input"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,17 +163,37 @@ class ReportFollowUp:
 
 @dataclass(slots=True, eq=False)
 class AnnouncementDraft:
-    """A moderator's update for subscribers: the text, once written, awaits "Send"."""
+    """A moderator's update for subscribers: the text, once written, awaits "Send".
+
+    ``texts`` holds translations (language -> text) added after the text; while
+    ``translating`` is set, the next message is the text in that language.
+    """
 
     mode: ClassVar[InputMode] = InputMode.ANNOUNCEMENT_DRAFT
 
     survey_id: str
     number: int
     body: str | None = None
+    texts: dict[str, str] = field(default_factory=dict)
+    translating: str | None = None
 
     def wipe(self) -> None:
-        """Forget the text."""
-        self.body = None
+        """Forget the texts."""
+        self.body = self.translating = None
+        self.texts.clear()
+
+
+@dataclass(slots=True, eq=False)
+class RecommendationInput:
+    """A moderator's next message is a recommendation's progress or a new milestone."""
+
+    mode: ClassVar[InputMode] = InputMode.RECOMMENDATION_INPUT
+
+    recommendation_id: str
+    milestone: bool = False
+
+    def wipe(self) -> None:
+        """Nothing but the recommendation id is held."""
 
 
 @dataclass(slots=True, eq=False)
@@ -190,7 +213,8 @@ class ModeratorReply:
 
 
 #: The dialogs that take a person's messages until they end.
-Dialog = ReportDraft | ReportFollowUp | AnnouncementDraft | ModeratorReply
+Dialog = (ReportDraft | ReportFollowUp | AnnouncementDraft | ModeratorReply
+          | RecommendationInput)
 
 
 @dataclass(slots=True, eq=False)

@@ -30,6 +30,7 @@ from storage.errors import (
     StorageError,
     UnsafeKeyFile,
 )
+from storage.follows import FollowRepository
 from storage.identity_batches import IdentityBatcher
 from storage.invites import InviteRepository
 from storage.keyfile import move_legacy_key
@@ -141,6 +142,7 @@ class Storage:
         self.invites = InviteRepository(db, secret.derive_key(INVITES_PURPOSE))
         self.retention = RetentionRepository(db)
         self.subscriptions = SubscriptionRepository(db, self.identity)
+        self.follows = FollowRepository(db, self.identity)
         self.outbox = OutboxRepository(db, **clock, batcher=self.identity)
         self.results = ResultRepository(db)
         self.recommendations = RecommendationRepository(db)

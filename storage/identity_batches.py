@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 #: Tables rewritten in random order after each batch. Only tables no foreign key points at:
 #: the rewrite deletes and reinserts every row, which would cascade.
-REWRITTEN_TABLES = ("subscriptions", "moderators", "responded")
+REWRITTEN_TABLES = ("subscriptions", "moderators", "recommendation_follows", "responded")
 
 WriteWork = Callable[[sqlite3.Connection], object]
 

@@ -19,11 +19,13 @@ neither the subscriptions nor anything else.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import secrets
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import aiosqlite
 
@@ -52,24 +54,53 @@ class DeliveryState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
-    """An update moderators sent about a survey."""
+    """An update about a survey: moderators' words, or a recommendation's new status.
+
+    Attributes:
+        body: The text for readers whose language has no entry in ``texts``.
+        texts: The same update per language (language -> text), when the moderator wrote
+            translations.
+        recommendation_id: Set for a status change: the text is then written at delivery,
+            in each reader's language, from the recommendation and ``status``.
+    """
 
     announcement_id: int
     survey_id: str
     body: str
     created_on: _dt.date
     recipients: int = 0
+    texts: Mapping[str, str] = field(default_factory=dict)
+    recommendation_id: str | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """One message to deliver."""
+    """One message to deliver (see :class:`Announcement` for the fields it shares)."""
 
     announcement_id: int
     survey_id: str
     chat_id: int
     body: str
     attempts: int
+    texts: Mapping[str, str] = field(default_factory=dict)
+    recommendation_id: str | None = None
+    status: str | None = None
+
+
+def _texts(value: object) -> dict[str, str]:
+    if not value:
+        return {}
+    loaded = json.loads(str(value))
+    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+
+
+_ANNOUNCEMENT = "announcement_id, survey_id, body, created_on, texts, recommendation_id, status"
+
+
+def _announcement(r: Sequence[Any]) -> Announcement:
+    return Announcement(int(r[0]), str(r[1]), str(r[2]), _dt.date.fromisoformat(r[3]),
+                        texts=_texts(r[4]), recommendation_id=r[5], status=r[6])
 
 
 class OutboxRepository:
@@ -92,16 +123,26 @@ class OutboxRepository:
         self._today = today
         self._batcher = batcher
 
-    async def announce(self, survey_id: str, body: str) -> Announcement:
-        """Store an announcement and queue it for every current subscriber, atomically."""
+    async def announce(self, survey_id: str, body: str,
+                       texts: Mapping[str, str] | None = None) -> Announcement:
+        """Store an announcement and queue it for every current subscriber, atomically.
+
+        Args:
+            body: The text for readers whose language ``texts`` lacks.
+            texts: The same update per language (language -> text), optional.
+        """
         if self._batcher is not None:
             await self._batcher.flush()  # subscriptions still waiting are current too
         today = self._today().isoformat()
+        translated = {str(k): str(v) for k, v in (texts or {}).items() if v}
 
         def work(connection: sqlite3.Connection) -> Announcement:
             cursor = connection.execute(
-                "INSERT INTO announcements (survey_id, body, created_on) VALUES (?, ?, ?)",
-                (survey_id, body, today),
+                "INSERT INTO announcements (survey_id, body, created_on, texts) "
+                "VALUES (?, ?, ?, ?)",
+                (survey_id, body, today,
+                 json.dumps(translated, ensure_ascii=False, sort_keys=True) if translated
+                 else None),
             )
             announcement_id = int(cursor.lastrowid or 0)
             chats = [int(row[0]) for row in connection.execute(
@@ -113,7 +154,42 @@ class OutboxRepository:
             )
             recipients = len(chats)
             return Announcement(announcement_id, survey_id, body,
-                                _dt.date.fromisoformat(today), recipients)
+                                _dt.date.fromisoformat(today), recipients, translated)
+
+        return await self._db.write(work)
+
+    async def announce_status(self, survey_id: str, recommendation_id: str,
+                              status: str) -> Announcement:
+        """Queue a recommendation's new status for its followers and its survey's subscribers.
+
+        A chat that both follows it and subscribes to the survey gets one message. The
+        text is written at delivery, in each reader's language (``body`` holds only the
+        status, for the record).
+        """
+        if self._batcher is not None:
+            await self._batcher.flush()  # follows still waiting are current too
+        today = self._today().isoformat()
+
+        def work(connection: sqlite3.Connection) -> Announcement:
+            cursor = connection.execute(
+                "INSERT INTO announcements (survey_id, body, created_on, recommendation_id, "
+                "status) VALUES (?, ?, ?, ?, ?)",
+                (survey_id, status, today, recommendation_id, status),
+            )
+            announcement_id = int(cursor.lastrowid or 0)
+            chats = [int(row[0]) for row in connection.execute(
+                "SELECT chat_id FROM recommendation_follows WHERE recommendation_id = ? "
+                "UNION SELECT chat_id FROM subscriptions WHERE survey_id = ?",
+                (recommendation_id, survey_id))]
+            secrets.SystemRandom().shuffle(chats)  # no write order that follows anyone
+            connection.executemany(
+                "INSERT INTO outbox (announcement_id, chat_id) VALUES (?, ?)",
+                [(announcement_id, chat) for chat in chats],
+            )
+            recipients = len(chats)
+            return Announcement(announcement_id, survey_id, status,
+                                _dt.date.fromisoformat(today), recipients,
+                                recommendation_id=recommendation_id, status=status)
 
         return await self._db.write(work)
 
@@ -132,13 +208,15 @@ class OutboxRepository:
 
         async def work(connection: aiosqlite.Connection) -> list[OutboxItem]:
             rows = await connection.execute_fetchall(
-                "SELECT o.announcement_id, a.survey_id, o.chat_id, a.body, o.attempts "
+                "SELECT o.announcement_id, a.survey_id, o.chat_id, a.body, o.attempts, "
+                "a.texts, a.recommendation_id, a.status "
                 "FROM outbox o JOIN announcements a USING (announcement_id) "
                 "WHERE o.state = 'pending' AND o.next_attempt_at <= ? "
                 "ORDER BY o.announcement_id, o.next_attempt_at LIMIT ?",
                 (now, limit),
             )
-            return [OutboxItem(int(r[0]), str(r[1]), int(r[2]), str(r[3]), int(r[4])) for r in rows]
+            return [OutboxItem(int(r[0]), str(r[1]), int(r[2]), str(r[3]), int(r[4]),
+                               _texts(r[5]), r[6], r[7]) for r in rows]
 
         return await self._db.read(work)
 
@@ -236,11 +314,10 @@ class OutboxRepository:
 
         async def work(connection: aiosqlite.Connection) -> list[Announcement]:
             rows = await connection.execute_fetchall(
-                "SELECT announcement_id, survey_id, body, created_on FROM announcements "
+                f"SELECT {_ANNOUNCEMENT} FROM announcements "
                 f"WHERE survey_id IN ({marks}) ORDER BY announcement_id DESC LIMIT 50",
                 tuple(survey_ids),
             )
-            return [Announcement(int(r[0]), str(r[1]), str(r[2]), _dt.date.fromisoformat(r[3]))
-                    for r in rows]
+            return [_announcement(r) for r in rows]
 
         return await self._db.read(work)

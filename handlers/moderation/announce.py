@@ -4,6 +4,10 @@ Three steps, so nothing goes out by accident: ``/announce <id>``, then the moder
 message is the text, then a confirmation button queues it in the persistent outbox
 (:mod:`bot.delivery` delivers it). The draft is the moderator's session dialog
 (:class:`bot.sessions.AnnouncementDraft`), in memory only; ``/cancel`` drops it.
+
+Before sending, "Add a translation" lets the moderator write the same update in another
+of the bot's languages; each subscriber then gets the text of their language
+(``bot.recommendation_updates.pick_translation``), or the first text when there is none.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import itertools
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import BotContext
+from bot.context import BotContext, Translator
 from bot.delivery import deliver_soon
 from bot.moderation_access import AccessDenied, Permission, require
 from bot.sessions import AnnouncementDraft
 from handlers.moderation.access import REFUSAL, ModeratorCommand, audit, moderator_only
 from handlers.shared.button_data import Announce
 from handlers.shared.buttons import button_data, pressed, refuse_button
+from handlers.shared.localized import language_name
 from handlers.shared.router import Router
 
 __all__ = ["MAX_ANNOUNCEMENT", "announce", "on_cancel", "on_text", "register"]
@@ -77,29 +82,45 @@ async def on_text(update: Update, context: BotContext) -> None:
     if not await _may_announce(context, user.id):
         context.services.session(user.id).close()
         return
-    _ = (await context.translator(update)).gettext
-    if draft.body is not None:
+    tr = await context.translator(update)
+    _ = tr.gettext
+    if draft.body is not None and draft.translating is None:
         await message.reply_text(_("Please use the buttons above first."))
         return
-    body = message.text.strip()
-    if not body or len(body) > MAX_ANNOUNCEMENT:
+    text = message.text.strip()
+    if not text or len(text) > MAX_ANNOUNCEMENT:
         await message.reply_text(_("Please keep the update under {limit} characters.").format(
             limit=MAX_ANNOUNCEMENT))
         return
-    draft.body = body
+    if draft.translating is not None:
+        draft.texts[draft.translating] = text
+        draft.translating = None
+    else:
+        draft.body = text
+    await _preview(context, message.chat_id, user.id, tr, draft)
+
+
+async def _preview(context: BotContext, chat_id: int, user_id: int, tr: Translator,
+                   draft: AnnouncementDraft) -> None:
+    """The draft as subscribers will read it (plain text), with Send / translate / Cancel."""
+    _ = tr.gettext
     subscribers = await context.services.storage.subscriptions.count(draft.survey_id)
-    keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(_("Send to {count}").format(count=subscribers),
-                             callback_data=button_data(context.services, user.id,
-                                                       Announce.of(True, draft.number))),
-        InlineKeyboardButton(_("Cancel"),
-                             callback_data=button_data(context.services, user.id,
-                                                       Announce.of(False, draft.number))),
-    ]])
-    # The preview is plain text, exactly as subscribers will read it.
-    await context.bot.send_message(
-        message.chat_id, _("Preview of the update about {id}:").format(id=draft.survey_id)
-        + "\n\n" + body, reply_markup=keyboard)
+
+    def button(label: str, record: Announce) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=button_data(context.services, user_id,
+                                                                     record))
+
+    keyboard = InlineKeyboardMarkup([
+        [button(_("Send to {count}").format(count=subscribers), Announce.of(True, draft.number)),
+         button(_("Cancel"), Announce.of(False, draft.number))],
+        [button(_("Add a translation"), Announce.translation(draft.number))],
+    ])
+    parts = [_("Preview of the update about {id}:").format(id=draft.survey_id), draft.body or ""]
+    for language, text in sorted(draft.texts.items()):
+        parts.append(f"[{language_name(language)}]\n{text}")
+    if draft.texts:
+        parts.append(_("Subscribers who read none of these languages get the first text."))
+    await context.bot.send_message(chat_id, "\n\n".join(parts), reply_markup=keyboard)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -119,20 +140,46 @@ async def on_button(update: Update, context: BotContext) -> None:
         context.services.session(user_id).close()
         await query.answer(_(REFUSAL))
         return
-    survey_id, body = draft.survey_id, draft.body
+    if not (button.send or button.drop):
+        await query.answer()
+        await _translation_step(context, query.from_user.id, tr, draft, button.language)
+        return
+    survey_id, body, texts = draft.survey_id, draft.body, dict(draft.texts)
     context.services.session(user_id).close()
     await query.edit_message_reply_markup(reply_markup=None)
     if not button.send:
         await query.answer(_("Not sent."))
         return
-    announcement = await context.services.storage.outbox.announce(survey_id, body)
+    announcement = await context.services.storage.outbox.announce(survey_id, body, texts)
     await audit(context, user_id, "announce", survey_id=survey_id,
-                announcement=announcement.announcement_id, recipients=announcement.recipients)
+                announcement=announcement.announcement_id, recipients=announcement.recipients,
+                languages=sorted(texts))
     await query.answer(_("Queued."))
     await context.bot.send_message(
         user_id, _("The update is queued for {count} subscribers and goes out over the next "
                    "minutes.").format(count=announcement.recipients))
     deliver_soon(context.application)
+
+
+async def _translation_step(context: BotContext, user_id: int, tr: Translator,
+                            draft: AnnouncementDraft, language: str | None) -> None:
+    """"Add a translation": offer the bot's languages; a language: ask for its text."""
+    _ = tr.gettext
+    languages = context.services.translations.languages
+    if language is None:
+        keyboard = InlineKeyboardMarkup([
+            [InlineKeyboardButton(language_name(code), callback_data=button_data(
+                context.services, user_id, Announce.translation(draft.number, code)))]
+            for code in languages])
+        await context.bot.send_message(user_id, _("Which language is the translation in?"),
+                                       reply_markup=keyboard)
+        return
+    if language not in languages:
+        return
+    draft.translating = language
+    await context.bot.send_message(user_id, _(
+        "Write the update in {language} as one message.").format(
+            language=language_name(language)))
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:

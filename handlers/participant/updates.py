@@ -19,6 +19,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, ConsultbotApplication, Services, Translator, services_of
 from bot.delivery import start_delivery, survey_title, translator_for
 from bot.events import SurveySubmitted
+from bot.recommendation_updates import history_text
 from handlers.shared.button_data import FollowSurvey
 from handlers.shared.buttons import button_data, pressed, refuse_button, survey_ref
 from handlers.shared.commands import add_command
@@ -115,7 +116,9 @@ async def list_updates(update: Update, context: BotContext) -> None:
         title = await survey_title(context.services, survey_id, tr.language)
         lines.append(_("Updates about “{title}”:").format(title=title))
         own = [a for a in announcements if a.survey_id == survey_id][:5]
-        lines.extend(f"{a.created_on.isoformat()}: {a.body}" for a in own)
+        wishes = await context.wished_languages(update)
+        lines.extend([f"{a.created_on.isoformat()}: "
+                      f"{await history_text(context.services, a, tr, wishes)}" for a in own])
         if not own:
             lines.append(_("No update yet."))
         lines.append("")

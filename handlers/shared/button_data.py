@@ -21,6 +21,7 @@ from enum import Enum, StrEnum
 from typing import Any, ClassVar, TypeVar
 
 __all__ = [
+    "AddressedAnswer",
     "Announce",
     "AnswerOp",
     "AnswerQuestion",
@@ -30,6 +31,10 @@ __all__ = [
     "FollowSurvey",
     "Forget",
     "OpenSurvey",
+    "RecommendationAction",
+    "RecommendationButton",
+    "RecsModeration",
+    "RecsModerationAction",
     "ReportDraftAction",
     "ReportDraftButton",
     "ReportModeration",
@@ -37,6 +42,7 @@ __all__ = [
     "ReportStatusAction",
     "ReportStatusButton",
     "Review",
+    "ShowResults",
     "decode",
     "encode",
 ]
@@ -244,25 +250,101 @@ class ReportModeration(ButtonData):
 class _Send(StrEnum):
     SEND = "send"
     DROP = "drop"
+    TRANSLATE = "tr"  #: offer the languages a translation can be added in
+    LANGUAGE = "lg"  #: the moderator's next message is the text in ``language``
 
 
 @_button("an")
 @dataclasses.dataclass(frozen=True, slots=True)
 class Announce(ButtonData):
-    """Send or drop the announcement draft numbered ``number``."""
+    """A button under the announcement draft numbered ``number``."""
 
     action: _Send
     number: int
+    language: str | None = None
 
     @property
     def send(self) -> bool:
-        """Queue it (else drop it)."""
+        """Queue it (else drop it, or work on a translation)."""
         return self.action is _Send.SEND
+
+    @property
+    def drop(self) -> bool:
+        """Drop the draft."""
+        return self.action is _Send.DROP
+
+    @property
+    def translate(self) -> bool:
+        """Show the languages a translation may be added in."""
+        return self.action is _Send.TRANSLATE
+
+    @classmethod
+    def translation(cls, number: int, language: str | None = None) -> Announce:
+        """"Add a translation" (no language), or the button of one language."""
+        if language is None:
+            return cls(_Send.TRANSLATE, number)
+        return cls(_Send.LANGUAGE, number, language)
 
     @classmethod
     def of(cls, send: bool, number: int) -> Announce:
         """The "Send" or the "Cancel" button."""
         return cls(_Send.SEND if send else _Send.DROP, number)
+
+
+class RecommendationAction(StrEnum):
+    """What a participant's button of /recs does."""
+
+    LIST = "l"
+    OPEN = "o"
+    FOLLOW = "f"
+    UNFOLLOW = "u"
+
+
+@_button("rv")
+@dataclasses.dataclass(frozen=True, slots=True)
+class RecommendationButton(ButtonData):
+    """A participant's /recs button (``ref``: ``bot.recommendation_updates.recommendation_ref``)."""
+
+    action: RecommendationAction
+    ref: str | None = None
+
+
+@_button("ad")
+@dataclasses.dataclass(frozen=True, slots=True)
+class AddressedAnswer(ButtonData):
+    """One answer to "was this addressed?" (``yes``/``partly``/``no`` or ``1``-``5``)."""
+
+    ref: str
+    answer: str
+
+
+class RecsModerationAction(StrEnum):
+    """What a moderator's button of /recs does."""
+
+    SURVEY = "s"  #: list one survey's recommendations (``ref``: survey ref)
+    OPEN = "o"
+    STATUS = "st"  #: move to ``arg``
+    PROGRESS = "p"  #: the next message is the progress
+    MILESTONE = "m"  #: the next message is a milestone
+    REACHED = "r"  #: milestone number ``arg`` is reached
+
+
+@_button("rq")
+@dataclasses.dataclass(frozen=True, slots=True)
+class RecsModeration(ButtonData):
+    """A moderator's /recs button."""
+
+    action: RecsModerationAction
+    ref: str
+    arg: str | None = None
+
+
+@_button("rz")
+@dataclasses.dataclass(frozen=True, slots=True)
+class ShowResults(ButtonData):
+    """A survey of /results (``ref``: ``bot.survey_progress.survey_ref``)."""
+
+    ref: str
 
 
 def encode(record: ButtonData) -> tuple[str, ...]:

@@ -66,6 +66,22 @@ async def reply(env: BotEnv) -> ChatUser:
     return moderator
 
 
+async def recommendation_input(env: BotEnv) -> ChatUser:
+    from bot import recommendations as recs
+    from storage.audit import CLI_ACTOR
+    from surveys.model import Text
+
+    await recs.add_recommendation(
+        env.services.storage, CLI_ACTOR, recommendation_id="fair-pay", survey_id=SURVEY_ID,
+        title=Text({"en": "Fair pay"}), body=Text({"en": "Pay on time."}))
+    moderator = env.user(MODERATOR_ID)
+    await moderator.command("/recs")
+    await moderator.press(moderator.last_message().button_labels()[0])
+    await moderator.press(moderator.last_message().button_labels()[0])
+    await moderator.press("Set progress")
+    return moderator
+
+
 CASES: list[tuple[InputMode, Setup, str]] = [
     (InputMode.IDLE, idle, "You are not taking a survey right now."),
     (InputMode.CONSENT, consent, "You are not taking a survey right now."),
@@ -74,4 +90,5 @@ CASES: list[tuple[InputMode, Setup, str]] = [
     (InputMode.REPORT_STATUS, status, "Stopped. Nothing more was added."),
     (InputMode.ANNOUNCEMENT_DRAFT, announcement, "The update was not sent."),
     (InputMode.MODERATOR_REPLY, reply, "Reply cancelled."),
+    (InputMode.RECOMMENDATION_INPUT, recommendation_input, "Nothing was changed."),
 ]
