@@ -81,3 +81,18 @@ async def test_the_export_from_keys_is_the_export_from_cells(
         numbers = [line.split(b",", 1)[0] for line in data.splitlines()[1:]]
         assert sorted(map(int, numbers)) == list(range(1, len(cells) + 1))
         assert b",'=" in data  # neutralised (a language or a choice), as by cells
+
+
+@pytest.mark.parametrize("keep", [True, False])
+async def test_an_export_that_cannot_keep_its_keys_reads_them_again(
+        storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep: bool) -> None:
+    from bot import publication
+
+    reference = await publication.export_responses(storage, SURVEY.id, "csv",
+                                                   tmp_path / "kept.csv", min_cell=5)
+    if not keep:
+        monkeypatch.setattr(publication, "_HELD_DISTINCT", 0)
+    result = await publication.export_responses(storage, SURVEY.id, "csv",
+                                                tmp_path / "again.csv", min_cell=5)
+    assert result.rows == reference.rows > 0 and result.risk == reference.risk
+    assert _without_numbers(result.path, "csv") == _without_numbers(reference.path, "csv")
