@@ -20,7 +20,6 @@ import queue
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from rustpy_xlsxwriter import write_worksheet
 
@@ -38,8 +37,11 @@ class RustXlsxSink(_Sink):
     """Writes one ``responses`` sheet: bold header frozen at the top, then the rows."""
 
     def __init__(self, path: Path) -> None:
-        # Written through the private file made here (mode 0600 from its first byte).
-        self._file: BinaryIO = os.fdopen(create_private(path), "wb")
+        # The private file is made here (mode 0600 from its first byte); rust_xlsxwriter
+        # truncates it in place, which keeps the mode. Given a path it streams to disk; given
+        # a file object it would build the whole file in memory first (~50 MB at 1M rows).
+        os.close(create_private(path))
+        self._path = str(path)
         self._names: list[str] = []
         self._rows = 0
         self._queue: queue.Queue[list[list[Value]] | None] = queue.Queue(maxsize=1)
@@ -63,7 +65,7 @@ class RustXlsxSink(_Sink):
 
     def _write(self) -> None:
         try:
-            write_worksheet(self._records(), self._file, sheet_name="responses", freeze_row=1,
+            write_worksheet(self._records(), self._path, sheet_name="responses", freeze_row=1,
                             bold_headers=True)
         except BaseException as error:  # noqa: BLE001 - handed to the caller in _put/close
             self._error = error
@@ -95,11 +97,8 @@ class RustXlsxSink(_Sink):
         if self._closed:
             return
         self._closed = True
-        try:
-            if self._error is None and self._thread.is_alive():
-                self._put(None)
-                self._thread.join()
-        finally:
-            self._file.close()
+        if self._error is None and self._thread.is_alive():
+            self._put(None)
+            self._thread.join()
         if self._error is not None:
             raise RuntimeError("the XLSX export failed") from self._error
