@@ -37,6 +37,7 @@ __all__ = [
     "ExportTooLarge",
     "ExportWriter",
     "ResponseRow",
+    "Sink",
     "answer_cells",
     "cell_columns",
     "columns_for",
@@ -203,8 +204,9 @@ def answer_cells(survey: Survey) -> CellsOf:
     return lambda answers: [read(answers) for read in readers]
 
 
-class _Sink:
-    """Format-specific writing of the header and the rows."""
+class Sink:
+    """Format-specific writing of the header and the rows (one per format; XLSX also in
+    :mod:`surveys.xlsx_rust`)."""
 
     def header(self, names: list[str]) -> None:
         raise NotImplementedError
@@ -255,7 +257,7 @@ def create_private(path: Path) -> int:
     return descriptor
 
 
-class _CsvSink(_Sink):
+class _CsvSink(Sink):
     joints = (",", ",", "\r\n")
     textual = True
 
@@ -296,7 +298,7 @@ class _CsvSink(_Sink):
         self._file.close()
 
 
-class _JsonSink(_Sink):
+class _JsonSink(Sink):
     """A JSON array with one object per line: valid JSON, and readable line by line."""
 
     joints = (", ", ", ", "}")
@@ -335,7 +337,7 @@ class _JsonSink(_Sink):
         self._file.close()
 
 
-class _XlsxSink(_Sink):
+class _XlsxSink(Sink):
     def __init__(self, path: Path) -> None:
         import xlsxwriter
 
@@ -379,14 +381,14 @@ class _XlsxSink(_Sink):
         self._workbook.close()
 
 
-def open_sink(fmt: ExportFormat | str, output: Path, names: list[str]) -> _Sink:
+def open_sink(fmt: ExportFormat | str, output: Path, names: list[str]) -> Sink:
     """A writer of ``output`` in ``fmt`` (mode 0600) with its header already written."""
     sink = _SINKS[ExportFormat(fmt)](Path(output))
     sink.header(names)
     return sink
 
 
-def _xlsx_sink(path: Path) -> _Sink:
+def _xlsx_sink(path: Path) -> Sink:
     """rust_xlsxwriter where its wheel installs (surveys.xlsx_rust: ~5x faster, chosen by
     the figures in bench/README.md), else xlsxwriter."""
     try:
@@ -396,7 +398,7 @@ def _xlsx_sink(path: Path) -> _Sink:
     return RustXlsxSink(path)
 
 
-_SINKS: dict[ExportFormat, Callable[[Path], _Sink]] = {
+_SINKS: dict[ExportFormat, Callable[[Path], Sink]] = {
     ExportFormat.CSV: _CsvSink,
     ExportFormat.JSON: _JsonSink,
     ExportFormat.XLSX: _xlsx_sink,

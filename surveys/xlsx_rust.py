@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rustpy_xlsxwriter import write_worksheet
 
-from surveys.export import XLSX_MAX_ROWS, ExportTooLarge, Value, _Sink, create_private
+from surveys.export import XLSX_MAX_ROWS, ExportTooLarge, Sink, Value, create_private
 
 __all__ = ["RustXlsxSink"]
 
@@ -33,7 +33,7 @@ _SLICE = 100
 _POLL_SECONDS = 0.5
 
 
-class RustXlsxSink(_Sink):
+class RustXlsxSink(Sink):
     """Writes one ``responses`` sheet: bold header frozen at the top, then the rows."""
 
     def __init__(self, path: Path) -> None:
