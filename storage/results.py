@@ -77,6 +77,9 @@ def json_path(question_id: str) -> str:
     return f'$."{question_id}"'
 
 
+_path = json_path  # its former name, for code written against it
+
+
 def _cell_sql(column: CellColumn) -> tuple[str, list[object]]:
     """SQL (and its parameters) computing one export cell from the ``answers`` JSON.
 
