@@ -392,9 +392,11 @@ def _xlsx_sink(path: Path) -> Sink:
     """rust_xlsxwriter where its wheel installs (surveys.xlsx_rust: ~5x faster, chosen by
     the figures in bench/README.md), else xlsxwriter."""
     try:
-        from surveys.xlsx_rust import RustXlsxSink
+        import rustpy_xlsxwriter  # noqa: F401 - only whether its wheel is installed
     except ImportError:
         return _XlsxSink(path)
+    from surveys.xlsx_rust import RustXlsxSink
+
     return RustXlsxSink(path)
 
 

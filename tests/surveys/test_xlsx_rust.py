@@ -33,7 +33,10 @@ def test_rust_and_xlsxwriter_write_the_same_sheet(tmp_path: Path,
     probe = export._xlsx_sink(tmp_path / "probe.xlsx")
     probe.close()
     assert type(probe).__name__ == "RustXlsxSink"
-    monkeypatch.setitem(sys.modules, "surveys.xlsx_rust", None)  # as without its wheel
+    monkeypatch.setitem(sys.modules, "rustpy_xlsxwriter", None)  # as without its wheel
+    fallback = export._xlsx_sink(tmp_path / "probe.xlsx")
+    fallback.close()
+    assert type(fallback).__name__ == "_XlsxSink"
     slow = write_export(SURVEY, ROWS, "xlsx", tmp_path / "slow.xlsx", 12)
     fast_rows, slow_rows = _sheet(fast.path), _sheet(slow.path)
     assert fast_rows[0] == slow_rows[0]
