@@ -35,7 +35,7 @@ BENCHMARKS: tuple[tuple[int, str, list[str], list[str]], ...] = (
 TINY: dict[int, list[str]] = {
     1: ["--users", "6", "--clients", "3", "--repeat", "1"],
     2: ["--answers", "200", "--writers", "8", "--per-commit-answers", "20"],
-    3: ["--responses", "300", "--no-xlsx"],
+    3: ["--responses", "300", "--no-xlsx", "--repeat", "1"],
     4: ["--in-progress", "200", "--active", "20", "--clients", "4"],
     5: ["--users", "2", "--per-user", "2", "--timeout", "60"],
     6: ["--subscribers", "40", "--participants", "2"],

@@ -18,13 +18,15 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from surveys import model
 from surveys.aggregation import Cell, Summarizer, SurveySummary
+from surveys.answer_keys import KeyDecoder
 from surveys.disclosure import SuppressionReason, effective_min_cell
 from surveys.export import ExportFormat, ExportResult, ExportWriter, cell_columns
 from surveys.microdata import MicrodataPlan, RiskReport
@@ -168,13 +170,11 @@ async def export_responses(
     # export is every row with its day anyway, so a snapshot would protect nothing there.
     cutoff = None if include_text else (before or _dt.date.min)
 
-    async def batches() -> AsyncIterator[list[tuple[Any, ...]]]:
-        async for batch in storage.results.cell_batches(survey_id, columns, before=cutoff):
-            yield batch
-
     plan = MicrodataPlan(survey, columns, effective_min_cell(min_cell))
-    async for batch in batches():
-        await asyncio.to_thread(plan.observe, batch)
+    questions, rest = plan.key_parts()
+    # A raw export reads its rows again as cells (free text, days); a protected one keeps
+    # the keys it read.
+    held = await _read_keys(storage, survey_id, survey, plan, cutoff, keep=not include_text)
     risk = await asyncio.to_thread(plan.finish)
     if risk_check is not None:
         risk_check(risk)
@@ -187,16 +187,99 @@ async def export_responses(
     else:
         writer = await asyncio.to_thread(ProtectedExportWriter, plan, fmt, Path(output),
                                          expected)
+        writer.key_decoder(survey)
     try:
-        async for batch in batches():
-            await asyncio.to_thread(writer.add_cells, batch)
-            if report is not None and not include_text:
-                report(writer.rows)
+        if isinstance(writer, ExportWriter):
+            async for batch in storage.results.cell_batches(survey_id, columns, before=cutoff):
+                await asyncio.to_thread(writer.add_cells, batch)
+        else:
+            async for heads, tails in _key_batches(storage, survey_id, questions, rest, cutoff,
+                                                   held):
+                await asyncio.to_thread(writer.add_keys, heads, tails)
+                if report is not None:
+                    report(writer.rows)
     except BaseException:
         await asyncio.to_thread(writer.abort)
         raise
     result = await asyncio.to_thread(writer.close)
     return replace(result, risk=risk, raw=include_text)
+
+
+#: Responses whose answer keys an export keeps between its passes (two pointers each; the
+#: distinct keys are shared): past this it reads them again instead.
+_HELD_KEYS = 2_000_000
+#: Distinct key halves past which an export reads its keys again rather than keep them.
+_HELD_DISTINCT = 200_000
+#: Responses handed to the writer at a time.
+_WRITE_BATCH = 20_000
+
+
+async def _read_keys(storage: Any, survey_id: str, survey: Survey, plan: MicrodataPlan,
+                     before: _dt.date | None, *, keep: bool,
+                     ) -> tuple[list[str], list[str]] | None:
+    """Pass 1 of the export, one read: count the plan's quasi-identifiers and numbers.
+
+    Storage hands two short keys per response (``storage.answer_keys``: the
+    quasi-identifiers, then the other exported answers; one SQLite JSON parse each); they
+    are counted in C (``Counter.update``) and only each distinct key is decoded. The keys
+    are kept, in pseudonym order and each distinct one stored once, so pass 2 writes exactly
+    the responses the risk check saw without reading the table again; ``None`` when there
+    were too many to keep, or ``keep`` is false (pass 2 reads them again).
+    """
+    questions, rest = plan.key_parts()
+    head_counts: Counter[str] = Counter()
+    tail_counts: Counter[str] = Counter()
+    canonical: dict[str, str] = {}
+    heads: list[str] | None = [] if keep else None
+    tails: list[str] | None = [] if keep else None
+
+    def count(batch: list[tuple[Any, ...]]) -> None:
+        nonlocal heads, tails
+        parts = [key.partition("\x1e") for key, in batch]
+        firsts, _, seconds = zip(*parts, strict=True)
+        head_counts.update(firsts)
+        tail_counts.update(seconds)
+        if heads is None or tails is None:
+            return
+        if (len(heads) + len(batch) > _HELD_KEYS
+                or len(head_counts) + len(tail_counts) > _HELD_DISTINCT):
+            heads = tails = None
+            canonical.clear()
+            return
+        # One object per distinct key: a held response costs two pointers.
+        heads.extend(map(canonical.setdefault, firsts, firsts))
+        tails.extend(map(canonical.setdefault, seconds, seconds))
+
+    async for batch in storage.results.answer_keys(survey_id, questions, rest=rest,
+                                                   before=before):
+        await asyncio.to_thread(count, batch)
+
+    def observe() -> None:
+        decoder = KeyDecoder(survey, questions, rest)
+        first = [(decoder.row(key), n) for key, n in head_counts.items()]
+        plan.observe_counts(first)
+        plan.observe_numbers(first)
+        plan.observe_numbers((decoder.rest_row(key), n) for key, n in tail_counts.items())
+
+    await asyncio.to_thread(observe)
+    return None if heads is None or tails is None else (heads, tails)
+
+
+async def _key_batches(
+    storage: Any, survey_id: str, questions: Sequence[str], rest: Sequence[str],
+    before: _dt.date | None, held: tuple[list[str], list[str]] | None,
+) -> AsyncIterator[tuple[Sequence[str], Sequence[str]]]:
+    """Pass 2's keys: those pass 1 kept, a batch at a time, else read again."""
+    if held is not None:
+        heads, tails = held
+        for start in range(0, len(heads), _WRITE_BATCH):
+            yield heads[start:start + _WRITE_BATCH], tails[start:start + _WRITE_BATCH]
+        return
+    async for batch in storage.results.answer_keys(survey_id, questions, rest=rest,
+                                                   before=before):
+        parts = [key.partition("\x1e") for key, in batch]
+        firsts, _, seconds = zip(*parts, strict=True)
+        yield firsts, seconds
 
 
 async def record_export(storage: Any, actor: str, survey_id: str, result: ExportResult) -> None:

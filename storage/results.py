@@ -31,6 +31,7 @@ __all__ = [
     "ResultRepository",
     "SubmittedAnswers",
     "SummaryCounts",
+    "json_path",
 ]
 
 #: Rows per read: one reader connection is held only for one batch.
@@ -69,10 +70,14 @@ def _decode(rows: list[tuple[Any, ...]]) -> list[SubmittedAnswers]:
     ]
 
 
-def _path(question_id: str) -> str:
+def json_path(question_id: str) -> str:
+    """The JSON path of a question's answer (ids that need escaping are refused)."""
     if not _SAFE_ID.fullmatch(question_id):
         raise ValueError(f"question id not usable in a JSON path: {question_id!r}")
     return f'$."{question_id}"'
+
+
+_path = json_path  # its former name, for code written against it
 
 
 def _cell_sql(column: CellColumn) -> tuple[str, list[object]]:
@@ -87,7 +92,7 @@ def _cell_sql(column: CellColumn) -> tuple[str, list[object]]:
     that need JSON escapes use ``json_each`` instead (exact, slower).
     """
     question_id, choice_id = column
-    path = _path(question_id)
+    path = json_path(question_id)
     if choice_id is None:
         return (
             ("CASE json_type(answers, ?) WHEN 'array' THEN "
@@ -208,6 +213,13 @@ class ResultRepository:
             if len(rows) < batch_size:
                 return
 
+    def answer_keys(self, survey_id: str, questions: Sequence[str], **options: Any,
+                    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """One JSON key per response (``storage.answer_keys.answer_key_batches``)."""
+        from storage.answer_keys import answer_key_batches  # it imports this module
+
+        return answer_key_batches(self._db, survey_id, questions, **options)
+
     async def submitted_per_day(self, survey_id: str) -> dict[_dt.date, int]:
         """Submitted responses per submission day (for the publication's snapshot)."""
         sql = ("SELECT submitted_on, count(*) FROM responses WHERE survey_id = ? "
@@ -256,14 +268,14 @@ class ResultRepository:
         texts = list(dict.fromkeys(text_questions))
         group_sql, group_params = "NULL", []
         if by is not None:
-            group_sql, group_params = "answers -> ?", [_path(by)]
+            group_sql, group_params = "answers -> ?", [json_path(by)]
         # A text cell is its stored language, '' for a text stored without one, NULL when the
         # answer is not a text.
         cells = [*("answers -> ?" for _ in values),
                  *("CASE WHEN substr(answers -> ?, 1, 1) = '\"' "
                    "THEN coalesce(text_languages ->> ?, '') END" for _ in texts)]
-        cell_params = [*(_path(q) for q in values),
-                       *(p for q in texts for p in (_path(q), _path(q)))]
+        cell_params = [*(json_path(q) for q in values),
+                       *(p for q in texts for p in (json_path(q), json_path(q)))]
         where = "survey_id = ? AND status = 'submitted'"
         where_params: list[object] = [survey_id]
         if before is not None:
@@ -316,7 +328,7 @@ class ResultRepository:
                                if language == ""):
                         samples[question_id] = ()  # every text has its stored language
                         continue
-                    path = _path(question_id)
+                    path = json_path(question_id)
                     await cursor.execute(sample_sql, (*group_params, path, *where_params, path,
                                                       path, sample_size))
                     samples[question_id] = tuple(

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from surveys.microdata import RiskReport
 from surveys.model import Answers, Question, QuestionType, Survey
@@ -37,6 +37,7 @@ __all__ = [
     "ExportTooLarge",
     "ExportWriter",
     "ResponseRow",
+    "Sink",
     "answer_cells",
     "cell_columns",
     "columns_for",
@@ -203,8 +204,9 @@ def answer_cells(survey: Survey) -> CellsOf:
     return lambda answers: [read(answers) for read in readers]
 
 
-class _Sink:
-    """Format-specific writing of the header and the rows."""
+class Sink:
+    """Format-specific writing of the header and the rows (one per format; XLSX also in
+    :mod:`surveys.xlsx_rust`)."""
 
     def header(self, names: list[str]) -> None:
         raise NotImplementedError
@@ -215,6 +217,30 @@ class _Sink:
     def rows(self, rows: list[list[Value]]) -> None:
         for values in rows:
             self.row(values)
+
+    def prepare(self, values: list[Value]) -> Any:
+        """A row without its respondent number, made ready once for :meth:`numbered` (text
+        formats: ``prefix + separator.join(fields(values)) + suffix``, see ``joints``)."""
+        fields = self.fields(values)
+        if fields is None:
+            return values
+        prefix, separator, suffix = self.joints
+        return prefix + separator.join(fields) + suffix
+
+    def fields(self, values: list[Value]) -> list[str] | None:
+        """Text formats: each value of a row without its respondent number, formatted as
+        :meth:`prepare` would (``None``: not a text format)."""
+        return None
+
+    #: Text formats: what :meth:`prepare` returns is ``prefix + separator.join(fields) +
+    #: suffix`` with the :meth:`fields`; these are the three.
+    joints: tuple[str, str, str] = ("", "", "")
+    #: Whether :meth:`fields` formats rows as text (CSV, JSON).
+    textual = False
+
+    def numbered(self, numbers: Sequence[int], prepared: Sequence[Any]) -> None:
+        """Write rows made of a respondent number and a :meth:`prepare`-d rest."""
+        self.rows([[number, *values] for number, values in zip(numbers, prepared, strict=True)])
 
     def close(self) -> None:
         raise NotImplementedError
@@ -231,12 +257,17 @@ def create_private(path: Path) -> int:
     return descriptor
 
 
-class _CsvSink(_Sink):
+class _CsvSink(Sink):
+    joints = (",", ",", "\r\n")
+    textual = True
+
     def __init__(self, path: Path) -> None:
         # utf-8-sig writes the byte order mark that makes Excel read UTF-8 (not cp1252).
         self._file: IO[str] = os.fdopen(create_private(path), "w", encoding="utf-8-sig",
                                    newline="")
         self._writer = csv.writer(self._file)
+        self._line = io.StringIO(newline="")
+        self._line_writer = csv.writer(self._line)
 
     def header(self, names: list[str]) -> None:
         self._writer.writerow(names)
@@ -247,12 +278,31 @@ class _CsvSink(_Sink):
     def rows(self, rows: list[list[Value]]) -> None:
         self._writer.writerows(rows)
 
+    def fields(self, values: list[Value]) -> list[str]:
+        # csv quotes each field on its own (QUOTE_MINIMAL), so a field is what it writes
+        # between the commas of a two-field row.
+        out = []
+        for value in values:
+            self._line.seek(0)
+            self._line.truncate()
+            self._line_writer.writerow(["", value])
+            out.append(self._line.getvalue()[1:-2])
+        return out
+
+
+    def numbered(self, numbers: Sequence[int], prepared: Sequence[Any]) -> None:
+        self._file.write("".join([f"{number}{rest}" for number, rest in
+                                  zip(numbers, prepared, strict=True)]))
+
     def close(self) -> None:
         self._file.close()
 
 
-class _JsonSink(_Sink):
+class _JsonSink(Sink):
     """A JSON array with one object per line: valid JSON, and readable line by line."""
+
+    joints = (", ", ", ", "}")
+    textual = True
 
     def __init__(self, path: Path) -> None:
         self._file: IO[str] = os.fdopen(create_private(path), "w", encoding="utf-8",
@@ -269,12 +319,25 @@ class _JsonSink(_Sink):
         self._file.write(("\n" if self._first else ",\n") + json.dumps(record, ensure_ascii=False))
         self._first = False
 
+    def fields(self, values: list[Value]) -> list[str]:
+        return [json.dumps(name, ensure_ascii=False) + ": " + json.dumps(value, ensure_ascii=False)
+                for name, value in zip(self._names[1:], values, strict=True)]
+
+
+    def numbered(self, numbers: Sequence[int], prepared: Sequence[Any]) -> None:
+        if not numbers:
+            return
+        start = "{" + json.dumps(self._names[0], ensure_ascii=False) + ": "
+        lines = [f"{start}{number}{rest}" for number, rest in zip(numbers, prepared, strict=True)]
+        self._file.write(("\n" if self._first else ",\n") + ",\n".join(lines))
+        self._first = False
+
     def close(self) -> None:
         self._file.write("\n]\n")
         self._file.close()
 
 
-class _XlsxSink(_Sink):
+class _XlsxSink(Sink):
     def __init__(self, path: Path) -> None:
         import xlsxwriter
 
@@ -318,17 +381,29 @@ class _XlsxSink(_Sink):
         self._workbook.close()
 
 
-def open_sink(fmt: ExportFormat | str, output: Path, names: list[str]) -> _Sink:
+def open_sink(fmt: ExportFormat | str, output: Path, names: list[str]) -> Sink:
     """A writer of ``output`` in ``fmt`` (mode 0600) with its header already written."""
     sink = _SINKS[ExportFormat(fmt)](Path(output))
     sink.header(names)
     return sink
 
 
-_SINKS: dict[ExportFormat, Callable[[Path], _Sink]] = {
+def _xlsx_sink(path: Path) -> Sink:
+    """rust_xlsxwriter where its wheel installs (surveys.xlsx_rust: ~5x faster, chosen by
+    the figures in bench/README.md), else xlsxwriter."""
+    try:
+        import rustpy_xlsxwriter  # noqa: F401 - only whether its wheel is installed
+    except ImportError:
+        return _XlsxSink(path)
+    from surveys.xlsx_rust import RustXlsxSink
+
+    return RustXlsxSink(path)
+
+
+_SINKS: dict[ExportFormat, Callable[[Path], Sink]] = {
     ExportFormat.CSV: _CsvSink,
     ExportFormat.JSON: _JsonSink,
-    ExportFormat.XLSX: _XlsxSink,
+    ExportFormat.XLSX: _xlsx_sink,
 }
 
 

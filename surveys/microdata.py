@@ -81,6 +81,7 @@ class _Source:
     name: str
     position: int
     bins: str | None = None  # question id whose safe ranges replace the value
+    question: str | None = None  # the question the value answers
 
 
 class MicrodataPlan:
@@ -111,9 +112,9 @@ class MicrodataPlan:
             if question.type is QuestionType.NUMBER:
                 self._number_questions[question_id] = position
                 self._number_at[position] = question_id
-                self._sources.append(_Source(name, position, question_id))
+                self._sources.append(_Source(name, position, question_id, question_id))
             else:
-                self._sources.append(_Source(name, position))
+                self._sources.append(_Source(name, position, question=question_id))
             if is_quasi_identifier(question):
                 grouped.setdefault(question_id, []).append(position)
         for question_id, positions in grouped.items():
@@ -129,6 +130,34 @@ class MicrodataPlan:
     def column_names(self) -> list[str]:
         """The exported columns after the respondent number."""
         return [source.name for source in self._sources]
+
+    @property
+    def quasi_identifier_questions(self) -> tuple[str, ...]:
+        """The question ids among the quasi-identifiers (version and language are not)."""
+        return tuple(self._qi_names[2:])
+
+    @property
+    def number_questions(self) -> tuple[str, ...]:
+        """The number questions, exported as the ranges :meth:`finish` decides."""
+        return tuple(self._number_questions)
+
+    @property
+    def exported_questions(self) -> tuple[str, ...]:
+        """The questions whose answers are exported (no text or date), in column order."""
+        return tuple(dict.fromkeys(source.question for source in self._sources
+                                   if source.question is not None))
+
+    def key_parts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The questions of an answer key's two parts (``storage.answer_keys``): the
+        quasi-identifiers, then the other exported questions."""
+        first = self.quasi_identifier_questions
+        return first, tuple(q for q in self.exported_questions if q not in first)
+
+    def quasi_identifier_mask(self) -> tuple[bool, ...]:
+        """Per exported column, whether it is the version, the language or a
+        quasi-identifier (what suppression may blank); the rest never changes."""
+        positions = {p for group in self._qi_positions for p in group}
+        return tuple(source.position in positions for source in self._sources)
 
     def _combination(self, row: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(tuple(row[p] for p in positions) for positions in self._qi_positions)
@@ -153,16 +182,41 @@ class MicrodataPlan:
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     self._numbers[question_id][value] += 1
 
-    def _range(self, question_id: str, value: Any) -> str | None:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            return None
-        bins = self._bins[question_id]
-        low, high = bins[bin_index(float(value), bins)]
+    def observe_counts(self, rows: Iterable[tuple[Sequence[Any], int]]) -> None:
+        """Pass 1 from rows given once with how many responses share them: the
+        quasi-identifier combinations (number answers: :meth:`observe_numbers`).
+
+        The same counts as :meth:`observe` over every response, from one row per distinct
+        first part of an answer key (``storage.answer_keys``).
+        """
+        combination = self._combination
+        combinations = self._combinations
+        for row, count in rows:
+            self._records += count
+            combinations[combination(row)] += count
+
+    def observe_numbers(self, rows: Iterable[tuple[Sequence[Any], int]]) -> None:
+        """Pass 1 for number answers, from rows given once with how many responses share
+        them (cells that are not a number are skipped)."""
+        for row, count in rows:
+            for question_id, position in self._number_questions.items():
+                value = row[position]
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    self._numbers[question_id][value] += count
+
+    def range_label(self, question_id: str, index: int) -> str:
+        """How range ``index`` of a number question is exported (``"20-<40"``)."""
+        low, high = self._bins[question_id][index]
         if low is None:
             return f"<{high:g}"
         if high is None:
             return f">={low:g}"
         return f"{low:g}-<{high:g}"
+
+    def _range(self, question_id: str, value: Any) -> str | None:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return None
+        return self.range_label(question_id, bin_index(float(value), self._bins[question_id]))
 
     def finish(self) -> RiskReport:
         """Decide the local suppression; the report says what it did and what the risk was."""

@@ -63,6 +63,32 @@ class RespondentNumbers:
             value = self._permute(value)
         return value + 1
 
+    def numbers(self, first: int, count: int) -> list[int]:
+        """The numbers of the ``count`` rows from position ``first`` on (a batch at once)."""
+        if first < 0 or count < 0:
+            raise ValueError("positions must not be negative")
+        size = self._size
+        tables = self._tables
+        if tables is None:
+            return [self.number(position) for position in range(first, first + count)]
+        bits, mask = self._half_bits, self._mask
+        out: list[int] = []
+        append = out.append
+        for position in range(first, first + count):
+            if position >= size:
+                append(position + 1)
+                continue
+            value = position
+            while True:  # the tabulated rounds of _permute, inline: this runs once per row
+                left, right = value >> bits, value & mask
+                for table in tables:
+                    left, right = right, left ^ table[right]
+                value = (left << bits) | right
+                if value < size:
+                    break
+            append(value + 1)
+        return out
+
     def _permute(self, value: int) -> int:
         left, right = value >> self._half_bits, value & self._mask
         if self._tables is not None:
