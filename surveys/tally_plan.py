@@ -22,6 +22,7 @@ version with responses agrees with the survey the summary is computed for
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ __all__ = [
     "coverage",
     "plan_for",
     "response_cells",
+    "response_values",
 ]
 
 #: ``by_question`` of the overall table.
@@ -93,7 +95,63 @@ def plan_for(survey: Survey) -> TallyPlan:
 
 def canonical(value: Any) -> str:
     """One JSON text per value, so equal answers share one counter whoever wrote them."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return _canonical_scalar(kind.__name__, value)
+    if kind is list and all(type(item) is str for item in value):
+        return _canonical_choices(tuple(value))
+    return _dumps(value)
+
+
+def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+_SCALARS = frozenset({str, int, float, bool})
+
+
+# Answers repeat (choice ids, scale steps): encoding each distinct one once made a recount of
+# a million responses several times faster. The type is part of the key: 1, 1.0 and True
+# are equal in Python but are three different JSON texts.
+@functools.lru_cache(maxsize=65_536)
+def _canonical_scalar(kind: str, value: Any) -> str:
+    return _dumps(value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _canonical_choices(choices: tuple[str, ...]) -> str:
+    return _dumps(list(choices))
+
+
+def response_values(plan: TallyPlan, answers: Mapping[str, Any], languages: Mapping[str, Any]
+                    ) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """The groups and cell values of one response, in the order of ``plan``.
+
+    Returns:
+        ``(groups, values)``: per breakdown of ``plan.breakdowns`` the group (the answer to
+        it as canonical JSON, :data:`NO_GROUP` without one); per question of ``plan.kinds``
+        the value of its cell, or ``None`` when the answer counts nowhere.
+
+    Answers to questions its version does not ask are not counted (the bot stores none).
+    Skipped (``None``) answers and non-string answers to text questions count nowhere, as
+    in a pass over the responses (``surveys.tally``).
+    """
+    values: list[str | None] = []
+    for question_id, kind in plan.kinds.items():
+        answer = answers.get(question_id)
+        if answer is None:
+            values.append(None)
+        elif kind is CellKind.TEXT:
+            language = languages.get(question_id)
+            values.append((language if isinstance(language, str) else "")
+                          if isinstance(answer, str) else None)
+        elif kind is CellKind.DATE:
+            values.append(ANSWERED)
+        else:
+            values.append(canonical(answer))
+    groups = tuple(NO_GROUP if (group := answers.get(by)) is None else canonical(group)
+                   for by in plan.breakdowns)
+    return groups, tuple(values)
 
 
 def response_cells(plan: TallyPlan, answers: Mapping[str, Any],
@@ -104,29 +162,13 @@ def response_cells(plan: TallyPlan, answers: Mapping[str, Any],
         plan: The plan of the version the response answered.
         answers: Its answers as ``json.loads`` decodes the stored JSON (lists, not tuples).
         languages: Its stored text languages (question id -> language code).
-
-    Answers to questions its version does not ask are not counted (the bot stores none).
-    Skipped (``None``) answers and non-string answers to text questions count nowhere, as
-    in a pass over the responses (``surveys.tally``).
     """
-    cells: list[tuple[str, str]] = []
-    for question_id, kind in plan.kinds.items():
-        answer = answers.get(question_id)
-        if answer is None:
-            continue
-        if kind is CellKind.TEXT:
-            if isinstance(answer, str):
-                language = languages.get(question_id)
-                cells.append((question_id, language if isinstance(language, str) else ""))
-        elif kind is CellKind.DATE:
-            cells.append((question_id, ANSWERED))
-        else:
-            cells.append((question_id, canonical(answer)))
+    groups, values = response_values(plan, answers, languages)
+    cells = [(question_id, value) for question_id, value in zip(plan.kinds, values, strict=True)
+             if value is not None]
     rows = [(OVERALL, NO_GROUP, RESPONDENTS, RESPONDENTS)]
     rows.extend((OVERALL, NO_GROUP, question_id, value) for question_id, value in cells)
-    for by in plan.breakdowns:
-        group = answers.get(by)
-        grp = NO_GROUP if group is None else canonical(group)
+    for by, grp in zip(plan.breakdowns, groups, strict=True):
         rows.append((by, grp, RESPONDENTS, RESPONDENTS))
         rows.extend((by, grp, question_id, value) for question_id, value in cells)
     return rows
