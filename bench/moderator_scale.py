@@ -37,7 +37,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Result, add_common_arguments, fastest, spread, write_result
+from bench.common import (
+    Measured,
+    Result,
+    add_common_arguments,
+    fastest,
+    run_measured,
+    spread,
+    write_result,
+)
 from bench.dataset import generate
 from bench.survey import SURVEY_ID
 
@@ -139,12 +147,22 @@ def run(responses: int, cache_dir: Path, regenerate: bool, xlsx: bool) -> Result
                                      query], stdout=out_dir / "dump.csv")
         # Summaries sum the tallies: about a second, mostly starting Python; the fastest of
         # 3 after a warm-up, so a scheduling hiccup on the shared machine does not decide.
-        (summary_s, summary_rss, _), summary_times = fastest(
-            3, lambda: timed([*consultbot, "summary", SURVEY_ID], env,
-                             stdout=out_dir / "summary.txt"), lambda run: run[0])
-        (by_s, by_rss, _), _by_times = fastest(
-            3, lambda: timed([*consultbot, "summary", SURVEY_ID, "--by", "sector"], env,
-                             stdout=out_dir / "summary-by.txt"), lambda run: run[0])
+        # Memory from the child's own VmHWM (run_measured), not ru_maxrss, which carries
+        # the generator's size when the data set was made in this run.
+        def summary(*extra: str) -> Measured:
+            with (out_dir / "summary.txt").open("wb") as out:
+                measured = run_measured([*consultbot, "summary", SURVEY_ID, *extra], env=env,
+                                        stdout=out, stderr=subprocess.DEVNULL)
+            if measured.returncode != 0:
+                raise RuntimeError(f"consultbot summary {' '.join(extra)} exited "
+                                   f"{measured.returncode}")
+            return measured
+
+        best, summary_times = fastest(3, summary, lambda run: run.seconds)
+        summary_s, summary_rss = best.seconds, best.peak_rss_mb
+        by_best, _by_times = fastest(3, lambda: summary("--by", "sector"),
+                                     lambda run: run.seconds)
+        by_s, by_rss = by_best.seconds, by_best.peak_rss_mb
         csv_s, csv_rss, _ = timed([*consultbot, "export", SURVEY_ID, "--format", "csv",
                                    "--output", str(out_dir / "export.csv")], env)
         csv_mb = (out_dir / "export.csv").stat().st_size / 1e6
