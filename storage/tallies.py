@@ -75,10 +75,25 @@ _SUBMITTED = (
 _RECOUNT_ROWS = 50_000
 
 
+def _readable_plans(rows: Iterable[Sequence[Any]]) -> dict[int, TallyPlan]:
+    """The plans of the stored versions this release can decode.
+
+    A definition stored by another release (``storage.surveys.UnreadableSurvey``) has no
+    plan; nobody can answer it here, and its responses are left out of a recount rather
+    than making every summary of the survey fail.
+    """
+    plans = {}
+    for version, definition in rows:
+        try:
+            plans[int(version)] = plan_for(survey_from_json(definition))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return plans
+
+
 def _plans(connection: sqlite3.Connection, survey_id: str) -> dict[int, TallyPlan]:
-    rows = connection.execute(
-        "SELECT version, definition FROM surveys WHERE survey_id = ?", (survey_id,)).fetchall()
-    return {int(version): plan_for(survey_from_json(definition)) for version, definition in rows}
+    return _readable_plans(connection.execute(
+        "SELECT version, definition FROM surveys WHERE survey_id = ?", (survey_id,)))
 
 
 class TallyKeeper:
@@ -197,8 +212,10 @@ class _Recount:
         loads, code, secret = json.loads, self._code, self.secret
         tables: dict[int, list[list[int]]] = {}
         for response_id, version, day, answers, languages in rows:
-            groups, values = response_values(self.plans[version], loads(answers),
-                                             loads(languages))
+            plan = self.plans.get(version)
+            if plan is None:
+                continue  # a version this release cannot read (_readable_plans)
+            groups, values = response_values(plan, loads(answers), loads(languages))
             tables.setdefault(version, []).append(
                 [code(day), record_key(secret, response_id), *map(code, groups),
                  *(-1 if value is None else code(value) for value in values)])
@@ -364,8 +381,7 @@ class TallyRepository:
                         "WHERE survey_id = ?", (survey_id,))}
                 definitions = await connection.execute_fetchall(
                     "SELECT version, definition FROM surveys WHERE survey_id = ?", (survey_id,))
-                plans = {int(version): plan_for(survey_from_json(definition))
-                         for version, definition in definitions}
+                plans = _readable_plans(definitions)
                 recount = _Recount(plans, secret)
                 cursor = await connection.cursor()
                 try:
