@@ -32,3 +32,14 @@ CREATE TABLE tally_rebuilds (
 
 INSERT INTO tally_rebuilds (survey_id)
     SELECT DISTINCT survey_id FROM responses WHERE status = 'submitted';
+
+-- Storage never edits a submitted response (submitting inserts it, erasing deletes it, both
+-- keeping the tallies). An edit made behind storage's back (by hand, a repair script, a
+-- test moving answers to another day) marks the survey for a recount, so no summary is
+-- computed from counters that no longer match the answers.
+CREATE TRIGGER tallies_recount_after_edit AFTER UPDATE ON responses
+WHEN old.status = 'submitted' OR new.status = 'submitted'
+BEGIN
+    INSERT OR IGNORE INTO tally_rebuilds (survey_id) VALUES (old.survey_id);
+    INSERT OR IGNORE INTO tally_rebuilds (survey_id) VALUES (new.survey_id);
+END;

@@ -165,3 +165,13 @@ async def test_a_version_this_release_cannot_read_does_not_break_the_recount(
         "UPDATE surveys SET definition = 'written by another release' WHERE version = 1"))
     assert await storage.tallies.rebuild(SURVEY) == 0  # nobody can answer it here
     assert (await storage.tallies.check(SURVEY)).exact
+
+
+async def test_an_edit_behind_storages_back_marks_the_survey_for_a_recount(
+        storage: Storage) -> None:
+    await _submit(storage, 1)
+    await storage.db.write(lambda c: c.execute(
+        "UPDATE responses SET submitted_on = '2026-03-01' WHERE status = 'submitted'"))
+    assert await storage.tallies.awaiting_rebuild(SURVEY)
+    assert await storage.tallies.submitted_per_day(SURVEY) == {dt.date(2026, 3, 1): 1}
+    assert (await storage.tallies.check(SURVEY)).exact
