@@ -14,6 +14,8 @@ per text length, on its first full text, and that language is stored with every 
 the same phrase and length (detecting the ~80,000 distinct texts
 one by one took 5 ms per generated response). Only the path differs, so what is measured
 afterwards (summary, export, memory) reads exactly what a real consultation leaves behind.
+The bulk INSERTs bypass the submission's tally update, so the tallies are recounted once at
+the end (``TallyRepository.rebuild``, what ``consultbot tallies rebuild`` runs).
 """
 
 from __future__ import annotations
@@ -223,6 +225,12 @@ async def generate(data_dir: Path, *, submitted: int = 0, in_progress: int = 0,
                       f"({time.perf_counter() - started:.0f} s)", flush=True)
         if writing is not None:
             await writing
+        # Bulk INSERTs bypass ResponseRepository.submit, which keeps the tallies summaries
+        # read: recount them once, as `consultbot tallies rebuild` does.
+        counting = time.perf_counter()
+        await storage.tallies.rebuild(SURVEY_ID)
+        if progress:
+            print(f"   tallies recounted in {time.perf_counter() - counting:.0f} s", flush=True)
     finally:
         await storage.close()
     return time.perf_counter() - started

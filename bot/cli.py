@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "check",
     "try_survey",
     "summary",
+    "tallies",
     "export",
     "keygen",
     "reports",

@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from storage.secret import PUBLICATION_PURPOSE
 from surveys import model
 from surveys.aggregation import Cell, Summarizer, SurveySummary
 from surveys.answer_keys import KeyDecoder
@@ -35,6 +36,7 @@ from surveys.perturbation import PROTECTED, record_key
 from surveys.protected_export import ProtectedExportWriter
 from surveys.snapshot import snapshot_cutoff
 from surveys.tally import LANGUAGE_SAMPLE
+from surveys.tally_plan import coverage
 
 __all__ = [
     "SurveyNotFound",
@@ -76,20 +78,25 @@ async def survey_for_results(storage: Any, survey_id: str) -> Survey:
 
 def publication_key(storage: Any) -> bytes:
     """The secret that record keys (and so every cell's noise) are derived from."""
-    return bytes(storage.secret.derive_key("publication"))
+    return bytes(storage.secret.derive_key(PUBLICATION_PURPOSE))
 
 
 async def snapshot_day(storage: Any, survey_id: str, *, min_cell: int,
-                       today: _dt.date | None = None) -> _dt.date | None:
-    """The first day the current publication does *not* cover (``surveys.snapshot``)."""
-    per_day = await storage.results.submitted_per_day(survey_id)
+                       today: _dt.date | None = None, recount: bool = False) -> _dt.date | None:
+    """The first day the current publication does *not* cover (``surveys.snapshot``).
+
+    The responses per day come from the tallies (``storage.tallies``), or with ``recount``
+    from the responses themselves.
+    """
+    source = storage.results if recount else storage.tallies
+    per_day = await source.submitted_per_day(survey_id)
     return snapshot_cutoff(per_day, step=effective_min_cell(min_cell),
                            today=today or model.today())
 
 
 async def build_summary(
     storage: Any, survey_id: str, *, by: str | None = None, min_cell: int = 5,
-    today: _dt.date | None = None,
+    today: _dt.date | None = None, recount: bool = False,
 ) -> SurveySummary:
     """The published summary of a survey: the protected snapshot, one table or breakdown.
 
@@ -99,8 +106,15 @@ async def build_summary(
     record keys that decide each count's noise, and applies disclosure control
     (``surveys.aggregation``) with full protection.
 
+    The counts are sums of the incremental tallies (``storage.tallies``: milliseconds
+    however many responses), unless a question changed type between versions or the
+    breakdown question is not a single-choice question of every version that asks it
+    (``surveys.tally_plan.coverage``); then the answers are counted one by one, as
+    ``recount`` always does (for checks and tests: the same figures, from the responses).
+
     Args:
         today: The current day (tests); the snapshot never covers it.
+        recount: Count the responses themselves instead of summing the tallies.
 
     Raises:
         SurveyNotFound: No such survey.
@@ -109,7 +123,8 @@ async def build_summary(
     survey = await survey_for_results(storage, survey_id)
     summarizer = Summarizer(survey, min_cell=min_cell, by=by, protection=PROTECTED)
     progress = await storage.responses.counts(survey_id)
-    before = await snapshot_day(storage, survey_id, min_cell=min_cell, today=today)
+    before = await snapshot_day(storage, survey_id, min_cell=min_cell, today=today,
+                                recount=recount)
     if before is None:
         empty = await asyncio.to_thread(summarizer.result, progress.in_progress)
         reason = SuppressionReason.NOT_PUBLISHED_YET
@@ -119,15 +134,21 @@ async def build_summary(
     # Answers extracted by SQLite and counted as plain strings (storage.results): Python
     # decodes only the distinct answer values; text languages are those stored with the
     # answers, and only older texts stored without one are sampled and detected here.
-    counts = await storage.results.summary_counts(
-        survey_id,
-        by=summarizer.by.id if summarizer.by is not None else None,
-        questions=[q.id for q in survey.questions if q.type is not QuestionType.NOTE],
-        text_questions=[q.id for q in survey.questions if q.type is QuestionType.TEXT],
-        sample_size=LANGUAGE_SAMPLE,
-        before=before,
-        record_keys=functools.partial(record_key, secret),
-    )
+    by_id = summarizer.by.id if summarizer.by is not None else None
+    questions = [q.id for q in survey.questions if q.type is not QuestionType.NOTE]
+    text_questions = [q.id for q in survey.questions if q.type is QuestionType.TEXT]
+    record_keys = functools.partial(record_key, secret)
+    versions = {record.version: record.survey for record in await storage.surveys.versions(
+        survey_id) if record.status.value != "draft"}
+    covered = None if recount else coverage(survey, versions, by_id, questions)
+    if covered is not None:
+        counts = await storage.tallies.summary_counts(
+            survey_id, coverage=covered, questions=questions, text_questions=text_questions,
+            sample_size=LANGUAGE_SAMPLE, before=before, record_keys=record_keys)
+    else:
+        counts = await storage.results.summary_counts(
+            survey_id, by=by_id, questions=questions, text_questions=text_questions,
+            sample_size=LANGUAGE_SAMPLE, before=before, record_keys=record_keys)
     await asyncio.to_thread(summarizer.use_counts, days=counts.days, answers=counts.answers,
                             texts=counts.texts, samples=counts.samples,
                             languages=counts.languages)

@@ -48,6 +48,7 @@ from storage.secret import (
     AUDIT_PURPOSE,
     DELETION_CODES_PURPOSE,
     INVITES_PURPOSE,
+    PUBLICATION_PURPOSE,
     RECEIPTS_PURPOSE,
     REPORTS_PURPOSE,
     TOTP_PURPOSE,
@@ -55,6 +56,7 @@ from storage.secret import (
 )
 from storage.subscriptions import SubscriptionRepository
 from storage.surveys import SurveyRecord, SurveyRepository, SurveySource, SurveyStatus
+from storage.tallies import TallyRepository
 from storage.totp import SecondFactorRepository
 
 __all__ = [
@@ -129,9 +131,10 @@ class Storage:
         self.secret = secret
         self.identity = identity or IdentityBatcher(db)
         self.surveys = SurveyRepository(db, **clock)
+        publication_key = secret.derive_key(PUBLICATION_PURPOSE)
         self.responses = ResponseRepository(
             db, **clock, deletion_key=secret.derive_key(DELETION_CODES_PURPOSE),
-            on_submit=self.identity.mark_dirty)
+            on_submit=self.identity.mark_dirty, publication_key=publication_key)
         self.preferences = PreferenceRepository(db, **clock)
         cipher = report_cipher or _report_cipher(secret, None)
         self.reports = ReportRepository(db, cipher, secret.derive_key(RECEIPTS_PURPOSE), **clock)
@@ -145,6 +148,7 @@ class Storage:
         self.follows = FollowRepository(db, self.identity)
         self.outbox = OutboxRepository(db, **clock, batcher=self.identity)
         self.results = ResultRepository(db)
+        self.tallies = TallyRepository(db, publication_key)
         self.recommendations = RecommendationRepository(db)
 
     @classmethod

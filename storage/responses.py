@@ -38,6 +38,7 @@ from storage.response_records import (
     marker_record,
     record_from_row,
 )
+from storage.tallies import TallyKeeper
 from surveys import model
 from surveys.codec import answers_from_json, answers_to_json
 from surveys.model import Answer, Answers
@@ -254,7 +255,7 @@ def _save_answers(
 class ResponseRepository:
     """Stores drafts under respondent pseudonyms and submitted answers under nobody's."""
 
-    __slots__ = ("_db", "_deletion_key", "_on_submit", "_today")
+    __slots__ = ("_db", "_deletion_key", "_on_submit", "_tallies", "_today")
 
     def __init__(
         self,
@@ -263,6 +264,7 @@ class ResponseRepository:
         today: Callable[[], _dt.date] = model.today,
         deletion_key: bytes | None = None,
         on_submit: Callable[[], None] | None = None,
+        publication_key: bytes | None = None,
     ) -> None:
         """Args:
         db: The database.
@@ -271,8 +273,12 @@ class ResponseRepository:
             by default a random one, so codes work only with this repository object.
         on_submit: Called in the writer thread after each submission is written (the
             identity batcher then rewrites the marker table in random order).
+        publication_key: The key of record keys (``PUBLICATION_PURPOSE``), so each
+            submission and erasure updates the tallies in its own transaction
+            (``storage.tallies``); without it they mark the survey for a tally rebuild.
         """
         self._db = db
+        self._tallies = TallyKeeper(publication_key)
         self._today = today
         self._deletion_key = deletion_key or secrets.token_bytes(32)
         self._on_submit = on_submit
@@ -485,16 +491,20 @@ class ResponseRepository:
                 "INSERT INTO responded (survey_id, respondent_key) VALUES (?, ?)",
                 (survey_id, respondent_key),
             )
+            encoded = answers_to_json(final)
+            languages = _languages_json(_kept_languages(response, final))
             connection.execute(
                 "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
                 "current_question, language, started_on, updated_on, submitted_on, "
                 "text_languages, deletion_lookup, deletion_salt, deletion_hash) "
                 "VALUES (?, ?, ?, 'submitted', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (survey_id, response.version, response_id, answers_to_json(final),
-                 response.language, today, today, today,
-                 _languages_json(_kept_languages(response, final)),
+                (survey_id, response.version, response_id, encoded,
+                 response.language, today, today, today, languages,
                  stored.lookup, stored.salt, stored.hash),
             )
+            # The tallies summaries read, in the same transaction (storage.tallies).
+            self._tallies.add(connection, survey_id,
+                              (response_id, response.version, today, encoded, languages))
             row = fetch_one_now(
                 connection,
                 f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
@@ -561,6 +571,7 @@ class ResponseRepository:
         marker = (markers or {}).get(found.survey_id)
 
         def work(connection: sqlite3.Connection) -> None:
+            self._tallies.remove(connection, found.survey_id, found.respondent_key)
             connection.execute(
                 "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
                 "AND status = 'submitted'",

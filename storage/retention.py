@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.database import Database
+from storage.tallies import forget_survey
 
 __all__ = ["DueSurvey", "RetentionRepository", "SurveyPolicy"]
 
@@ -100,6 +101,7 @@ class RetentionRepository:
                 connection.execute(
                     "INSERT OR IGNORE INTO survey_aggregates (survey_id, summary, made_on)"
                     " VALUES (?, ?, ?)", (survey_id, summary, today.isoformat()))
+            forget_survey(connection, survey_id)  # the tallies count nobody any more
             cursor = connection.execute("DELETE FROM responses WHERE survey_id = ?",
                                               (survey_id,))
             return cursor.rowcount

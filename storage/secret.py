@@ -36,6 +36,7 @@ __all__ = [
     "KEY_FILE_NAME",
     "KEY_SIZE",
     "PARTICIPANT_LABEL",
+    "PUBLICATION_PURPOSE",
     "RECEIPTS_PURPOSE",
     "REPORTS_PURPOSE",
     "RESPONDENT_LABEL",
@@ -73,6 +74,9 @@ AUDIT_ACTOR_PURPOSE: Final = "audit-actor"
 TOTP_PURPOSE: Final = "totp"
 #: The HMAC under which invite codes are stored (a code is never stored itself).
 INVITES_PURPOSE: Final = "invites"
+#: Record keys of submitted responses, which decide every published count's noise
+#: (``surveys.perturbation``); storage adds them into the tallies as responses arrive.
+PUBLICATION_PURPOSE: Final = "publication"
 
 #: Prefix of every derived key's HKDF info: keys of another application using the same
 #: secret (there should be none) still could not coincide with ours.

@@ -1,0 +1,507 @@
+"""Incremental tallies: the counters summaries are computed from (migration 0010).
+
+Counting a million responses took seconds to minutes (bench/README.md, benchmark 3); the
+counters a summary needs are few (per day, breakdown group, question and answer). So the
+write that submits a response adds it to its counters (:class:`TallyKeeper`, one
+``executemany`` upsert in the same transaction) and the write that erases one subtracts it,
+and a summary only sums the counters of the days before its cut-off
+(:meth:`TallyRepository.summary_counts`). Which counters a response joins is pure domain
+logic (``surveys.tally_plan``); each counter also carries the sum of its responses' record
+keys modulo :data:`~surveys.perturbation.RECORD_KEY_RANGE`, which is all cell-key noise
+reads (``surveys.perturbation.noise``), so subtracting a response is exact.
+
+Tallies are only trusted while they are exact: :meth:`TallyRepository.check` recounts from
+the responses, :meth:`TallyRepository.rebuild` recounts inside one write transaction. A
+survey is marked for a rebuild (``tally_rebuilds``) when its tallies cannot be kept exact
+incrementally: responses stored before migration 0010, a repository without the publication
+key (record keys need it), an erasure that found its counters missing. Every reader rebuilds
+a marked survey before using its tallies (:meth:`TallyRepository.ensure_current`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+import numpy as np
+
+from storage.database import Database
+from storage.results import SummaryCounts, _path
+from surveys.codec import survey_from_json
+from surveys.perturbation import RECORD_KEY_RANGE, record_key
+from surveys.tally_plan import (
+    NO_GROUP,
+    OVERALL,
+    RESPONDENTS,
+    Coverage,
+    TallyPlan,
+    plan_for,
+    response_cells,
+    response_values,
+)
+
+__all__ = ["TallyCheck", "TallyDifference", "TallyKeeper", "TallyRepository"]
+
+#: ``(by_question, day, version, grp, question_id, value)``: one counter of a survey.
+Counter_ = tuple[str, str, int, str, str, str]
+
+_COLUMNS = "by_question, day, version, grp, question_id, value"
+_UPSERT = (
+    f"INSERT INTO tallies (survey_id, {_COLUMNS}, respondents, key_sum) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) "
+    f"ON CONFLICT (survey_id, {_COLUMNS}) DO UPDATE SET "
+    "respondents = respondents + 1, "
+    f"key_sum = (key_sum + excluded.key_sum) % {RECORD_KEY_RANGE}"
+)
+_MATCH = ("survey_id = ? AND by_question = ? AND day = ? AND version = ? AND grp = ? "
+          "AND question_id = ? AND value = ?")
+_DECREMENT = (
+    f"UPDATE tallies SET respondents = respondents - 1, key_sum = (key_sum + ?) % "
+    f"{RECORD_KEY_RANGE} WHERE {_MATCH} AND respondents > 0"
+)
+_DROP_EMPTY = f"DELETE FROM tallies WHERE {_MATCH} AND respondents = 0"
+_MARK = "INSERT OR IGNORE INTO tally_rebuilds (survey_id) VALUES (?)"
+_SUBMITTED = (
+    "SELECT respondent_key, version, submitted_on, answers, text_languages FROM responses "
+    "WHERE survey_id = ? AND status = 'submitted'"
+)
+#: Responses per fetch of a recount (and per numpy batch).
+_RECOUNT_ROWS = 50_000
+
+
+def _readable_plans(rows: Iterable[Sequence[Any]]) -> dict[int, TallyPlan]:
+    """The plans of the stored versions this release can decode.
+
+    A definition stored by another release (``storage.surveys.UnreadableSurvey``) has no
+    plan; nobody can answer it here, and its responses are left out of a recount rather
+    than making every summary of the survey fail.
+    """
+    plans = {}
+    for version, definition in rows:
+        try:
+            plans[int(version)] = plan_for(survey_from_json(definition))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return plans
+
+
+def _plans(connection: sqlite3.Connection, survey_id: str) -> dict[int, TallyPlan]:
+    return _readable_plans(connection.execute(
+        "SELECT version, definition FROM surveys WHERE survey_id = ?", (survey_id,)))
+
+
+class TallyKeeper:
+    """Adds a response to its counters, or takes it out, inside the caller's write.
+
+    Used by ``storage.responses`` in the writer thread, in the same transaction as the
+    submission or erasure itself. Plans are cached per survey version: a published version
+    is never edited (``storage.surveys``), and only published versions get responses.
+    """
+
+    __slots__ = ("_plans", "_secret")
+
+    def __init__(self, publication_key: bytes | None) -> None:
+        """Args:
+        publication_key: The key of record keys (``PUBLICATION_PURPOSE``); without it
+            counters cannot carry record keys, so every change marks the survey for a
+            rebuild instead (tests that build bare repositories).
+        """
+        self._secret = publication_key
+        self._plans: dict[tuple[str, int], TallyPlan] = {}
+
+    def _plan(self, connection: sqlite3.Connection, survey_id: str, version: int) -> TallyPlan:
+        plan = self._plans.get((survey_id, version))
+        if plan is None:
+            row = connection.execute(
+                "SELECT definition FROM surveys WHERE survey_id = ? AND version = ?",
+                (survey_id, version)).fetchone()
+            plan = plan_for(survey_from_json(row[0]))
+            self._plans[survey_id, version] = plan
+        return plan
+
+    def _rows(self, connection: sqlite3.Connection, survey_id: str, response: Sequence[Any],
+              key: int) -> list[tuple[Any, ...]]:
+        _response_id, version, day, answers, languages = response
+        plan = self._plan(connection, survey_id, version)
+        return [(survey_id, by, day, version, grp, question_id, value, key)
+                for by, grp, question_id, value in response_cells(
+                    plan, json.loads(answers), json.loads(languages))]
+
+    def _marked(self, connection: sqlite3.Connection, survey_id: str) -> bool:
+        """Whether the survey awaits a rebuild (marking it now when there is no key)."""
+        if self._secret is None:
+            connection.execute(_MARK, (survey_id,))
+            return True
+        return connection.execute("SELECT 1 FROM tally_rebuilds WHERE survey_id = ?",
+                                  (survey_id,)).fetchone() is not None
+
+    def add(self, connection: sqlite3.Connection, survey_id: str,
+            response: Sequence[Any]) -> None:
+        """Count one submitted response: ``(id, version, day, answers JSON, languages JSON)``.
+
+        A survey awaiting a rebuild is not touched: the rebuild counts everything.
+        """
+        if self._marked(connection, survey_id):
+            return
+        assert self._secret is not None
+        connection.executemany(_UPSERT, self._rows(connection, survey_id, response,
+                                                   record_key(self._secret, response[0])))
+
+    def remove(self, connection: sqlite3.Connection, survey_id: str, response_id: str) -> None:
+        """Take a submitted response out of its counters, before it is deleted.
+
+        Counters found missing (tallies damaged by hand) never block an erasure: the survey
+        is marked for a rebuild instead.
+        """
+        response = connection.execute(
+            "SELECT respondent_key, version, submitted_on, answers, text_languages "
+            "FROM responses WHERE survey_id = ? AND respondent_key = ? AND status = 'submitted'",
+            (survey_id, response_id)).fetchone()
+        if response is None or self._marked(connection, survey_id):
+            return
+        assert self._secret is not None
+        key = -record_key(self._secret, response_id) % RECORD_KEY_RANGE
+        rows = self._rows(connection, survey_id, tuple(response), key)
+        changed = connection.executemany(
+            _DECREMENT, [(key, *row[:-1]) for row in rows]).rowcount
+        connection.executemany(_DROP_EMPTY, [row[:-1] for row in rows])
+        if changed != len(rows):
+            connection.execute(_MARK, (survey_id,))
+
+
+def forget_survey(connection: sqlite3.Connection, survey_id: str) -> None:
+    """Drop every counter of a survey whose responses are all being erased (retention)."""
+    connection.execute("DELETE FROM tallies WHERE survey_id = ?", (survey_id,))
+    connection.execute("DELETE FROM tally_rebuilds WHERE survey_id = ?", (survey_id,))
+
+
+class _Recount:
+    """Counts responses into the counters :class:`TallyKeeper` keeps, for a check or rebuild.
+
+    The cells come from the same ``surveys.tally_plan.response_values`` as the keeper's;
+    only the adding up differs: per batch, every text (day, group, value) becomes an integer
+    code and numpy counts and sums record keys per (day, group, value) for each breakdown
+    and question at once. Counting each response's ~50 cells in Python dictionaries took
+    ~160 µs per response (32 s for 200,000; bench/README.md, benchmark 3).
+    """
+
+    __slots__ = ("codes", "names", "plans", "responses", "secret", "totals")
+
+    def __init__(self, plans: Mapping[int, TallyPlan], secret: bytes) -> None:
+        self.plans = plans
+        self.secret = secret
+        self.codes: dict[str, int] = {}
+        self.names: list[str] = []
+        self.totals: dict[Counter_, list[int]] = {}
+        self.responses = 0
+
+    def _code(self, text: str) -> int:
+        code = self.codes.get(text)
+        if code is None:
+            code = self.codes[text] = len(self.names)
+            self.names.append(text)
+        return code
+
+    def add(self, rows: Iterable[Sequence[Any]]) -> None:
+        loads, code, secret = json.loads, self._code, self.secret
+        tables: dict[int, list[list[int]]] = {}
+        for response_id, version, day, answers, languages in rows:
+            plan = self.plans.get(version)
+            if plan is None:
+                continue  # a version this release cannot read (_readable_plans)
+            groups, values = response_values(plan, loads(answers), loads(languages))
+            tables.setdefault(version, []).append(
+                [code(day), record_key(secret, response_id), *map(code, groups),
+                 *(-1 if value is None else code(value) for value in values)])
+            self.responses += 1
+        for version, table in tables.items():
+            self._fold(version, np.array(table, dtype=np.int64))
+
+    def _fold(self, version: int, table: np.ndarray[Any, Any]) -> None:
+        plan = self.plans[version]
+        days, keys = table[:, 0], table[:, 1]
+        breakdowns = len(plan.breakdowns)
+        everyone = np.full(len(table), self._code(NO_GROUP), dtype=np.int64)
+        groups = [everyone, *(table[:, 2 + i] for i in range(breakdowns))]
+        counted = np.full(len(table), self._code(RESPONDENTS), dtype=np.int64)
+        values = [counted, *(table[:, 2 + breakdowns + j] for j in range(len(plan.kinds)))]
+        names, totals, base = self.names, self.totals, len(self.names)
+        packable = base ** 3 < 2 ** 63  # else (millions of distinct numbers) rows are unique-d
+        for by, group in zip((OVERALL, *plan.breakdowns), groups, strict=True):
+            for question_id, value in zip((RESPONDENTS, *plan.kinds), values, strict=True):
+                answered = value >= 0
+                # One integer per (day, group, value), unique-d and counted in C.
+                if packable:
+                    combined = (days[answered] * base + group[answered]) * base \
+                        + value[answered]
+                    found, inverse = np.unique(combined, return_inverse=True)
+                    triples = [(packed // (base * base), packed // base % base, packed % base)
+                               for packed in found.tolist()]
+                else:
+                    stacked = np.stack([days[answered], group[answered], value[answered]], 1)
+                    found, inverse = np.unique(stacked, axis=0, return_inverse=True)
+                    triples = [tuple(row) for row in found.tolist()]
+                inverse = inverse.ravel()
+                counts = np.bincount(inverse, minlength=len(found))
+                # float64 sums are exact here: under 2**53 for any batch of < 2**33 rows.
+                sums = np.bincount(inverse, weights=keys[answered], minlength=len(found))
+                for (day, grp, val), count, key in zip(triples, counts.tolist(), sums.tolist(),
+                                                       strict=True):
+                    cell = (by, names[day], version, names[grp], question_id, names[val])
+                    total = totals.get(cell)
+                    if total is None:
+                        totals[cell] = [count, int(key)]
+                    else:
+                        total[0] += count
+                        total[1] += int(key)
+
+    def rows(self) -> dict[Counter_, tuple[int, int]]:
+        return {cell: (count, key % RECORD_KEY_RANGE)
+                for cell, (count, key) in self.totals.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class TallyDifference:
+    """One counter that differs from a recount: ``(respondents, key sum)`` either side."""
+
+    survey_id: str
+    by_question: str
+    day: str
+    version: int
+    group: str
+    question_id: str
+    value: str
+    stored: tuple[int, int]
+    recounted: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class TallyCheck:
+    """The outcome of comparing a survey's tallies with a recount of its responses.
+
+    Attributes:
+        awaiting_rebuild: The survey is marked for a rebuild (its counters are not used
+            until then, so they were not compared).
+    """
+
+    survey_id: str
+    responses: int
+    counters: int
+    differences: tuple[TallyDifference, ...]
+    awaiting_rebuild: bool = False
+
+    @property
+    def exact(self) -> bool:
+        """Every counter equals the recount."""
+        return not self.differences and not self.awaiting_rebuild
+
+
+class TallyRepository:
+    """Reads, checks and rebuilds the tallies; summaries sum them."""
+
+    __slots__ = ("_db", "_secret")
+
+    def __init__(self, db: Database, publication_key: bytes) -> None:
+        self._db = db
+        self._secret = publication_key
+
+    async def survey_ids(self) -> list[str]:
+        """Every survey that has tallies, responses or a pending rebuild."""
+
+        async def work(connection: aiosqlite.Connection) -> list[str]:
+            rows = await connection.execute_fetchall(
+                "SELECT survey_id FROM surveys UNION SELECT survey_id FROM tallies "
+                "UNION SELECT survey_id FROM tally_rebuilds ORDER BY 1")
+            return [str(row[0]) for row in rows]
+
+        return await self._db.read(work)
+
+    async def awaiting_rebuild(self, survey_id: str) -> bool:
+        """Whether the survey's tallies must be recounted before they are used."""
+
+        async def work(connection: aiosqlite.Connection) -> bool:
+            rows = await connection.execute_fetchall(
+                "SELECT 1 FROM tally_rebuilds WHERE survey_id = ?", (survey_id,))
+            return bool(list(rows))
+
+        return await self._db.read(work)
+
+    async def ensure_current(self, survey_id: str) -> None:
+        """Rebuild the survey's tallies if it is marked for a rebuild (once, after upgrade)."""
+        if await self.awaiting_rebuild(survey_id):
+            await self.rebuild(survey_id, only_if_marked=True)
+
+    async def rebuild(self, survey_id: str, *, only_if_marked: bool = False) -> int:
+        """Recount a survey's tallies from its responses, in one write transaction.
+
+        Returns:
+            The number of submitted responses counted.
+        """
+        secret = self._secret
+
+        def work(connection: sqlite3.Connection) -> int:
+            if only_if_marked and connection.execute(
+                    "SELECT 1 FROM tally_rebuilds WHERE survey_id = ?",
+                    (survey_id,)).fetchone() is None:
+                return -1
+            recount = _Recount(_plans(connection, survey_id), secret)
+            cursor = connection.execute(_SUBMITTED, (survey_id,))
+            while rows := cursor.fetchmany(_RECOUNT_ROWS):
+                recount.add(rows)
+            forget_survey(connection, survey_id)
+            connection.executemany(
+                f"INSERT INTO tallies (survey_id, {_COLUMNS}, respondents, key_sum) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(survey_id, *cell, count, key) for cell, (count, key) in recount.rows().items()])
+            return recount.responses
+
+        counted: int = await self._db.write(work)
+        return counted
+
+    async def check(self, survey_id: str) -> TallyCheck:
+        """Compare a survey's tallies with a recount of its responses (one read snapshot)."""
+        secret = self._secret
+
+        async def work(connection: aiosqlite.Connection) -> TallyCheck:
+            await connection.execute("BEGIN")  # tallies and responses of the same moment
+            try:
+                marked = list(await connection.execute_fetchall(
+                    "SELECT 1 FROM tally_rebuilds WHERE survey_id = ?", (survey_id,)))
+                stored = {
+                    (by, day, int(version), grp, question_id, value): (int(count), int(key))
+                    for by, day, version, grp, question_id, value, count, key in
+                    await connection.execute_fetchall(
+                        f"SELECT {_COLUMNS}, respondents, key_sum FROM tallies "
+                        "WHERE survey_id = ?", (survey_id,))}
+                definitions = await connection.execute_fetchall(
+                    "SELECT version, definition FROM surveys WHERE survey_id = ?", (survey_id,))
+                plans = _readable_plans(definitions)
+                recount = _Recount(plans, secret)
+                cursor = await connection.cursor()
+                try:
+                    cursor.row_factory = None
+                    cursor.arraysize = _RECOUNT_ROWS
+                    await cursor.execute(_SUBMITTED, (survey_id,))
+                    while rows := list(await cursor.fetchmany()):
+                        await asyncio.to_thread(recount.add, rows)
+                finally:
+                    await cursor.close()
+            finally:
+                await connection.execute("COMMIT")
+            recounted = recount.rows()
+            differences = tuple(
+                TallyDifference(survey_id, by, day, version, grp, question_id, value,
+                                stored.get(cell, (0, 0)), recounted.get(cell, (0, 0)))
+                for cell in sorted(stored.keys() | recounted.keys())
+                if stored.get(cell) != recounted.get(cell)
+                for by, day, version, grp, question_id, value in (cell,))
+            return TallyCheck(survey_id, recount.responses, len(stored),
+                              () if marked else differences, bool(marked))
+
+        return await self._db.read(work)
+
+    async def submitted_per_day(self, survey_id: str) -> dict[_dt.date, int]:
+        """Submitted responses per submission day, from the tallies (the snapshot's input)."""
+        await self.ensure_current(survey_id)
+
+        async def work(connection: aiosqlite.Connection) -> list[tuple[Any, ...]]:
+            return [tuple(row) for row in await connection.execute_fetchall(
+                "SELECT day, sum(respondents) FROM tallies WHERE survey_id = ? "
+                "AND by_question = ? AND question_id = ? GROUP BY day",
+                (survey_id, OVERALL, RESPONDENTS))]
+
+        return {_dt.date.fromisoformat(day): int(count)
+                for day, count in await self._db.read(work) if count}
+
+    async def summary_counts(
+        self,
+        survey_id: str,
+        *,
+        coverage: Coverage,
+        questions: Sequence[str],
+        text_questions: Sequence[str],
+        sample_size: int,
+        before: _dt.date,
+        record_keys: Callable[[str], int],
+    ) -> SummaryCounts:
+        """What ``ResultRepository.summary_counts`` counts, summed from the tallies.
+
+        The counters of the days before ``before`` are summed in SQL (a few thousand rows,
+        however many responses); only texts stored without a language (before migration
+        0004) still need their first ``sample_size`` answers read, for language detection,
+        and only when there are such texts. Key sums are modulo ``RECORD_KEY_RANGE``, which
+        gives every cell the same noise as the plain sums of a recount.
+
+        Args:
+            coverage: Which counters hold the breakdown (``surveys.tally_plan.coverage``).
+        """
+        await self.ensure_current(survey_id)
+        texts = list(dict.fromkeys(text_questions))
+        values = [q for q in dict.fromkeys(questions) if q not in set(texts)]
+        by = coverage.by
+        where = "survey_id = ? AND day < ? AND (by_question = ?"
+        params: list[object] = [survey_id, before.isoformat(), by]
+        if coverage.without_by:
+            where += (" OR (by_question = ? AND version IN ("
+                      + ", ".join("?" for _ in coverage.without_by) + "))")
+            params.extend([OVERALL, *sorted(coverage.without_by)])
+        where += ")"
+        group_sql = "NULL" if by == OVERALL else "answers -> ?"
+        group_params = [] if by == OVERALL else [_path(by)]
+
+        async def work(connection: aiosqlite.Connection) -> tuple[list[Any], list[Any],
+                                                                   dict[str, list[Any]]]:
+            await connection.execute("BEGIN")  # counters and samples of the same moment
+            try:
+                days = list(await connection.execute_fetchall(
+                    f"SELECT day, grp, sum(respondents), sum(key_sum) FROM tallies "
+                    f"WHERE {where} AND question_id = ? GROUP BY day, grp",
+                    (*params, RESPONDENTS)))
+                cells = list(await connection.execute_fetchall(
+                    f"SELECT grp, question_id, value, sum(respondents), sum(key_sum) "
+                    f"FROM tallies WHERE {where} AND question_id <> ? "
+                    "GROUP BY grp, question_id, value", (*params, RESPONDENTS)))
+                legacy = {question_id for _grp, question_id, value, count, _key in cells
+                          if value == "" and count and question_id in texts}
+                samples: dict[str, list[Any]] = {}
+                for question_id in texts:
+                    if question_id not in legacy:
+                        samples[question_id] = []
+                        continue
+                    path = _path(question_id)
+                    samples[question_id] = list(await connection.execute_fetchall(
+                        f"SELECT {group_sql}, answers ->> ?, respondent_key FROM responses "
+                        "WHERE survey_id = ? AND status = 'submitted' AND submitted_on < ? "
+                        "AND json_type(answers, ?) = 'text' AND text_languages ->> ? IS NULL "
+                        "ORDER BY respondent_key LIMIT ?",
+                        (*group_params, path, survey_id, before.isoformat(), path, path,
+                         sample_size)))
+            finally:
+                await connection.execute("COMMIT")
+            return days, cells, samples
+
+        days, cells, samples = await self._db.read(work)
+        loads, day = json.loads, _dt.date.fromisoformat
+
+        def group(grp: str) -> Any:
+            return None if by == OVERALL or grp == NO_GROUP else loads(grp)
+
+        wanted_values, wanted_texts = set(values), set(texts)
+        return SummaryCounts(
+            days=tuple((day(d), group(grp), int(n), int(k)) for d, grp, n, k in days),
+            answers=tuple((group(grp), q, loads(value), int(n), int(k))
+                          for grp, q, value, n, k in cells if q in wanted_values),
+            texts=tuple((group(grp), q, int(n), int(k))
+                        for grp, q, value, n, k in cells if q in wanted_texts and value == ""),
+            samples={q: tuple((None if g is None else loads(g), text, record_keys(rid))
+                              for g, text, rid in rows)
+                     for q, rows in samples.items()},
+            languages=tuple((group(grp), q, value, int(n), int(k))
+                            for grp, q, value, n, k in cells if q in wanted_texts and value),
+        )
