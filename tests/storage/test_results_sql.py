@@ -111,6 +111,9 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
                 "VALUES (?, ?, ?, 'submitted', ?, ?, ?6, ?6, ?6)", rows)
 
         await opened.db.write(insert)
+        # Inserted behind the repositories' back, as a bulk import would: the tallies that
+        # summaries and the publication's snapshot read are recounted, as after an upgrade.
+        await opened.tallies.rebuild(SURVEY.id)
         yield opened
 
 
