@@ -18,6 +18,14 @@ How it is stored, and why this way:
 :func:`verify_receipt` always runs scrypt exactly once and compares in constant time,
 against a dummy hash when no row matched, so a wrong code takes the same time whatever
 it is.
+
+Survey deletion codes (``storage.responses``) are the same 80-bit codes, stored the same
+way but with ``slow=False``: a salted BLAKE2b instead of scrypt. A slow hash buys time
+against guessing a *low-entropy* secret; against 2^80 codes drawn by :mod:`secrets` a fast
+hash resists exactly as well, and scrypt was 60 % of the CPU of a participant's whole
+survey (one per submission, bench/README.md, benchmark 1). Whistleblower receipts keep
+scrypt, as the product contract asks. A fast hash is stored with a leading version byte
+(:data:`FAST_PREFIX`, 33 bytes), so codes hashed with scrypt before stay valid.
 """
 
 from __future__ import annotations
@@ -54,6 +62,8 @@ SCRYPT_P = 1
 SALT_BYTES = 16
 HASH_BYTES = 32
 LOOKUP_BYTES = 16
+#: First byte of a fast (BLAKE2b) hash; a scrypt hash is HASH_BYTES long with no prefix.
+FAST_PREFIX = b"\x01"
 
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # Also the en and em dashes a phone keyboard substitutes for a typed hyphen.
@@ -115,28 +125,49 @@ def _scrypt(code: str, salt: bytes) -> bytes:
     )
 
 
-def hash_receipt(code: str, lookup_key: bytes) -> ReceiptHash:
-    """Compute what to store for a new canonical code (slow: run it off the event loop)."""
+def _fast(code: str, salt: bytes) -> bytes:
+    digest = hashlib.blake2b(code.encode("ascii"), digest_size=HASH_BYTES, salt=salt,
+                             person=b"consultbot-code").digest()
+    return FAST_PREFIX + digest
+
+
+def _proof(code: str, salt: bytes, *, slow: bool) -> bytes:
+    return _scrypt(code, salt) if slow else _fast(code, salt)
+
+
+def hash_receipt(code: str, lookup_key: bytes, *, slow: bool = True) -> ReceiptHash:
+    """Compute what to store for a new canonical code.
+
+    Args:
+        slow: scrypt (whistleblower receipts: run it off the event loop) or a salted
+            BLAKE2b (deletion codes; see the module docstring for why that is as safe).
+    """
     salt = secrets.token_bytes(SALT_BYTES)
-    return ReceiptHash(lookup=lookup_id(code, lookup_key), salt=salt, hash=_scrypt(code, salt))
+    return ReceiptHash(lookup=lookup_id(code, lookup_key), salt=salt,
+                       hash=_proof(code, salt, slow=slow))
 
 
 # A fixed dummy, so a code with no matching row still costs one scrypt and one compare.
 _DUMMY = ReceiptHash(lookup=b"\0" * LOOKUP_BYTES, salt=b"\0" * SALT_BYTES, hash=b"\0" * HASH_BYTES)
 
 
-def verify_receipt(code: str | None, stored: ReceiptHash | None) -> bool:
+def verify_receipt(code: str | None, stored: ReceiptHash | None, *, slow: bool = True) -> bool:
     """Check a code against its stored hash in time independent of the code.
 
     Args:
         code: The canonical code, or ``None`` if the input could not be normalised
-            (it still costs a scrypt, so malformed and wrong codes look alike).
+            (it still costs a hash, so malformed and wrong codes look alike).
         stored: The row found by :func:`lookup_id`, or ``None``.
+        slow: How codes of this kind are hashed now (:func:`hash_receipt`); it decides the
+            dummy's cost when no row matched. A stored hash says itself which it is.
 
     Returns:
         ``True`` only for the right code of an existing report.
     """
-    candidate = stored if stored is not None else _DUMMY
-    computed = _scrypt(code if code is not None else "0" * SYMBOLS, candidate.salt)
+    if stored is not None:
+        candidate, slow = stored, not stored.hash.startswith(FAST_PREFIX)
+    else:
+        candidate = _DUMMY
+    computed = _proof(code if code is not None else "0" * SYMBOLS, candidate.salt, slow=slow)
     matches = hmac.compare_digest(computed, candidate.hash)
     return matches and stored is not None and code is not None

@@ -6,6 +6,7 @@ import re
 
 from storage.receipts import (
     ALPHABET,
+    FAST_PREFIX,
     RECEIPT_BITS,
     format_receipt,
     hash_receipt,
@@ -62,3 +63,24 @@ def test_hash_is_salted_and_lookup_depends_on_the_key() -> None:
     assert first.salt != second.salt and first.hash != second.hash
     assert first.lookup == second.lookup == lookup_id(code, KEY)
     assert lookup_id(code, b"x" * 32) != first.lookup
+
+
+def test_a_fast_hash_verifies_only_the_right_code_and_says_what_it_is() -> None:
+    code = new_receipt()
+    stored = hash_receipt(code, KEY, slow=False)
+    assert stored.hash.startswith(FAST_PREFIX) and len(stored.hash) == 33
+    assert code.encode() not in stored.hash + stored.salt + stored.lookup
+    assert verify_receipt(code, stored, slow=False)
+    assert not verify_receipt(new_receipt(), stored, slow=False)
+    assert not verify_receipt(None, stored, slow=False)
+    assert not verify_receipt(code, None, slow=False)
+    again = hash_receipt(code, KEY, slow=False)
+    assert again.salt != stored.salt and again.hash != stored.hash  # salted
+
+
+def test_a_code_hashed_slowly_before_still_verifies_where_codes_are_now_hashed_fast() -> None:
+    code = new_receipt()
+    legacy = hash_receipt(code, KEY)  # scrypt, as deletion codes were stored at first
+    assert not legacy.hash.startswith(FAST_PREFIX)
+    assert verify_receipt(code, legacy, slow=False)
+    assert not verify_receipt(new_receipt(), legacy, slow=False)
