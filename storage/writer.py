@@ -296,6 +296,23 @@ class Writer:
             logger.warning("WAL checkpoint failed", exc_info=True)
 
 
+def _undo(connection: sqlite3.Connection, grouped: bool, error: Exception) -> None:
+    """Take back one failed write: its savepoint when grouped, else the transaction.
+
+    Raises:
+        Exception: ``error`` itself when SQLite already abandoned the whole transaction
+            (disk full, I/O error): then the batch fails, with this write's error as cause.
+    """
+    try:
+        if grouped:
+            connection.execute("ROLLBACK TO work")
+            connection.execute("RELEASE work")
+        else:
+            connection.execute("ROLLBACK")
+    except Exception:  # noqa: BLE001 - re-raised as the write's own error
+        raise error from None
+
+
 def _run_group(connection: sqlite3.Connection, group: GroupWork, jobs: list[_Job],
                grouped: bool) -> list[_Outcome]:
     """Run grouped work for ``jobs`` in one savepoint: one call, one outcome per job."""
@@ -308,14 +325,7 @@ def _run_group(connection: sqlite3.Connection, group: GroupWork, jobs: list[_Job
         if len(results) != len(jobs):
             raise TypeError("grouped work must return one outcome per item")
     except Exception as error:  # noqa: BLE001 - every item's caller sees the failure
-        try:
-            if grouped:
-                connection.execute("ROLLBACK TO work")
-                connection.execute("RELEASE work")
-            else:
-                connection.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - re-raised below as the write's own error
-            raise error from None
+        _undo(connection, grouped, error)
         return [(job, error, None) for job in jobs]
     if grouped:
         connection.execute("RELEASE work")
@@ -336,16 +346,7 @@ def _run_job(connection: sqlite3.Connection, job: _Job, grouped: bool) -> _Outco
                 result.close()
             raise TypeError("Database.write takes a plain function; this one returned an awaitable")
     except Exception as error:  # noqa: BLE001 - any failure of a write is its caller's to see
-        try:
-            if grouped:
-                connection.execute("ROLLBACK TO work")
-                connection.execute("RELEASE work")
-            else:
-                connection.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - re-raised below as the write's own error
-            # SQLite already abandoned the whole transaction (disk full, I/O error): the
-            # batch fails, with this write's error as the cause.
-            raise error from None
+        _undo(connection, grouped, error)
         return job, error, None
     if grouped:
         connection.execute("RELEASE work")
