@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import re
-import unicodedata
 from dataclasses import replace
 from enum import StrEnum
 from typing import Any
@@ -56,9 +55,7 @@ __all__ = [
     "has_answered_addressed",
     "list_recommendations",
     "mark_milestone",
-    "new_recommendation_id",
     "record_addressed_answer",
-    "recordable_surveys",
     "set_progress",
 ]
 
@@ -211,36 +208,6 @@ async def add_recommendation(
         "question_ids": list(new.question_ids), "languages": sorted(title.languages),
     })
     return added
-
-
-async def recordable_surveys(storage: Any) -> list[str]:
-    """The surveys a moderator may record recommendations for from the chat, by id.
-
-    Every survey that was ever published (a draft has no results a recommendation could
-    come from), and any survey that already has recommendations.
-    """
-    found = {record.survey_id for record in await storage.surveys.list_all()
-             if record.status.value != "draft"}
-    found |= {rec.survey_id for rec in await list_recommendations(storage)}
-    return sorted(found)
-
-
-async def new_recommendation_id(storage: Any, title: str) -> str:
-    """A free id for a recommendation typed in the chat, readable where the title allows.
-
-    Made of the title's Latin letters and digits (``Pay wages on time`` ->
-    ``pay-wages-on-time``); a title without any (Arabic, Russian) gives ``rec``. A number
-    is added when the id is taken.
-    """
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
-    stem = "-".join(words)[:48].strip("-") or "rec"
-    taken = {rec.recommendation_id for rec in await list_recommendations(storage)}
-    candidate, number = stem, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{stem}-{number}"
-    return candidate
 
 
 async def change_status(storage: Any, actor: str, recommendation_id: str, status: str,

@@ -199,11 +199,12 @@ class RecommendationInput:
 
 @dataclass(slots=True, eq=False)
 class RecommendationDraft:
-    """A moderator types a new recommendation for ``survey_id``: its title, then its text.
+    """A moderator types a recommendation's title, then its text, in ``language``.
 
-    It shares the recommendation-input mode (one owner, ``handlers.moderation.recs``).
-    Nothing is stored until the text (or "skip") arrives, so ``/cancel`` or expiry leaves
-    no trace.
+    A new recommendation for ``survey_id``, or, with ``recommendation_id``, a translation
+    of an existing one. It shares the recommendation-input mode (one owner,
+    ``handlers.moderation.recs``). Nothing is stored until the text (or "skip") arrives,
+    so ``/cancel`` or expiry leaves no trace.
     """
 
     mode: ClassVar[InputMode] = InputMode.RECOMMENDATION_INPUT
@@ -211,6 +212,7 @@ class RecommendationDraft:
     survey_id: str
     language: str
     title: str | None = None
+    recommendation_id: str | None = None
 
     def wipe(self) -> None:
         """Forget the title typed so far."""

@@ -304,6 +304,24 @@ class RecommendationRepository:
 
         return await self._db.write(work)
 
+    async def set_texts(self, recommendation_id: str, *, title: Text, body: Text,
+                        today: _dt.date) -> Recommendation:
+        """Replace a recommendation's title and text (all their languages).
+
+        Raises:
+            NotFound: No such recommendation.
+        """
+
+        def work(connection: sqlite3.Connection) -> Recommendation:
+            _require(connection, recommendation_id)
+            connection.execute(
+                "UPDATE recommendations SET title = ?, body = ?, updated_on = ? "
+                "WHERE recommendation_id = ?",
+                (_json(title), _json(body), today.isoformat(), recommendation_id))
+            return _require(connection, recommendation_id)
+
+        return await self._db.write(work)
+
     async def add_milestone(self, recommendation_id: str, label: Text, due_on: _dt.date,
                             *, reached: bool, today: _dt.date) -> Milestone:
         """Add a dated milestone (numbered from 1 per recommendation).

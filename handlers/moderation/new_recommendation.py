@@ -1,12 +1,14 @@
-"""Recording a new recommendation from the chat: the moderators' "New recommendation".
+"""Typing a recommendation in the chat: "New recommendation" and "Add a translation".
 
 From a survey's list in /recs a moderator types the title, then the text (or "skip"),
 in the language the bot speaks with them; the recommendation is stored, linked to that
 survey and audited, by ``bot.recommendations.add_recommendation`` (the same rules and audit
-entry as ``consultbot recs add``). Until the text arrives only the
-:class:`bot.sessions.RecommendationDraft` in memory holds the title, so ``/cancel`` (or
-the session expiring) stores nothing. ``handlers.moderation.recs`` owns the input mode and
-checks the role before handing a typed message here.
+entry as ``consultbot recs add``). "Add a translation" on a recommendation asks for the
+same two messages in a language the moderator picks (``bot.recommendation_texts.translate``).
+Until the text arrives only the :class:`bot.sessions.RecommendationDraft` in memory holds
+the title, so ``/cancel`` (or the session expiring) stores nothing.
+``handlers.moderation.recs`` owns the input mode and checks the role before handing a
+typed message here.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from telegram import Message
 
 from bot.context import BotContext, Translator
 from bot.delivery import survey_title
-from bot.recommendations import RecommendationError, add_recommendation, new_recommendation_id
+from bot.recommendation_texts import new_recommendation_id, translate
+from bot.recommendation_updates import localized
+from bot.recommendations import RecommendationError, add_recommendation
 from bot.sessions import RecommendationDraft
-from handlers.shared.localized import isolate
+from handlers.shared.localized import isolate, language_name
 from storage.audit import moderator_actor
 from storage.recommendations import Recommendation
 from surveys.model import Text
 
-__all__ = ["BODY_LIMIT", "TITLE_LIMIT", "ask_title", "on_text"]
+__all__ = ["BODY_LIMIT", "TITLE_LIMIT", "ask_title", "ask_translation", "on_text"]
 
 #: Characters of a title: it is shown on buttons and in every status update.
 TITLE_LIMIT = 200
@@ -41,6 +45,17 @@ async def ask_title(context: BotContext, chat_id: int, user_id: int, tr: Transla
     await context.bot.send_message(chat_id, tr.gettext(
         "New recommendation from “{survey}”: send its title, in the language you read "
         "here. /cancel stops and stores nothing.").format(survey=isolate(title, tr.language)))
+
+
+async def ask_translation(context: BotContext, chat_id: int, user_id: int, tr: Translator,
+                          rec: Recommendation, language: str) -> None:
+    """Open a draft translating ``rec`` into ``language`` and ask for the title."""
+    context.services.session(user_id).open(
+        RecommendationDraft(rec.survey_id, language, recommendation_id=rec.recommendation_id))
+    await context.bot.send_message(chat_id, tr.gettext(
+        "Send the title of “{title}” in {language}. /cancel stops and stores nothing.")
+        .format(title=isolate(localized(rec.title, tr.language), tr.language),
+                language=language_name(language)))
 
 
 async def on_text(message: Message, context: BotContext, user_id: int, tr: Translator,
@@ -69,11 +84,14 @@ async def on_text(message: Message, context: BotContext, user_id: int, tr: Trans
                                  .format(limit=BODY_LIMIT))
         return None
     storage = context.services.storage
-    body = Text({draft.language: typed}) if typed else Text({})
+    actor = moderator_actor(storage.secret, user_id)
     try:
+        if draft.recommendation_id is not None:
+            return await translate(storage, actor, draft.recommendation_id, draft.language,
+                                   draft.title, typed or None)
+        body = Text({draft.language: typed}) if typed else Text({})
         return await add_recommendation(
-            storage, moderator_actor(storage.secret, user_id),
-            recommendation_id=await new_recommendation_id(storage, draft.title),
+            storage, actor, recommendation_id=await new_recommendation_id(storage, draft.title),
             survey_id=draft.survey_id, title=Text({draft.language: draft.title}), body=body)
     except RecommendationError as error:
         await message.reply_text(error.message.render(_))

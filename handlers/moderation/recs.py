@@ -26,6 +26,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, ConsultbotApplication, Translator
 from bot.delivery import deliver_soon, survey_title
 from bot.moderation_access import AccessDenied, Grant, Permission, require
+from bot.recommendation_texts import recordable_surveys
 from bot.recommendation_updates import localized, recommendation_ref, status_label
 from bot.recommendations import (
     RecommendationError,
@@ -35,7 +36,6 @@ from bot.recommendations import (
     get_recommendation,
     list_recommendations,
     mark_milestone,
-    recordable_surveys,
     set_progress,
 )
 from bot.sessions import RecommendationDraft, RecommendationInput
@@ -46,6 +46,7 @@ from handlers.participant import recs as participant_recs
 from handlers.shared.button_data import RecsModeration, RecsModerationAction
 from handlers.shared.buttons import answer_chat, button_data, pressed, refuse_button
 from handlers.shared.commands import add_command
+from handlers.shared.localized import language_name
 from handlers.shared.render import send_long
 from handlers.shared.router import Router
 from storage.audit import moderator_actor
@@ -130,6 +131,8 @@ async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Tra
     followers = await storage.follows.count(rec.recommendation_id)
     lines.append(tr.ngettext("{count} person follows it.", "{count} people follow it.",
                              followers).format(count=followers))
+    lines.append(_("Written in: {languages}.").format(languages=", ".join(
+        language_name(code) for code in sorted(rec.title.languages))))
     rows = [_button(context, user_id, _("Move to: {status}").format(status=status_label(s, tr)),
                     RecsModerationAction.STATUS, ref, s.value)
             for s in allowed_next(rec.status)]
@@ -140,6 +143,8 @@ async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Tra
                 number=milestone.number), RecsModerationAction.REACHED, ref,
                 str(milestone.number))
              for milestone in rec.milestones if not milestone.reached]
+    rows.append(_button(context, user_id, _("Add a translation"), RecsModerationAction.TRANSLATE,
+                        ref))
     await send_long(context.bot, chat_id, ["\n\n".join(lines)], InlineKeyboardMarkup(rows))
 
 
@@ -196,6 +201,10 @@ async def on_button(update: Update, context: BotContext) -> None:
                                  int(button.arg or 0))
             await query.answer()
             rec = await get_recommendation(context.services.storage, rec.recommendation_id)
+        elif button.action is RecsModerationAction.TRANSLATE:
+            await query.answer()
+            await _translation_step(context, chat_id, user_id, tr, rec, button.arg)
+            return
         elif button.action in (RecsModerationAction.PROGRESS, RecsModerationAction.MILESTONE):
             await _ask(context, chat_id, user_id, tr, rec,
                        button.action is RecsModerationAction.MILESTONE)
@@ -208,6 +217,20 @@ async def on_button(update: Update, context: BotContext) -> None:
         await context.bot.send_message(chat_id, error.message.render(_))
         return
     await _send_details(context, chat_id, user_id, tr, rec)
+
+
+async def _translation_step(context: BotContext, chat_id: int, user_id: int, tr: Translator,
+                            rec: Recommendation, language: str | None) -> None:
+    """"Add a translation": offer the bot's languages; a language: ask for the title."""
+    languages = context.services.translations.languages
+    if language in languages:
+        await new_recommendation.ask_translation(context, chat_id, user_id, tr, rec, language)
+        return
+    ref = recommendation_ref(rec.recommendation_id)
+    rows = [_button(context, user_id, language_name(code), RecsModerationAction.TRANSLATE,
+                    ref, code) for code in languages]
+    await context.bot.send_message(chat_id, tr.gettext("Which language is the translation in?"),
+                                   reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def _ask(context: BotContext, chat_id: int, user_id: int, tr: Translator,
@@ -239,11 +262,12 @@ async def on_text(update: Update, context: BotContext) -> None:
         await message.reply_text(_(REFUSAL))
         return
     if draft is not None:
-        added = await new_recommendation.on_text(message, context, user.id, tr, draft)
-        if added is not None:
+        stored = await new_recommendation.on_text(message, context, user.id, tr, draft)
+        if stored is not None:
             context.services.session(user.id).close()
-            await message.reply_text(_("Recommendation recorded."))
-            await _send_details(context, message.chat_id, user.id, tr, added)
+            await message.reply_text(_("Translation recorded.") if draft.recommendation_id
+                                     else _("Recommendation recorded."))
+            await _send_details(context, message.chat_id, user.id, tr, stored)
         return
     assert dialog is not None  # one of the two is open
     storage = context.services.storage

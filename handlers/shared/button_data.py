@@ -328,6 +328,7 @@ class RecsModerationAction(StrEnum):
     MILESTONE = "m"  #: the next message is a milestone
     REACHED = "r"  #: milestone number ``arg`` is reached
     NEW = "n"  #: the next messages are a new recommendation (``ref``: survey ref)
+    TRANSLATE = "t"  #: pick a language (``arg``: none yet), or type the texts in ``arg``
 
 
 @_button("rq")

@@ -6,6 +6,8 @@ Everything goes through the real Application and real Update JSON on the offline
 
 from __future__ import annotations
 
+import pytest
+
 from bot import recommendations as recs
 from storage.audit import CLI_ACTOR
 from surveys.model import Text
@@ -169,3 +171,83 @@ async def test_the_participants_list_comes_in_pages(env: BotEnv) -> None:
     assert third.button_labels() == [f"Recommendation {n:02d}" for n in range(40, 45)]
     await participant.press("Recommendation 42", third)
     assert participant.texts()[-1].startswith("Recommendation 42")
+
+
+async def test_a_translation_added_in_the_chat_reaches_followers_in_their_language(
+        env: BotEnv) -> None:
+    storage = env.services.storage
+    await seed(storage)
+    await recs.add_recommendation(
+        storage, CLI_ACTOR, recommendation_id=REC, survey_id=SURVEY.id,
+        title=Text({"en": "Pay wages on time"}), body=Text({"en": "Wages were late."}))
+    spanish = env.user(8_640_001, language_code="es")
+    await follow(env, spanish)
+    admin = env.user(ADMIN)
+    await admin.command("/recs")
+    await admin.press("Wages survey (1)")
+    await admin.press(admin.last_message().button_labels()[0])
+    assert "Written in: English." in admin.texts()[-1]
+    await admin.press("Add a translation")
+    await admin.press("Español")
+    assert admin.texts()[-1] == ("Send the title of “Pay wages on time” in Español. /cancel "
+                                 "stops and stores nothing.")
+    await admin.send_text("Pagar los salarios a tiempo")
+    await admin.send_text("skip")  # keeps no Spanish text: readers get the English one
+    assert admin.texts()[-2] == "Translation recorded."
+    assert "Written in: English, Español." in admin.texts()[-1]
+    rec = await current(env)
+    assert dict(rec.title.translations) == {"en": "Pay wages on time",
+                                            "es": "Pagar los salarios a tiempo"}
+    assert dict(rec.body.translations) == {"en": "Wages were late."}
+    entries = [e for e in await storage.audit.entries()
+               if e.action == "recommendation.translation"]
+    assert [dict(e.details) for e in entries] == [{"recommendation_id": REC, "language": "es"}]
+    assert "Pagar" not in str(entries[0].details)  # the log holds ids, never the texts
+    await admin.press(tr(env, "en", "Move to: {status}").format(status="Under consideration"))
+    await deliver(env)
+    assert "Pagar los salarios a tiempo" in spanish.texts()[-1]
+
+
+async def test_cancel_drops_a_translation_half_typed(env: BotEnv) -> None:
+    await recommendation(env)
+    admin = env.user(ADMIN)
+    await admin.command("/recs")
+    await admin.press("Wages survey (1)")
+    await admin.press(admin.last_message().button_labels()[0])
+    await admin.press("Add a translation")
+    await admin.press("Русский")
+    await admin.send_text("Платить зарплату вовремя")
+    await admin.command("/cancel")
+    assert "ru" not in (await current(env)).title.languages
+    assert not [e for e in await env.services.storage.audit.entries()
+                if e.action == "recommendation.translation"]
+
+
+async def test_the_forget_confirmation_names_followed_recommendations(env: BotEnv) -> None:
+    for language in ("en", "fr"):
+        person = env.user(8_650_000 + len(language) + ord(language[0]), language_code=language)
+        await person.command("/forget")
+        wanted = tr(env, language, (
+            "This erases your unfinished answers, your settings, your update subscriptions "
+            "and the recommendations you follow. It cannot be undone. Submitted answers are "
+            "stored without your name: to erase them, send /forget followed by their "
+            "deletion code. That you took part in a survey is kept, so that each person "
+            "answers only once. Are you sure?"))
+        assert person.texts()[-1] == wanted
+    assert "recommandations que vous suivez" in wanted
+
+
+async def test_ids_from_titles_without_latin_letters_and_bad_translations(env: BotEnv) -> None:
+    from bot.recommendation_texts import new_recommendation_id, translate
+
+    await recommendation(env)
+    storage = env.services.storage
+    assert await new_recommendation_id(storage, "دفع الأجور في موعدها") == "rec"
+    assert await new_recommendation_id(storage, "Élever  l'âge — 2026!") == "elever-l-age-2026"
+    assert await new_recommendation_id(storage, "Pay on time") == "pay-on-time-2"
+    with pytest.raises(recs.RecommendationError, match="Unknown language"):
+        await translate(storage, CLI_ACTOR, REC, "French!", "Payer", None)
+    with pytest.raises(recs.RecommendationError, match="needs a title"):
+        await translate(storage, CLI_ACTOR, REC, "fr", "  ", None)
+    with pytest.raises(recs.RecommendationError, match="no recommendation 'nope'"):
+        await translate(storage, CLI_ACTOR, "nope", "fr", "Payer", None)
