@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "asks_addressed",
+    "asks_late_follower",
     "follow",
     "history_text",
     "localized",
@@ -188,6 +189,16 @@ async def asks_addressed(services: Services, item: OutboxItem) -> bool:
         return False
     # Private chats only: the chat id is the user id.
     return not await has_answered_addressed(storage, item.recommendation_id, item.chat_id)
+
+
+async def asks_late_follower(services: Services, recommendation: Recommendation,
+                             user_id: int) -> bool:
+    """Whether someone who just followed an already implemented recommendation is asked
+    "was this addressed?" now: no status change is coming that would ask them."""
+    if recommendation.status != Status.IMPLEMENTED:
+        return False
+    return not await has_answered_addressed(services.storage, recommendation.recommendation_id,
+                                            user_id)
 
 
 async def history_text(services: Services, announcement: Announcement, translator: Translator,

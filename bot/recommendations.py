@@ -218,7 +218,8 @@ async def change_status(storage: Any, actor: str, recommendation_id: str, status
     Progress becomes 100 when implemented, and stays as it was otherwise unless given.
     The new status is queued in the outbox for the recommendation's followers and its
     survey's subscribers (each reads it in their language; followers of an implemented one
-    are asked whether it was addressed), whether the change came from the bot or the CLI.
+    are asked whether it was addressed), whether the change came from the bot or the CLI,
+    in the same transaction as the change itself.
 
     Raises:
         RecommendationError: Unknown recommendation or status, a move the rules do not
@@ -237,12 +238,18 @@ async def change_status(storage: Any, actor: str, recommendation_id: str, status
     new_progress = current.progress if progress is None else _check_progress(progress)
     if wanted is Status.IMPLEMENTED:
         new_progress = 100
-    changed = await _store_change(storage, current, wanted, new_progress, today)
+    try:
+        # The change and its announcement are one write: followers are told, or nothing changed.
+        changed: Recommendation
+        changed, _announced = await storage.recommendations.change_status(
+            recommendation_id, expected_status=current.status, status=wanted.value,
+            progress=new_progress, today=_today(today))
+    except InvalidTransition:
+        raise _changed_meanwhile(recommendation_id) from None
     await storage.audit.append(actor, "recommendation.status", {
         "recommendation_id": recommendation_id, "from": current.status,
         "to": wanted.value, "progress": new_progress,
     })
-    await storage.outbox.announce_status(changed.survey_id, recommendation_id, wanted.value)
     return changed
 
 
@@ -269,10 +276,14 @@ async def _store_change(storage: Any, current: Recommendation, status: Status, p
             current.recommendation_id, expected_status=current.status, status=status.value,
             progress=progress, today=_today(today))
     except InvalidTransition:
-        raise RecommendationError(Message(
-            N_("Someone else changed recommendation '{id}' just now; look at it again."),
-            {"id": current.recommendation_id})) from None
+        raise _changed_meanwhile(current.recommendation_id) from None
     return changed
+
+
+def _changed_meanwhile(recommendation_id: str) -> RecommendationError:
+    return RecommendationError(Message(
+        N_("Someone else changed recommendation '{id}' just now; look at it again."),
+        {"id": recommendation_id}))
 
 
 async def add_milestone(storage: Any, actor: str, recommendation_id: str, label: Text,

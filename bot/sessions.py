@@ -34,6 +34,7 @@ __all__ = [
     "InputMode",
     "ModeratorReply",
     "PromptMark",
+    "RecommendationDraft",
     "RecommendationInput",
     "ReportDraft",
     "ReportFollowUp",
@@ -59,7 +60,7 @@ class InputMode(StrEnum):
     ANNOUNCEMENT_DRAFT = "announcement_draft"
     #: A moderator writes a reply to a reporter (/reports → Reply).
     MODERATOR_REPLY = "moderator_reply"
-    #: A moderator types a recommendation's progress or a milestone (/recs).
+    #: A moderator types a recommendation's progress, a milestone, or a new one (/recs).
     RECOMMENDATION_INPUT = "recommendation_input"
 
 
@@ -197,6 +198,28 @@ class RecommendationInput:
 
 
 @dataclass(slots=True, eq=False)
+class RecommendationDraft:
+    """A moderator types a recommendation's title, then its text, in ``language``.
+
+    A new recommendation for ``survey_id``, or, with ``recommendation_id``, a translation
+    of an existing one. It shares the recommendation-input mode (one owner,
+    ``handlers.moderation.recs``). Nothing is stored until the text (or "skip") arrives,
+    so ``/cancel`` or expiry leaves no trace.
+    """
+
+    mode: ClassVar[InputMode] = InputMode.RECOMMENDATION_INPUT
+
+    survey_id: str
+    language: str
+    title: str | None = None
+    recommendation_id: str | None = None
+
+    def wipe(self) -> None:
+        """Forget the title typed so far."""
+        self.title = None
+
+
+@dataclass(slots=True, eq=False)
 class ModeratorReply:
     """The next message of a moderator is their reply to ``report_id``.
 
@@ -214,7 +237,7 @@ class ModeratorReply:
 
 #: The dialogs that take a person's messages until they end.
 Dialog = (ReportDraft | ReportFollowUp | AnnouncementDraft | ModeratorReply
-          | RecommendationInput)
+          | RecommendationInput | RecommendationDraft)
 
 
 @dataclass(slots=True, eq=False)

@@ -149,7 +149,7 @@ class Storage:
         self.outbox = OutboxRepository(db, **clock, batcher=self.identity)
         self.results = ResultRepository(db)
         self.tallies = TallyRepository(db, publication_key)
-        self.recommendations = RecommendationRepository(db)
+        self.recommendations = RecommendationRepository(db, batcher=self.identity)
 
     @classmethod
     async def open(

@@ -33,7 +33,13 @@ from storage.database import Database
 from storage.identity_batches import IdentityBatcher
 from surveys import model
 
-__all__ = ["Announcement", "DeliveryState", "OutboxItem", "OutboxRepository"]
+__all__ = [
+    "Announcement",
+    "DeliveryState",
+    "OutboxItem",
+    "OutboxRepository",
+    "queue_status_update",
+]
 
 
 #: How a settled message is counted on its announcement once its row is gone.
@@ -103,6 +109,37 @@ def _announcement(r: Sequence[Any]) -> Announcement:
                         texts=_texts(r[4]), recommendation_id=r[5], status=r[6])
 
 
+def queue_status_update(connection: sqlite3.Connection, survey_id: str,
+                        recommendation_id: str, status: str, day: _dt.date) -> Announcement:
+    """Queue a recommendation's new status for its followers and its survey's subscribers.
+
+    A plain function on the writer's connection, so the status change itself
+    (``storage.recommendations.RecommendationRepository.change_status``) and this queueing
+    commit in one transaction: a crash between the two can no longer leave followers
+    untold. A chat that both follows it and subscribes to the survey gets one message. The
+    text is written at delivery, in each reader's language (``body`` holds only the status,
+    for the record). Callers flush the identity batcher first, so follows still waiting
+    in memory are current too.
+    """
+    cursor = connection.execute(
+        "INSERT INTO announcements (survey_id, body, created_on, recommendation_id, "
+        "status) VALUES (?, ?, ?, ?, ?)",
+        (survey_id, status, day.isoformat(), recommendation_id, status),
+    )
+    announcement_id = int(cursor.lastrowid or 0)
+    chats = [int(row[0]) for row in connection.execute(
+        "SELECT chat_id FROM recommendation_follows WHERE recommendation_id = ? "
+        "UNION SELECT chat_id FROM subscriptions WHERE survey_id = ?",
+        (recommendation_id, survey_id))]
+    secrets.SystemRandom().shuffle(chats)  # no write order that follows anyone
+    connection.executemany(
+        "INSERT INTO outbox (announcement_id, chat_id) VALUES (?, ?)",
+        [(announcement_id, chat) for chat in chats],
+    )
+    return Announcement(announcement_id, survey_id, status, day, len(chats),
+                        recommendation_id=recommendation_id, status=status)
+
+
 class OutboxRepository:
     """Creates announcements and tracks the delivery of each message."""
 
@@ -155,41 +192,6 @@ class OutboxRepository:
             recipients = len(chats)
             return Announcement(announcement_id, survey_id, body,
                                 _dt.date.fromisoformat(today), recipients, translated)
-
-        return await self._db.write(work)
-
-    async def announce_status(self, survey_id: str, recommendation_id: str,
-                              status: str) -> Announcement:
-        """Queue a recommendation's new status for its followers and its survey's subscribers.
-
-        A chat that both follows it and subscribes to the survey gets one message. The
-        text is written at delivery, in each reader's language (``body`` holds only the
-        status, for the record).
-        """
-        if self._batcher is not None:
-            await self._batcher.flush()  # follows still waiting are current too
-        today = self._today().isoformat()
-
-        def work(connection: sqlite3.Connection) -> Announcement:
-            cursor = connection.execute(
-                "INSERT INTO announcements (survey_id, body, created_on, recommendation_id, "
-                "status) VALUES (?, ?, ?, ?, ?)",
-                (survey_id, status, today, recommendation_id, status),
-            )
-            announcement_id = int(cursor.lastrowid or 0)
-            chats = [int(row[0]) for row in connection.execute(
-                "SELECT chat_id FROM recommendation_follows WHERE recommendation_id = ? "
-                "UNION SELECT chat_id FROM subscriptions WHERE survey_id = ?",
-                (recommendation_id, survey_id))]
-            secrets.SystemRandom().shuffle(chats)  # no write order that follows anyone
-            connection.executemany(
-                "INSERT INTO outbox (announcement_id, chat_id) VALUES (?, ?)",
-                [(announcement_id, chat) for chat in chats],
-            )
-            recipients = len(chats)
-            return Announcement(announcement_id, survey_id, status,
-                                _dt.date.fromisoformat(today), recipients,
-                                recommendation_id=recommendation_id, status=status)
 
         return await self._db.write(work)
 

@@ -24,6 +24,8 @@ import aiosqlite
 
 from storage.database import Database
 from storage.errors import InvalidTransition, NotFound, StorageError
+from storage.identity_batches import IdentityBatcher
+from storage.outbox import Announcement, queue_status_update
 from surveys.model import Text
 
 __all__ = [
@@ -182,13 +184,32 @@ def _add_history(connection: sqlite3.Connection, rec_id: str, status: str,
         (rec_id, status, progress, day, rec_id))
 
 
+def _change(connection: sqlite3.Connection, rec_id: str, expected_status: str, status: str,
+            progress: int, today: _dt.date) -> Recommendation:
+    current = _require(connection, rec_id)
+    if current.status != expected_status:
+        raise InvalidTransition(f"recommendation {rec_id!r} is now {current.status!r}")
+    day = today.isoformat()
+    connection.execute(
+        "UPDATE recommendations SET status = ?, progress = ?, updated_on = ? "
+        "WHERE recommendation_id = ?", (status, progress, day, rec_id))
+    _add_history(connection, rec_id, status, progress, day)
+    return _require(connection, rec_id)
+
+
 class RecommendationRepository:
     """Stores recommendations and the anonymous answers about them."""
 
-    __slots__ = ("_db",)
+    __slots__ = ("_batcher", "_db")
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, batcher: IdentityBatcher | None = None) -> None:
+        """Args:
+        db: The database.
+        batcher: Where new follows and subscriptions wait; flushed before a status change
+            is announced, so it reaches them too.
+        """
         self._db = db
+        self._batcher = batcher
 
     async def add(self, new: NewRecommendation, *, today: _dt.date) -> Recommendation:
         """Store a new recommendation in status ``received``.
@@ -243,24 +264,60 @@ class RecommendationRepository:
                      progress: int, today: _dt.date) -> Recommendation:
         """Set status and progress, if the status is still ``expected_status``.
 
-        A change of progress alone passes ``status == expected_status``. Each change adds a
-        step to the timeline.
+        A change of progress alone passes ``status == expected_status``; a new status
+        goes through :meth:`change_status`, which also tells the followers. Each change
+        adds a step to the timeline.
 
         Raises:
             NotFound: No such recommendation.
             InvalidTransition: The status changed since the caller read it.
         """
-        day = today.isoformat()
 
         def work(connection: sqlite3.Connection) -> Recommendation:
-            current = _require(connection, recommendation_id)
-            if current.status != expected_status:
-                raise InvalidTransition(
-                    f"recommendation {recommendation_id!r} is now {current.status!r}")
+            return _change(connection, recommendation_id, expected_status, status, progress,
+                           today)
+
+        return await self._db.write(work)
+
+    async def change_status(self, recommendation_id: str, *, expected_status: str,
+                            status: str, progress: int,
+                            today: _dt.date) -> tuple[Recommendation, Announcement]:
+        """Set a new status and queue it for followers and subscribers, in one transaction.
+
+        Either both the change (with its timeline step) and the announcement with its
+        shuffled outbox rows are committed, or neither: a crash can no longer record a
+        status that nobody is ever told about.
+
+        Raises:
+            NotFound: No such recommendation.
+            InvalidTransition: The status changed since the caller read it.
+        """
+        if self._batcher is not None:
+            await self._batcher.flush()  # follows still waiting are current too
+
+        def work(connection: sqlite3.Connection) -> tuple[Recommendation, Announcement]:
+            changed = _change(connection, recommendation_id, expected_status, status,
+                              progress, today)
+            announced = queue_status_update(connection, changed.survey_id, recommendation_id,
+                                            status, today)
+            return changed, announced
+
+        return await self._db.write(work)
+
+    async def set_texts(self, recommendation_id: str, *, title: Text, body: Text,
+                        today: _dt.date) -> Recommendation:
+        """Replace a recommendation's title and text (all their languages).
+
+        Raises:
+            NotFound: No such recommendation.
+        """
+
+        def work(connection: sqlite3.Connection) -> Recommendation:
+            _require(connection, recommendation_id)
             connection.execute(
-                "UPDATE recommendations SET status = ?, progress = ?, updated_on = ? "
-                "WHERE recommendation_id = ?", (status, progress, day, recommendation_id))
-            _add_history(connection, recommendation_id, status, progress, day)
+                "UPDATE recommendations SET title = ?, body = ?, updated_on = ? "
+                "WHERE recommendation_id = ?",
+                (_json(title), _json(body), today.isoformat(), recommendation_id))
             return _require(connection, recommendation_id)
 
         return await self._db.write(work)

@@ -8,9 +8,11 @@ nothing. Changes go through ``bot.recommendations`` (the same rules and audit en
 ``consultbot recs``); a new status is queued there for followers and subscribers, and
 :func:`bot.delivery.deliver_soon` sends it.
 
-Progress and milestones are typed: the moderator's next message belongs to the
-:class:`bot.sessions.RecommendationInput` dialog (its input mode is routed here by
-``bot.application.route_inputs``), and ``/cancel`` drops it.
+Progress, milestones and new recommendations are typed: the moderator's next messages
+belong to the :class:`bot.sessions.RecommendationInput` or
+:class:`bot.sessions.RecommendationDraft` dialog (their input mode is routed here by
+``bot.application.route_inputs``; a new recommendation's steps are in
+``handlers.moderation.new_recommendation``), and ``/cancel`` drops it with nothing stored.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, ConsultbotApplication, Translator
 from bot.delivery import deliver_soon, survey_title
 from bot.moderation_access import AccessDenied, Grant, Permission, require
+from bot.recommendation_texts import recordable_surveys
 from bot.recommendation_updates import localized, recommendation_ref, status_label
 from bot.recommendations import (
     RecommendationError,
@@ -35,13 +38,15 @@ from bot.recommendations import (
     mark_milestone,
     set_progress,
 )
-from bot.sessions import RecommendationInput
+from bot.sessions import RecommendationDraft, RecommendationInput
 from bot.survey_progress import survey_ref
+from handlers.moderation import new_recommendation
 from handlers.moderation.access import REFUSAL
 from handlers.participant import recs as participant_recs
 from handlers.shared.button_data import RecsModeration, RecsModerationAction
 from handlers.shared.buttons import answer_chat, button_data, pressed, refuse_button
 from handlers.shared.commands import add_command
+from handlers.shared.localized import language_name
 from handlers.shared.render import send_long
 from handlers.shared.router import Router
 from storage.audit import moderator_actor
@@ -79,22 +84,25 @@ async def recs_command(update: Update, context: BotContext) -> None:
         return
     tr = await context.translator(update)
     _ = tr.gettext
-    found = await list_recommendations(context.services.storage)
-    if not found:
+    storage = context.services.storage
+    surveys = await recordable_surveys(storage)
+    if not surveys:
         await context.bot.send_message(chat.id, _(
-            "No recommendations are recorded yet. Record them on the server with "
-            "'consultbot recs add'."))
+            "No survey has been published yet: recommendations are recorded for a "
+            "published survey."))
         return
-    counts: dict[str, int] = {}
-    for rec in found:
+    counts = dict.fromkeys(surveys, 0)
+    for rec in await list_recommendations(storage):
         counts[rec.survey_id] = counts.get(rec.survey_id, 0) + 1
     rows = []
-    for survey_id, count in counts.items():
+    # Surveys with recommendations first: they are the ones worked on.
+    for survey_id, count in sorted(counts.items(), key=lambda item: (item[1] == 0, item[0])):
         title = await survey_title(context.services, survey_id, tr.language)
         rows.append(_button(context, user.id, f"{title} ({count})",
                             RecsModerationAction.SURVEY, survey_ref(survey_id)))
-    await context.bot.send_message(chat.id, _("Recommendations by survey:"),
-                                   reply_markup=InlineKeyboardMarkup(rows))
+    await context.bot.send_message(
+        chat.id, _("Recommendations by survey (open one to change them or record a new "
+                   "one):"), reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def _send_survey(context: BotContext, chat_id: int, user_id: int, tr: Translator,
@@ -107,9 +115,11 @@ async def _send_survey(context: BotContext, chat_id: int, user_id: int, tr: Tran
                 status=status_label(rec.status, tr), progress=rec.progress),
                     RecsModerationAction.OPEN, recommendation_ref(rec.recommendation_id))
             for rec in found]
-    await context.bot.send_message(
-        chat_id, _("Recommendations from “{title}”:").format(title=title),
-        reply_markup=InlineKeyboardMarkup(rows))
+    rows.append(_button(context, user_id, _("New recommendation"), RecsModerationAction.NEW,
+                        survey_ref(survey_id)))
+    text = (_("Recommendations from “{title}”:") if found
+            else _("No recommendations from “{title}” yet.")).format(title=title)
+    await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Translator,
@@ -121,6 +131,8 @@ async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Tra
     followers = await storage.follows.count(rec.recommendation_id)
     lines.append(tr.ngettext("{count} person follows it.", "{count} people follow it.",
                              followers).format(count=followers))
+    lines.append(_("Written in: {languages}.").format(languages=", ".join(
+        language_name(code) for code in sorted(rec.title.languages))))
     rows = [_button(context, user_id, _("Move to: {status}").format(status=status_label(s, tr)),
                     RecsModerationAction.STATUS, ref, s.value)
             for s in allowed_next(rec.status)]
@@ -131,6 +143,8 @@ async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Tra
                 number=milestone.number), RecsModerationAction.REACHED, ref,
                 str(milestone.number))
              for milestone in rec.milestones if not milestone.reached]
+    rows.append(_button(context, user_id, _("Add a translation"), RecsModerationAction.TRANSLATE,
+                        ref))
     await send_long(context.bot, chat_id, ["\n\n".join(lines)], InlineKeyboardMarkup(rows))
 
 
@@ -155,13 +169,18 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(_(REFUSAL))
         return
     if (button.action not in (RecsModerationAction.PROGRESS, RecsModerationAction.MILESTONE)
-            and context.services.dialog(user_id, RecommendationInput) is not None):
+            and (context.services.dialog(user_id, RecommendationInput) is not None
+                 or context.services.dialog(user_id, RecommendationDraft) is not None)):
         context.services.session(user_id).close()  # another button: the typed step is over
-    if button.action is RecsModerationAction.SURVEY:
-        for listed in await list_recommendations(context.services.storage):
-            if survey_ref(listed.survey_id) == button.ref:
+    if button.action in (RecsModerationAction.SURVEY, RecsModerationAction.NEW):
+        for survey_id in await recordable_surveys(context.services.storage):
+            if survey_ref(survey_id) == button.ref:
                 await query.answer()
-                await _send_survey(context, chat_id, user_id, tr, listed.survey_id)
+                if button.action is RecsModerationAction.NEW:
+                    await new_recommendation.ask_title(context, chat_id, user_id, tr,
+                                                       survey_id)
+                else:
+                    await _send_survey(context, chat_id, user_id, tr, survey_id)
                 return
         await refuse_button(query, tr)
         return
@@ -182,6 +201,10 @@ async def on_button(update: Update, context: BotContext) -> None:
                                  int(button.arg or 0))
             await query.answer()
             rec = await get_recommendation(context.services.storage, rec.recommendation_id)
+        elif button.action is RecsModerationAction.TRANSLATE:
+            await query.answer()
+            await _translation_step(context, chat_id, user_id, tr, rec, button.arg)
+            return
         elif button.action in (RecsModerationAction.PROGRESS, RecsModerationAction.MILESTONE):
             await _ask(context, chat_id, user_id, tr, rec,
                        button.action is RecsModerationAction.MILESTONE)
@@ -194,6 +217,20 @@ async def on_button(update: Update, context: BotContext) -> None:
         await context.bot.send_message(chat_id, error.message.render(_))
         return
     await _send_details(context, chat_id, user_id, tr, rec)
+
+
+async def _translation_step(context: BotContext, chat_id: int, user_id: int, tr: Translator,
+                            rec: Recommendation, language: str | None) -> None:
+    """"Add a translation": offer the bot's languages; a language: ask for the title."""
+    languages = context.services.translations.languages
+    if language in languages:
+        await new_recommendation.ask_translation(context, chat_id, user_id, tr, rec, language)
+        return
+    ref = recommendation_ref(rec.recommendation_id)
+    rows = [_button(context, user_id, language_name(code), RecsModerationAction.TRANSLATE,
+                    ref, code) for code in languages]
+    await context.bot.send_message(chat_id, tr.gettext("Which language is the translation in?"),
+                                   reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def _ask(context: BotContext, chat_id: int, user_id: int, tr: Translator,
@@ -209,12 +246,14 @@ async def _ask(context: BotContext, chat_id: int, user_id: int, tr: Translator,
 
 
 async def on_text(update: Update, context: BotContext) -> None:
-    """The moderator's typed progress or milestone (owner of the recommendation-input mode)."""
+    """The moderator's typed progress, milestone or new recommendation (owner of the
+    recommendation-input mode)."""
     user, message = update.effective_user, update.effective_message
     if user is None or message is None or message.text is None:
         return
     dialog = context.services.dialog(user.id, RecommendationInput)
-    if dialog is None:
+    draft = context.services.dialog(user.id, RecommendationDraft)
+    if dialog is None and draft is None:
         return
     tr = await context.translator(update)
     _ = tr.gettext
@@ -222,6 +261,15 @@ async def on_text(update: Update, context: BotContext) -> None:
         context.services.session(user.id).close()
         await message.reply_text(_(REFUSAL))
         return
+    if draft is not None:
+        stored = await new_recommendation.on_text(message, context, user.id, tr, draft)
+        if stored is not None:
+            context.services.session(user.id).close()
+            await message.reply_text(_("Translation recorded.") if draft.recommendation_id
+                                     else _("Recommendation recorded."))
+            await _send_details(context, message.chat_id, user.id, tr, stored)
+        return
+    assert dialog is not None  # one of the two is open
     storage = context.services.storage
     actor = moderator_actor(storage.secret, user.id)
     try:
@@ -256,7 +304,8 @@ def _day(text: str) -> _dt.date | None:
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:
-    """/cancel while typing a progress or milestone: nothing changes."""
+    """/cancel while typing a progress, a milestone or a new recommendation: nothing
+    changes."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return

@@ -221,8 +221,8 @@ async def forget_command(update: Update, context: BotContext) -> None:
     ])
     await context.bot.send_message(
         chat.id,
-        _("This erases your unfinished answers, your settings and your update "
-          "subscriptions. It cannot be undone. Submitted answers are stored without your "
+        _("This erases your unfinished answers, your settings, your update "
+          "subscriptions and the recommendations you follow. It cannot be undone. Submitted answers are stored without your "
           "name: to erase them, send /forget followed by their deletion code. That you "
           "took part in a survey is kept, so that each person answers only once. "
           "Are you sure?"),

@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 from bot.context import BotContext, ConsultbotApplication, Translator, services_of
 from bot.recommendation_updates import (
     asks_addressed,
+    asks_late_follower,
     follow,
     localized,
     recommendation_by_ref,
@@ -51,6 +52,9 @@ __all__ = ["describe", "list_command", "register"]
 
 #: Characters of a title on a button.
 _BUTTON_TITLE = 48
+#: Recommendations per page of /recs: a survey may have hundreds, and one button each
+#: would make a keyboard nobody can scroll on a phone.
+PAGE_SIZE = 20
 
 
 def _summary_line(rec: Recommendation, tr: Translator) -> str:
@@ -73,19 +77,28 @@ async def list_command(update: Update, context: BotContext) -> None:
     await _send_list(context, chat.id, user.id, await context.translator(update))
 
 
-async def _send_list(context: BotContext, chat_id: int, user_id: int, tr: Translator) -> None:
+async def _send_list(context: BotContext, chat_id: int, user_id: int, tr: Translator,
+                     start: int = 0) -> None:
+    """One page of the list (:data:`PAGE_SIZE` from ``start``), with "More" if there is."""
     _ = tr.gettext
     found = await visible_recommendations(context.services, user_id)
     if not found:
         await context.bot.send_message(chat_id, _("There are no recommendations to follow yet."))
         return
+    start = start if 0 <= start < len(found) else 0
+    page = found[start:start + PAGE_SIZE]
     lines = [_("What became of the recommendations (open one to follow it):")]
-    lines += [f"• {_summary_line(rec, tr)}" for rec in found]
-    keyboard = InlineKeyboardMarkup([
-        [_button(context, user_id, localized(rec.title, tr.language)[:_BUTTON_TITLE],
-                 RecommendationAction.OPEN, recommendation_ref(rec.recommendation_id))]
-        for rec in found])
-    await send_long(context.bot, chat_id, ["\n".join(lines)], keyboard)
+    lines += [f"• {_summary_line(rec, tr)}" for rec in page]
+    if len(found) > PAGE_SIZE:
+        lines.append(_("Recommendations {first} to {last} of {total}.").format(
+            first=start + 1, last=start + len(page), total=len(found)))
+    rows = [[_button(context, user_id, localized(rec.title, tr.language)[:_BUTTON_TITLE],
+                     RecommendationAction.OPEN, recommendation_ref(rec.recommendation_id))]
+            for rec in page]
+    if start + PAGE_SIZE < len(found):
+        rows.append([_button(context, user_id, _("More"), RecommendationAction.LIST,
+                             str(start + PAGE_SIZE))])
+    await send_long(context.bot, chat_id, ["\n".join(lines)], InlineKeyboardMarkup(rows))
 
 
 def details(rec: Recommendation, tr: Translator) -> list[str]:
@@ -135,7 +148,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     user_id, chat_id = query.from_user.id, answer_chat(query)
     if button.action is RecommendationAction.LIST:
         await query.answer()
-        await _send_list(context, chat_id, user_id, tr)
+        start = int(button.ref) if button.ref and button.ref.isdigit() else 0
+        await _send_list(context, chat_id, user_id, tr, start)
         return
     rec = await recommendation_by_ref(context.services, user_id, button.ref or "")
     if rec is None:
@@ -144,8 +158,12 @@ async def on_button(update: Update, context: BotContext) -> None:
     title = localized(rec.title, tr.language)
     if button.action is RecommendationAction.FOLLOW:
         # In a private chat the chat id is the user id; updates only go to private chats.
-        await follow(context.services, rec, user_id, tr.language)
+        added = await follow(context.services, rec, user_id, tr.language)
         await query.answer(_("You follow “{title}”.").format(title=title)[:200])
+        if added and await asks_late_follower(context.services, rec, user_id):
+            await _send_details(context, chat_id, user_id, tr, rec)
+            await _ask_addressed(context, chat_id, tr, rec)
+            return
     elif button.action is RecommendationAction.UNFOLLOW:
         await unfollow(context.services, rec, user_id)
         await query.answer(_("You no longer follow “{title}”.").format(title=title)[:200])
@@ -197,11 +215,31 @@ async def addressed_keyboard(context: BotContext, item: OutboxItem,
     rec = await context.services.storage.recommendations.get(item.recommendation_id)
     if rec is None:
         return None
+    return _answer_buttons(context, item.chat_id, tr, rec)
+
+
+def _answer_buttons(context: BotContext, chat_id: int, tr: Translator,
+                    rec: Recommendation) -> InlineKeyboardMarkup:
     ref = recommendation_ref(rec.recommendation_id)
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(tr.gettext(label), callback_data=button_data(
-            context.services, item.chat_id, AddressedAnswer(ref, key)))
+            context.services, chat_id, AddressedAnswer(ref, key)))
         for key, label in SCALES[AddressedScale(rec.addressed_scale)]]])
+
+
+async def _ask_addressed(context: BotContext, chat_id: int, tr: Translator,
+                         rec: Recommendation) -> None:
+    """Ask a late follower what an implemented update would have asked (same buttons)."""
+    _ = tr.gettext
+    text = "\n\n".join((
+        _("“{title}” is now: {status} ({progress}% done).").format(
+            title=isolate(localized(rec.title, tr.language), tr.language),
+            status=status_label(rec.status, tr), progress=rec.progress),
+        _("Was it actually addressed? Tap one answer below; you can answer once, "
+          "and your answer is stored without your name or chat."),
+    ))
+    await context.bot.send_message(chat_id, text,
+                                   reply_markup=_answer_buttons(context, chat_id, tr, rec))
 
 
 async def describe(context: BotContext, user_id: int, tr: Translator) -> list[str]:

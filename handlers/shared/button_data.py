@@ -294,7 +294,7 @@ class Announce(ButtonData):
 class RecommendationAction(StrEnum):
     """What a participant's button of /recs does."""
 
-    LIST = "l"
+    LIST = "l"  #: the list, from position ``ref`` (a number; the start when ``None``)
     OPEN = "o"
     FOLLOW = "f"
     UNFOLLOW = "u"
@@ -327,6 +327,8 @@ class RecsModerationAction(StrEnum):
     PROGRESS = "p"  #: the next message is the progress
     MILESTONE = "m"  #: the next message is a milestone
     REACHED = "r"  #: milestone number ``arg`` is reached
+    NEW = "n"  #: the next messages are a new recommendation (``ref``: survey ref)
+    TRANSLATE = "t"  #: pick a language (``arg``: none yet), or type the texts in ``arg``
 
 
 @_button("rq")

@@ -178,3 +178,30 @@ async def test_addressed_figures_are_published_like_survey_results(storage: Stor
     # Otherwise "partly" would be the total minus "yes": that one is hidden as well.
     assert cells["yes"].suppressed is SuppressionReason.COMPLEMENTARY
     assert cells["no"].count == 0
+
+
+async def test_a_status_change_and_its_announcement_commit_together(storage: Storage) -> None:
+    await _add(storage)
+    await storage.follows.follow("pay-on-time", 4242, "en")
+
+    def break_the_outbox(connection: sqlite3.Connection) -> None:
+        connection.execute("CREATE TRIGGER no_outbox BEFORE INSERT ON outbox "
+                           "BEGIN SELECT RAISE(ABORT, 'outbox full'); END")
+
+    await storage.db.write(break_the_outbox)
+    with pytest.raises(sqlite3.IntegrityError, match="outbox full"):
+        await recs.change_status(storage, CLI_ACTOR, "pay-on-time", "under_consideration")
+    unchanged = await recs.get_recommendation(storage, "pay-on-time")
+    assert unchanged.status == "received"
+    assert [step.status for step in unchanged.history] == ["received"]
+    assert await storage.outbox.announcements([SURVEY.id]) == []  # no half-made update
+    assert "recommendation.status" not in [e.action for e in await storage.audit.entries()]
+
+    def repair(connection: sqlite3.Connection) -> None:
+        connection.execute("DROP TRIGGER no_outbox")
+
+    await storage.db.write(repair)
+    await recs.change_status(storage, CLI_ACTOR, "pay-on-time", "under_consideration")
+    (announced,) = await storage.outbox.announcements([SURVEY.id])
+    assert announced.status == "under_consideration"
+    assert [item.chat_id for item in await storage.outbox.due(now=2e9)] == [4242]
