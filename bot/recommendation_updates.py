@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from telegram import User
 
@@ -106,13 +106,27 @@ async def visible_recommendations(services: Services, user_id: int) -> list[Reco
             if rec.survey_id in surveys]
 
 
-async def recommendation_by_ref(services: Services, user_id: int,
-                                ref: str) -> Recommendation | None:
-    """The visible recommendation a button's ``ref`` stands for, if any."""
-    for rec in await visible_recommendations(services, user_id):
+def _with_ref(recommendations: Iterable[Recommendation], ref: str) -> Recommendation | None:
+    for rec in recommendations:
         if recommendation_ref(rec.recommendation_id) == ref:
             return rec
     return None
+
+
+async def recommendation_by_ref(services: Services, user_id: int,
+                                ref: str) -> Recommendation | None:
+    """The visible recommendation a button's ``ref`` stands for, if any."""
+    return _with_ref(await visible_recommendations(services, user_id), ref)
+
+
+async def any_recommendation_by_ref(storage: Any, ref: str) -> Recommendation | None:
+    """The recommendation a button's ``ref`` stands for, visible to the presser or not.
+
+    For moderators' buttons (the role is checked by the caller) and for answers to "was
+    this addressed?", whose buttons went only to followers, signed for them: the survey
+    may have become invisible since, which does not take back the question.
+    """
+    return _with_ref(await list_recommendations(storage), ref)
 
 
 async def follow(services: Services, recommendation: Recommendation, user_id: int,

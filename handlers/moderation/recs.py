@@ -27,7 +27,12 @@ from bot.context import BotContext, ConsultbotApplication, Translator
 from bot.delivery import deliver_soon, survey_title
 from bot.moderation_access import AccessDenied, Grant, Permission, require
 from bot.recommendation_texts import recordable_surveys
-from bot.recommendation_updates import localized, recommendation_ref, status_label
+from bot.recommendation_updates import (
+    any_recommendation_by_ref,
+    localized,
+    recommendation_ref,
+    status_label,
+)
 from bot.recommendations import (
     RecommendationError,
     add_milestone,
@@ -148,12 +153,6 @@ async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Tra
     await send_long(context.bot, chat_id, ["\n\n".join(lines)], InlineKeyboardMarkup(rows))
 
 
-async def _by_ref(context: BotContext, ref: str) -> Recommendation | None:
-    for rec in await list_recommendations(context.services.storage):
-        if recommendation_ref(rec.recommendation_id) == ref:
-            return rec
-    return None
-
 
 async def on_button(update: Update, context: BotContext) -> None:
     """A moderator's /recs button; the role is checked before anything is read or changed."""
@@ -184,7 +183,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 return
         await refuse_button(query, tr)
         return
-    pressed_rec = await _by_ref(context, button.ref)
+    pressed_rec = await any_recommendation_by_ref(context.services.storage, button.ref)
     if pressed_rec is None:
         await refuse_button(query, tr)
         return

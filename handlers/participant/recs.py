@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 
 from bot.context import BotContext, ConsultbotApplication, Translator, services_of
 from bot.recommendation_updates import (
+    any_recommendation_by_ref,
     asks_addressed,
     asks_late_follower,
     follow,
@@ -33,7 +34,6 @@ from bot.recommendations import (
     SCALES,
     AddressedScale,
     RecommendationError,
-    list_recommendations,
     record_addressed_answer,
 )
 from handlers.shared.button_data import (
@@ -172,14 +172,6 @@ async def on_button(update: Update, context: BotContext) -> None:
     await _send_details(context, chat_id, user_id, tr, rec)
 
 
-async def _recommendation(context: BotContext, ref: str) -> Recommendation | None:
-    # The answer buttons went only to followers (signed for them); the survey may have
-    # become invisible since, which does not take back the question.
-    for rec in await list_recommendations(context.services.storage):
-        if recommendation_ref(rec.recommendation_id) == ref:
-            return rec
-    return None
-
 
 async def on_addressed(update: Update, context: BotContext) -> None:
     """One tap answers "was this addressed?"; a second tap is refused."""
@@ -189,7 +181,7 @@ async def on_addressed(update: Update, context: BotContext) -> None:
     query, button = found
     tr = await context.translator(update)
     _ = tr.gettext
-    rec = await _recommendation(context, button.ref)
+    rec = await any_recommendation_by_ref(context.services.storage, button.ref)
     if rec is None:
         await refuse_button(query, tr)
         return
