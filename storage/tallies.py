@@ -26,10 +26,9 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
-import numpy as np
 
 from storage.database import Database
 from storage.results import SummaryCounts, _path
@@ -45,6 +44,9 @@ from surveys.tally_plan import (
     response_cells,
     response_values,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["TallyCheck", "TallyDifference", "TallyKeeper", "TallyRepository"]
 
@@ -209,6 +211,10 @@ class _Recount:
         return code
 
     def add(self, rows: Iterable[Sequence[Any]]) -> None:
+        # numpy only for a recount: importing it at the top cost every command (and the
+        # bot) a tenth of a second of start-up for work they rarely do.
+        import numpy as np
+
         loads, code, secret = json.loads, self._code, self.secret
         tables: dict[int, list[list[int]]] = {}
         for response_id, version, day, answers, languages in rows:
@@ -224,6 +230,8 @@ class _Recount:
             self._fold(version, np.array(table, dtype=np.int64))
 
     def _fold(self, version: int, table: np.ndarray[Any, Any]) -> None:
+        import numpy as np
+
         plan = self.plans[version]
         days, keys = table[:, 0], table[:, 1]
         breakdowns = len(plan.breakdowns)
