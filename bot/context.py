@@ -43,6 +43,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Config
 from bot.events import EventBus
+from bot.i18n import Translator
 from bot.limits import ReportLimits
 from bot.second_factor import FreshCodes
 from bot.sessions import Dialog, Session, SessionStore
@@ -85,15 +86,6 @@ class CommandInfo:
 
 #: Erases what a feature keeps about one Telegram user (raw id), for /forget.
 Eraser = Callable[[int], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Translator:
-    """Bot text in one language: ``gettext``/``ngettext`` bound to that language's catalog."""
-
-    language: str
-    gettext: Callable[[str], str]
-    ngettext: Callable[[str, str, int], str]
 
 
 #: Describes what a feature keeps about one Telegram user (raw id), for /mydata.

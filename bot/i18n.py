@@ -1,15 +1,24 @@
 """Loading the bot's message catalogs and choosing one for a Telegram user.
 
-Catalogs are read from ``.po`` files with babel and compiled to ``.mo`` in memory at start,
-so an install (or a translator editing a ``.po``) never needs a ``pybabel compile`` step.
-Every catalog falls back to English, message by message, so a half-translated catalog
-still shows something readable rather than an empty string.
+Catalogs are read from ``.po`` files with babel and compiled to ``.mo`` in memory, so an
+install (or a translator editing a ``.po``) never needs a ``pybabel compile`` step. Each
+catalog is compiled the first time its language is asked for: a command that prints in one
+language (``consultbot summary --lang fr``) compiles one catalog, not six, and starting
+the command line costs no catalog at all. Every catalog falls back to English, message by
+message, so a half-translated catalog still shows something readable rather than an empty
+string.
+
+This module imports nothing from Telegram: the command line uses it without loading
+python-telegram-bot, and :mod:`bot.context` re-exports :class:`Translator` from here.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -17,29 +26,38 @@ from babel.core import negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.context import Translator
 from locales import DEFAULT_LANGUAGE, LOCALES_DIR, catalog_files
 
-__all__ = ["Translations", "load_translations"]
+__all__ = ["Translations", "Translator", "load_translations"]
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Bot text in one language: ``gettext``/``ngettext`` bound to that language's catalog."""
+
+    language: str
+    gettext: Callable[[str], str]
+    ngettext: Callable[[str, str, int], str]
 
 
 class Translations:
-    """The compiled catalogs, by language; satisfies ``bot.context.TranslationProvider``."""
+    """The catalogs, by language, compiled on first use; satisfies
+    ``bot.context.TranslationProvider``."""
 
-    __slots__ = ("_catalogs", "_default", "_translators")
+    __slots__ = ("_catalogs", "_default", "_files", "_lock", "_translators")
 
-    def __init__(self, catalogs: dict[str, gettext.NullTranslations], default: str) -> None:
+    def __init__(self, files: Mapping[str, Path], default: str) -> None:
+        """Args:
+            files: The ``.po`` file of each language (``catalog_files``).
+            default: The language of the message ids; present even without a file.
+        """
         self._default = default
-        fallback = catalogs.setdefault(default, gettext.NullTranslations())
-        for language, catalog in catalogs.items():
-            if language != default:
-                catalog.add_fallback(fallback)
-        ordered = [default, *sorted(lang for lang in catalogs if lang != default)]
-        self._catalogs = {lang: catalogs[lang] for lang in ordered}
-        self._translators = {
-            lang: Translator(lang, catalog.gettext, catalog.ngettext)
-            for lang, catalog in self._catalogs.items()
-        }
+        ordered = [default, *sorted(lang for lang in files if lang != default)]
+        self._files: dict[str, Path | None] = {lang: files.get(lang) for lang in ordered}
+        self._catalogs: dict[str, gettext.NullTranslations] = {}
+        self._translators: dict[str, Translator] = {}
+        # Handlers may ask from worker threads (asyncio.to_thread); compile each catalog once.
+        self._lock = threading.RLock()
 
     @property
     def default_language(self) -> str:
@@ -49,11 +67,39 @@ class Translations:
     @property
     def languages(self) -> tuple[str, ...]:
         """Languages with a catalog, default first."""
-        return tuple(self._catalogs)
+        return tuple(self._files)
 
     def translator(self, language: str) -> Translator:
         """The translator of ``language``, or of the default language if there is none."""
-        return self._translators.get(language) or self._translators[self._default]
+        found = self._translators.get(language)
+        if found is not None:
+            return found
+        if language not in self._files:
+            language = self._default
+        with self._lock:
+            return self._load(language)
+
+    def compile_all(self) -> None:
+        """Compile every catalog now: the bot does it at start, so a broken ``.po`` stops
+        ``consultbot run`` at once rather than a participant's first message in that
+        language."""
+        for language in self._files:
+            self.translator(language)
+
+    def _load(self, language: str) -> Translator:
+        """Compile ``language``'s catalog (and the default it falls back to), once."""
+        found = self._translators.get(language)
+        if found is not None:
+            return found
+        path = self._files[language]
+        catalog = gettext.NullTranslations() if path is None else _compile(path, language)
+        if language != self._default:
+            self._load(self._default)
+            catalog.add_fallback(self._catalogs[self._default])
+        translator = Translator(language, catalog.gettext, catalog.ngettext)
+        self._catalogs[language] = catalog
+        self._translators[language] = translator
+        return translator
 
     def negotiate(self, language_code: str | None) -> str | None:
         """The catalog that best serves a Telegram ``language_code``, or ``None``.
@@ -67,7 +113,7 @@ class Translations:
         tag = language_code.strip().replace("_", "-")
         if not tag:
             return None
-        by_tag = {lang.replace("_", "-").lower(): lang for lang in self._catalogs}
+        by_tag = {lang.replace("_", "-").lower(): lang for lang in self._files}
         found = negotiate_locale([tag, tag.split("-")[0]], list(by_tag), sep="-")
         if found and found.lower() in by_tag:
             return by_tag[found.lower()]
@@ -75,12 +121,12 @@ class Translations:
             locale = Locale.parse(tag, sep="-")
         except (ValueError, UnknownLocaleError):
             return None
-        return locale.language if locale.language in self._catalogs else None
+        return locale.language if locale.language in self._files else None
 
 
 def load_translations(directory: Path = LOCALES_DIR,
                       default: str = DEFAULT_LANGUAGE) -> Translations:
-    """Read and compile every ``.po`` catalog under ``directory``.
+    """The ``.po`` catalogs under ``directory``, each compiled when first used.
 
     Args:
         directory: The ``locales`` directory (``<lang>/LC_MESSAGES/consultbot.po``).
@@ -90,10 +136,7 @@ def load_translations(directory: Path = LOCALES_DIR,
         The loaded catalogs; the default language is always present (as identity when
         it has no catalog file).
     """
-    catalogs: dict[str, gettext.NullTranslations] = {}
-    for language, path in catalog_files(directory).items():
-        catalogs[language] = _compile(path, language)
-    return Translations(catalogs, default)
+    return Translations(catalog_files(directory), default)
 
 
 def _compile(path: Path, language: str) -> gettext.GNUTranslations:

@@ -1,8 +1,9 @@
 """The gettext catalogs of consultbot's own text (not survey content).
 
 Catalogs live next to this file as ``<lang>/LC_MESSAGES/consultbot.po``, generated from
-``consultbot.pot``. They are shipped as ``.po`` and compiled in memory when the bot starts
-(see :mod:`bot.i18n`), so installing never needs a ``pybabel compile`` step.
+``consultbot.pot``. They are shipped as ``.po`` and compiled in memory, each when its language is first
+used and all of them when the bot starts (see :mod:`bot.i18n`), so installing never needs
+a ``pybabel compile`` step.
 
 Adding a language: ``python scripts/update_catalogs.py --init xx`` (or ``pybabel init -i
 locales/consultbot.pot -d locales -D consultbot -l xx``), translate

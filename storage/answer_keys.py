@@ -21,10 +21,8 @@ import datetime as _dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import aiosqlite
-
 from storage.database import Database
-from storage.results import CELL_BATCH_SIZE, json_path
+from storage.results import CELL_BATCH_SIZE, SUBMITTED_IN_KEY_ORDER, json_path
 
 __all__ = ["answer_key_batches", "answer_key_sql"]
 
@@ -75,8 +73,10 @@ async def answer_key_batches(
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     """Yield ``(key, *values)`` per submitted response, a batch at a time, in pseudonym order.
 
-    The order (and keyset pagination on the pseudonym, so a reader connection is held for one
-    batch only) is that of ``ResultRepository.cell_batches``. ``before`` keeps responses
+    The order is that of ``ResultRepository.cell_batches``: the primary key's, read in one
+    scan of the table (``Database.scan``), so the whole export sees one snapshot and SQLite
+    walks the table once instead of seeking a page at a time through the status index and
+    looking every row up again (bench/README.md, benchmark 3). ``before`` keeps responses
     submitted before that day (the publication's snapshot).
 
     Raises:
@@ -85,33 +85,8 @@ async def answer_key_batches(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     columns, column_params = answer_key_sql(questions, rest=rest, values=values)
-    sql = (
-        f"SELECT respondent_key, {columns} FROM responses "
-        "WHERE survey_id = ? AND status = 'submitted' "
-        + ("AND submitted_on < ? " if before is not None else "")
-        + "AND respondent_key > ? ORDER BY respondent_key LIMIT ?"
-    )
-    day_params = (before.isoformat(),) if before is not None else ()
-    after = ""
-    while True:
-        page_params: tuple[object, ...] = (*column_params, survey_id, *day_params, after,
-                                           batch_size)
-
-        async def page(connection: aiosqlite.Connection,
-                       params: tuple[object, ...] = page_params) -> list[Any]:
-            cursor = await connection.cursor()
-            try:
-                cursor.row_factory = None
-                cursor.arraysize = batch_size
-                await cursor.execute(sql, params)
-                return list(await cursor.fetchmany())
-            finally:
-                await cursor.close()
-
-        rows = await db.read(page)
-        if not rows:
-            return
-        after = rows[-1][0]
-        yield [row[1:] for row in rows]
-        if len(rows) < batch_size:
-            return
+    sql = f"SELECT {columns} FROM responses WHERE {SUBMITTED_IN_KEY_ORDER}" + (
+        " AND submitted_on < ?" if before is not None else "") + " ORDER BY respondent_key"
+    params = (*column_params, survey_id, *((before.isoformat(),) if before is not None else ()))
+    async for rows in db.scan(sql, params, batch_size=batch_size):
+        yield rows

@@ -31,12 +31,13 @@ import logging
 import struct
 import warnings
 from dataclasses import dataclass
-from typing import Final
-
-import pillow_heif
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from functools import cache
+from typing import TYPE_CHECKING, Final
 
 from storage.errors import UnreadableImage
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = [
     "QUIET_LOGGERS",
@@ -84,7 +85,18 @@ def quiet_image_logging() -> None:
 
 
 quiet_image_logging()
-pillow_heif.register_heif_opener()  # HEIC/HEIF photos from phones open (and get cleaned)
+
+
+@cache
+def _open_images() -> None:
+    """Import Pillow and let it open HEIC/HEIF photos from phones (and so clean them).
+
+    Done on the first attachment rather than at import: ``storage`` is imported by every
+    command, and Pillow with pillow-heif is a fifth of ``consultbot summary``'s start-up.
+    """
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +125,9 @@ def _looks_like_image(data: bytes) -> bool:
 
 def _decode(data: bytes) -> tuple[Image.Image, str] | None:
     """Open and fully decode an image; ``None`` if the content is not an image at all."""
+    from PIL import Image, UnidentifiedImageError
+
+    _open_images()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -137,6 +152,8 @@ def _decode(data: bytes) -> tuple[Image.Image, str] | None:
 
 def _to_srgb(image: Image.Image) -> Image.Image:
     """Convert colours to sRGB, so dropping the ICC profile does not change how it looks."""
+    from PIL import ImageCms
+
     profile = image.info.get("icc_profile")
     if not profile or image.mode not in ("RGB", "RGBA"):
         return image
@@ -150,6 +167,8 @@ def _to_srgb(image: Image.Image) -> Image.Image:
 
 
 def _rebuild(image: Image.Image, image_format: str) -> Attachment:
+    from PIL import Image, ImageOps
+
     try:
         oriented = ImageOps.exif_transpose(image) or image
     except Exception:  # noqa: BLE001 - a damaged EXIF block: keep the pixels, drop the rest

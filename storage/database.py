@@ -36,10 +36,10 @@ import asyncio
 import inspect
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, Self, TypeVar, cast
 
 import aiosqlite
 
@@ -266,6 +266,37 @@ class Database:
                     await connection.execute("ROLLBACK")
             finally:
                 self._readers.put_nowait(connection)
+
+    async def scan(self, sql: str, params: Sequence[object], *,
+                   batch_size: int) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Yield the rows of one ``SELECT`` as plain tuples, ``batch_size`` at a time.
+
+        For reads of a whole table (exports): one statement, so one snapshot and one walk
+        of the b-tree, where pages of ``LIMIT`` queries seek again for each page. It runs on
+        a connection of its own, opened for the scan and closed after it, so however long
+        the caller takes between batches the reader connections stay free for everyone
+        else (a moderator's export never holds a participant's read).
+
+        Raises:
+            DatabaseClosed: :meth:`close` was called.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if self._closing:
+            raise DatabaseClosed("the database is closed")
+        connection = await connect(self._path, self._busy_timeout_ms, query_only=True)
+        try:
+            cursor = await connection.cursor()
+            cursor.row_factory = None
+            cursor.arraysize = batch_size
+            await cursor.execute(sql, tuple(params))
+            while rows := await cursor.fetchmany():
+                # row_factory None: the rows are plain tuples, whatever aiosqlite's hints say.
+                yield cast(list[tuple[Any, ...]], list(rows))
+                if self._closing:
+                    raise DatabaseClosed("the database is closed")
+        finally:
+            await connection.close()
 
     async def lookup(self, work: LookupWork[T]) -> T:
         """Run a key lookup on the event loop's own read connection, without a thread hop.

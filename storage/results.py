@@ -38,6 +38,11 @@ __all__ = [
 BATCH_SIZE = 2_000
 #: Rows per read of :meth:`ResultRepository.cell_batches` (scalar rows are small).
 CELL_BATCH_SIZE = 20_000
+#: The submitted responses of survey ``?``, read along the primary key (survey id,
+#: pseudonym): ``+status`` keeps SQLite from choosing the ``responses_by_status`` index,
+#: which at a million rows it prefers (ANALYZE) and which costs a lookup of every row in
+#: the table besides (bench/README.md, benchmark 3). The order stays the pseudonyms'.
+SUBMITTED_IN_KEY_ORDER = "survey_id = ? AND +status = 'submitted'"
 #: Answers per read when :meth:`ResultRepository.summary_counts` counts them.
 _ANSWER_ROWS = 50_000
 
@@ -181,37 +186,17 @@ class ResultRepository:
             cells.append(expression)
             cell_params.extend(params)
         sql = (
-            "SELECT respondent_key, version, submitted_on, language"
+            "SELECT version, submitted_on, language"
             + "".join(f", {cell}" for cell in cells)
-            + " FROM responses WHERE survey_id = ? AND status = 'submitted' "
-            + ("AND submitted_on < ? " if before is not None else "")
-            + "AND respondent_key > ? ORDER BY respondent_key LIMIT ?"
+            + f" FROM responses WHERE {SUBMITTED_IN_KEY_ORDER}"
+            + (" AND submitted_on < ?" if before is not None else "")
+            + " ORDER BY respondent_key"
         )
-        day_params = (before.isoformat(),) if before is not None else ()
-        after = ""
-        while True:
-            page_params: tuple[object, ...] = (*cell_params, survey_id, *day_params, after,
-                                               batch_size)
-
-            async def page(connection: aiosqlite.Connection,
-                           params: tuple[object, ...] = page_params) -> list[Any]:
-                # Plain tuples (no sqlite3.Row), one fetchmany of the whole page.
-                cursor = await connection.cursor()
-                try:
-                    cursor.row_factory = None
-                    cursor.arraysize = batch_size
-                    await cursor.execute(sql, params)
-                    return list(await cursor.fetchmany())
-                finally:
-                    await cursor.close()
-
-            rows = await self._db.read(page)
-            if not rows:
-                return
-            after = rows[-1][0]
-            yield [row[1:] for row in rows]
-            if len(rows) < batch_size:
-                return
+        scan_params = (*cell_params, survey_id,
+                       *((before.isoformat(),) if before is not None else ()))
+        # One scan on a connection of its own (Database.scan): one snapshot, one walk.
+        async for rows in self._db.scan(sql, scan_params, batch_size=batch_size):
+            yield rows
 
     def answer_keys(self, survey_id: str, questions: Sequence[str], **options: Any,
                     ) -> AsyncIterator[list[tuple[Any, ...]]]:

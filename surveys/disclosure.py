@@ -32,8 +32,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-import numpy as np
-
 __all__ = [
     "MIN_CELL_FLOOR",
     "LinkedTable",
@@ -225,6 +223,10 @@ class LinkedTable:
 
     def _recoverable(self, sensitive: set[int], hidden: set[int]) -> list[int]:
         """Sensitive cells whose exact value follows from the shown cells."""
+        # numpy is imported here, not at the top: only tables with hidden cells need the
+        # audit, and importing numpy is a tenth of a second of every command's start-up.
+        import numpy as np
+
         unknowns = sorted(hidden)
         column = {handle: j for j, handle in enumerate(unknowns)}
         rows = []

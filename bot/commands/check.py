@@ -11,9 +11,10 @@ import argparse
 import gettext
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from surveys.loading import inspect_file
-from surveys.problems import Problem
+if TYPE_CHECKING:
+    from surveys.problems import Problem
 
 __all__ = ["add_parser", "run"]
 
@@ -36,6 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Check every file; return 0 only if none has an error."""
+    # Imported here, not at the top: ``consultbot`` imports every command module to build
+    # its parser, and the survey loaders (YAML, XLSForm) would slow every other command.
+    from surveys.loading import inspect_file
+
     failed = 0
     for path in args.files:
         result = inspect_file(path)

@@ -209,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.application import build_application
+    from bot.i18n import load_translations
     from bot.logging_setup import setup_logging
     from storage.errors import StorageError
 
@@ -218,7 +219,10 @@ def run(args: argparse.Namespace) -> int:
         setup_json_logging(token)
     else:
         setup_logging(token)
-    application = build_application(config, survey_files=survey_files)
+    translations = load_translations()
+    translations.compile_all()
+    application = build_application(config, survey_files=survey_files,
+                                    translations=translations)
     try:
         health = _start_health(application, config)
     except OSError as error:

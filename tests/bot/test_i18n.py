@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
@@ -56,3 +57,16 @@ def test_the_shipped_catalogs_load() -> None:
     translations = load_translations()
     assert translations.default_language == "en"
     assert translations.translator("en").gettext("Skip") == "Skip"
+
+
+def test_a_catalog_is_compiled_when_its_language_is_first_used(tmp_path: Path) -> None:
+    """A command printing French never reads the Portuguese file; the bot, which compiles
+    every catalog at start (``compile_all``), stops on a broken one at once."""
+    root = make_catalogs(tmp_path)
+    (root / "pt" / "LC_MESSAGES" / "consultbot.po").write_bytes(b'msgid "Hello"\nmsgstr "\xff"\n')
+    translations = load_translations(root)
+    assert translations.languages == ("en", "fr", "pt")
+    assert translations.translator("fr").gettext("Hello") == "Bonjour"
+    assert translations.translator("fr") is translations.translator("fr")  # compiled once
+    with pytest.raises(UnicodeDecodeError):
+        translations.compile_all()
