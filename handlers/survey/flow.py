@@ -241,8 +241,10 @@ async def _open_survey(who: Participant, record_id: str) -> None:
         return
     if progress.response is None and not await admitted(services, who.user_id,
                                                              record.survey_id):
-        await who.context.bot.send_message(who.chat_id, _(  # invite-only: bot.invitations
-            "This survey is by invitation. Open it with the link or code you were given."))
+        # Invite-only (bot.invitations): answered exactly as a survey that does not exist,
+        # so nobody without access learns that it does.
+        await who.context.bot.send_message(
+            who.chat_id, _("This survey is not open. Use /surveys to see the open ones."))
         return
     if progress.response is None:
         notes, question = walk(record.survey, {}, None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from tests.fakebot import ChatUser, sent_texts
 from tests.handlers.conftest import SURVEY_ID, BotEnv, consented_user, stored_response
 
-REFUSED = "This survey is by invitation. Open it with the link or code you were given."
+#: Refused exactly as a survey that does not exist: nobody without access learns it exists.
+REFUSED = "This survey is not open. Use /surveys to see the open ones."
 SPENT = "This invitation code is not valid, or it was already used."
 FIRST_QUESTION = "Which sector do you work in?"
 
@@ -23,6 +24,7 @@ async def test_an_invite_survey_needs_a_code_and_a_code_works_once(env: BotEnv) 
     listed = member.message_with_button("Workers' voice")
     first, second = await _invite_only(env)
     assert sent_texts(await member.command("/start", SURVEY_ID))[-1] == REFUSED
+    assert sent_texts(await member.command("/start", "no-such-survey"))[-1] == REFUSED
     await member.press("Workers' voice", listed)  # a button from before does not bypass it
     assert member.last_message().text == REFUSED
     assert await stored_response(env, member) is None
