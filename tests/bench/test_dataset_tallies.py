@@ -14,7 +14,8 @@ from pathlib import Path
 from bench.dataset import generate
 from bench.survey import SURVEY_ID
 from storage import DATABASE_FILE_NAME, Storage
-from storage.tallies import _SUBMITTED, _plans, _Recount
+from storage.tallies import _plans
+from storage.tally_recount import _SUBMITTED, Recount
 
 
 async def test_a_generated_set_passes_the_tally_check(tmp_path: Path) -> None:
@@ -30,11 +31,11 @@ async def test_a_generated_set_passes_the_tally_check(tmp_path: Path) -> None:
     # The extracted recount and the response-by-response one count the same cells.
     with sqlite3.connect(data_dir / DATABASE_FILE_NAME) as connection:
         plans = _plans(connection, SURVEY_ID)
-        extracted = _Recount(plans, secret)
+        extracted = Recount(plans, secret)
         assert extracted.extracted
         sql, params = extracted.query()
         extracted.add(connection.execute(sql, (*params, SURVEY_ID)).fetchall())
-        decoded = _Recount(plans, secret)
+        decoded = Recount(plans, secret)
         decoded.extracted = False
         assert decoded.query() == (_SUBMITTED, ())
         decoded.add(connection.execute(_SUBMITTED, (SURVEY_ID,)).fetchall())
