@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as _dt
-import json
 import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -30,13 +29,23 @@ import aiosqlite
 from storage import receipts
 from storage.connections import fetch_one, fetch_one_now
 from storage.database import Database
-from storage.errors import AlreadySubmitted, InvalidTransition, NotFound, StorageError
+from storage.drafts import (
+    AnswerWrite,
+    get_draft,
+    get_draft_now,
+    in_progress_draft,
+    kept_languages,
+    languages_json,
+    put_in_progress,
+    require_open,
+    save_answers,
+)
+from storage.errors import AlreadySubmitted
 from storage.response_records import (
     COLUMNS,
     ResponseCounts,
     ResponseRecord,
     ResponseStatus,
-    marker_record,
     record_from_row,
 )
 from storage.tallies import TallyKeeper
@@ -45,213 +54,6 @@ from surveys.codec import answers_from_json, answers_to_json
 from surveys.model import Answer, Answers
 
 __all__ = ["ResponseCounts", "ResponseRecord", "ResponseRepository", "ResponseStatus"]
-
-def _put_in_progress(
-    connection: sqlite3.Connection,
-    key: tuple[str, int, str],
-    today: str,
-    language: str | None,
-    current_question: str | None,
-    answers: Answers | None = None,
-    text_languages: Mapping[str, str] | None = None,
-) -> ResponseRecord:
-    """Write a fresh in-progress response (replacing any row of this person) and return it.
-
-    ``start`` and ``restart`` both begin a response this way; only what it starts with
-    differs (nothing, or the answers carried over to a new version).
-    """
-    survey_id, version, respondent_key = key
-    connection.execute(
-        "INSERT OR REPLACE INTO responses (survey_id, version, respondent_key, status, "
-        "answers, current_question, language, started_on, updated_on, text_languages) "
-        "VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)",
-        (survey_id, version, respondent_key, answers_to_json(dict(answers or {})),
-         current_question, language, today, today, _languages_json(dict(text_languages or {}))),
-    )
-    created = _get_now(connection, survey_id, respondent_key)
-    assert created is not None
-    return created
-
-
-_DRAFT = (
-    f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ? "
-    "AND status = 'in_progress'"
-)
-_MARKER = "SELECT 1 FROM responded WHERE survey_id = ? AND respondent_key = ?"
-
-
-async def _get(
-    connection: aiosqlite.Connection, survey_id: str, respondent_key: str
-) -> ResponseRecord | None:
-    """The draft under this pseudonym, else its "has responded" marker, else ``None``."""
-    row = await fetch_one(connection, _DRAFT, (survey_id, respondent_key))
-    if row is not None:
-        return record_from_row(row)
-    marker = await fetch_one(connection, _MARKER, (survey_id, respondent_key))
-    return None if marker is None else marker_record(survey_id, respondent_key)
-
-
-def _get_now(
-    connection: sqlite3.Connection, survey_id: str, respondent_key: str
-) -> ResponseRecord | None:
-    """:func:`_get` for a write (in the writer thread)."""
-    row = fetch_one_now(connection, _DRAFT, (survey_id, respondent_key))
-    if row is not None:
-        return record_from_row(row)
-    marker = fetch_one_now(connection, _MARKER, (survey_id, respondent_key))
-    return None if marker is None else marker_record(survey_id, respondent_key)
-
-
-def _in_progress(
-    connection: sqlite3.Connection, survey_id: str, respondent_key: str
-) -> ResponseRecord:
-    response = _get_now(connection, survey_id, respondent_key)
-    if response is None:
-        raise NotFound(f"no response to {survey_id!r} for this respondent")
-    if response.submitted:
-        raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
-    return response
-
-
-def _kept_languages(before: ResponseRecord | None, answers: Answers) -> dict[str, str]:
-    """The stored text languages that still describe ``answers``.
-
-    A language is kept only for a question whose new answer is the very text it was detected
-    in: a changed, skipped, non-text or erased answer (Back, ``relevant`` pruning, a new
-    version) loses it, so the column never claims a language for a text that is not there.
-    """
-    if before is None:
-        return {}
-    return {
-        question_id: language
-        for question_id, language in before.text_languages.items()
-        if isinstance(answers.get(question_id), str)
-        and answers.get(question_id) == before.answers.get(question_id)
-    }
-
-
-#: One encoder for every call (json.dumps with options builds a new one each time).
-_LANGUAGES_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
-
-
-def _languages_json(languages: Mapping[str, str]) -> str:
-    return _LANGUAGES_ENCODER.encode(dict(languages))
-
-
-def _require_open(connection: sqlite3.Connection, survey_id: str, version: int) -> None:
-    row = fetch_one_now(
-        connection, "SELECT status FROM surveys WHERE survey_id = ? AND version = ?",
-        (survey_id, version),
-    )
-    if row is None:
-        raise NotFound(f"no survey {survey_id!r} version {version}")
-    if row[0] != "published":
-        raise InvalidTransition(f"survey {survey_id!r} version {version} is not open")
-
-
-_DRAFT_TO_ANSWER = (
-    "SELECT version, answers, language, started_on, text_languages FROM responses "
-    "WHERE survey_id = ? AND respondent_key = ? AND status = 'in_progress'"
-)
-
-
-def _draft_to_answer(
-    connection: sqlite3.Connection, survey_id: str, respondent_key: str
-) -> ResponseRecord:
-    """The draft an answer goes into, reading only the columns an answer keeps.
-
-    Raises:
-        NotFound: There is no response (``start`` was not called).
-        AlreadySubmitted: It was submitted.
-    """
-    row = connection.execute(_DRAFT_TO_ANSWER, (survey_id, respondent_key)).fetchone()
-    if row is None:
-        return _in_progress(connection, survey_id, respondent_key)  # raises the right error
-    version, answers, language, started_on, languages = row
-    return ResponseRecord(
-        survey_id=survey_id,
-        version=version,
-        respondent_key=respondent_key,
-        status=ResponseStatus.IN_PROGRESS,
-        answers=answers_from_json(answers),
-        current_question=None,
-        language=language,
-        started_on=_dt.date.fromisoformat(started_on),
-        updated_on=None,
-        submitted_on=None,
-        text_languages=json.loads(languages),
-    )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _AnswerWrite:
-    """One answer on its way to the writer thread (see :func:`_save_answers`)."""
-
-    survey_id: str
-    respondent_key: str
-    question_id: str
-    answer: Answer
-    current_question: str | None
-    text_language: str | None
-    today: _dt.date
-
-
-_SAVE_ANSWER = (
-    "UPDATE responses SET answers = ?, current_question = ?, updated_on = ?, "
-    "text_languages = ? WHERE survey_id = ? AND respondent_key = ?"
-)
-
-
-def _save_answers(
-    connection: sqlite3.Connection, writes: list[_AnswerWrite]
-) -> list[tuple[BaseException | None, ResponseRecord | None]]:
-    """The write behind every answer, for all the answers of one batch at once.
-
-    Each answer is checked and merged into its draft in Python (a draft met twice in one
-    batch takes the second answer on top of the first), then every row is written by one
-    ``executemany``: per answer, one indexed SELECT and the merge, instead of a savepoint,
-    a SELECT, an UPDATE and a release (bench/README.md, benchmark 2). A refused answer (no
-    draft, already submitted, not storable) changes nothing and fails alone.
-    """
-    drafts: dict[tuple[str, str], ResponseRecord] = {}
-    outcomes: list[tuple[BaseException | None, ResponseRecord | None]] = []
-    rows: list[tuple[object, ...]] = []
-    for write in writes:
-        key = (write.survey_id, write.respondent_key)
-        try:
-            response = drafts.get(key) or _draft_to_answer(connection, *key)
-            answers = {**response.answers, write.question_id: write.answer}
-            encoded = answers_to_json(answers)
-        except (StorageError, ValueError) as error:  # CodecError is a ValueError
-            outcomes.append((error, None))
-            continue
-        if isinstance(write.answer, list):  # stored as a JSON list, read back as a tuple
-            answers[write.question_id] = tuple(write.answer)
-        languages = _kept_languages(response, answers)
-        if write.text_language is not None and isinstance(write.answer, str):
-            languages[write.question_id] = write.text_language
-        languages_json = _languages_json(languages)
-        # Built here rather than read back: what was just encoded is what is stored.
-        drafts[key] = record = ResponseRecord(
-            survey_id=response.survey_id,
-            version=response.version,
-            respondent_key=response.respondent_key,
-            status=ResponseStatus.IN_PROGRESS,
-            answers=MappingProxyType(answers),
-            current_question=write.current_question,
-            language=response.language,
-            started_on=response.started_on,
-            updated_on=write.today,
-            submitted_on=None,
-            text_languages=MappingProxyType(languages),
-        )
-        rows.append((encoded, write.current_question, write.today.isoformat(), languages_json,
-                     *key))
-        outcomes.append((None, record))
-    if rows:
-        connection.executemany(_SAVE_ANSWER, rows)
-    return outcomes
-
 
 class ResponseRepository:
     """Stores drafts under respondent pseudonyms and submitted answers under nobody's."""
@@ -287,7 +89,7 @@ class ResponseRepository:
     async def get(self, survey_id: str, respondent_key: str) -> ResponseRecord | None:
         """The response of this respondent to this survey, in progress or submitted."""
         # On every answer: key lookups, kept on the event loop (Database.lookup).
-        return await self._db.lookup(lambda c: _get_now(c, survey_id, respondent_key))
+        return await self._db.lookup(lambda c: get_draft_now(c, survey_id, respondent_key))
 
     async def start(
         self,
@@ -308,11 +110,11 @@ class ResponseRepository:
         """
 
         def work(connection: sqlite3.Connection) -> ResponseRecord:
-            existing = _get_now(connection, survey_id, respondent_key)
+            existing = get_draft_now(connection, survey_id, respondent_key)
             if existing is not None:
                 return existing
-            _require_open(connection, survey_id, version)
-            return _put_in_progress(
+            require_open(connection, survey_id, version)
+            return put_in_progress(
                 connection, (survey_id, version, respondent_key), self._today().isoformat(),
                 language, current_question)
 
@@ -341,14 +143,14 @@ class ResponseRepository:
         """
 
         def work(connection: sqlite3.Connection) -> ResponseRecord:
-            existing = _get_now(connection, survey_id, respondent_key)
+            existing = get_draft_now(connection, survey_id, respondent_key)
             if existing is not None and existing.submitted:
                 raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
-            _require_open(connection, survey_id, version)
+            require_open(connection, survey_id, version)
             carried = dict(answers or {})
-            return _put_in_progress(
+            return put_in_progress(
                 connection, (survey_id, version, respondent_key), self._today().isoformat(),
-                language, current_question, carried, _kept_languages(existing, carried))
+                language, current_question, carried, kept_languages(existing, carried))
 
         return await self._db.write(work)
 
@@ -363,17 +165,17 @@ class ResponseRepository:
 
         # The write behind every answer: one SELECT and one UPDATE in the writer thread.
         def work(connection: sqlite3.Connection) -> ResponseRecord:
-            response = _in_progress(connection, survey_id, respondent_key)
+            response = in_progress_draft(connection, survey_id, respondent_key)
             answers, current_question, language = change(response)
             encoded = answers_to_json(answers)
-            languages = _kept_languages(response, answers)
+            languages = kept_languages(response, answers)
             if text_language is not None and isinstance(answers.get(text_language[0]), str):
                 languages[text_language[0]] = text_language[1]
             connection.execute(
                 "UPDATE responses SET answers = ?, current_question = ?, language = ?, "
                 "updated_on = ?, text_languages = ? WHERE survey_id = ? AND respondent_key = ?",
                 (encoded, current_question, language, today.isoformat(),
-                 _languages_json(languages), survey_id, respondent_key),
+                 languages_json(languages), survey_id, respondent_key),
             )
             # Built here rather than read back: one round trip less per answer, and the
             # answers are decoded from exactly the text that was stored.
@@ -411,7 +213,7 @@ class ResponseRepository:
             NotFound: :meth:`start` was not called.
             AlreadySubmitted: Submitted answers are final.
         """
-        response: ResponseRecord = await self._db.write_item(_save_answers, _AnswerWrite(
+        response: ResponseRecord = await self._db.write_item(save_answers, AnswerWrite(
             survey_id, respondent_key, question_id, answer, current_question, text_language,
             self._today()))
         return response
@@ -480,7 +282,7 @@ class ResponseRepository:
         response_id = secrets.token_hex(32)
 
         def work(connection: sqlite3.Connection) -> ResponseRecord:
-            response = _in_progress(connection, survey_id, respondent_key)
+            response = in_progress_draft(connection, survey_id, respondent_key)
             today = self._today().isoformat()
             final = response.answers if answers is None else answers
             connection.execute(
@@ -493,7 +295,7 @@ class ResponseRepository:
                 (survey_id, respondent_key),
             )
             encoded = answers_to_json(final)
-            languages = _languages_json(_kept_languages(response, final))
+            languages = languages_json(kept_languages(response, final))
             connection.execute(
                 "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
                 "current_question, language, started_on, updated_on, submitted_on, "
@@ -624,7 +426,7 @@ class ResponseRepository:
         """
 
         async def work(connection: aiosqlite.Connection) -> list[ResponseRecord]:
-            found = [await _get(connection, survey_id, key) for survey_id, key in keys.items()]
+            found = [await get_draft(connection, survey_id, key) for survey_id, key in keys.items()]
             return [response for response in found if response is not None]
 
         return await self._db.read(work)
