@@ -25,7 +25,8 @@ against guessing a *low-entropy* secret; against 2^80 codes drawn by :mod:`secre
 hash resists exactly as well, and scrypt was 60 % of the CPU of a participant's whole
 survey (one per submission, bench/README.md, benchmark 1). Whistleblower receipts keep
 scrypt, as the product contract asks. A fast hash is stored with a leading version byte
-(:data:`FAST_PREFIX`, 33 bytes), so codes hashed with scrypt before stay valid.
+(:data:`FAST_PREFIX`, 33 bytes; a scrypt hash is 32), so codes hashed with scrypt
+before stay valid.
 """
 
 from __future__ import annotations
@@ -131,6 +132,12 @@ def _fast(code: str, salt: bytes) -> bytes:
     return FAST_PREFIX + digest
 
 
+def _is_fast(digest: bytes) -> bool:
+    """Whether a stored hash is a fast one: by its length, since a scrypt hash is random
+    bytes and starts with :data:`FAST_PREFIX` one time in 256."""
+    return len(digest) == len(FAST_PREFIX) + HASH_BYTES and digest.startswith(FAST_PREFIX)
+
+
 def _proof(code: str, salt: bytes, *, slow: bool) -> bytes:
     return _scrypt(code, salt) if slow else _fast(code, salt)
 
@@ -165,7 +172,7 @@ def verify_receipt(code: str | None, stored: ReceiptHash | None, *, slow: bool =
         ``True`` only for the right code of an existing report.
     """
     if stored is not None:
-        candidate, slow = stored, not stored.hash.startswith(FAST_PREFIX)
+        candidate, slow = stored, not _is_fast(stored.hash)
     else:
         candidate = _DUMMY
     computed = _proof(code if code is not None else "0" * SYMBOLS, candidate.salt, slow=slow)

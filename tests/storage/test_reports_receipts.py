@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from storage.receipts import (
     ALPHABET,
     FAST_PREFIX,
@@ -84,3 +86,19 @@ def test_a_code_hashed_slowly_before_still_verifies_where_codes_are_now_hashed_f
     assert not legacy.hash.startswith(FAST_PREFIX)
     assert verify_receipt(code, legacy, slow=False)
     assert not verify_receipt(new_receipt(), legacy, slow=False)
+
+
+
+def test_a_slow_hash_that_happens_to_start_like_a_fast_one_is_still_checked_slowly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A scrypt hash is random bytes: one in 256 starts with the fast hashes' prefix byte.
+    # This salt (found by search) gives this code such a hash.
+    import storage.receipts as receipts
+
+    code = "7KQ2MX9D4T1BZR8W"
+    monkeypatch.setattr(receipts.secrets, "token_bytes", lambda n: (58).to_bytes(n, "big"))
+    stored = hash_receipt(code, KEY)
+    assert stored.hash.startswith(FAST_PREFIX) and len(stored.hash) == 32
+    assert verify_receipt(code, stored)
+    assert verify_receipt(code, stored, slow=False)
+    assert not verify_receipt(new_receipt(), stored, slow=False)
