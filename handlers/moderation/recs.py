@@ -153,7 +153,6 @@ async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Tra
     await send_long(context.bot, chat_id, ["\n\n".join(lines)], InlineKeyboardMarkup(rows))
 
 
-
 async def on_button(update: Update, context: BotContext) -> None:
     """A moderator's /recs button; the role is checked before anything is read or changed."""
     found = await pressed(update, context, RecsModeration)

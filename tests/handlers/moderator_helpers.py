@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 
 import pyotp
 
@@ -35,7 +36,10 @@ def wall_clock(env: BotEnv) -> WallClock:
     return codes.wall
 
 
-_secrets: dict[tuple[int, int], str] = {}
+#: Each env's enrolled secrets by user id. Keyed by the env itself (weakly), not by
+#: ``id(env)``: ids are reused once an env is collected, and a later test would then type
+#: codes of an earlier test's secret.
+_secrets: weakref.WeakKeyDictionary[BotEnv, dict[int, str]] = weakref.WeakKeyDictionary()
 
 
 async def enrol(env: BotEnv, user: ChatUser) -> str:
@@ -46,7 +50,7 @@ async def enrol(env: BotEnv, user: ChatUser) -> str:
     match = SECRET.search(photo.text or "")
     assert match, photo.text
     secret = match.group(1)
-    _secrets[(id(env), user.user_id)] = secret
+    _secrets.setdefault(env, {})[user.user_id] = secret
     clock.tick()
     await user.command("/2fa", pyotp.TOTP(secret).at(clock.now))
     return secret
@@ -54,7 +58,7 @@ async def enrol(env: BotEnv, user: ChatUser) -> str:
 
 async def fresh_code(env: BotEnv, user: ChatUser) -> None:
     """Type a current code (enrolling first if needed), opening the fresh window."""
-    secret = _secrets.get((id(env), user.user_id))
+    secret = _secrets.get(env, {}).get(user.user_id)
     if secret is None:
         await enrol(env, user)
         return
