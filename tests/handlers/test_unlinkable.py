@@ -165,6 +165,14 @@ async def run_attack(env: BotEnv, tmp_path: Path, *, protected: bool) -> dict[st
     return results
 
 
+
+def answered_two_days_ago(connection: sqlite3.Connection) -> None:
+    """Summaries publish whole past days only: move the answers out of "today"."""
+    connection.execute(
+        "UPDATE responses SET submitted_on = date('now', '-2 days'), "
+        "started_on = date('now', '-2 days'), updated_on = date('now', '-2 days') "
+        "WHERE status = 'submitted'")
+
 async def test_write_order_does_not_pair_chat_ids_with_answers(env: BotEnv, tmp_path: Path) -> None:
     results = await run_attack(env, tmp_path, protected=True)
     print("protected:", results)  # shown with -s: the best any heuristic did
@@ -195,13 +203,6 @@ async def test_the_key_and_every_chat_id_find_no_submitted_answers(env: BotEnv) 
         await user.press("Get updates")
     storage = env.services.storage
     await storage.identity.flush()
-
-    def answered_two_days_ago(connection: sqlite3.Connection) -> None:
-        # Summaries publish whole past days only: move the answers out of "today".
-        connection.execute(
-            "UPDATE responses SET submitted_on = date('now', '-2 days'), "
-            "started_on = date('now', '-2 days'), updated_on = date('now', '-2 days') "
-            "WHERE status = 'submitted'")
 
     await storage.db.write(answered_two_days_ago)
     database = Path(env.config.data_dir) / DATABASE_FILE_NAME
@@ -241,13 +242,6 @@ async def test_a_moderator_sees_no_chat_id_pseudonym_or_deletion_code(env: BotEn
         codes.append(code)
     storage = env.services.storage
     await storage.identity.flush()
-
-    def answered_two_days_ago(connection: sqlite3.Connection) -> None:
-        # Summaries publish whole past days only: move the answers out of "today".
-        connection.execute(
-            "UPDATE responses SET submitted_on = date('now', '-2 days'), "
-            "started_on = date('now', '-2 days'), updated_on = date('now', '-2 days') "
-            "WHERE status = 'submitted'")
 
     await storage.db.write(answered_two_days_ago)
     database = Path(env.config.data_dir) / DATABASE_FILE_NAME
