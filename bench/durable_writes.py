@@ -113,12 +113,16 @@ async def grouped(data_dir: Path, plan: list[Answer], writers: int) -> tuple[flo
     storage = await Storage.open(data_dir)
     try:
         pending = list(reversed(plan))
+        # Each writer holds its respondent's draft, as the bot does (it reads the draft for
+        # every update, under the participant's lock, before it saves the answer).
+        drafts = {key: await storage.responses.get(SURVEY_ID, key) for key, *_ in plan}
         before = storage.db.stats
 
         async def writer() -> None:
             while pending:
                 key, question, value, following = pending.pop()
-                await storage.responses.save_answer(SURVEY_ID, key, question, value, following)  # type: ignore[arg-type]
+                drafts[key] = await storage.responses.save_answer(
+                    SURVEY_ID, key, question, value, following, draft=drafts[key])  # type: ignore[arg-type]
 
         started = time.perf_counter()
         await asyncio.gather(*(writer() for _ in range(writers)))

@@ -9,12 +9,12 @@ the "has responded" marker remains under that pseudonym (ARCHITECTURE.md, Privac
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import json
 import sqlite3
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 import aiosqlite
 
@@ -27,12 +27,12 @@ from storage.response_records import (
     marker_record,
     record_from_row,
 )
-from surveys.codec import answers_from_json, answers_to_json
+from surveys.codec import answers_to_json
 from surveys.model import Answer, Answers
 
 __all__ = [
     "AnswerWrite",
-    "draft_to_answer",
+    "answered",
     "get_draft",
     "get_draft_now",
     "in_progress_draft",
@@ -147,105 +147,104 @@ def require_open(connection: sqlite3.Connection, survey_id: str, version: int) -
         raise InvalidTransition(f"survey {survey_id!r} version {version} is not open")
 
 
-_DRAFT_TO_ANSWER = (
-    "SELECT version, answers, language, started_on, text_languages FROM responses "
-    "WHERE survey_id = ? AND respondent_key = ? AND status = 'in_progress'"
-)
+class AnswerWrite(NamedTuple):
+    """One answer on its way to the writer thread (see :func:`save_answers`).
 
-
-def draft_to_answer(
-    connection: sqlite3.Connection, survey_id: str, respondent_key: str
-) -> ResponseRecord:
-    """The draft an answer goes into, reading only the columns an answer keeps.
-
-    Raises:
-        NotFound: There is no response (``start`` was not called).
-        AlreadySubmitted: It was submitted.
+    ``encoded`` is the answer alone as JSON (:func:`surveys.codec.answer_to_json`), encoded
+    on the event loop, so a value that cannot be stored is refused before it is queued. A
+    named tuple: one is built per answer, and a tuple is built fastest.
     """
-    row = connection.execute(_DRAFT_TO_ANSWER, (survey_id, respondent_key)).fetchone()
-    if row is None:
-        return in_progress_draft(connection, survey_id, respondent_key)  # raises the right error
-    version, answers, language, started_on, languages = row
-    return ResponseRecord(
-        survey_id=survey_id,
-        version=version,
-        respondent_key=respondent_key,
-        status=ResponseStatus.IN_PROGRESS,
-        answers=answers_from_json(answers),
-        current_question=None,
-        language=language,
-        started_on=_dt.date.fromisoformat(started_on),
-        updated_on=None,
-        submitted_on=None,
-        text_languages=json.loads(languages),
-    )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class AnswerWrite:
-    """One answer on its way to the writer thread (see :func:`save_answers`)."""
 
     survey_id: str
     respondent_key: str
     question_id: str
-    answer: Answer
+    encoded: str
+    #: The answer itself when it is text (its stored language may then be kept), else None.
+    text: str | None
     current_question: str | None
     text_language: str | None
     today: _dt.date
 
 
-_SAVE_ANSWER = (
-    "UPDATE responses SET answers = ?, current_question = ?, updated_on = ?, "
-    "text_languages = ? WHERE survey_id = ? AND respondent_key = ?"
+# SQLite merges the answer into the stored draft (``json_set``), so the writer thread reads
+# and decodes nothing per answer. Every expression of SET sees the row as it was, so
+# ``answers`` in the CASE is the answer before this one: a text answer typed again unchanged
+# keeps its detected language, a changed or non-text one loses it (as kept_languages does).
+_SAVE_ANSWER = (  # ?1 path, ?2 answer JSON, ?3 text or NULL, ?4 language or NULL
+    "UPDATE responses SET "
+    "answers = json_set(answers, ?1, json(?2)), current_question = ?5, updated_on = ?6, "
+    "text_languages = CASE "
+    "WHEN ?4 IS NOT NULL AND ?3 IS NOT NULL THEN json_set(text_languages, ?1, ?4) "
+    "WHEN json_type(answers, ?1) = 'text' AND json_extract(answers, ?1) = ?3 "
+    "THEN text_languages "
+    "ELSE json_remove(text_languages, ?1) END "
+    "WHERE survey_id = ?7 AND respondent_key = ?8 AND status = 'in_progress'"
 )
 
 
 def save_answers(
     connection: sqlite3.Connection, writes: list[AnswerWrite]
-) -> list[tuple[BaseException | None, ResponseRecord | None]]:
+) -> list[tuple[BaseException | None, None]]:
     """The write behind every answer, for all the answers of one batch at once.
 
-    Each answer is checked and merged into its draft in Python (a draft met twice in one
-    batch takes the second answer on top of the first), then every row is written by one
-    ``executemany``: per answer, one indexed SELECT and the merge, instead of a savepoint,
-    a SELECT, an UPDATE and a release (bench/README.md, benchmark 2). A refused answer (no
-    draft, already submitted, not storable) changes nothing and fails alone.
+    One ``executemany`` of an UPDATE that merges each answer into its draft inside SQLite:
+    no SELECT, no decoding and no re-encoding of the whole answer set in Python
+    (bench/README.md, benchmark 2). The caller builds the record it returns from the draft
+    it holds (:func:`answered`). An UPDATE that matched no draft changed nothing; only when
+    the batch's count of changed rows says some did, each draft is looked up to tell the
+    caller why (no draft, or already submitted) — each such answer fails alone.
     """
-    drafts: dict[tuple[str, str], ResponseRecord] = {}
-    outcomes: list[tuple[BaseException | None, ResponseRecord | None]] = []
-    rows: list[tuple[object, ...]] = []
+    rows = [
+        (_path(write.question_id), write.encoded, write.text, write.text_language,
+         write.current_question, write.today.isoformat(), write.survey_id,
+         write.respondent_key)
+        for write in writes
+    ]
+    changed = connection.executemany(_SAVE_ANSWER, rows).rowcount
+    if changed == len(writes):
+        return [(None, None)] * len(writes)
+    outcomes: list[tuple[BaseException | None, None]] = []
     for write in writes:
-        key = (write.survey_id, write.respondent_key)
         try:
-            response = drafts.get(key) or draft_to_answer(connection, *key)
-            answers = {**response.answers, write.question_id: write.answer}
-            encoded = answers_to_json(answers)
-        except (StorageError, ValueError) as error:  # CodecError is a ValueError
+            in_progress_draft(connection, write.survey_id, write.respondent_key)
+        except StorageError as error:
             outcomes.append((error, None))
-            continue
-        if isinstance(write.answer, list):  # stored as a JSON list, read back as a tuple
-            answers[write.question_id] = tuple(write.answer)
-        languages = kept_languages(response, answers)
-        if write.text_language is not None and isinstance(write.answer, str):
-            languages[write.question_id] = write.text_language
-        encoded_languages = languages_json(languages)
-        # Built here rather than read back: what was just encoded is what is stored.
-        drafts[key] = record = ResponseRecord(
-            survey_id=response.survey_id,
-            version=response.version,
-            respondent_key=response.respondent_key,
-            status=ResponseStatus.IN_PROGRESS,
-            answers=MappingProxyType(answers),
-            current_question=write.current_question,
-            language=response.language,
-            started_on=response.started_on,
-            updated_on=write.today,
-            submitted_on=None,
-            text_languages=MappingProxyType(languages),
-        )
-        rows.append((encoded, write.current_question, write.today.isoformat(), encoded_languages,
-                     *key))
-        outcomes.append((None, record))
-    if rows:
-        connection.executemany(_SAVE_ANSWER, rows)
+        else:
+            outcomes.append((None, None))
     return outcomes
+
+
+def _path(question_id: str) -> str:
+    """The JSON path of one answer (question ids are validated names: no quote inside)."""
+    return f'$."{question_id}"'
+
+
+def answered(draft: ResponseRecord, write: AnswerWrite, answer: Answer) -> ResponseRecord:
+    """The draft as :func:`save_answers` leaves it, built from the draft before the answer.
+
+    The same merge as the SQL, which touches only this answer's entries: the answer set with
+    this answer; this question's language set to the one detected in a text answer, kept
+    when the text is unchanged, else dropped; every other language as it was.
+    """
+    question_id = write.question_id
+    answers = {**draft.answers, question_id: answer}
+    languages = draft.text_languages
+    if write.text_language is not None and write.text is not None:
+        languages = MappingProxyType({**languages, question_id: write.text_language})
+    elif question_id in languages and not (
+            write.text is not None and draft.answers.get(question_id) == write.text):
+        languages = MappingProxyType(
+            {key: value for key, value in languages.items() if key != question_id})
+    return ResponseRecord(
+        survey_id=draft.survey_id,
+        version=draft.version,
+        respondent_key=draft.respondent_key,
+        status=ResponseStatus.IN_PROGRESS,
+        answers=MappingProxyType(answers),
+        current_question=write.current_question,
+        language=draft.language,
+        started_on=draft.started_on,
+        updated_on=write.today,
+        submitted_on=None,
+        text_languages=languages,
+    )

@@ -31,6 +31,7 @@ from storage.connections import fetch_one, fetch_one_now
 from storage.database import Database
 from storage.drafts import (
     AnswerWrite,
+    answered,
     get_draft,
     get_draft_now,
     in_progress_draft,
@@ -50,8 +51,9 @@ from storage.response_records import (
 )
 from storage.tallies import TallyKeeper
 from surveys import model
-from surveys.codec import answers_from_json, answers_to_json
+from surveys.codec import answer_to_json, answers_from_json, answers_to_json
 from surveys.model import Answer, Answers
+from surveys.validation import QUESTION_ID
 
 __all__ = ["ResponseCounts", "ResponseRecord", "ResponseRepository", "ResponseStatus"]
 
@@ -199,8 +201,13 @@ class ResponseRepository:
         current_question: str | None,
         *,
         text_language: str | None = None,
+        draft: ResponseRecord | None = None,
     ) -> ResponseRecord:
         """Record one answer and where the participant goes next; returns after the commit.
+
+        SQLite merges the answer into the stored draft, so the stored answers are right
+        whatever ``draft`` says; the record returned is ``draft`` with the answer merged in
+        the same way, built on the event loop instead of read back in the writer thread.
 
         Args:
             answer: ``None`` records a skipped question.
@@ -208,15 +215,32 @@ class ResponseRepository:
             text_language: The language detected in a text ``answer``, stored in the same
                 write so summaries need not detect it. Without one, a changed answer loses
                 its stored language (an unchanged text keeps it).
+            draft: The draft as the caller last read it, while holding the participant's
+                lock (the bot reads it for every update anyway); when omitted it is looked
+                up here.
 
         Raises:
             NotFound: :meth:`start` was not called.
             AlreadySubmitted: Submitted answers are final.
+            CodecError: ``answer`` cannot be stored (nothing is written).
+            ValueError: ``question_id`` is not a valid question id.
         """
-        response: ResponseRecord = await self._db.write_item(save_answers, AnswerWrite(
-            survey_id, respondent_key, question_id, answer, current_question, text_language,
-            self._today()))
-        return response
+        if not QUESTION_ID.fullmatch(question_id):
+            # It becomes a quoted JSON path in SQL: a quote in it would send the answer
+            # to another key, or nowhere.
+            raise ValueError(f"not a question id: {question_id!r}")
+        write = AnswerWrite(
+            survey_id, respondent_key, question_id, answer_to_json(question_id, answer),
+            answer if isinstance(answer, str) else None, current_question, text_language,
+            self._today())
+        if draft is None:
+            draft = await self.get(survey_id, respondent_key)
+        await self._db.write_item(save_answers, write)
+        if draft is None or draft.submitted:  # it was started or reopened meanwhile
+            draft = await self.get(survey_id, respondent_key)
+            assert draft is not None and not draft.submitted
+            return draft
+        return answered(draft, write, answer)
 
     async def save_answers(
         self,

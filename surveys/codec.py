@@ -21,6 +21,7 @@ from surveys.model import Answer, Answers, Calculation, Choice, Question, Questi
 __all__ = [
     "FORMAT",
     "CodecError",
+    "answer_to_json",
     "answers_from_json",
     "answers_to_json",
     "survey_from_json",
@@ -250,6 +251,16 @@ def _answer_to_json_value(question_id: str, answer: Answer) -> object:
     if isinstance(answer, tuple) and all(isinstance(item, str) for item in answer):
         return list(answer)
     raise CodecError(f"{question_id}: cannot store an answer of type {type(answer).__name__}")
+
+
+def answer_to_json(question_id: str, answer: Answer) -> str:
+    """Encode one answer alone, as :func:`answers_to_json` encodes it inside the set.
+
+    Raises:
+        CodecError: ``answer`` is not an :data:`~surveys.model.Answer`.
+    """
+    return _dumps(answer if answer is None or type(answer) in _PLAIN
+                  else _answer_to_json_value(question_id, answer))
 
 
 def answers_to_json(answers: Answers) -> str:

@@ -127,6 +127,7 @@ async def _record(who: Participant, progress: Progress, question: Question, valu
     response = await who.context.services.storage.responses.save_answer(
         survey.id, progress.respondent_key, question.id, value,
         following.id if following is not None else None, text_language=language,
+        draft=progress.response,
     )
     # Committed: only now does the participant see that the answer was taken.
     progress = Progress(progress.record, progress.respondent_key, response)
