@@ -238,18 +238,19 @@ async def change_status(storage: Any, actor: str, recommendation_id: str, status
     new_progress = current.progress if progress is None else _check_progress(progress)
     if wanted is Status.IMPLEMENTED:
         new_progress = 100
-    try:
-        # The change and its announcement are one write: followers are told, or nothing changed.
-        changed: Recommendation
-        changed, _announced = await storage.recommendations.change_status(
-            recommendation_id, expected_status=current.status, status=wanted.value,
-            progress=new_progress, today=_today(today))
-    except InvalidTransition:
-        raise _changed_meanwhile(recommendation_id) from None
-    await storage.audit.append(actor, "recommendation.status", {
+    audit = storage.audit.entry(actor, "recommendation.status", {
         "recommendation_id": recommendation_id, "from": current.status,
         "to": wanted.value, "progress": new_progress,
     })
+    try:
+        # The change, its announcement and its audit entry are one write: followers are
+        # told and the change is audited, or nothing changed.
+        changed: Recommendation
+        changed, _announced = await storage.recommendations.change_status(
+            recommendation_id, expected_status=current.status, status=wanted.value,
+            progress=new_progress, today=_today(today), audit=audit)
+    except InvalidTransition:
+        raise _changed_meanwhile(recommendation_id) from None
     return changed
 
 

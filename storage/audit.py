@@ -161,10 +161,25 @@ class AuditLog:
         Raises:
             ValueError: The actor looks like a raw Telegram id, or is empty.
         """
+        entry: AuditEntry = await self._db.write(self.entry(actor, action, details))
+        return entry
+
+    def entry(self, actor: str, action: str,
+              details: Mapping[str, object]) -> Callable[[sqlite3.Connection], AuditEntry]:
+        """The write that appends this entry, to run inside another write's transaction.
+
+        For an action whose record must commit with the change itself (a recommendation's
+        status): a crash then leaves both or neither, never a change nobody audited.
+        Checked and timestamped now; see :meth:`append` for the arguments.
+
+        Raises:
+            ValueError: The actor looks like a raw Telegram id, or is empty.
+        """
         if not actor or actor.lstrip("-").isdigit():
             raise ValueError("audit actors are pseudonyms or 'cli', never Telegram ids")
         details_json = _canonical(details)
         at = self._clock().astimezone(_dt.UTC).replace(microsecond=0).isoformat()
+        key = self._key
 
         def insert(connection: sqlite3.Connection) -> AuditEntry:
             cursor = connection.execute(
@@ -176,7 +191,7 @@ class AuditLog:
                     "SELECT seq, hash FROM audit_anchor ORDER BY seq DESC LIMIT 1")
                 last = cursor.fetchone()
             seq, prev_hash = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
-            entry_hash = _link_hash(self._key, prev_hash, seq, at, actor, action, details_json)
+            entry_hash = _link_hash(key, prev_hash, seq, at, actor, action, details_json)
             connection.execute(
                 "INSERT INTO audit_log (seq, at, actor, action, details, prev_hash, hash) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -185,8 +200,7 @@ class AuditLog:
             return AuditEntry(seq, at, actor, action, json.loads(details_json), prev_hash,
                               entry_hash)
 
-        entry: AuditEntry = await self._db.write(insert)
-        return entry
+        return insert
 
     async def entries(self, after: int = 0, limit: int = _BATCH) -> list[AuditEntry]:
         """Read entries in order, ``limit`` at a time after sequence number ``after``."""

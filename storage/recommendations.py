@@ -16,7 +16,7 @@ import datetime as _dt
 import json
 import secrets
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,13 +280,15 @@ class RecommendationRepository:
         return await self._db.write(work)
 
     async def change_status(self, recommendation_id: str, *, expected_status: str,
-                            status: str, progress: int,
-                            today: _dt.date) -> tuple[Recommendation, Announcement]:
+                            status: str, progress: int, today: _dt.date,
+                            audit: Callable[[sqlite3.Connection], object] | None = None,
+                            ) -> tuple[Recommendation, Announcement]:
         """Set a new status and queue it for followers and subscribers, in one transaction.
 
-        Either both the change (with its timeline step) and the announcement with its
-        shuffled outbox rows are committed, or neither: a crash can no longer record a
-        status that nobody is ever told about.
+        Either the change (with its timeline step), the announcement with its shuffled
+        outbox rows and the ``audit`` entry (``AuditLog.entry``) are all committed, or none
+        is: a crash can no longer record a status that nobody is told about or that nobody
+        audited.
 
         Raises:
             NotFound: No such recommendation.
@@ -300,6 +302,8 @@ class RecommendationRepository:
                               progress, today)
             announced = queue_status_update(connection, changed.survey_id, recommendation_id,
                                             status, today)
+            if audit is not None:
+                audit(connection)
             return changed, announced
 
         return await self._db.write(work)
