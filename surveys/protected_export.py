@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from surveys.answer_keys import KeyDecoder
-from surveys.export import ExportFormat, ExportResult, neutralise, open_sink, sha256_of
+from surveys.export import ExportFormat, ExportResult, neutralise, sha256_of
+from surveys.export_files import open_sink
 from surveys.microdata import MicrodataPlan
 from surveys.model import Survey
 from surveys.numbering import RespondentNumbers

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rustpy_xlsxwriter import write_worksheet
 
-from surveys.export import XLSX_MAX_ROWS, ExportTooLarge, Sink, Value, create_private
+from surveys.export_files import XLSX_MAX_ROWS, ExportTooLarge, Sink, Value, create_private
 
 __all__ = ["RustXlsxSink"]
 

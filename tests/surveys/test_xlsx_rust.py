@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from surveys import export
+from surveys import export_files
 from surveys.export import ExportWriter, write_export
 from tests.surveys.test_export import ROWS, SURVEY
 
@@ -30,11 +30,11 @@ def _sheet(path: Path) -> list[tuple[object, ...]]:
 def test_rust_and_xlsxwriter_write_the_same_sheet(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     fast = write_export(SURVEY, ROWS, "xlsx", tmp_path / "fast.xlsx", 12)
-    probe = export._xlsx_sink(tmp_path / "probe.xlsx")
+    probe = export_files._xlsx_sink(tmp_path / "probe.xlsx")
     probe.close()
     assert type(probe).__name__ == "RustXlsxSink"
     monkeypatch.setitem(sys.modules, "rustpy_xlsxwriter", None)  # as without its wheel
-    fallback = export._xlsx_sink(tmp_path / "probe.xlsx")
+    fallback = export_files._xlsx_sink(tmp_path / "probe.xlsx")
     fallback.close()
     assert type(fallback).__name__ == "_XlsxSink"
     slow = write_export(SURVEY, ROWS, "xlsx", tmp_path / "slow.xlsx", 12)
