@@ -30,7 +30,8 @@ BENCHMARKS: tuple[tuple[int, str, list[str], list[str]], ...] = (
     (3, "moderator_scale", [], ["--responses", "20000"]),
     (4, "open_conversations", [], ["--in-progress", "10000", "--active", "1000"]),
     (5, "end_to_end", [], ["--users", "50", "--per-user", "10"]),
-    (6, "announcement", [], ["--subscribers", "3000", "--participants", "10"]),
+    (6, "announcement", [], ["--subscribers", "3000", "--participants", "10",
+                             "--think", "0.5", "2"]),
 )
 TINY: dict[int, list[str]] = {
     1: ["--users", "6", "--clients", "3", "--repeat", "1"],
@@ -38,7 +39,7 @@ TINY: dict[int, list[str]] = {
     3: ["--responses", "300", "--no-xlsx", "--repeat", "1"],
     4: ["--in-progress", "200", "--active", "20", "--clients", "4"],
     5: ["--users", "2", "--per-user", "2", "--timeout", "60"],
-    6: ["--subscribers", "40", "--participants", "2"],
+    6: ["--subscribers", "40", "--participants", "2", "--think", "0", "0.05"],
 }
 
 

@@ -3,9 +3,17 @@
 consultbot's application (built as ``consultbot run`` builds it, its rate limiter kept, at
 ``send_rate`` 30/s) has an announcement to ``--subscribers`` people (default 10,000) in its
 outbox, drained by the real outbox sender. Meanwhile ``--participants`` people (default 20,
-not yet started) answer the bench survey, each sending the next answer as soon as the bot
-has finished with the previous one. Measured per update: the time from submitting it to
-the bot having made every call it makes for it (the next question is on screen).
+not yet started) answer the bench survey, each pausing ``--think`` seconds (a random pause
+between the two bounds, default 1 to 4 s: reading a question and tapping an answer) after
+the bot has finished with one answer before sending the next. Measured per update: the time
+from submitting it to the bot having made every call it makes for it (the next question is
+on screen); the pauses are not part of it.
+
+Why the pause: twenty people answering with no pause at all need more calls per second than
+the whole ``send_rate`` (an answer costs a call, a submission four), so they queue behind
+each other and the p99 measures their own demand, not the announcement's effect: in the
+full-scale run of 2026-12-03 the p99 was 2.32 s with the announcement and 2.28 s without
+one. ``--think 0 0`` still runs that case.
 
 Three runs in one process, same participants' script:
 
@@ -37,8 +45,8 @@ FIRST_SUBSCRIBER = 830_000_000
 TARGET_P99_SECONDS = 1.5
 
 
-async def _one_run(data_dir: Path, subscribers: int, participants: int,
-                   limiter: str) -> tuple[list[float], int, float]:
+async def _one_run(data_dir: Path, subscribers: int, participants: int, limiter: str,
+                   think: tuple[float, float]) -> tuple[list[float], int, float]:
     """(per-update seconds, announcement messages sent meanwhile, seconds) of one run."""
     from telegram.ext import AIORateLimiter
 
@@ -65,6 +73,8 @@ async def _one_run(data_dir: Path, subscribers: int, participants: int,
             __slots__ = ()
 
             async def process(self, update: dict[str, Any]) -> None:
+                if think[1] > 0:
+                    await asyncio.sleep(self.rng.uniform(*think))  # reading, tapping
                 started = time.perf_counter()
                 await super().process(update)
                 durations.append(time.perf_counter() - started)
@@ -100,15 +110,18 @@ async def _one_run(data_dir: Path, subscribers: int, participants: int,
         await app.shutdown()
 
 
-async def run(subscribers: int, participants: int) -> Result:
+async def run(subscribers: int, participants: int,
+              think: tuple[float, float] = (1.0, 4.0)) -> Result:
     result = Result("6. announcement vs participants", {
-        "subscribers": subscribers, "participants": participants, "send_rate": 30})
+        "subscribers": subscribers, "participants": participants, "send_rate": 30,
+        "think_seconds": list(think)})
     runs: dict[str, tuple[list[float], int, float]] = {}
     for name, announced, limiter in (("lanes", subscribers, "lanes"),
                                      ("no announcement", 0, "lanes"),
                                      ("first come, first served", subscribers, "fifo")):
         with tempfile.TemporaryDirectory(prefix="consultbot-bench-ann-") as tmp:
-            runs[name] = await _one_run(Path(tmp) / "data", announced, participants, limiter)
+            runs[name] = await _one_run(Path(tmp) / "data", announced, participants, limiter,
+                                        think)
     for name, (durations, sent, seconds) in runs.items():
         p99 = percentile(durations, 0.99)
         if name == "lanes":
@@ -131,9 +144,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="people the announcement goes to (default 10000)")
     parser.add_argument("--participants", type=int, default=20,
                         help="people answering the survey meanwhile (default 20)")
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0),
+                        metavar=("MIN", "MAX"),
+                        help="seconds each participant pauses before each update, drawn "
+                             "between MIN and MAX (default 1 4; 0 0: no pause)")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.subscribers, args.participants))
+    if not 0 <= args.think[0] <= args.think[1]:
+        parser.error("--think needs 0 <= MIN <= MAX")
+    result = asyncio.run(run(args.subscribers, args.participants, tuple(args.think)))
     write_result(result, args.json)
     return 0
 
