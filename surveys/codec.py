@@ -257,10 +257,18 @@ def answer_to_json(question_id: str, answer: Answer) -> str:
     """Encode one answer alone, as :func:`answers_to_json` encodes it inside the set.
 
     Raises:
-        CodecError: ``answer`` is not an :data:`~surveys.model.Answer`.
+        CodecError: ``answer`` is not an :data:`~surveys.model.Answer`, or holds text that
+            is not Unicode (a lone surrogate, which no UTF-8 database can store: checked
+            here so that it fails alone, not in the middle of a batch of other answers).
     """
-    return _dumps(answer if answer is None or type(answer) in _PLAIN
-                  else _answer_to_json_value(question_id, answer))
+    encoded = _dumps(answer if answer is None or type(answer) in _PLAIN
+                     else _answer_to_json_value(question_id, answer))
+    if not encoded.isascii():
+        try:
+            encoded.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CodecError(f"{question_id}: the text is not valid Unicode") from None
+    return encoded
 
 
 def answers_to_json(answers: Answers) -> str:

@@ -110,19 +110,22 @@ async def test_a_refused_answer_fails_alone_and_changes_nothing(
     assert stored == {key(0): '{"sector":"garment"}', key(1): '{"sector":"mining"}'}
 
 
-async def test_a_question_id_that_is_no_name_is_refused_before_it_reaches_a_batch(
+async def test_an_answer_sqlite_cannot_take_is_refused_before_it_reaches_a_batch(
     database: Database, responses: ResponseRepository
 ) -> None:
     # The id becomes a quoted JSON path inside SQL: with a quote in it, SQLite would store
-    # the answer under another key or nowhere, and still report the row changed.
+    # the answer under another key or nowhere, and still report the row changed. A lone
+    # surrogate cannot be bound as UTF-8 and would fail every answer of the batch.
     for n in range(2):
         await responses.start(SURVEY, 1, key(n))
     results = await asyncio.gather(
         responses.save_answer(SURVEY, key(0), 'sector"]', "garment", "issues"),
+        responses.save_answer(SURVEY, key(0), "remedy", "pay \ud800 me", "issues"),
         responses.save_answer(SURVEY, key(1), "sector", "garment", "issues"),
         return_exceptions=True,
     )
     assert isinstance(results[0], ValueError)
+    assert isinstance(results[1], ValueError)  # a lone surrogate: no UTF-8 text
     # XLSForm names may hold dots and hyphens: inside the quoted path they are the key's.
     dotted = await responses.save_answer(SURVEY, key(1), "group.q-1", ("a", "b"), None)
     assert await responses.get(SURVEY, key(1)) == dotted
