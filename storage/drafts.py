@@ -170,7 +170,10 @@ class AnswerWrite(NamedTuple):
 # and decodes nothing per answer. Every expression of SET sees the row as it was, so
 # ``answers`` in the CASE is the answer before this one: a text answer typed again unchanged
 # keeps its detected language, a changed or non-text one loses it (as kept_languages does).
-_SAVE_ANSWER = (  # ?1 path, ?2 answer JSON, ?3 text or NULL, ?4 language or NULL
+# Parameters: ?1 the answer's JSON path, ?2 the answer as JSON, ?3 the answer if text (else
+# NULL), ?4 its detected language (or NULL), ?5 the next question, ?6 the day, ?7 the
+# survey, ?8 the respondent's pseudonym.
+_SAVE_ANSWER = (
     "UPDATE responses SET "
     "answers = json_set(answers, ?1, json(?2)), current_question = ?5, updated_on = ?6, "
     "text_languages = CASE "
