@@ -107,7 +107,7 @@ class _CsvSink(Sink):
     def __init__(self, path: Path) -> None:
         # utf-8-sig writes the byte order mark that makes Excel read UTF-8 (not cp1252).
         self._file: IO[str] = os.fdopen(create_private(path), "w", encoding="utf-8-sig",
-                                   newline="")
+                                        newline="")
         self._writer = csv.writer(self._file)
         self._line = io.StringIO(newline="")
         self._line_writer = csv.writer(self._line)
@@ -132,7 +132,6 @@ class _CsvSink(Sink):
             out.append(self._line.getvalue()[1:-2])
         return out
 
-
     def numbered(self, numbers: Sequence[int], prepared: Sequence[Any]) -> None:
         self._file.write("".join([f"{number}{rest}" for number, rest in
                                   zip(numbers, prepared, strict=True)]))
@@ -149,7 +148,7 @@ class _JsonSink(Sink):
 
     def __init__(self, path: Path) -> None:
         self._file: IO[str] = os.fdopen(create_private(path), "w", encoding="utf-8",
-                                   newline="\n")
+                                        newline="\n")
         self._names: list[str] = []
         self._first = True
 
@@ -165,7 +164,6 @@ class _JsonSink(Sink):
     def fields(self, values: list[Value]) -> list[str]:
         return [json.dumps(name, ensure_ascii=False) + ": " + json.dumps(value, ensure_ascii=False)
                 for name, value in zip(self._names[1:], values, strict=True)]
-
 
     def numbered(self, numbers: Sequence[int], prepared: Sequence[Any]) -> None:
         if not numbers:

@@ -180,53 +180,33 @@ async def test_addressed_figures_are_published_like_survey_results(storage: Stor
     assert cells["no"].count == 0
 
 
-async def test_a_status_change_and_its_announcement_commit_together(storage: Storage) -> None:
+@pytest.mark.parametrize("table", ["outbox", "audit_log"])
+async def test_a_status_change_its_announcement_and_its_audit_entry_commit_together(
+        storage: Storage, table: str) -> None:
     await _add(storage)
     await storage.follows.follow("pay-on-time", 4242, "en")
 
-    def break_the_outbox(connection: sqlite3.Connection) -> None:
-        connection.execute("CREATE TRIGGER no_outbox BEFORE INSERT ON outbox "
-                           "BEGIN SELECT RAISE(ABORT, 'outbox full'); END")
+    def refuse_inserts(connection: sqlite3.Connection) -> None:
+        connection.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+                           "BEGIN SELECT RAISE(ABORT, 'no room'); END")
 
-    await storage.db.write(break_the_outbox)
-    with pytest.raises(sqlite3.IntegrityError, match="outbox full"):
+    await storage.db.write(refuse_inserts)
+    with pytest.raises(sqlite3.IntegrityError, match="no room"):
         await recs.change_status(storage, CLI_ACTOR, "pay-on-time", "under_consideration")
     unchanged = await recs.get_recommendation(storage, "pay-on-time")
-    assert unchanged.status == "received"
+    assert unchanged.status == "received"  # nobody told, nobody audited: nothing changed
     assert [step.status for step in unchanged.history] == ["received"]
     assert await storage.outbox.announcements([SURVEY.id]) == []  # no half-made update
     assert "recommendation.status" not in [e.action for e in await storage.audit.entries()]
 
     def repair(connection: sqlite3.Connection) -> None:
-        connection.execute("DROP TRIGGER no_outbox")
+        connection.execute("DROP TRIGGER refuse")
 
     await storage.db.write(repair)
     await recs.change_status(storage, CLI_ACTOR, "pay-on-time", "under_consideration")
     (announced,) = await storage.outbox.announcements([SURVEY.id])
     assert announced.status == "under_consideration"
     assert [item.chat_id for item in await storage.outbox.due(now=2e9)] == [4242]
-
-
-async def test_a_status_change_and_its_audit_entry_commit_together(storage: Storage) -> None:
-    await _add(storage)
-    await storage.follows.follow("pay-on-time", 4242, "en")
-
-    def break_the_audit_log(connection: sqlite3.Connection) -> None:
-        connection.execute("CREATE TRIGGER no_audit BEFORE INSERT ON audit_log "
-                           "BEGIN SELECT RAISE(ABORT, 'audit log full'); END")
-
-    await storage.db.write(break_the_audit_log)
-    with pytest.raises(sqlite3.IntegrityError, match="audit log full"):
-        await recs.change_status(storage, CLI_ACTOR, "pay-on-time", "under_consideration")
-    unchanged = await recs.get_recommendation(storage, "pay-on-time")
-    assert unchanged.status == "received"  # no change that nobody audited
-    assert await storage.outbox.announcements([SURVEY.id]) == []
-
-    def repair(connection: sqlite3.Connection) -> None:
-        connection.execute("DROP TRIGGER no_audit")
-
-    await storage.db.write(repair)
-    await recs.change_status(storage, CLI_ACTOR, "pay-on-time", "under_consideration")
     (entry,) = [e for e in await storage.audit.entries() if e.action == "recommendation.status"]
     assert entry.details["to"] == "under_consideration"
     assert (await storage.audit.verify()).ok
