@@ -11,7 +11,8 @@ random id and a "has responded" marker under the pseudonym (ARCHITECTURE.md, Pri
 rules). With the key file and a chat id one finds the marker, never the answers. The
 participant finds them again only with the deletion code shown at submission, stored as a
 receipt is (an HMAC lookup value and a salted hash, :mod:`storage.receipts`: a fast one,
-since the code has 80 random bits).
+since the code has 80 random bits). What a write does to a draft is in
+:mod:`storage.drafts`; what submitting and erasing by code do, in :mod:`storage.submission`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from types import MappingProxyType
 import aiosqlite
 
 from storage import receipts
-from storage.connections import fetch_one, fetch_one_now
 from storage.database import Database
 from storage.drafts import (
     AnswerWrite,
@@ -43,11 +43,15 @@ from storage.drafts import (
 )
 from storage.errors import AlreadySubmitted
 from storage.response_records import (
-    COLUMNS,
     ResponseCounts,
     ResponseRecord,
     ResponseStatus,
-    record_from_row,
+)
+from storage.submission import (
+    Submission,
+    erase_submitted,
+    find_by_deletion_lookup,
+    write_submission,
 )
 from storage.tallies import TallyKeeper
 from surveys import model
@@ -301,68 +305,19 @@ class ResponseRepository:
             AlreadySubmitted: It was submitted before (also for a double tap on "Submit").
         """
         code = receipts.new_receipt()
-        # A salted BLAKE2b, not scrypt: see storage.receipts for why that is as safe here.
-        stored = receipts.hash_receipt(code, self._deletion_key, slow=False)
-        response_id = secrets.token_hex(32)
-
-        def work(connection: sqlite3.Connection) -> ResponseRecord:
-            response = in_progress_draft(connection, survey_id, respondent_key)
-            today = self._today().isoformat()
-            final = response.answers if answers is None else answers
-            connection.execute(
-                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
-                "AND status = 'in_progress'",
-                (survey_id, respondent_key),
-            )
-            connection.execute(
-                "INSERT INTO responded (survey_id, respondent_key) VALUES (?, ?)",
-                (survey_id, respondent_key),
-            )
-            encoded = answers_to_json(final)
-            languages = languages_json(kept_languages(response, final))
-            connection.execute(
-                "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
-                "current_question, language, started_on, updated_on, submitted_on, "
-                "text_languages, deletion_lookup, deletion_salt, deletion_hash) "
-                "VALUES (?, ?, ?, 'submitted', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (survey_id, response.version, response_id, encoded,
-                 response.language, today, today, today, languages,
-                 stored.lookup, stored.salt, stored.hash),
-            )
-            # The tallies summaries read, in the same transaction (storage.tallies).
-            self._tallies.add(connection, survey_id,
-                              (response_id, response.version, today, encoded, languages))
-            row = fetch_one_now(
-                connection,
-                f"SELECT {COLUMNS} FROM responses WHERE survey_id = ? AND respondent_key = ?",
-                (survey_id, response_id),
-            )
-            assert row is not None
-            if self._on_submit is not None:
-                self._on_submit()
-            return dataclasses.replace(record_from_row(row), deletion_code=code)
-
-        return await self._db.write(work)
+        submission = Submission(
+            survey_id, respondent_key, answers, secrets.token_hex(32), code,
+            # A salted BLAKE2b, not scrypt: see storage.receipts for why that is as safe here.
+            receipts.hash_receipt(code, self._deletion_key, slow=False),
+            self._today().isoformat())
+        return await self._db.write(
+            lambda connection: write_submission(connection, submission, self._tallies,
+                                                self._on_submit))
 
     async def _by_code(self, text: str) -> ResponseRecord | None:
         code = receipts.normalize(text)
         lookup = receipts.lookup_id(code, self._deletion_key) if code is not None else b""
-
-        async def work(
-            connection: aiosqlite.Connection,
-        ) -> tuple[ResponseRecord, receipts.ReceiptHash] | None:
-            row = await fetch_one(
-                connection,
-                f"SELECT {COLUMNS}, deletion_lookup, deletion_salt, deletion_hash "
-                "FROM responses WHERE deletion_lookup = ? AND status = 'submitted'",
-                (lookup,),
-            )
-            if row is None:
-                return None
-            return record_from_row(row), receipts.ReceiptHash(
-                row["deletion_lookup"], row["deletion_salt"], row["deletion_hash"])
-
-        found = await self._db.read(work)
+        found = await self._db.read(lambda c: find_by_deletion_lookup(c, lookup))
         stored = found[1] if found is not None else None
         # Always one hash, so a wrong code takes as long as a right one (a code hashed with
         # scrypt before deletion codes were hashed fast is checked with scrypt).
@@ -397,21 +352,9 @@ class ResponseRepository:
         if found is None:
             return None
         marker = (markers or {}).get(found.survey_id)
-
-        def work(connection: sqlite3.Connection) -> None:
-            self._tallies.remove(connection, found.survey_id, found.respondent_key)
-            connection.execute(
-                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
-                "AND status = 'submitted'",
-                (found.survey_id, found.respondent_key),
-            )
-            if marker is not None:
-                connection.execute(
-                    "DELETE FROM responded WHERE survey_id = ? AND respondent_key = ?",
-                    (found.survey_id, marker),
-                )
-
-        await self._db.write(work, checkpoint=True)
+        await self._db.write(
+            lambda connection: erase_submitted(connection, found, marker, self._tallies),
+            checkpoint=True)
         return found
 
     async def delete(self, survey_id: str, respondent_key: str) -> bool:
