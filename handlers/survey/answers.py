@@ -1,4 +1,4 @@
-"""Answers arriving by button or by message, and the review's Submit and Back.
+"""Answers arriving by button or by message (the review's buttons: ``handlers.survey.review``).
 
 Every handler holds the participant's lock (:func:`bot.survey_progress.user_lock`) from
 reading their progress to committing the change, so two quick taps are handled one after
@@ -20,7 +20,6 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext, Translator
-from bot.events import SurveySubmitted
 from bot.survey_progress import (
     Progress,
     find_open,
@@ -30,10 +29,9 @@ from bot.survey_progress import (
     user_lock,
 )
 from handlers.participant.consent import participant, participant_button
-from handlers.participant.data_rights import submitted_text
-from handlers.shared.button_data import AnswerOp, AnswerQuestion, Review
+from handlers.shared.button_data import AnswerOp, AnswerQuestion
 from handlers.shared.buttons import button_data, refuse_button
-from handlers.shared.render import MESSAGE_LIMIT, clip, edit_text_quietly, remove_keyboard_quietly
+from handlers.shared.render import clip, remove_keyboard_quietly
 from handlers.survey.flow import (
     Participant,
     ask,
@@ -43,26 +41,24 @@ from handlers.survey.flow import (
     send_review,
     show_survey_list,
 )
+from handlers.survey.pressed import message_of, not_current, stale_reason
 from handlers.survey.render import (
     answered_text,
     question_keyboard,
-    reviewed_questions,
     selected_ids,
 )
-from storage.errors import AlreadySubmitted
 from surveys.engine import (
     InvalidAnswer,
     check_answer,
     parse_answer,
     previous_question,
-    relevant_answers,
 )
 from surveys.messages import Message
 from surveys.model import Answer, Question, QuestionType
-from surveys.navigation import after_answer, last_question, walk
+from surveys.navigation import after_answer, walk
 from surveys.tally import detect_language
 
-__all__ = ["answer_button", "answer_text", "review_button"]
+__all__ = ["answer_button", "answer_text"]
 
 
 #: How much of a person's own words a refusal quotes back ("'…' is not one of the options").
@@ -87,24 +83,6 @@ def _refusal(error: InvalidAnswer, tr: Translator) -> str:
 def _earlier(tr: Translator) -> str:
     """What a person hears when their input was meant for another question."""
     return tr.gettext("That was for an earlier question. Here is the current one.")
-
-
-def _stale(progress: Progress, version: int, tr: Translator) -> str | None:
-    """Why a genuine button cannot be used any more, or None when it still can."""
-    _ = tr.gettext
-    response = progress.response
-    if response is None:
-        return _("Please open the survey again with /surveys.")
-    if response.submitted:
-        return _("You have already submitted this survey.")
-    if version != progress.record.version or response.version != progress.record.version:
-        return _("This survey was updated. Please open it again with /surveys.")
-    return None
-
-
-def _message_of(query: CallbackQuery) -> tuple[int, int] | None:
-    message = query.message
-    return (message.chat.id, message.message_id) if message is not None else None
 
 
 async def _record(who: Participant, progress: Progress, question: Question, value: Answer,
@@ -181,24 +159,6 @@ def _current_question(progress: Progress, position: int) -> Question | None:
     return None
 
 
-async def _not_current(who: Participant, progress: Progress, query: CallbackQuery,
-                       notice: str) -> None:
-    """A genuine button of a question (or review) that is not current any more.
-
-    Said in the toast; the current question is shown again unless the pressed message
-    already shows it (the second tap of a double tap, whose first tap turned this very
-    message into the next question).
-    """
-    await query.answer(notice)
-    response = progress.response
-    active = who.context.services.session(who.user_id).survey
-    pressed = _message_of(query)
-    if (active is not None and pressed is not None and active.prompt == pressed
-            and response is not None and active.asked == response.current_question):
-        return
-    await resync(who, progress, notice, stale=pressed)
-
-
 async def answer_button(update: Update, context: BotContext) -> None:
     """A button under a question: choose, toggle, done, skip, back or keep."""
     pressed = await participant_button(update, context, AnswerQuestion)
@@ -214,13 +174,13 @@ async def answer_button(update: Update, context: BotContext) -> None:
         return
     async with user_lock(who.user_id):
         progress = await load_progress(context.services, record, who.user_id)
-        problem = _stale(progress, button.version, tr)
+        problem = stale_reason(progress, button.version, tr)
         if problem is not None:
             await query.answer(problem)
             return
         question = _current_question(progress, button.index)
         if question is None:
-            await _not_current(who, progress, query, _earlier(tr))
+            await not_current(who, progress, query, _earlier(tr))
             return
         survey, answers = progress.survey, progress.answers
         try:
@@ -243,7 +203,7 @@ async def answer_button(update: Update, context: BotContext) -> None:
         except InvalidAnswer as error:
             await query.answer(error.message.render(_), show_alert=True)
             return
-        await _record(who, progress, question, value, _message_of(query), query)
+        await _record(who, progress, question, value, message_of(query), query)
 
 
 async def _toggle(who: Participant, progress: Progress, question: Question, button: AnswerQuestion,
@@ -265,7 +225,7 @@ async def _toggle(who: Participant, progress: Progress, question: Question, butt
         mask=_mask(question, button.arg), first=walk(survey, answers, None)[1] == question,
         has_current=question.id in answers, current=answers.get(question.id), answers=answers)
     await query.answer()
-    prompt = _message_of(query)
+    prompt = message_of(query)
     if prompt is not None:
         # "Message is not modified" after a repeated tap: the keyboard is right already.
         with contextlib.suppress(BadRequest):
@@ -285,7 +245,7 @@ async def _back(who: Participant, progress: Progress, question: Question,
     await who.context.services.storage.responses.set_current(
         survey.id, progress.respondent_key, previous.id)
     await query.answer()
-    await ask(who, progress, previous, answers, replace=_message_of(query))
+    await ask(who, progress, previous, answers, replace=message_of(query))
 
 
 async def answer_text(update: Update, context: BotContext) -> None:
@@ -382,80 +342,3 @@ async def _answer_typed(who: Participant, progress: Progress, text: str,
         await ask(who, progress, question, progress.answers, notice=_refusal(error, who.tr))
         return
     await _record(who, progress, question, value, prompt)
-
-
-async def review_button(update: Update, context: BotContext) -> None:
-    """Submit (exactly once) or Back from the review."""
-    pressed = await participant_button(update, context, Review,
-                                       fits=lambda review: review.valid)
-    if pressed is None:
-        return
-    query, who, button = pressed
-    tr = await context.translator(update)
-    _ = tr.gettext
-    op = button.op
-    record = await find_open_by_ref(context.services, button.ref)
-    if record is None:
-        await query.answer(_("This survey is closed."))
-        return
-    async with user_lock(who.user_id):
-        progress = await load_progress(context.services, record, who.user_id)
-        problem = _stale(progress, button.version, tr)
-        if problem is not None:
-            await query.answer(problem)
-            return
-        if progress.response is not None and progress.response.current_question:
-            await _not_current(who, progress, query, _("Please answer the current question first."))
-            return
-        survey, answers = progress.survey, progress.answers
-        responses = context.services.storage.responses
-        if op != "submit":
-            if op == "back":
-                target = last_question(survey, answers)
-            else:  # "c<question index>": change one answer listed in the review
-                listed = reviewed_questions(survey, relevant_answers(survey, answers))
-                position = button.change or 0
-                target = survey.questions[position] if position < len(survey.questions) else None
-                target = target if target in listed else None
-            if target is None:
-                await refuse_button(query, tr)
-                return
-            await responses.set_current(survey.id, progress.respondent_key, target.id)
-            await query.answer()
-            await _tidy(who, query)
-            await ask(who, progress, target, answers)
-            return
-        try:
-            submitted = await responses.submit(
-                survey.id, progress.respondent_key, relevant_answers(survey, answers))
-        except AlreadySubmitted:
-            await query.answer(_("You have already submitted this survey."))
-            return
-        await query.answer(_("Submitted. Thank you!"))
-        context.services.session(who.user_id).survey = None
-        assert submitted.deletion_code is not None
-        await _thank(who, query, submitted_text(tr, submitted.deletion_code))
-    # Said once, by the code that submitted: the opt-in for updates follows from it.
-    await context.services.events.publish(SurveySubmitted(survey.id, who.user_id, tr.language))
-
-
-async def _thank(who: Participant, query: CallbackQuery, thanks: str) -> None:
-    """Say thank you under the submitted review, in one Bot API call where it fits.
-
-    The review message keeps its text (the record of what was sent) and loses its
-    buttons; the thanks is appended to it, or sent on its own when the two do not fit.
-    """
-    review = query.message
-    text = getattr(review, "text", None)
-    if review is not None and text and len(text) + len(thanks) + 2 <= MESSAGE_LIMIT:
-        await edit_text_quietly(who.context.bot, review.chat.id, review.message_id,
-                                f"{text}\n\n{thanks}")
-        return
-    await _tidy(who, query)
-    await who.context.bot.send_message(who.chat_id, thanks)
-
-
-async def _tidy(who: Participant, query: CallbackQuery) -> None:
-    prompt = _message_of(query)
-    if prompt is not None:
-        await remove_keyboard_quietly(who.context.bot, *prompt)

@@ -28,8 +28,9 @@ from handlers.shared.button_data import AnswerQuestion, OpenSurvey, Review
 from handlers.shared.commands import add_command
 from handlers.shared.render import remove_keyboard_quietly
 from handlers.shared.router import Router
-from handlers.survey.answers import answer_button, review_button
+from handlers.survey.answers import answer_button
 from handlers.survey.flow import open_survey, show_survey_list
+from handlers.survey.review import review_button
 from surveys.messages import N_
 
 __all__ = ["cancel_command", "register"]
