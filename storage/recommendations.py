@@ -8,17 +8,16 @@ stale read.
 "Was this addressed?" answers are stored like survey answers: each under a random id, with
 its answer and day and no pseudonym. Whether someone already answered is a separate row
 holding a keyed pseudonym and no date; the two share nothing but the recommendation id.
+The records this repository returns, and how their rows are read, are in
+:mod:`storage.recommendation_records`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import secrets
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import aiosqlite
 
@@ -26,6 +25,20 @@ from storage.database import Database
 from storage.errors import InvalidTransition, NotFound, StorageError
 from storage.identity_batches import IdentityBatcher
 from storage.outbox import Announcement, queue_status_update
+from storage.recommendation_records import (
+    COLUMNS,
+    AddressedAnswer,
+    Milestone,
+    NewRecommendation,
+    Recommendation,
+    StatusChange,
+    day_of,
+    get_recommendation,
+    get_recommendation_now,
+    load_recommendations,
+    require_recommendation,
+    text_json,
+)
 from surveys.model import Text
 
 __all__ = [
@@ -43,138 +56,6 @@ class DuplicateRecommendation(StorageError):
     """A recommendation with this id already exists."""
 
 
-@dataclass(frozen=True, slots=True)
-class StatusChange:
-    """One step of a recommendation's timeline."""
-
-    status: str
-    progress: int
-    changed_on: _dt.date
-
-
-@dataclass(frozen=True, slots=True)
-class Milestone:
-    """A dated step towards implementing a recommendation (planned, or reached)."""
-
-    number: int
-    label: Text
-    due_on: _dt.date
-    reached: bool
-
-
-@dataclass(frozen=True, slots=True)
-class NewRecommendation:
-    """What a moderator gives to record a recommendation."""
-
-    recommendation_id: str
-    survey_id: str
-    title: Text
-    body: Text
-    question_ids: tuple[str, ...] = ()
-    addressed_scale: str = "yes_partly_no"
-
-
-@dataclass(frozen=True, slots=True)
-class Recommendation:
-    """A recommendation as stored, with its sources, timeline and milestones."""
-
-    recommendation_id: str
-    survey_id: str
-    title: Text
-    body: Text
-    status: str
-    progress: int
-    addressed_scale: str
-    created_on: _dt.date
-    updated_on: _dt.date
-    question_ids: tuple[str, ...] = ()
-    history: tuple[StatusChange, ...] = ()
-    milestones: tuple[Milestone, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AddressedAnswer:
-    """One anonymous "was this addressed?" answer."""
-
-    answer_id: str
-    answer: str
-    answered_on: _dt.date
-
-
-def _json(text: Text) -> str:
-    return json.dumps(text.to_dict(), ensure_ascii=False, sort_keys=True)
-
-
-def _text(value: str) -> Text:
-    loaded = json.loads(value)
-    return Text({str(k): str(v) for k, v in loaded.items()})
-
-
-def _day(value: Any) -> _dt.date:
-    return _dt.date.fromisoformat(str(value))
-
-
-_COLUMNS = ("recommendation_id, survey_id, title, body, status, progress, addressed_scale, "
-            "created_on, updated_on")
-
-
-#: What completes a recommendation row: its sources, its timeline and its milestones.
-_PARTS = (
-    ("SELECT question_id FROM recommendation_sources WHERE recommendation_id = ? "
-    "ORDER BY position"),
-    ("SELECT status, progress, changed_on FROM recommendation_history "
-    "WHERE recommendation_id = ? ORDER BY step"),
-    ("SELECT milestone, label, due_on, reached FROM recommendation_milestones "
-    "WHERE recommendation_id = ? ORDER BY due_on, milestone"),
-)
-
-
-def _assemble(row: Sequence[Any], sources: Sequence[Any], history: Sequence[Any],
-              milestones: Sequence[Any]) -> Recommendation:
-    return Recommendation(
-        recommendation_id=str(row[0]), survey_id=str(row[1]), title=_text(row[2]),
-        body=_text(row[3]), status=str(row[4]), progress=int(row[5]),
-        addressed_scale=str(row[6]), created_on=_day(row[7]), updated_on=_day(row[8]),
-        question_ids=tuple(str(r[0]) for r in sources),
-        history=tuple(StatusChange(str(r[0]), int(r[1]), _day(r[2])) for r in history),
-        milestones=tuple(Milestone(int(r[0]), _text(r[1]), _day(r[2]), bool(r[3]))
-                         for r in milestones),
-    )
-
-
-async def _load(connection: aiosqlite.Connection, rows: Sequence[Any]) -> list[Recommendation]:
-    """Complete recommendation rows with their sources, history and milestones (readers)."""
-    found: list[Recommendation] = []
-    for row in rows:
-        parts = [list(await connection.execute_fetchall(sql, (str(row[0]),))) for sql in _PARTS]
-        found.append(_assemble(row, *parts))
-    return found
-
-
-async def _get(connection: aiosqlite.Connection, rec_id: str) -> Recommendation | None:
-    rows = await connection.execute_fetchall(
-        f"SELECT {_COLUMNS} FROM recommendations WHERE recommendation_id = ?", (rec_id,))
-    loaded = await _load(connection, list(rows))
-    return loaded[0] if loaded else None
-
-
-def _get_now(connection: sqlite3.Connection, rec_id: str) -> Recommendation | None:
-    """:func:`_get` on the writer's connection, inside a write."""
-    row = connection.execute(
-        f"SELECT {_COLUMNS} FROM recommendations WHERE recommendation_id = ?",
-        (rec_id,)).fetchone()
-    if row is None:
-        return None
-    return _assemble(row, *(connection.execute(sql, (rec_id,)).fetchall() for sql in _PARTS))
-
-
-def _require(connection: sqlite3.Connection, rec_id: str) -> Recommendation:
-    found = _get_now(connection, rec_id)
-    if found is None:
-        raise NotFound(f"no recommendation {rec_id!r}")
-    return found
-
-
 def _add_history(connection: sqlite3.Connection, rec_id: str, status: str,
                  progress: int, day: str) -> None:
     connection.execute(
@@ -186,7 +67,7 @@ def _add_history(connection: sqlite3.Connection, rec_id: str, status: str,
 
 def _change(connection: sqlite3.Connection, rec_id: str, expected_status: str, status: str,
             progress: int, today: _dt.date) -> Recommendation:
-    current = _require(connection, rec_id)
+    current = require_recommendation(connection, rec_id)
     if current.status != expected_status:
         raise InvalidTransition(f"recommendation {rec_id!r} is now {current.status!r}")
     day = today.isoformat()
@@ -194,7 +75,7 @@ def _change(connection: sqlite3.Connection, rec_id: str, expected_status: str, s
         "UPDATE recommendations SET status = ?, progress = ?, updated_on = ? "
         "WHERE recommendation_id = ?", (status, progress, day, rec_id))
     _add_history(connection, rec_id, status, progress, day)
-    return _require(connection, rec_id)
+    return require_recommendation(connection, rec_id)
 
 
 class RecommendationRepository:
@@ -220,19 +101,19 @@ class RecommendationRepository:
         day = today.isoformat()
 
         def work(connection: sqlite3.Connection) -> Recommendation:
-            if _get_now(connection, new.recommendation_id) is not None:
+            if get_recommendation_now(connection, new.recommendation_id) is not None:
                 raise DuplicateRecommendation(new.recommendation_id)
             connection.execute(
-                f"INSERT INTO recommendations ({_COLUMNS}) "
+                f"INSERT INTO recommendations ({COLUMNS}) "
                 "VALUES (?, ?, ?, ?, 'received', 0, ?, ?, ?)",
-                (new.recommendation_id, new.survey_id, _json(new.title), _json(new.body),
+                (new.recommendation_id, new.survey_id, text_json(new.title), text_json(new.body),
                  new.addressed_scale, day, day))
             connection.executemany(
                 "INSERT INTO recommendation_sources (recommendation_id, position, question_id) "
                 "VALUES (?, ?, ?)",
                 [(new.recommendation_id, i, q) for i, q in enumerate(new.question_ids)])
             _add_history(connection, new.recommendation_id, "received", 0, day)
-            return _require(connection, new.recommendation_id)
+            return require_recommendation(connection, new.recommendation_id)
 
         return await self._db.write(work)
 
@@ -240,7 +121,7 @@ class RecommendationRepository:
         """One recommendation, or ``None``."""
 
         async def work(connection: aiosqlite.Connection) -> Recommendation | None:
-            return await _get(connection, recommendation_id)
+            return await get_recommendation(connection, recommendation_id)
 
         return await self._db.read(work)
 
@@ -250,13 +131,13 @@ class RecommendationRepository:
         async def work(connection: aiosqlite.Connection) -> list[Recommendation]:
             if survey_id is None:
                 rows = await connection.execute_fetchall(
-                    f"SELECT {_COLUMNS} FROM recommendations "
+                    f"SELECT {COLUMNS} FROM recommendations "
                     "ORDER BY survey_id, recommendation_id")
             else:
                 rows = await connection.execute_fetchall(
-                    f"SELECT {_COLUMNS} FROM recommendations WHERE survey_id = ? "
+                    f"SELECT {COLUMNS} FROM recommendations WHERE survey_id = ? "
                     "ORDER BY recommendation_id", (survey_id,))
-            return await _load(connection, list(rows))
+            return await load_recommendations(connection, list(rows))
 
         return await self._db.read(work)
 
@@ -317,12 +198,12 @@ class RecommendationRepository:
         """
 
         def work(connection: sqlite3.Connection) -> Recommendation:
-            _require(connection, recommendation_id)
+            require_recommendation(connection, recommendation_id)
             connection.execute(
                 "UPDATE recommendations SET title = ?, body = ?, updated_on = ? "
                 "WHERE recommendation_id = ?",
-                (_json(title), _json(body), today.isoformat(), recommendation_id))
-            return _require(connection, recommendation_id)
+                (text_json(title), text_json(body), today.isoformat(), recommendation_id))
+            return require_recommendation(connection, recommendation_id)
 
         return await self._db.write(work)
 
@@ -335,7 +216,7 @@ class RecommendationRepository:
         """
 
         def work(connection: sqlite3.Connection) -> Milestone:
-            _require(connection, recommendation_id)
+            require_recommendation(connection, recommendation_id)
             rows = connection.execute(
                 "SELECT coalesce(max(milestone), 0) + 1 FROM recommendation_milestones "
                 "WHERE recommendation_id = ?", (recommendation_id,))
@@ -343,7 +224,7 @@ class RecommendationRepository:
             connection.execute(
                 "INSERT INTO recommendation_milestones (recommendation_id, milestone, label, "
                 "due_on, reached) VALUES (?, ?, ?, ?, ?)",
-                (recommendation_id, number, _json(label), due_on.isoformat(), int(reached)))
+                (recommendation_id, number, text_json(label), due_on.isoformat(), int(reached)))
             connection.execute(
                 "UPDATE recommendations SET updated_on = ? WHERE recommendation_id = ?",
                 (today.isoformat(), recommendation_id))
@@ -371,7 +252,7 @@ class RecommendationRepository:
             connection.execute(
                 "UPDATE recommendations SET updated_on = ? WHERE recommendation_id = ?",
                 (today.isoformat(), recommendation_id))
-            current = _require(connection, recommendation_id)
+            current = require_recommendation(connection, recommendation_id)
             return next(m for m in current.milestones if m.number == number)
 
         return await self._db.write(work)
@@ -386,7 +267,7 @@ class RecommendationRepository:
         answer_id = secrets.token_hex(16)
 
         def work(connection: sqlite3.Connection) -> bool:
-            _require(connection, recommendation_id)
+            require_recommendation(connection, recommendation_id)
             cursor = connection.execute(
                 "INSERT OR IGNORE INTO addressed_answered (recommendation_id, answerer_key) "
                 "VALUES (?, ?)", (recommendation_id, answerer_key))
@@ -422,7 +303,7 @@ class RecommendationRepository:
                 "SELECT answer_id, answer, answered_on FROM addressed_answers "
                 "WHERE recommendation_id = ? AND answered_on < ? ORDER BY answer_id",
                 (recommendation_id, cutoff))
-            return [AddressedAnswer(str(r[0]), str(r[1]), _day(r[2])) for r in rows]
+            return [AddressedAnswer(str(r[0]), str(r[1]), day_of(r[2])) for r in rows]
 
         return await self._db.read(work)
 
@@ -433,6 +314,6 @@ class RecommendationRepository:
             rows = await connection.execute_fetchall(
                 "SELECT answered_on, count(*) FROM addressed_answers "
                 "WHERE recommendation_id = ? GROUP BY answered_on", (recommendation_id,))
-            return {_day(r[0]): int(r[1]) for r in rows}
+            return {day_of(r[0]): int(r[1]) for r in rows}
 
         return await self._db.read(work)
