@@ -23,7 +23,6 @@ from bot.context import BotContext, Translator
 from bot.survey_progress import (
     Progress,
     find_open,
-    find_open_by_ref,
     in_progress,
     load_progress,
     user_lock,
@@ -41,7 +40,7 @@ from handlers.survey.flow import (
     send_review,
     show_survey_list,
 )
-from handlers.survey.pressed import message_of, not_current, stale_reason
+from handlers.survey.pressed import message_of, not_current, pressed_progress
 from handlers.survey.render import (
     answered_text,
     question_keyboard,
@@ -168,15 +167,8 @@ async def answer_button(update: Update, context: BotContext) -> None:
     tr = await context.translator(update)
     _ = tr.gettext
     op, arg = button.op, button.arg
-    record = await find_open_by_ref(context.services, button.ref)
-    if record is None:
-        await query.answer(_("This survey is closed."))
-        return
-    async with user_lock(who.user_id):
-        progress = await load_progress(context.services, record, who.user_id)
-        problem = stale_reason(progress, button.version, tr)
-        if problem is not None:
-            await query.answer(problem)
+    async with pressed_progress(who, query, button.ref, button.version) as progress:
+        if progress is None:
             return
         question = _current_question(progress, button.index)
         if question is None:

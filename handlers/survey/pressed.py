@@ -8,13 +8,42 @@ on an older message is told apart from a current one and never stored (ARCHITECT
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from telegram import CallbackQuery
 
 from bot.context import Translator
-from bot.survey_progress import Progress
+from bot.survey_progress import Progress, find_open_by_ref, load_progress, user_lock
 from handlers.survey.flow import Participant, resync
 
-__all__ = ["message_of", "not_current", "stale_reason"]
+__all__ = ["message_of", "not_current", "pressed_progress", "stale_reason"]
+
+
+@contextlib.asynccontextmanager
+async def pressed_progress(who: Participant, query: CallbackQuery, ref: str,
+                           version: int) -> AsyncIterator[Progress | None]:
+    """Hold the participant's lock with their progress in the survey a button names.
+
+    Yields ``None`` when the button cannot be used (its survey is closed, the response is
+    gone or submitted, the survey was updated), after saying why in the toast; otherwise
+    the progress read under the lock, which stays held until the block ends, so a second
+    tap waits and then sees the first one's result.
+    """
+    tr = who.tr
+    record = await find_open_by_ref(who.context.services, ref)
+    if record is None:
+        await query.answer(tr.gettext("This survey is closed."))
+        yield None
+        return
+    async with user_lock(who.user_id):
+        progress = await load_progress(who.context.services, record, who.user_id)
+        problem = stale_reason(progress, version, tr)
+        if problem is not None:
+            await query.answer(problem)
+            yield None
+            return
+        yield progress
 
 
 def stale_reason(progress: Progress, version: int, tr: Translator) -> str | None:

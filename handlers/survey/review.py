@@ -12,14 +12,13 @@ from telegram import CallbackQuery, Update
 
 from bot.context import BotContext
 from bot.events import SurveySubmitted
-from bot.survey_progress import find_open_by_ref, load_progress, user_lock
 from handlers.participant.consent import participant_button
 from handlers.participant.data_rights import submitted_text
 from handlers.shared.button_data import Review
 from handlers.shared.buttons import refuse_button
 from handlers.shared.render import MESSAGE_LIMIT, edit_text_quietly, remove_keyboard_quietly
 from handlers.survey.flow import Participant, ask
-from handlers.survey.pressed import message_of, not_current, stale_reason
+from handlers.survey.pressed import message_of, not_current, pressed_progress
 from handlers.survey.render import reviewed_questions
 from storage.errors import AlreadySubmitted
 from surveys.engine import relevant_answers
@@ -38,15 +37,8 @@ async def review_button(update: Update, context: BotContext) -> None:
     tr = await context.translator(update)
     _ = tr.gettext
     op = button.op
-    record = await find_open_by_ref(context.services, button.ref)
-    if record is None:
-        await query.answer(_("This survey is closed."))
-        return
-    async with user_lock(who.user_id):
-        progress = await load_progress(context.services, record, who.user_id)
-        problem = stale_reason(progress, button.version, tr)
-        if problem is not None:
-            await query.answer(problem)
+    async with pressed_progress(who, query, button.ref, button.version) as progress:
+        if progress is None:
             return
         if progress.response is not None and progress.response.current_question:
             await not_current(who, progress, query, _("Please answer the current question first."))
