@@ -330,6 +330,12 @@ async def _start_receiving(feed: UpdateFeed, application: AnyApplication,
 async def _stop_in_order(application: AnyApplication, feed: UpdateFeed | None,
                          polling: bool) -> None:
     """Stop taking updates, finish those in flight, confirm them, stop jobs (module doc)."""
+    jobs = application.job_queue
+    if jobs is not None and jobs.scheduler.running:
+        # No job starts once stopping has begun. python-telegram-bot waits for the jobs
+        # running when it stops the queue, and apscheduler then cancels any job a trigger
+        # started during that wait, logging its traceback: a clean stop must not.
+        jobs.scheduler.pause()
     if feed is not None:
         await feed.stop_taking_updates()
         await feed.finish()
