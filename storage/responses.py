@@ -242,7 +242,8 @@ class ResponseRepository:
         await self._db.write_item(save_answers, write)
         if draft is None or draft.submitted:  # it was started or reopened meanwhile
             draft = await self.get(survey_id, respondent_key)
-            assert draft is not None and not draft.submitted
+            if draft is None or draft.submitted:  # and submitted or erased since: say so
+                raise AlreadySubmitted(f"the response to {survey_id!r} changed meanwhile")
             return draft
         return answered(draft, write, answer)
 
