@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 
+from storage import Storage
 from storage.responses import ResponseRepository
 from surveys.model import Answers, Choice, Question, QuestionType, Survey, Text, today
 
@@ -69,3 +72,18 @@ async def seed(storage, survey: Survey = SURVEY, responses: Sequence[Answers] = 
     for number in range(in_progress):
         key = storage.secret.respondent_key(survey.id, 5000 + number)
         await storage.responses.start(survey.id, record.version, key, language="en")
+
+
+def seeded_data_dir(directory: Path) -> Path:
+    """A data directory holding :data:`SURVEY` with :data:`TWELVE` submitted and two drafts.
+
+    ``seed`` submits through a repository without the publication key, as responses stored
+    before migration 0010 were: the survey awaits its first tally recount.
+    """
+
+    async def prepare() -> None:
+        async with await Storage.open(directory) as storage:
+            await seed(storage, in_progress=2)
+
+    asyncio.run(prepare())
+    return directory

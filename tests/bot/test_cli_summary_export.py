@@ -17,18 +17,12 @@ from babel.dates import format_date
 from bot.cli import main
 from storage import Storage
 from surveys.perturbation import MAX_NOISE
-from tests.moderation_fixtures import SURVEY, TWELVE, seed
+from tests.moderation_fixtures import SURVEY, TWELVE, seed, seeded_data_dir
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "data"
-
-    async def prepare() -> None:
-        async with await Storage.open(directory) as storage:
-            await seed(storage, in_progress=2)
-
-    asyncio.run(prepare())
+    directory = seeded_data_dir(tmp_path / "data")
     monkeypatch.setenv("CONSULTBOT_DATA_DIR", str(directory))
     monkeypatch.delenv("CONSULTBOT_MIN_CELL", raising=False)
     return directory

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from storage import DATABASE_FILE_NAME, Storage
-from tests.moderation_fixtures import SURVEY, seed
+from storage import DATABASE_FILE_NAME
+from tests.moderation_fixtures import SURVEY, seeded_data_dir
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "data"
-
-    async def prepare() -> None:
-        async with await Storage.open(directory) as storage:
-            # seed() submits through a repository without the publication key, as responses
-            # stored before migration 0010 were: the survey awaits its first recount.
-            await seed(storage, in_progress=2)
-
-    asyncio.run(prepare())
+    directory = seeded_data_dir(tmp_path / "data")  # awaiting its first recount
     monkeypatch.setenv("CONSULTBOT_DATA_DIR", str(directory))
     return directory
 

@@ -14,9 +14,8 @@ from storage import DATABASE_FILE_NAME, Storage
 from storage.database import Database
 from storage.responses import ResponseRepository
 from storage.results import ResultRepository
-from storage.schema import load_migrations
 from storage.secret import ServerSecret
-from storage.surveys import SurveyRepository
+from tests.storage.older_release import older_database
 from tests.storage.samples import Clock, make_survey
 
 SURVEY = "labour-2026"
@@ -131,12 +130,7 @@ async def test_retention_erases_the_counters_with_the_answers(storage: Storage) 
 async def test_responses_stored_before_migration_0010_are_counted_after_upgrading(
         tmp_path: Path) -> None:
     data_dir, key_file = tmp_path / "data", tmp_path / "keys" / "consultbot.key"
-    storage = await Storage.open(data_dir, key_file=key_file)
-    await storage.close()
-    path = data_dir / DATABASE_FILE_NAME
-    path.unlink()  # rebuilt below as the previous release left it
-    db = await Database.open(path, migrations=[m for m in load_migrations() if m.version < 10])
-    await SurveyRepository(db).publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    db, _ = await older_database(data_dir, key_file, SURVEY, before=10)
     await db.write(lambda c: c.executemany(
         "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
         "started_on, updated_on, submitted_on) VALUES (?, 1, ?, 'submitted', ?, "

@@ -6,10 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from storage import DATABASE_FILE_NAME, Storage
-from storage.database import Database
-from storage.schema import load_migrations
-from storage.surveys import SurveyRepository
-from tests.storage.samples import make_survey
+from tests.storage.older_release import older_database
 
 SURVEY = "labour-2026"
 
@@ -18,14 +15,9 @@ async def test_older_submitted_responses_keep_the_marker_and_lose_the_pseudonym(
     tmp_path: Path,
 ) -> None:
     data_dir, key_file = tmp_path / "data", tmp_path / "keys" / "consultbot.key"
-    storage = await Storage.open(data_dir, key_file=key_file)
-    submitted = storage.secret.respondent_key(SURVEY, 101)
-    draft = storage.secret.respondent_key(SURVEY, 102)
-    await storage.close()
-    path = data_dir / DATABASE_FILE_NAME
-    path.unlink()  # rebuilt below as an older release left it
-    db = await Database.open(path, migrations=[m for m in load_migrations() if m.version < 9])
-    await SurveyRepository(db).publish_definition(make_survey(SURVEY), b"", "s.yaml")
+    db, secret = await older_database(data_dir, key_file, SURVEY, before=9)
+    submitted = secret.respondent_key(SURVEY, 101)
+    draft = secret.respondent_key(SURVEY, 102)
     await db.write(lambda c: c.executemany(
         "INSERT INTO responses (survey_id, version, respondent_key, status, answers, "
         "current_question, started_on, updated_on, submitted_on) VALUES (?, 1, ?, ?, ?, NULL, "
@@ -44,7 +36,7 @@ async def test_older_submitted_responses_keep_the_marker_and_lose_the_pseudonym(
     assert marker is not None and marker.marker and dict(marker.answers) == {}
     assert resumed is not None and dict(resumed.answers) == {"remedy": "half done"}
     assert (counts.in_progress, counts.submitted) == (1, 1)
-    with sqlite3.connect(path) as connection:
+    with sqlite3.connect(data_dir / DATABASE_FILE_NAME) as connection:
         (row,) = connection.execute(
             "SELECT respondent_key, started_on, updated_on, submitted_on, deletion_hash "
             "FROM responses WHERE status = 'submitted'").fetchall()
