@@ -24,7 +24,8 @@ from handlers.moderation.access import REFUSAL, ModeratorCommand, audit, moderat
 from handlers.shared.button_data import Announce
 from handlers.shared.buttons import button_data, pressed, refuse_button
 from handlers.shared.localized import language_name
-from handlers.shared.router import Router
+from handlers.shared.router import Router, cancel_saying
+from surveys.messages import N_
 
 __all__ = ["MAX_ANNOUNCEMENT", "announce", "on_cancel", "on_text", "register"]
 
@@ -125,13 +126,12 @@ async def _preview(context: BotContext, chat_id: int, user_id: int, tr: Translat
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Send or drop the draft."""
-    found = await pressed(update, context, Announce)
-    if found is None:
+    press = await pressed(update, context, Announce)
+    if press is None:
         return
-    query, button = found
-    tr = await context.translator(update)
+    query, button, tr = press
     _ = tr.gettext
-    user_id = query.from_user.id
+    user_id = press.user_id
     draft = context.services.dialog(user_id, AnnouncementDraft)
     if draft is None or draft.body is None or button.number != draft.number:
         await refuse_button(query, tr)
@@ -182,14 +182,8 @@ async def _translation_step(context: BotContext, user_id: int, tr: Translator,
             language=language_name(language)))
 
 
-async def on_cancel(update: Update, context: BotContext) -> None:
-    """/cancel while writing an update: drop it."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    context.services.session(user.id).close()
-    _ = (await context.translator(update)).gettext
-    await context.bot.send_message(chat.id, _("The update was not sent."))
+#: /cancel while writing an update: the draft is dropped.
+on_cancel = cancel_saying(N_("The update was not sent."))
 
 
 def register(router: Router) -> None:

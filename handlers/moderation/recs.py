@@ -49,11 +49,11 @@ from handlers.moderation import new_recommendation
 from handlers.moderation.access import REFUSAL
 from handlers.participant import recs as participant_recs
 from handlers.shared.button_data import RecsModeration, RecsModerationAction
-from handlers.shared.buttons import answer_chat, button_data, pressed, refuse_button
+from handlers.shared.buttons import button_data, pressed, refuse_button
 from handlers.shared.commands import add_command
 from handlers.shared.localized import language_name
 from handlers.shared.render import send_long
-from handlers.shared.router import Router
+from handlers.shared.router import Router, cancel_saying
 from storage.audit import moderator_actor
 from storage.recommendations import Recommendation
 from surveys.messages import N_
@@ -155,13 +155,12 @@ async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Tra
 
 async def on_button(update: Update, context: BotContext) -> None:
     """A moderator's /recs button; the role is checked before anything is read or changed."""
-    found = await pressed(update, context, RecsModeration)
-    if found is None:
+    press = await pressed(update, context, RecsModeration)
+    if press is None:
         return
-    query, button = found
-    tr = await context.translator(update)
+    query, button, tr = press
     _ = tr.gettext
-    user_id, chat_id = query.from_user.id, answer_chat(query)
+    user_id, chat_id = press.user_id, press.chat_id
     if await _grant(context, user_id) is None:
         context.services.session(user_id).close()
         await query.answer(_(REFUSAL))
@@ -301,15 +300,8 @@ def _day(text: str) -> _dt.date | None:
         return None
 
 
-async def on_cancel(update: Update, context: BotContext) -> None:
-    """/cancel while typing a progress, a milestone or a new recommendation: nothing
-    changes."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    context.services.session(user.id).close()
-    _ = (await context.translator(update)).gettext
-    await context.bot.send_message(chat.id, _("Nothing was changed."))
+#: /cancel while typing a progress, a milestone or a new recommendation.
+on_cancel = cancel_saying(N_("Nothing was changed."))
 
 
 def register(application: ConsultbotApplication, router: Router) -> None:

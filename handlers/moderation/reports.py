@@ -44,7 +44,7 @@ from handlers.shared.buttons import answer_chat, button_data, read_press
 from handlers.shared.commands import add_command
 from handlers.shared.localized import language_label
 from handlers.shared.render import send_long
-from handlers.shared.router import Router
+from handlers.shared.router import Router, cancel_saying
 from storage.audit import moderator_actor
 from storage.errors import NotFound
 from storage.reports import CLOSED_STATUSES, Report, ReportStatus
@@ -307,14 +307,8 @@ async def on_reply_text(update: Update, context: BotContext) -> None:
             id=session.report_id))
 
 
-async def on_cancel(update: Update, context: BotContext) -> None:
-    """/cancel while writing a reply."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    context.services.session(user.id).close()
-    tr = await context.translator(update)
-    await context.bot.send_message(chat.id, tr.gettext("Reply cancelled."))
+#: /cancel while writing a reply: nothing is saved.
+on_cancel = cancel_saying(N_("Reply cancelled."))
 
 
 def register(application: ConsultbotApplication, router: Router) -> None:

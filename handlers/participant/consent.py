@@ -111,13 +111,13 @@ async def participant_button(update: Update, context: BotContext, kind: type[Rec
         ``(query, participant, record)``; ``None`` when the button was refused (also when
         it was pressed outside a chat), so the handler only returns.
     """
-    found = await pressed(update, context, kind)
-    if found is None:
+    press = await pressed(update, context, kind)
+    if press is None:
         return None
-    query, record = found
+    query, record, tr = press
     who = await participant(update, context)
     if who is None or (fits is not None and not fits(record)):
-        await refuse_button(query, await context.translator(update))
+        await refuse_button(query, tr)
         return None
     return query, who, record
 

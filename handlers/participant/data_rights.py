@@ -232,11 +232,10 @@ async def forget_command(update: Update, context: BotContext) -> None:
 
 async def forget_button(update: Update, context: BotContext) -> None:
     """The confirmation of /forget."""
-    found = await pressed(update, context, Forget)
-    if found is None:
+    press = await pressed(update, context, Forget)
+    if press is None:
         return
-    query, button = found
-    tr = await context.translator(update)
+    query, button, tr = press
     _ = tr.gettext
     user = query.from_user
     message = query.message

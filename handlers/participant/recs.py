@@ -41,7 +41,7 @@ from handlers.shared.button_data import (
     RecommendationAction,
     RecommendationButton,
 )
-from handlers.shared.buttons import answer_chat, button_data, pressed, refuse_button
+from handlers.shared.buttons import button_data, pressed, refuse_button
 from handlers.shared.localized import isolate
 from handlers.shared.render import send_long
 from handlers.shared.router import Router
@@ -139,13 +139,12 @@ async def _send_details(context: BotContext, chat_id: int, user_id: int, tr: Tra
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Open, follow or unfollow a recommendation, or list them again."""
-    found = await pressed(update, context, RecommendationButton)
-    if found is None:
+    press = await pressed(update, context, RecommendationButton)
+    if press is None:
         return
-    query, button = found
-    tr = await context.translator(update)
+    query, button, tr = press
     _ = tr.gettext
-    user_id, chat_id = query.from_user.id, answer_chat(query)
+    user_id, chat_id = press.user_id, press.chat_id
     if button.action is RecommendationAction.LIST:
         await query.answer()
         start = int(button.ref) if button.ref and button.ref.isdigit() else 0
@@ -175,11 +174,10 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 async def on_addressed(update: Update, context: BotContext) -> None:
     """One tap answers "was this addressed?"; a second tap is refused."""
-    found = await pressed(update, context, AddressedAnswer)
-    if found is None:
+    press = await pressed(update, context, AddressedAnswer)
+    if press is None:
         return
-    query, button = found
-    tr = await context.translator(update)
+    query, button, tr = press
     _ = tr.gettext
     rec = await any_recommendation_by_ref(context.services.storage, button.ref)
     if rec is None:

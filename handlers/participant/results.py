@@ -18,7 +18,7 @@ from bot.recommendation_updates import visible_surveys
 from bot.survey_progress import survey_ref
 from handlers.moderation.results import split_message
 from handlers.shared.button_data import ShowResults
-from handlers.shared.buttons import answer_chat, button_data, pressed, refuse_button
+from handlers.shared.buttons import button_data, pressed, refuse_button
 from handlers.shared.commands import add_command
 from handlers.shared.router import Router
 from storage.surveys import SurveyRecord
@@ -62,15 +62,14 @@ async def results_command(update: Update, context: BotContext) -> None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Show the results of the survey pressed (if the person may still see it)."""
-    found = await pressed(update, context, ShowResults)
-    if found is None:
+    press = await pressed(update, context, ShowResults)
+    if press is None:
         return
-    query, button = found
-    tr = await context.translator(update)
-    for record in await visible_surveys(context.services, query.from_user.id):
+    query, button, tr = press
+    for record in await visible_surveys(context.services, press.user_id):
         if survey_ref(record.survey_id) == button.ref:
             await query.answer()
-            await _show(context, answer_chat(query), tr, record)
+            await _show(context, press.chat_id, tr, record)
             return
     await refuse_button(query, tr)
 

@@ -69,13 +69,12 @@ async def _survey_by_ref(services: Services, ref: str) -> str | None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Subscribe ("s") or unsubscribe ("u") the chat of the person who pressed."""
-    found = await pressed(update, context, FollowSurvey)
-    if found is None:
+    press = await pressed(update, context, FollowSurvey)
+    if press is None:
         return
-    query, button = found
-    tr = await context.translator(update)
+    query, button, tr = press
     _ = tr.gettext
-    user_id = query.from_user.id
+    user_id = press.user_id
     survey_id = await _survey_by_ref(context.services, button.ref)
     if survey_id is None:
         await refuse_button(query, tr)

@@ -33,7 +33,7 @@ from bot.sessions import DraftStage, ReportDraft
 from handlers.reports.files import megabytes, read_incoming, refusal_text
 from handlers.reports.labels import category_label, files_text
 from handlers.shared.button_data import ReportDraftAction, ReportDraftButton
-from handlers.shared.buttons import answer_chat, button_data, pressed
+from handlers.shared.buttons import button_data, pressed
 from handlers.shared.commands import add_command
 from handlers.shared.render import clip
 from handlers.shared.router import Router
@@ -122,14 +122,12 @@ async def _prompt(context: BotContext, draft: ReportDraft, chat_id: int, text: s
 
 async def on_button(update: Update, context: BotContext) -> None:
     """Every button of the flow: continue, category, review, add more, send, cancel."""
-    found = await pressed(update, context, ReportDraftButton)
-    if found is None:
+    press = await pressed(update, context, ReportDraftButton)
+    if press is None:
         return
-    query, button = found
-    tr = await context.translator(update)
+    query, button, tr = press
     _ = tr.gettext
-    user_id = query.from_user.id
-    chat_id = answer_chat(query)
+    user_id, chat_id = press.user_id, press.chat_id
     action = button.action
     if action is ReportDraftAction.RECEIPT_NOTED:  # the receipt message: the reporter wrote the code down
         await query.answer()

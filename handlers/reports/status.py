@@ -24,7 +24,7 @@ from handlers.shared.button_data import ReportStatusAction, ReportStatusButton
 from handlers.shared.buttons import answer_chat, button_data, read_press
 from handlers.shared.commands import add_command
 from handlers.shared.render import send_long
-from handlers.shared.router import Router
+from handlers.shared.router import Router, cancel_saying
 from storage.errors import NotFound
 from surveys.messages import N_
 
@@ -192,14 +192,8 @@ async def on_message(update: Update, context: BotContext) -> None:
                                    reply_markup=_keyboard(context, tr, user.id))
 
 
-async def on_cancel(update: Update, context: BotContext) -> None:
-    """/cancel after /status ends the session."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    context.services.session(user.id).close()
-    tr = await context.translator(update)
-    await context.bot.send_message(chat.id, tr.gettext("Stopped. Nothing more was added."))
+#: /cancel after /status: the session ends, follow-ups already added stay.
+on_cancel = cancel_saying(N_("Stopped. Nothing more was added."))
 
 
 def register(application: ConsultbotApplication, router: Router) -> None:

@@ -30,7 +30,7 @@ from handlers.shared.buttons import button_kind, refuse_button
 from handlers.shared.commands import add_command
 from surveys.messages import N_
 
-__all__ = ["INPUT_FILTER", "Callback", "ModeOwner", "Router"]
+__all__ = ["INPUT_FILTER", "Callback", "ModeOwner", "Router", "cancel_saying"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,25 @@ class ModeOwner:
     text: Callback
     file: Callback
     cancel: Callback
+
+
+def cancel_saying(message: str) -> Callback:
+    """A ``cancel`` for a mode with nothing stored to undo: end the session, say ``message``.
+
+    Most dialogs keep what was typed only in the session, so ending the session is the
+    whole of cancelling; what differs is the sentence saying what was dropped. ``message``
+    is marked with ``N_`` by the caller and translated for the person who cancelled.
+    """
+
+    async def cancel(update: Update, context: BotContext) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return
+        context.services.session(user.id).close()
+        tr = await context.translator(update)
+        await context.bot.send_message(chat.id, tr.gettext(message))
+
+    return cancel
 
 
 class Router:
