@@ -46,6 +46,18 @@ def configuration(args: argparse.Namespace) -> Config | None:
         return None
 
 
+def add_config_argument(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """``--config FILE``, the same option with the same help in every command that reads it.
+
+    Args:
+        parser: The command's (or subcommand's) parser.
+        default: ``argparse.SUPPRESS`` where a subcommand must not overwrite the value its
+            parent command parsed.
+    """
+    parser.add_argument("--config", type=Path, metavar="FILE", default=default,
+                        help=_("configuration file (consultbot.toml)"))
+
+
 def add_installation_arguments(parser: argparse.ArgumentParser, *, key_file: bool = False) -> None:
     """The options of the operator commands that name an installation on this server.
 
@@ -55,8 +67,7 @@ def add_installation_arguments(parser: argparse.ArgumentParser, *, key_file: boo
     if key_file:
         parser.add_argument("--key-file", type=Path, metavar="FILE", default=None,
                             help=_("the server secret key file (default: CONSULTBOT_KEY_FILE)"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
+    add_config_argument(parser)
     parser.add_argument("--data-dir", type=Path, metavar="DIR", default=None,
                         help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
 

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.commands import data_dir_of, has_database, server_secret
+from bot.commands import add_config_argument, data_dir_of, has_database, server_secret
 
 if TYPE_CHECKING:
     from storage import ServerSecret
@@ -66,8 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description=_("Print the count and head hash of the audit log. Published elsewhere, "
                       "they let anyone detect entries later cut off the end."))
     for target in (parser, verify, listing, export, head):
-        target.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS,
-                            help=_("configuration file (consultbot.toml)"))
+        add_config_argument(target, argparse.SUPPRESS)
         target.add_argument("--data-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,
                             help=_("data directory (default: CONSULTBOT_DATA_DIR)"))
     for target in (parser, verify, listing, export, head):

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands import configuration, has_database, open_storage
+from bot.commands import add_config_argument, configuration, has_database, open_storage
 from surveys.microdata import RiskReport
 
 if TYPE_CHECKING:
@@ -49,8 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--include-text", action="store_true",
                         help=_("raw rows with free text and days instead of the protected "
                                "export (recorded in the audit log as a raw export)"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
+    add_config_argument(parser)
     parser.set_defaults(handler=run)
 
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands import run_with_storage
+from bot.commands import add_config_argument, run_with_storage
 
 if TYPE_CHECKING:
     from storage import Storage
@@ -45,8 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         help=_("where to write the codes: .csv, .png or .pdf"))
     parser.add_argument("--bot", metavar="USERNAME",
                         help=_("the bot's username, to write t.me links"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
+    add_config_argument(parser)
     parser.set_defaults(handler=run)
 
 

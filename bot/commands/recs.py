@@ -14,10 +14,9 @@ import datetime as _dt
 import gettext
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from bot.commands import configuration, has_database
+from bot.commands import add_config_argument, configuration, has_database
 
 __all__ = ["add_parser", "run"]
 
@@ -47,8 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "recs", help=_("record recommendations and their status"),
         description=_("Record what a consultation recommended and what became of it. "
                       "Every change is written to the audit log."))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
+    add_config_argument(parser)
     actions = parser.add_subparsers(dest="recs_action", metavar="ACTION")
     actions.required = True
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import gettext
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands import run_with_storage
+from bot.commands import add_config_argument, run_with_storage
 
 if TYPE_CHECKING:
     from storage import Storage
@@ -35,8 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         help=_("what happens to the answers then"))
     parser.add_argument("--default", action="store_true",
                         help=_("use the configured default again"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
+    add_config_argument(parser)
     parser.set_defaults(handler=run)
 
 

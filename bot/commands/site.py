@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands import configuration, has_database
+from bot.commands import add_config_argument, configuration, has_database
 
 __all__ = ["add_parser", "run"]
 
@@ -35,8 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                       "into DIR. Every number is the published, protected one."))
     build.add_argument("--output", type=Path, metavar="DIR", required=True,
                        help=_("the directory to write the site into"))
-    build.add_argument("--config", type=Path, metavar="FILE", default=None,
-                       help=_("configuration file (consultbot.toml)"))
+    add_config_argument(build)
     build.set_defaults(handler=run_build)
     serve = actions.add_parser(
         "serve", help=_("show a built site on this computer"),

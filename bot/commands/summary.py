@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands import configuration, has_database, open_storage
+from bot.commands import add_config_argument, configuration, has_database, open_storage
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -46,8 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         help=_("write one PNG bar chart per question into DIR"))
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help=_("text for people, json for programs (schema in README)"))
-    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
-                        help=_("configuration file (consultbot.toml)"))
+    add_config_argument(parser)
     parser.set_defaults(handler=run)
 
 

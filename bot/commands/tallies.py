@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import gettext
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands import run_with_storage
+from bot.commands import add_config_argument, run_with_storage
 
 if TYPE_CHECKING:
     from storage import Storage
@@ -47,8 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                          help=_("the survey id"))
     rebuild.add_argument("--all", action="store_true", help=_("every survey"))
     for action in (check, rebuild):
-        action.add_argument("--config", type=Path, metavar="FILE", default=None,
-                            help=_("configuration file (consultbot.toml)"))
+        add_config_argument(action)
         action.set_defaults(handler=run)
 
 
