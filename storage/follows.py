@@ -11,22 +11,19 @@ the chat's queued updates about the recommendation and truncate the WAL.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Hashable
 
 import aiosqlite
 
 from storage.database import Database
-from storage.identity_batches import IdentityBatcher
+from storage.identity_batches import IdentityBatcher, WaitingChats
 
 __all__ = ["FollowRepository"]
-
-_TAG = "follow"
 
 
 class FollowRepository:
     """Follows and unfollows recommendations, by chat."""
 
-    __slots__ = ("_batcher", "_db")
+    __slots__ = ("_batcher", "_db", "_waiting")
 
     def __init__(self, db: Database, batcher: IdentityBatcher | None = None) -> None:
         """Args:
@@ -35,18 +32,7 @@ class FollowRepository:
         """
         self._db = db
         self._batcher = batcher or IdentityBatcher(db, shuffle=False)
-
-    def _waiting(self, chat_id: int) -> list[tuple[str, str | None]]:
-        """``(recommendation id, language)`` of this chat's follows not written yet."""
-        return [(str(key[1]), key[3]) for key in self._batcher.pending()
-                if isinstance(key, tuple) and key[0] == _TAG and key[2] == int(chat_id)]
-
-    def _cancel(self, chat_id: int, recommendation_id: str | None = None) -> int:
-        def matches(key: Hashable) -> bool:
-            return (isinstance(key, tuple) and key[0] == _TAG and key[2] == int(chat_id)
-                    and (recommendation_id is None or key[1] == recommendation_id))
-
-        return self._batcher.cancel(matches)
+        self._waiting = WaitingChats(self._batcher, "follow")
 
     async def follow(self, recommendation_id: str, chat_id: int,
                      language: str | None = None) -> bool:
@@ -66,14 +52,14 @@ class FollowRepository:
                 "(recommendation_id, chat_id, language) VALUES (?, ?, ?)",
                 (recommendation_id, int(chat_id), language))
 
-        self._cancel(chat_id, recommendation_id)
-        await self._batcher.submit((_TAG, recommendation_id, int(chat_id), language), work)
+        self._waiting.cancel(chat_id, recommendation_id)
+        await self._batcher.submit(self._waiting.key(recommendation_id, chat_id, language), work)
         return added
 
     async def unfollow(self, recommendation_id: str, chat_id: int) -> bool:
         """Stop following, at once: the follow (also one still waiting) and the chat's
         queued updates about this recommendation go; the WAL is truncated."""
-        was_waiting = self._cancel(chat_id, recommendation_id) > 0
+        was_waiting = self._waiting.cancel(chat_id, recommendation_id) > 0
 
         def work(connection: sqlite3.Connection) -> bool:
             cursor = connection.execute(
@@ -102,11 +88,11 @@ class FollowRepository:
             return [str(r[0]) for r in rows]
 
         stored = await self._db.read(work)
-        return sorted(set(stored) | {rec for rec, _ in self._waiting(chat_id)})
+        return sorted(set(stored) | {rec for rec, _ in self._waiting.of_chat(chat_id)})
 
     async def language_of(self, chat_id: int) -> str | None:
         """The language a follower read when they last followed, if known."""
-        waiting = [language for _, language in self._waiting(chat_id) if language]
+        waiting = [language for _, language in self._waiting.of_chat(chat_id) if language]
         if waiting:
             return waiting[-1]
 
@@ -121,8 +107,7 @@ class FollowRepository:
 
     async def count(self, recommendation_id: str) -> int:
         """How many chats follow a recommendation (written or waiting to be)."""
-        waiting = {int(key[2]) for key in self._batcher.pending()
-                   if isinstance(key, tuple) and key[0] == _TAG and key[1] == recommendation_id}
+        waiting = self._waiting.chats(recommendation_id)
 
         async def work(connection: aiosqlite.Connection) -> set[int]:
             rows = await connection.execute_fetchall(
@@ -138,7 +123,7 @@ class FollowRepository:
         Returns:
             How many follows were removed (written or waiting).
         """
-        waiting = self._cancel(chat_id)
+        waiting = self._waiting.cancel(chat_id)
 
         def work(connection: sqlite3.Connection) -> int:
             cursor = connection.execute(

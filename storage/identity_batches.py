@@ -34,7 +34,7 @@ from typing import Any
 
 from storage.database import Database
 
-__all__ = ["REWRITTEN_TABLES", "IdentityBatcher"]
+__all__ = ["REWRITTEN_TABLES", "IdentityBatcher", "WaitingChats"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,52 @@ class IdentityBatcher:
                     logger.exception("writing a batch of identity-bearing rows failed")
         finally:
             await asyncio.shield(self.flush())
+
+
+class WaitingChats:
+    """One chat list's writes while they wait in an :class:`IdentityBatcher`.
+
+    Subscriptions to a survey and follows of a recommendation are both "this chat wants
+    news about this item, in this language". Their waiting writes are keyed
+    ``(tag, item id, chat id, language)``; this reads and drops them, so each repository
+    sees its own waiting rows as if written and an erasure drops them at once.
+    """
+
+    __slots__ = ("_batcher", "_tag")
+
+    def __init__(self, batcher: IdentityBatcher, tag: str) -> None:
+        """Args:
+        batcher: Where the list's new rows wait.
+        tag: The list's name in the keys (one per table).
+        """
+        self._batcher = batcher
+        self._tag = tag
+
+    def key(self, item_id: str, chat_id: int, language: str | None) -> Hashable:
+        """The key a new row of ``chat_id`` waits under (a newer one replaces it)."""
+        return (self._tag, item_id, int(chat_id), language)
+
+    def _keys(self) -> list[tuple[str, str, int, str | None]]:
+        return [key for key in self._batcher.pending()
+                if isinstance(key, tuple) and len(key) == 4 and key[0] == self._tag]
+
+    def of_chat(self, chat_id: int, item_id: str | None = None) -> list[tuple[str, str | None]]:
+        """``(item id, language)`` of the chat's rows not written yet, oldest first."""
+        return [(item, language) for _, item, chat, language in self._keys()
+                if chat == int(chat_id) and (item_id is None or item == item_id)]
+
+    def chats(self, item_id: str) -> set[int]:
+        """The chats whose rows about ``item_id`` are not written yet."""
+        return {chat for _, item, chat, _ in self._keys() if item == item_id}
+
+    def cancel(self, chat_id: int, item_id: str | None = None) -> int:
+        """Drop the chat's waiting rows (about ``item_id`` only, if given); how many."""
+
+        def matches(key: Hashable) -> bool:
+            return (isinstance(key, tuple) and len(key) == 4 and key[0] == self._tag
+                    and key[2] == int(chat_id) and (item_id is None or key[1] == item_id))
+
+        return self._batcher.cancel(matches)
 
 
 def rewrite_in_random_order(connection: sqlite3.Connection, table: str) -> int:

@@ -10,22 +10,19 @@ is invisible to the participant; erasures happen at once and drop what waits.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Hashable
 
 import aiosqlite
 
 from storage.database import Database
-from storage.identity_batches import IdentityBatcher
+from storage.identity_batches import IdentityBatcher, WaitingChats
 
 __all__ = ["SubscriptionRepository"]
-
-_TAG = "subscribe"
 
 
 class SubscriptionRepository:
     """Subscribes and unsubscribes chats."""
 
-    __slots__ = ("_batcher", "_db")
+    __slots__ = ("_batcher", "_db", "_waiting")
 
     def __init__(self, db: Database, batcher: IdentityBatcher | None = None) -> None:
         """Args:
@@ -34,22 +31,7 @@ class SubscriptionRepository:
         """
         self._db = db
         self._batcher = batcher or IdentityBatcher(db, shuffle=False)
-
-    def _waiting(self, chat_id: int, survey_id: str | None = None) -> list[tuple[str, str | None]]:
-        """``(survey id, language)`` of this chat's subscriptions not written yet."""
-        found = []
-        for key in self._batcher.pending():
-            if (isinstance(key, tuple) and key[0] == _TAG and key[2] == int(chat_id)
-                    and (survey_id is None or key[1] == survey_id)):
-                found.append((str(key[1]), key[3]))
-        return found
-
-    def _cancel(self, chat_id: int, survey_id: str | None = None) -> int:
-        def matches(key: Hashable) -> bool:
-            return (isinstance(key, tuple) and key[0] == _TAG and key[2] == int(chat_id)
-                    and (survey_id is None or key[1] == survey_id))
-
-        return self._batcher.cancel(matches)
+        self._waiting = WaitingChats(self._batcher, "subscribe")
 
     async def subscribe(self, survey_id: str, chat_id: int, language: str | None = None) -> bool:
         """Subscribe a chat; ``False`` if it already was.
@@ -75,13 +57,13 @@ class SubscriptionRepository:
                     (language, int(chat_id)),
                 )
 
-        self._cancel(chat_id, survey_id)  # the newer language wins
-        await self._batcher.submit((_TAG, survey_id, int(chat_id), language), work)
+        self._waiting.cancel(chat_id, survey_id)  # the newer language wins
+        await self._batcher.submit(self._waiting.key(survey_id, chat_id, language), work)
         return added
 
     async def language_of(self, chat_id: int) -> str | None:
         """The language a subscriber read when they last subscribed, if known."""
-        waiting = [language for _, language in self._waiting(chat_id) if language is not None]
+        waiting = [language for _, language in self._waiting.of_chat(chat_id) if language is not None]
         if waiting:
             return waiting[-1]
 
@@ -102,7 +84,7 @@ class SubscriptionRepository:
         Nothing about the chat and that survey is left: the subscription (also one still
         waiting to be written), and its outbox rows in any state; the WAL is truncated.
         """
-        was_waiting = self._cancel(chat_id, survey_id) > 0
+        was_waiting = self._waiting.cancel(chat_id, survey_id) > 0
 
         def work(connection: sqlite3.Connection) -> bool:
             cursor = connection.execute(
@@ -121,7 +103,7 @@ class SubscriptionRepository:
 
     async def is_subscribed(self, survey_id: str, chat_id: int) -> bool:
         """Whether this chat gets updates about this survey."""
-        if self._waiting(chat_id, survey_id):
+        if self._waiting.of_chat(chat_id, survey_id):
             return True
 
         def work(connection: sqlite3.Connection) -> bool:
@@ -144,14 +126,11 @@ class SubscriptionRepository:
             return [str(r[0]) for r in rows]
 
         stored = await self._db.read(work)
-        return sorted(set(stored) | {survey for survey, _ in self._waiting(chat_id)})
+        return sorted(set(stored) | {survey for survey, _ in self._waiting.of_chat(chat_id)})
 
     async def count(self, survey_id: str) -> int:
         """How many chats follow a survey (written or waiting to be)."""
-        waiting = {
-            int(key[2]) for key in self._batcher.pending()
-            if isinstance(key, tuple) and key[0] == _TAG and key[1] == survey_id
-        }
+        waiting = self._waiting.chats(survey_id)
 
         async def work(connection: aiosqlite.Connection) -> int:
             rows = await connection.execute_fetchall(
@@ -175,7 +154,7 @@ class SubscriptionRepository:
         Returns:
             How many subscriptions were removed.
         """
-        waiting = self._cancel(chat_id)
+        waiting = self._waiting.cancel(chat_id)
 
         def work(connection: sqlite3.Connection) -> int:
             cursor = connection.execute(
