@@ -15,6 +15,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from bot.cli_language import _, use_environment_language
+
 __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order ``--help`` lists them.
@@ -47,7 +49,7 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
     """Build the argument parser with the subcommands of ``modules`` (by default, all)."""
     parser = argparse.ArgumentParser(
         prog="consultbot",
-        description=(
+        description=_(
             "Telegram bot for civil-society consultations: surveys, anonymous concerns "
             "and 'you said, we did' feedback."
         ),
@@ -73,13 +75,14 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``consultbot`` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    use_environment_language()
     parser = _parser_for(arguments)
     args = parser.parse_args(arguments)
     try:
         handler = getattr(args, "handler", None) or args.command_module.run
         return int(handler(args))
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        print(_("Interrupted."), file=sys.stderr)
         return 130
 
 

@@ -9,7 +9,6 @@ content.
 from __future__ import annotations
 
 import asyncio
-import gettext
 import json
 import os
 import shutil
@@ -21,13 +20,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from bot.cli_language import _
 from bot.key_file import LEGACY_NAME, key_file_location, load_server_secret
 from storage import DATABASE_FILE_NAME, SecretKeyError
 from storage.backup import inspect, pending_migrations
 
 __all__ = ["DoctorOptions", "Finding", "Level", "diagnose", "exit_code"]
-
-_ = gettext.gettext
 
 
 class Level(StrEnum):

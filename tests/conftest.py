@@ -59,3 +59,14 @@ def _key_file_outside_home(tmp_path_factory: pytest.TempPathFactory,
     """Commands run in tests read their key from a temporary place, never ``~/.config``."""
     monkeypatch.setenv("CONSULTBOT_KEY_FILE",
                        str(tmp_path_factory.mktemp("key") / "secret.key"))
+
+
+@pytest.fixture(autouse=True)
+def _command_line_in_english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Commands speak English in tests whatever the machine's locale (tests asserting their
+    words must not depend on LANG); a test that wants another language sets LANGUAGE."""
+    from bot.cli_language import use_language
+
+    monkeypatch.setenv("LANGUAGE", "en")
+    yield
+    use_language(None)  # a command run in-process may have picked another language

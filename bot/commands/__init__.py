@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gettext
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bot.cli_language import _
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -28,8 +29,6 @@ __all__ = [
     "run_with_storage",
     "server_secret",
 ]
-
-_ = gettext.gettext
 
 
 def configuration(args: argparse.Namespace) -> Config | None:

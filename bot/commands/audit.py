@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as _dt
-import gettext
 import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.cli_language import _
 from bot.commands import add_config_argument, data_dir_of, has_database, server_secret
 
 if TYPE_CHECKING:
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from storage.audit import AuditLog, AuditVerification
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

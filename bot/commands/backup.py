@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gettext
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli_language import _
 from bot.commands import add_installation_arguments, data_dir_of
 
 if TYPE_CHECKING:
     from nacl.public import PublicKey
 
 __all__ = ["add_parser", "backup_public_key", "run"]
-
-_ = gettext.gettext
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,19 +8,16 @@ Problems are printed one per line as ``FILE: row N: message`` (XLSForm) or
 from __future__ import annotations
 
 import argparse
-import gettext
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bot.cli_language import _, ngettext
 
 if TYPE_CHECKING:
     from surveys.problems import Problem
 
 __all__ = ["add_parser", "run"]
-
-# The operator's terminal: English message ids, translated if a catalog is installed.
-_ = gettext.gettext
-
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # argparse's private class is generic only in typeshed
     """Register ``check``."""
@@ -57,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             )
     if failed:
         total = len(args.files)
-        print(gettext.ngettext("{count} of {total} file has errors.",
+        print(ngettext("{count} of {total} file has errors.",
                                "{count} of {total} files have errors.", total).format(
                                    count=failed, total=total), file=sys.stderr)
         return 1

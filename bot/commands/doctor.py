@@ -8,14 +8,12 @@ reserves exit code 2).
 from __future__ import annotations
 
 import argparse
-import gettext
 import sys
 
+from bot.cli_language import _
 from bot.commands import add_installation_arguments
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gettext
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli_language import _
 from bot.commands import add_config_argument, configuration, has_database, open_storage
 from surveys.microdata import RiskReport
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from bot.config import Config
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 _FORMATS = ("csv", "xlsx", "json")
 

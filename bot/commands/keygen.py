@@ -8,13 +8,12 @@ the server, named by ``CONSULTBOT_REPORT_KEY``.
 from __future__ import annotations
 
 import argparse
-import gettext
 import sys
 from pathlib import Path
 
-__all__ = ["add_parser", "run"]
+from bot.cli_language import _
 
-_ = gettext.gettext
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

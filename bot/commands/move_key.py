@@ -9,15 +9,13 @@ configured ``CONSULTBOT_KEY_FILE`` safely (ARCHITECTURE.md, "Privacy rules").
 from __future__ import annotations
 
 import argparse
-import gettext
 import sys
 from pathlib import Path
 
+from bot.cli_language import _
 from bot.commands import configuration
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,16 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as _dt
-import gettext
 import json
 import sys
 from typing import Any
 
+from bot.cli_language import _
 from bot.commands import add_config_argument, configuration, has_database
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 _STATUSES = ("received", "under_consideration", "accepted", "partly_accepted", "rejected",
              "in_progress", "implemented")

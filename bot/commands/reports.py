@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gettext
 import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_language import _, ngettext
 from bot.commands import add_installation_arguments, data_dir_of, has_database, server_secret
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 _STATUSES = ("new", "in_review", "forwarded", "resolved", "rejected")
 
@@ -101,9 +99,9 @@ async def _list(data_dir: Path, private_key: Any, statuses: list[str] | None,
         if secret is not None:
             await AuditLog(db, secret.derive_key(AUDIT_PURPOSE)).append(
                 CLI_ACTOR, "reports.decrypt", {"reports": shown})
-    print(gettext.ngettext("{count} report.", "{count} reports.", shown).format(count=shown))
+    print(ngettext("{count} report.", "{count} reports.", shown).format(count=shown))
     if unreadable:
-        print(gettext.ngettext(
+        print(ngettext(
             "{count} part could not be decrypted with this key (sealed to another key, "
             "or server-encrypted and the secret key file is not here).",
             "{count} parts could not be decrypted with this key (sealed to another key, "

@@ -8,18 +8,16 @@ The daily job applies it (``bot.retention``). The change is recorded in the audi
 from __future__ import annotations
 
 import argparse
-import gettext
 import sys
 from typing import TYPE_CHECKING
 
+from bot.cli_language import _
 from bot.commands import add_config_argument, run_with_storage
 
 if TYPE_CHECKING:
     from storage import Storage
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gettext
 import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_language import _
 from bot.commands import add_config_argument, configuration, has_database
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gettext
 import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli_language import _
 from bot.commands import add_config_argument, configuration, has_database, open_storage
 
 if TYPE_CHECKING:
     from bot.config import Config
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

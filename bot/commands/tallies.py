@@ -11,10 +11,10 @@ day, a group and a value, as a published summary can.
 from __future__ import annotations
 
 import argparse
-import gettext
 import sys
 from typing import TYPE_CHECKING
 
+from bot.cli_language import _
 from bot.commands import add_config_argument, run_with_storage
 
 if TYPE_CHECKING:
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from storage.tallies import TallyCheck
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 #: Differences printed per survey; the count of the rest follows.
 SHOWN_DIFFERENCES = 20

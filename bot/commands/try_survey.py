@@ -9,12 +9,12 @@ piped script of answers, which is how the tests drive it.
 from __future__ import annotations
 
 import argparse
-import gettext
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli_language import _
 from surveys.engine import (
     InvalidAnswer,
     available_choices,
@@ -38,7 +38,6 @@ class InputEnded(Exception):
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # argparse's private class is generic only in typeshed
     """Register ``try``."""
-    _ = gettext.gettext  # the operator's terminal; the walk itself uses the bot's catalogs
     parser = subparsers.add_parser(
         "try",
         help=_("walk through a survey in the terminal, as the bot would ask it"),

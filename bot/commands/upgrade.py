@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gettext
 import sys
 from pathlib import Path
 
+from bot.cli_language import _
 from bot.commands import add_installation_arguments, data_dir_of
 
 __all__ = ["add_parser", "run"]
-
-_ = gettext.gettext
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

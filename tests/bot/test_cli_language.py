@@ -1,0 +1,73 @@
+"""The command line speaks the operator's language (bot.cli_language)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.cli_language import environment_wishes
+from bot.i18n import load_translations
+
+ROOT = Path(__file__).resolve().parents[2]
+#: A help text and an error of `consultbot summary`, as message ids.
+HELP = "configuration file (consultbot.toml)"
+MISSING = "Cannot read the private key {path}: {reason}"
+
+
+def _french(message: str) -> str:
+    text = load_translations().translator("fr").gettext(message)
+    assert text != message  # the catalog translates it, or this test proves nothing
+    return text
+
+
+@pytest.mark.parametrize(("environ", "wishes"), [
+    ({"LANGUAGE": "fr_FR:es", "LANG": "ru_RU.UTF-8"}, ("fr-fr", "es")),
+    ({"LC_ALL": "ar_EG.UTF-8@latin", "LANG": "fr_FR.UTF-8"}, ("ar-eg",)),
+    ({"LC_MESSAGES": "sw_KE", "LANG": "fr_FR.UTF-8"}, ("sw-ke",)),
+    ({"LANG": "pt_BR.UTF-8"}, ("pt-br",)),
+    ({"LANGUAGE": "", "LANG": "C.UTF-8"}, ()),
+    ({"LANGUAGE": "POSIX:fr"}, ()),  # gettext never reaches what follows C/POSIX
+    ({}, ()),
+])
+def test_the_wishes_are_read_as_gettext_reads_them(environ: dict[str, str],
+                                                   wishes: tuple[str, ...]) -> None:
+    assert environment_wishes(environ) == wishes
+
+
+def test_help_is_in_the_language_the_environment_asks_for(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LANGUAGE", "de:fr")  # no German catalog: the next wish serves
+    with pytest.raises(SystemExit):
+        main(["summary", "--help"])
+    out = capsys.readouterr().out
+    assert " ".join(_french(HELP).split()) in " ".join(out.split())
+    assert HELP not in " ".join(out.split())
+
+
+def test_errors_are_translated_and_english_is_the_fallback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    missing = tmp_path / "absent.key"
+    arguments = ["reports", "--key", str(missing), "--data-dir", str(tmp_path)]
+    monkeypatch.setenv("LANGUAGE", "fr")
+    assert main(arguments) == 2
+    french = capsys.readouterr().err
+    assert _french(MISSING).split("{")[0].strip() in french
+    monkeypatch.setenv("LANGUAGE", "de")  # nothing we speak: the message ids
+    assert main(arguments) == 2
+    assert MISSING.split("{")[0].strip() in capsys.readouterr().err
+
+
+def test_the_installed_command_follows_lang() -> None:
+    """The console script as an operator starts it, with only LANG set."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export", "--help"], cwd=ROOT,
+        env={"LANG": "es_ES.UTF-8", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=60, check=True)
+    spanish = load_translations().translator("es").gettext(HELP)
+    assert spanish != HELP
+    assert " ".join(spanish.split()) in " ".join(result.stdout.split())
