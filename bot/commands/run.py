@@ -175,7 +175,8 @@ def check_data_dir(data_dir: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate everything, then poll until stopped; returns the exit code."""
     # Imported here, as every heavy import below, so ``consultbot --help`` stays fast.
-    from bot.config import ConfigError, load_config
+    from bot.config import ConfigError
+    from bot.config_loading import load_config
     from bot.survey_files import SurveyFilesError, read_survey_files
 
     try:
