@@ -50,7 +50,7 @@ from storage.submission import (
     find_by_deletion_lookup,
     write_submission,
 )
-from storage.tallies import TallyKeeper
+from storage.tally_keeper import TallyKeeper
 from surveys import model
 from surveys.codec import answer_to_json
 from surveys.model import Answer, Answers
@@ -81,7 +81,7 @@ class ResponseRepository:
             identity batcher then rewrites the marker table in random order).
         publication_key: The key of record keys (``PUBLICATION_PURPOSE``), so each
             submission and erasure updates the tallies in its own transaction
-            (``storage.tallies``); without it they mark the survey for a tally rebuild.
+            (``storage.tally_keeper``); without it they mark the survey for a tally rebuild.
         """
         self._db = db
         self._tallies = TallyKeeper(publication_key)
