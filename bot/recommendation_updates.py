@@ -30,7 +30,7 @@ from bot.addressed_answers import has_answered_addressed
 from bot.recommendations import STATUS_LABELS, Status, list_recommendations
 from storage.invites import SurveyAccess
 from storage.recommendations import Recommendation
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.survey_records import SurveyRecord, SurveyStatus
 from surveys.model import Text
 
 if TYPE_CHECKING:

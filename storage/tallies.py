@@ -53,8 +53,8 @@ _RECOUNT_ROWS = 50_000
 def _readable_plans(rows: Iterable[Sequence[Any]]) -> dict[int, TallyPlan]:
     """The plans of the stored versions this release can decode.
 
-    A definition stored by another release (``storage.surveys.UnreadableSurvey``) has no
-    plan; nobody can answer it here, and its responses are left out of a recount rather
+    A definition stored by another release (``storage.survey_records.UnreadableSurvey``) has
+    no plan; nobody can answer it here, and its responses are left out of a recount rather
     than making every summary of the survey fail.
     """
     plans = {}
