@@ -3,17 +3,18 @@
 Each setting is declared once, as a field of :class:`Config` made with :func:`setting`: its
 type (the annotation), default, validation, help text, environment variable
 (``CONSULTBOT_<NAME>``) and TOML key (the same name exactly, or in lower case without the
-prefix). :data:`SETTINGS`, :data:`KEYS`, :func:`load_config`, ``consultbot run --help`` and
-README's configuration table (:mod:`bot.config_docs`, ``python scripts/config_table.py``) are
-all derived from those fields, so adding a setting is adding one field (see ARCHITECTURE.md,
-"Configuration").
+prefix). :data:`SETTINGS`, :data:`KEYS`, the loader (:func:`bot.config_loading.load_config`),
+``consultbot run --help`` and README's configuration table (:mod:`bot.config_docs`, ``python
+scripts/config_table.py``) are all derived from those fields, so adding a setting is adding
+one field (see ARCHITECTURE.md, "Configuration").
 
 **The environment wins over the file.** The file is what an operator commits to their
 deployment repository; the environment is how a one-off run or a secret manager overrides
 it (and tokens are better kept out of files altogether).
 
-Everything is validated here, once, so the rest of the bot can trust a :class:`Config` and
-a mistake is reported, naming the variable, before the bot touches Telegram or the database.
+Everything is validated by what is declared here, once, when it is loaded, so the rest of
+the bot can trust a :class:`Config` and a mistake is reported, naming the variable, before
+the bot touches Telegram or the database.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +55,6 @@ __all__ = [
     "ConfigError",
     "Setting",
     "default_key_file",
-    "load_config",
 ]
 
 T = TypeVar("T")
@@ -369,82 +368,3 @@ def _table() -> Iterator[Setting]:
 SETTINGS: tuple[Setting, ...] = tuple(_table())
 #: The TOML keys (the environment variables without ``CONSULTBOT_``, in lower case).
 KEYS: tuple[str, ...] = tuple(entry.key for entry in SETTINGS)
-_BY_KEY: dict[str, Setting] = {entry.key: entry for entry in SETTINGS}
-
-
-def load_config(
-    args_config_path: Path | None = None, env: Mapping[str, str] | None = None
-) -> Config:
-    """Read the configuration from the environment and an optional TOML file.
-
-    Args:
-        args_config_path: The ``--config`` file, if the operator gave one.
-        env: The environment; :data:`os.environ` when ``None`` (tests pass a dict).
-
-    Returns:
-        The validated configuration.
-
-    Raises:
-        ConfigError: The file is missing or not TOML, a key is unknown, or a value is
-            invalid. The message names the variable and what would be accepted.
-    """
-    environ = os.environ if env is None else env
-    raw: dict[str, tuple[str, str]] = {}  # key -> (text, where it came from)
-    if args_config_path is not None:
-        for key, value in _read_file(args_config_path).items():
-            raw[key] = (value, f"key {key!r} in {args_config_path}")
-    for entry in SETTINGS:
-        from_env = environ.get(entry.env_var)
-        if from_env is not None and from_env.strip():  # an empty variable does not override
-            raw[entry.key] = (from_env, "environment")
-    values: dict[str, Any] = {}
-    for entry in SETTINGS:
-        if entry.key in raw and raw[entry.key][0].strip():  # empty: as if not set
-            value, source = raw[entry.key]
-            try:
-                values[entry.attribute] = entry.parse(value.strip())
-            except ValueError as error:
-                where = "" if source == "environment" else f" [{source}]"
-                raise ConfigError(f"{entry.env_var} {error}{where}") from None
-        elif entry.default_from_env is not None:
-            values[entry.attribute] = entry.default_from_env(environ)
-    config = Config(**values)
-    for entry in SETTINGS:
-        if entry.check is not None:
-            entry.check(config)
-    return config
-
-
-def _read_file(path: Path) -> dict[str, str]:
-    """Keys of a TOML file, normalised to :data:`KEYS` names and text values."""
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read the configuration file ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not a valid TOML file: {error}") from None
-    values: dict[str, str] = {}
-    for name, value in document.items():
-        entry = _BY_KEY.get(name.lower().removeprefix(PREFIX.lower()))
-        if entry is None:
-            known = ", ".join(KEYS)
-            raise ConfigError(f"{path}: unknown key {name!r} (known keys: {known})")
-        if isinstance(value, bool):  # TOML's true/false (a bool is also an int: test first)
-            values[entry.key] = "true" if value else "false"
-        elif isinstance(value, list) and all(_is_scalar(item) for item in value):
-            values[entry.key] = entry.list_separator.join(str(item) for item in value)
-        elif isinstance(value, bool) and entry.parse is yes_no:  # a switch: TOML true/false
-            values[entry.key] = "true" if value else "false"
-        elif _is_scalar(value):
-            values[entry.key] = str(value)
-        else:
-            raise ConfigError(f"{path}: {name} must be a string, a number, true/false or a "
-                              "list of them")
-    return values
-
-
-def _is_scalar(value: object) -> bool:
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)

@@ -14,7 +14,7 @@ this module answers the participants' questions, so the chat handlers stay thin:
   recommendation's new status, written from the translated status label;
 * whether a delivered status change should carry the "was this addressed?" buttons
   (:func:`asks_addressed`): only to followers, only when implemented, only before they
-  answered (``bot.recommendations.record_addressed_answer`` keeps the first answer).
+  answered (``bot.addressed_answers.record_addressed_answer`` keeps the first answer).
 """
 
 from __future__ import annotations
@@ -26,15 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import User
 
-from bot.recommendations import (
-    STATUS_LABELS,
-    Status,
-    has_answered_addressed,
-    list_recommendations,
-)
+from bot.addressed_answers import has_answered_addressed
+from bot.recommendations import STATUS_LABELS, Status, list_recommendations
 from storage.invites import SurveyAccess
 from storage.recommendations import Recommendation
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.survey_records import SurveyRecord, SurveyStatus
 from surveys.model import Text
 
 if TYPE_CHECKING:

@@ -3,9 +3,8 @@
 Moderators record what a consultation recommended, linked to the survey questions it came
 from, and move it through its statuses (:data:`TRANSITIONS`) with a progress percentage and
 dated milestones. Every change is appended to the audit log. When a recommendation is
-implemented, the people who followed it may say whether it was actually addressed; those
-answers are stored without identity and published only through the disclosure layer
-(:func:`addressed_summary`: small groups hidden, cell-key noise, whole-day snapshots).
+implemented, the people who followed it may say whether it was actually addressed, on one
+of the :data:`SCALES`; :mod:`bot.addressed_answers` stores and publishes those answers.
 
 The CLI (``consultbot recs``), the results site and the chat handlers all call these
 functions, so a rule (which status may follow which, who is asked once) lives here only.
@@ -15,14 +14,12 @@ No Telegram here: chat handlers pass a user id where one is needed and render th
 
 from __future__ import annotations
 
-import asyncio
 import datetime as _dt
 import re
-from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
-from bot.publication import SurveyNotFound, publication_key, survey_for_results
+from bot.publication import SurveyNotFound, survey_for_results
 from storage.errors import InvalidTransition, NotFound
 from storage.recommendations import (
     DuplicateRecommendation,
@@ -31,15 +28,10 @@ from storage.recommendations import (
     Recommendation,
 )
 from surveys import model
-from surveys.aggregation import Cell, SurveySummary, summarize
-from surveys.disclosure import SuppressionReason, effective_min_cell
 from surveys.messages import N_, Message
-from surveys.model import Choice, Question, QuestionType, Survey, Text
-from surveys.perturbation import PROTECTED, record_key
-from surveys.snapshot import snapshot_cutoff
+from surveys.model import Text
 
 __all__ = [
-    "ADDRESSED_QUESTION",
     "SCALES",
     "STATUS_LABELS",
     "TRANSITIONS",
@@ -48,14 +40,11 @@ __all__ = [
     "Status",
     "add_milestone",
     "add_recommendation",
-    "addressed_summary",
     "allowed_next",
     "change_status",
     "get_recommendation",
-    "has_answered_addressed",
     "list_recommendations",
     "mark_milestone",
-    "record_addressed_answer",
     "set_progress",
 ]
 
@@ -109,9 +98,6 @@ SCALES: dict[AddressedScale, tuple[tuple[str, str], ...]] = {
                                    ("no", N_("No"))),
     AddressedScale.ONE_TO_FIVE: tuple((str(n), str(n)) for n in range(1, 6)),
 }
-
-#: The id of the one question of an :func:`addressed_summary`.
-ADDRESSED_QUESTION = "addressed"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -324,98 +310,3 @@ async def mark_milestone(storage: Any, actor: str, recommendation_id: str, numbe
     await storage.audit.append(actor, "recommendation.milestone_reached", {
         "recommendation_id": recommendation_id, "milestone": number, "reached": reached})
     return milestone
-
-
-def _answerer_key(storage: Any, recommendation_id: str, user_id: int) -> str:
-    # A namespace no survey id can take (survey ids have no ':'), so the pseudonym matches
-    # no respondent key of the same person.
-    return str(storage.secret.respondent_key(f"recommendation:{recommendation_id}", user_id))
-
-
-async def has_answered_addressed(storage: Any, recommendation_id: str, user_id: int) -> bool:
-    """Whether this user already said whether the recommendation was addressed."""
-    answered: bool = await storage.recommendations.has_answered(
-        recommendation_id, _answerer_key(storage, recommendation_id, user_id))
-    return answered
-
-
-async def record_addressed_answer(storage: Any, recommendation_id: str, user_id: int,
-                                  answer: str, *, today: _dt.date | None = None) -> bool:
-    """Store one follower's "was this addressed?" answer, without identity.
-
-    The answer goes under a random id with its day; only a keyed pseudonym (in a separate
-    table, without date) remembers that this user answered, so each answers once.
-
-    Args:
-        answer: One of the recommendation's scale (``yes``/``partly``/``no`` or ``1``-``5``).
-
-    Returns:
-        ``False`` if this user had already answered (the first answer stands).
-
-    Raises:
-        RecommendationError: Unknown recommendation, not implemented yet, or an answer
-            outside its scale.
-    """
-    current = await _require(storage, recommendation_id)
-    if current.status != Status.IMPLEMENTED:
-        raise RecommendationError(Message(
-            N_("Recommendation '{id}' is not implemented yet."), {"id": recommendation_id}))
-    allowed = {key for key, _ in SCALES[AddressedScale(current.addressed_scale)]}
-    if answer not in allowed:
-        raise RecommendationError(Message(N_("Answer one of: {answers}."),
-                                          {"answers": ", ".join(sorted(allowed))}))
-    recorded: bool = await storage.recommendations.record_addressed(
-        recommendation_id, _answerer_key(storage, recommendation_id, user_id), answer,
-        today=_today(today))
-    return recorded
-
-
-def _addressed_survey(recommendation: Recommendation) -> Survey:
-    """The one-question survey whose answers are "was this addressed?"."""
-    scale = AddressedScale(recommendation.addressed_scale)
-    languages = tuple(sorted(recommendation.title.languages)) or ("en",)
-    if scale is AddressedScale.ONE_TO_FIVE:
-        question = Question(ADDRESSED_QUESTION, QuestionType.SCALE, recommendation.title,
-                            min=1, max=5)
-    else:
-        question = Question(ADDRESSED_QUESTION, QuestionType.SINGLE, recommendation.title,
-                            choices=tuple(Choice(key, Text({"en": label}))
-                                          for key, label in SCALES[scale]))
-    return Survey(f"recommendation-{recommendation.recommendation_id}", recommendation.title,
-                  languages, (question,))
-
-
-async def addressed_summary(storage: Any, recommendation_id: str, *, min_cell: int = 5,
-                            today: _dt.date | None = None) -> SurveySummary:
-    """The published "was this addressed?" figures of a recommendation.
-
-    Exactly the protection of a survey's results: answers of whole days before today,
-    moving forward in steps of at least ``min_cell`` (``surveys.snapshot``), counts with
-    cell-key noise and every group under ``min_cell`` hidden (``surveys.aggregation``).
-    Labels of yes/partly/no are English message ids: render them with the reader's gettext
-    (:data:`SCALES`).
-
-    Raises:
-        RecommendationError: No such recommendation.
-    """
-    current = await _require(storage, recommendation_id)
-    survey = _addressed_survey(current)
-    per_day = await storage.recommendations.addressed_per_day(recommendation_id)
-    before = snapshot_cutoff(per_day, step=effective_min_cell(min_cell), today=_today(today))
-    if before is None:
-        empty = summarize(survey, (), min_cell=min_cell, protection=PROTECTED)
-        reason = SuppressionReason.NOT_PUBLISHED_YET
-        return replace(empty, respondents=Cell(None, None, reason), suppressed=reason,
-                       completion_rate=None, per_day=(), questions=())
-    answers = await storage.recommendations.addressed_answers(recommendation_id, before)
-    secret = publication_key(storage)
-    scale = AddressedScale(current.addressed_scale)
-
-    def value(answer: str) -> str | int:
-        return int(answer) if scale is AddressedScale.ONE_TO_FIVE else answer
-
-    responses = [({ADDRESSED_QUESTION: value(a.answer)}, a.answered_on, None,
-                  record_key(secret, f"addressed:{a.answer_id}")) for a in answers]
-    summary = await asyncio.to_thread(summarize, survey, responses, min_cell=min_cell,
-                                      protection=PROTECTED)
-    return replace(summary, snapshot_before=before)

@@ -21,7 +21,7 @@ from surveys.model import Answer, Survey
 
 if TYPE_CHECKING:
     from storage.responses import ResponseRecord
-    from storage.surveys import SurveyRecord
+    from storage.survey_records import SurveyRecord
 
 __all__ = [
     "Progress",

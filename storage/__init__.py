@@ -55,7 +55,8 @@ from storage.secret import (
     ServerSecret,
 )
 from storage.subscriptions import SubscriptionRepository
-from storage.surveys import SurveyRecord, SurveyRepository, SurveySource, SurveyStatus
+from storage.survey_records import SurveyRecord, SurveySource, SurveyStatus
+from storage.surveys import SurveyRepository
 from storage.tallies import TallyRepository
 from storage.totp import SecondFactorRepository
 

@@ -9,10 +9,11 @@ the "has responded" marker remains under that pseudonym (ARCHITECTURE.md, Privac
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -27,12 +28,14 @@ from storage.response_records import (
     marker_record,
     record_from_row,
 )
-from surveys.codec import answers_to_json
+from surveys.codec import answers_from_json, answers_to_json
 from surveys.model import Answer, Answers
 
 __all__ = [
     "AnswerWrite",
     "answered",
+    "delete_draft",
+    "delete_drafts",
     "get_draft",
     "get_draft_now",
     "in_progress_draft",
@@ -40,7 +43,10 @@ __all__ = [
     "languages_json",
     "put_in_progress",
     "require_open",
+    "restart_draft",
+    "rewrite_draft",
     "save_answers",
+    "start_draft",
 ]
 
 
@@ -69,6 +75,102 @@ def put_in_progress(
     created = get_draft_now(connection, survey_id, respondent_key)
     assert created is not None
     return created
+
+
+def start_draft(
+    connection: sqlite3.Connection,
+    key: tuple[str, int, str],
+    today: str,
+    language: str | None,
+    current_question: str | None,
+) -> ResponseRecord:
+    """Begin a response on the published version, or return the existing one unchanged.
+
+    Starting twice (a double tap, a second deep link) must resume, not reset.
+    """
+    survey_id, version, respondent_key = key
+    existing = get_draft_now(connection, survey_id, respondent_key)
+    if existing is not None:
+        return existing
+    require_open(connection, survey_id, version)
+    return put_in_progress(connection, key, today, language, current_question)
+
+
+def restart_draft(
+    connection: sqlite3.Connection,
+    key: tuple[str, int, str],
+    today: str,
+    language: str | None,
+    current_question: str | None,
+    answers: Answers | None,
+) -> ResponseRecord:
+    """Replace an unfinished response with a fresh one that keeps ``answers``.
+
+    Raises:
+        AlreadySubmitted: A submitted response is never replaced.
+    """
+    survey_id, version, respondent_key = key
+    existing = get_draft_now(connection, survey_id, respondent_key)
+    if existing is not None and existing.submitted:
+        raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
+    require_open(connection, survey_id, version)
+    carried = dict(answers or {})
+    return put_in_progress(
+        connection, key, today, language, current_question, carried,
+        kept_languages(existing, carried))
+
+
+def rewrite_draft(
+    connection: sqlite3.Connection,
+    survey_id: str,
+    respondent_key: str,
+    change: Callable[[ResponseRecord], tuple[Answers, str | None, str | None]],
+    text_language: tuple[str, str] | None,
+    today: _dt.date,
+) -> ResponseRecord:
+    """Replace a draft's answers, current question and language by ``change(draft)``.
+
+    One SELECT and one UPDATE; ``text_language`` (question id, language) is stored when that
+    question's new answer is text.
+    """
+    response = in_progress_draft(connection, survey_id, respondent_key)
+    answers, current_question, language = change(response)
+    encoded = answers_to_json(answers)
+    languages = kept_languages(response, answers)
+    if text_language is not None and isinstance(answers.get(text_language[0]), str):
+        languages[text_language[0]] = text_language[1]
+    connection.execute(
+        "UPDATE responses SET answers = ?, current_question = ?, language = ?, "
+        "updated_on = ?, text_languages = ? WHERE survey_id = ? AND respondent_key = ?",
+        (encoded, current_question, language, today.isoformat(),
+         languages_json(languages), survey_id, respondent_key),
+    )
+    # Built here rather than read back: one round trip less per answer, and the
+    # answers are decoded from exactly the text that was stored.
+    return dataclasses.replace(
+        response,
+        answers=MappingProxyType(answers_from_json(encoded)),
+        current_question=current_question,
+        language=language,
+        updated_on=today,
+        text_languages=MappingProxyType(languages),
+    )
+
+
+_DELETE_DRAFT = (
+    "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
+    "AND status = 'in_progress'"
+)
+
+
+def delete_draft(connection: sqlite3.Connection, survey_id: str, respondent_key: str) -> int:
+    """Erase the draft under this pseudonym (never a marker); return how many rows went."""
+    return connection.execute(_DELETE_DRAFT, (survey_id, respondent_key)).rowcount
+
+
+def delete_drafts(connection: sqlite3.Connection, keys: Mapping[str, str]) -> int:
+    """Erase the drafts of ``keys`` (survey id -> pseudonym) in one statement; return the count."""
+    return connection.executemany(_DELETE_DRAFT, list(keys.items())).rowcount
 
 
 _DRAFT = (

@@ -1,7 +1,7 @@
 """The values the report repository returns: frozen, with no database row inside.
 
-Kept apart from :mod:`storage.reports` so the repository module stays about SQL and
-encryption, and handlers can read these shapes without the queries.
+Kept apart from :mod:`storage.reports` (encryption) and :mod:`storage.report_rows` (SQL),
+so handlers can read these shapes without the queries.
 """
 
 from __future__ import annotations

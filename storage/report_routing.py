@@ -22,7 +22,7 @@ import aiosqlite
 from storage.database import Database
 from storage.errors import NotFound
 from storage.report_records import ReportStatus, ReportSummary
-from storage.reports import _SUMMARY_SQL, _summary  # one summary shape for both views
+from storage.report_rows import SUMMARY_SQL, summary_from_row  # one summary shape for both views
 from storage.sealing import CannotOpen, ReportCipher
 
 __all__ = ["CategoryCounts", "ReportNote", "ReportRouting"]
@@ -66,7 +66,7 @@ class ReportRouting:
                            offset: int = 0) -> list[ReportSummary]:
         """Like ``ReportRepository.list_reports``, limited to ``categories`` (``None``: all)."""
         wanted = [s.value for s in (statuses or list(ReportStatus))]
-        sql = _SUMMARY_SQL + " WHERE r.status IN ({})".format(", ".join("?" for _ in wanted))
+        sql = SUMMARY_SQL + " WHERE r.status IN ({})".format(", ".join("?" for _ in wanted))
         params: list[object] = list(wanted)
         if categories is not None:
             sql += " AND r.category IN ({})".format(", ".join("?" for _ in categories))
@@ -75,7 +75,7 @@ class ReportRouting:
         params.extend((limit, offset))
 
         async def work(connection: aiosqlite.Connection) -> list[ReportSummary]:
-            return [_summary(row) for row in await connection.execute_fetchall(sql, params)]
+            return [summary_from_row(row) for row in await connection.execute_fetchall(sql, params)]
 
         return await self._db.read(work)
 

@@ -5,7 +5,8 @@ of times, a random id, ciphertexts for everything the reporter wrote. This repos
 the encryption and decryption itself (with a :class:`~storage.sealing.ReportCipher`) so
 that no caller can store a plaintext body by mistake, and it hashes receipts and derives
 each report's own key pair (:mod:`storage.reporter_keys`) off the event loop because
-scrypt and Argon2id are deliberately slow.
+scrypt and Argon2id are deliberately slow. The statements it runs are in
+:mod:`storage.report_rows`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import aiosqlite
 from nacl.public import PrivateKey, PublicKey
 
+from storage import report_rows
 from storage.attachments import Attachment, pack_attachment, unpack_attachment
 from storage.errors import NotFound
 from storage.receipts import (
@@ -62,66 +63,13 @@ def _today() -> _dt.date:
     return _dt.datetime.now(_dt.UTC).date()
 
 
-def _day(value: object) -> _dt.date:
-    return _dt.date.fromisoformat(str(value))
-
-
 def _new_report_id() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(8))
-
-
-_SUMMARY_SQL = """
-SELECT r.report_id, r.category, r.status, r.sealed, r.filed_on, r.updated_on, r.closed_on,
-       (SELECT count(*) FROM report_items i WHERE i.report_id = r.report_id AND i.kind = 'followup'),
-       (SELECT count(*) FROM report_items i WHERE i.report_id = r.report_id AND i.kind = 'file'),
-       (SELECT count(*) FROM report_items i WHERE i.report_id = r.report_id AND i.kind = 'reply'),
-       (SELECT count(*) FROM report_notes n WHERE n.report_id = r.report_id)
-FROM reports r
-"""
-
-
-def _insert_report(
-    connection: sqlite3.Connection, report: tuple[object, ...], files: Sequence[tuple[object, ...]]
-) -> None:
-    connection.execute(
-        "INSERT INTO reports (report_id, receipt_lookup, receipt_salt, receipt_hash,"
-        " category, status, sealed, body, filed_on, updated_on, reporter_key,"
-        " reporter_salt, reporter_kdf)"
-        " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
-        report,
-    )
-    connection.executemany(
-        "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
-        " VALUES (?, ?, 'file', ?, ?)",
-        files,
-    )
-
-
-def _summary(row: Any) -> ReportSummary:
-    return ReportSummary(
-        report_id=str(row[0]),
-        category=str(row[1]),
-        status=ReportStatus(row[2]),
-        sealed=bool(row[3]),
-        filed_on=_day(row[4]),
-        updated_on=_day(row[5]),
-        closed_on=None if row[6] is None else _day(row[6]),
-        followups=int(row[7]),
-        files=int(row[8]),
-        replies=int(row[9]),
-        notes=int(row[10]),
-    )
 
 
 def _mint(code: str, receipt_key: bytes) -> tuple[ReceiptHash, ReporterKey]:
     # Both slow hashes of a new receipt in one worker-thread hop.
     return hash_receipt(code, receipt_key), new_reporter_key(code)
-
-
-def _reporter_key(row: Any) -> ReporterKey | None:
-    if row is None or row[0] is None:
-        return None  # filed before reports had their own key (migration 0007)
-    return ReporterKey(bytes(row[0]), bytes(row[1]), str(row[2]))
 
 
 class ReportRepository:
@@ -176,7 +124,8 @@ class ReportRepository:
             files = [(report_id, seq, content, day)
                      for seq, content in enumerate(files_ct, start=1)]
             try:
-                await self._db.write(functools.partial(_insert_report, report=report, files=files))
+                await self._db.write(functools.partial(report_rows.insert_report,
+                                                       report=report, files=files))
             except sqlite3.IntegrityError:
                 continue
             return FiledReport(report_id=report_id, receipt=receipt)
@@ -190,16 +139,7 @@ class ReportRepository:
         """
         code = normalize(typed)
         lookup = lookup_id(code if code is not None else "", self._receipt_key)
-
-        async def select(connection: aiosqlite.Connection) -> Any:
-            cursor = await connection.execute(
-                "SELECT report_id, receipt_salt, receipt_hash FROM reports"
-                " WHERE receipt_lookup = ?",
-                (lookup,),
-            )
-            return await cursor.fetchone()
-
-        row = await self._db.read(select)
+        row = await self._db.read(functools.partial(report_rows.select_receipt, lookup=lookup))
         stored = None if row is None else ReceiptHash(lookup, bytes(row[1]), bytes(row[2]))
         if await asyncio.to_thread(verify_receipt, code, stored):
             return str(row[0])
@@ -275,17 +215,9 @@ class ReportRepository:
     ) -> list[ReportSummary]:
         """Reports newest day first (random order within a day, by id)."""
         wanted = [s.value for s in (statuses or list(ReportStatus))]
-        marks = ", ".join("?" for _ in wanted)
-
-        async def select(connection: aiosqlite.Connection) -> list[Any]:
-            cursor = await connection.execute(
-                _SUMMARY_SQL + f" WHERE r.status IN ({marks})"
-                " ORDER BY r.filed_on DESC, r.report_id LIMIT ? OFFSET ?",
-                (*wanted, limit, offset),
-            )
-            return list(await cursor.fetchall())
-
-        return [_summary(row) for row in await self._db.read(select)]
+        rows = await self._db.read(functools.partial(
+            report_rows.select_summaries, statuses=wanted, limit=limit, offset=offset))
+        return [report_rows.summary_from_row(row) for row in rows]
 
     async def summary(self, report_id: str) -> ReportSummary:
         """Metadata of one report.
@@ -293,16 +225,11 @@ class ReportRepository:
         Raises:
             NotFound: No such report (or it was deleted).
         """
-
-        async def select(connection: aiosqlite.Connection) -> Any:
-            cursor = await connection.execute(_SUMMARY_SQL + " WHERE r.report_id = ?",
-                                              (report_id,))
-            return await cursor.fetchone()
-
-        row = await self._db.read(select)
+        row = await self._db.read(functools.partial(report_rows.select_summary,
+                                                    report_id=report_id))
         if row is None:
             raise NotFound(f"no report {report_id}")
-        return _summary(row)
+        return report_rows.summary_from_row(row)
 
     async def get(self, report_id: str) -> Report:
         """A report with everything this process can decrypt.
@@ -313,35 +240,15 @@ class ReportRepository:
         return await self._read(report_id, None)
 
     async def _read(self, report_id: str, reporter_key: PrivateKey | None) -> Report:
-
-        async def select(
-            connection: aiosqlite.Connection,
-        ) -> tuple[Any, Any, list[Any], list[Any]]:
-            await connection.execute("BEGIN")
-            cursor = await connection.execute(_SUMMARY_SQL + " WHERE r.report_id = ?",
-                                              (report_id,))
-            head = await cursor.fetchone()
-            cursor = await connection.execute(
-                "SELECT body FROM reports WHERE report_id = ?", (report_id,))
-            body = await cursor.fetchone()
-            cursor = await connection.execute(
-                "SELECT seq, kind, content, added_on FROM report_items WHERE report_id = ?"
-                " ORDER BY seq", (report_id,))
-            items = list(await cursor.fetchall())
-            cursor = await connection.execute(
-                "SELECT seq, 'note', content, added_on FROM report_notes WHERE report_id = ?"
-                " ORDER BY seq", (report_id,))
-            notes = list(await cursor.fetchall())
-            await connection.execute("COMMIT")
-            return head, body, items, notes
-
-        head, body_row, rows, note_rows = await self._db.read(select)
+        head, body_row, rows, note_rows = await self._db.read(functools.partial(
+            report_rows.select_report, report_id=report_id))
         if head is None:
             raise NotFound(f"no report {report_id}")
         body = self._open_text(bytes(body_row[0]))
         items = tuple(self._item(row, reporter_key) for row in rows)
         notes = tuple(self._item(row, None) for row in note_rows)
-        return Report(summary=_summary(head), body=body, items=items, notes=notes)
+        return Report(summary=report_rows.summary_from_row(head), body=body, items=items,
+                      notes=notes)
 
     async def set_status(self, report_id: str, status: ReportStatus) -> ReportSummary:
         """Move a report to ``status``; closing starts the retention countdown.
@@ -351,92 +258,40 @@ class ReportRepository:
         """
         day = self._today().isoformat()
         closed_on = day if status in CLOSED_STATUSES else None
-
-        def update(connection: sqlite3.Connection) -> int:
-            cursor = connection.execute(
-                "UPDATE reports SET status = ?, updated_on = ?, closed_on = ?"
-                " WHERE report_id = ?",
-                (status.value, day, closed_on, report_id),
-            )
-            return cursor.rowcount
-
+        update = functools.partial(report_rows.update_status, report_id=report_id,
+                                   status=status, day=day, closed_on=closed_on)
         if not await self._db.write(update):
             raise NotFound(f"no report {report_id}")
         return await self.summary(report_id)
 
     async def take_digest(self) -> DigestCounts:
         """Count reports not announced yet (and mark them announced), and all open ones."""
-
-        def take(connection: sqlite3.Connection) -> DigestCounts:
-            cursor = connection.execute(
-                "UPDATE reports SET announced = 1 WHERE announced = 0")
-            new = cursor.rowcount
-            cursor = connection.execute(
-                "SELECT count(*) FROM reports WHERE closed_on IS NULL")
-            row = cursor.fetchone()
-            return DigestCounts(new=int(new), open=int(row[0]))
-
-        counts: DigestCounts = await self._db.write(take)
+        counts: DigestCounts = await self._db.write(report_rows.take_digest)
         return counts
 
     async def delete(self, report_id: str) -> bool:
         """Erase one report and its items (overwritten: secure_delete, WAL truncated)."""
-
-        def remove(connection: sqlite3.Connection) -> int:
-            cursor = connection.execute("DELETE FROM reports WHERE report_id = ?",
-                                              (report_id,))
-            return cursor.rowcount
-
+        remove = functools.partial(report_rows.delete_report, report_id=report_id)
         return bool(await self._db.write(remove, checkpoint=True))
 
     async def purge_closed(self, retention_days: int) -> int:
         """Erase reports closed at least ``retention_days`` days ago; return how many."""
         cutoff = (self._today() - _dt.timedelta(days=retention_days)).isoformat()
-
-        def remove(connection: sqlite3.Connection) -> int:
-            cursor = connection.execute(
-                "DELETE FROM reports WHERE closed_on IS NOT NULL AND closed_on <= ?", (cutoff,))
-            return cursor.rowcount
-
+        remove = functools.partial(report_rows.delete_closed, cutoff=cutoff)
         removed: int = await self._db.write(remove, checkpoint=True)
         return removed
 
     # --- internals ---------------------------------------------------------------------
 
     async def _stored_reporter_key(self, report_id: str) -> ReporterKey | None:
-
-        async def select(connection: aiosqlite.Connection) -> Any:
-            cursor = await connection.execute(
-                "SELECT reporter_key, reporter_salt, reporter_kdf FROM reports"
-                " WHERE report_id = ?", (report_id,))
-            return await cursor.fetchone()
-
-        return _reporter_key(await self._db.read(select))
+        row = await self._db.read(functools.partial(report_rows.select_reporter_key,
+                                                    report_id=report_id))
+        return report_rows.reporter_key_from_row(row)
 
     async def _add_item(self, report_id: str, kind: str, content: bytes) -> None:
         day = self._today().isoformat()
-        # Notes have their own table: no query for the reporter can ever return one.
-        table = "report_notes" if kind == "note" else "report_items"
-
-        def insert(connection: sqlite3.Connection) -> None:
-            cursor = connection.execute(
-                "UPDATE reports SET updated_on = ? WHERE report_id = ?", (day, report_id))
-            if cursor.rowcount == 0:
-                raise NotFound(f"no report {report_id}")
-            cursor = connection.execute(
-                f"SELECT coalesce(max(seq), 0) + 1 FROM {table} WHERE report_id = ?",  # table: one of two constants
-                (report_id,))
-            (seq,) = cursor.fetchone()
-            if kind == "note":
-                connection.execute(
-                    "INSERT INTO report_notes (report_id, seq, content, added_on)"
-                    " VALUES (?, ?, ?, ?)", (report_id, int(seq), content, day))
-            else:
-                connection.execute(
-                    "INSERT INTO report_items (report_id, seq, kind, content, added_on)"
-                    " VALUES (?, ?, ?, ?, ?)", (report_id, int(seq), kind, content, day))
-
-        await self._db.write(insert)
+        await self._db.write(functools.partial(report_rows.insert_item, report_id=report_id,
+                                               kind=kind, content=content, day=day))
 
     def _open_text(self, ciphertext: bytes) -> str | None:
         try:
@@ -445,7 +300,8 @@ class ReportRepository:
             return None
 
     def _item(self, row: Any, reporter_key: PrivateKey | None) -> ReportItem:
-        seq, kind, content, added_on = int(row[0]), str(row[1]), bytes(row[2]), _day(row[3])
+        seq, kind, content = int(row[0]), str(row[1]), bytes(row[2])
+        added_on = report_rows.parse_day(row[3])
         try:
             plaintext = self._cipher.open(content, reporter_key)
         except CannotOpen:

@@ -18,12 +18,9 @@ since the code has 80 random bits). What a write does to a draft is in
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as _dt
 import secrets
-import sqlite3
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 
 import aiosqlite
 
@@ -32,14 +29,14 @@ from storage.database import Database
 from storage.drafts import (
     AnswerWrite,
     answered,
+    delete_draft,
+    delete_drafts,
     get_draft,
     get_draft_now,
-    in_progress_draft,
-    kept_languages,
-    languages_json,
-    put_in_progress,
-    require_open,
+    restart_draft,
+    rewrite_draft,
     save_answers,
+    start_draft,
 )
 from storage.errors import AlreadySubmitted
 from storage.response_records import (
@@ -53,9 +50,9 @@ from storage.submission import (
     find_by_deletion_lookup,
     write_submission,
 )
-from storage.tallies import TallyKeeper
+from storage.tally_keeper import TallyKeeper
 from surveys import model
-from surveys.codec import answer_to_json, answers_from_json, answers_to_json
+from surveys.codec import answer_to_json
 from surveys.model import Answer, Answers
 from surveys.validation import QUESTION_ID
 
@@ -84,7 +81,7 @@ class ResponseRepository:
             identity batcher then rewrites the marker table in random order).
         publication_key: The key of record keys (``PUBLICATION_PURPOSE``), so each
             submission and erasure updates the tallies in its own transaction
-            (``storage.tallies``); without it they mark the survey for a tally rebuild.
+            (``storage.tally_keeper``); without it they mark the survey for a tally rebuild.
         """
         self._db = db
         self._tallies = TallyKeeper(publication_key)
@@ -114,17 +111,9 @@ class ResponseRepository:
             NotFound: The survey version does not exist.
             InvalidTransition: A new response can only start on the published version.
         """
-
-        def work(connection: sqlite3.Connection) -> ResponseRecord:
-            existing = get_draft_now(connection, survey_id, respondent_key)
-            if existing is not None:
-                return existing
-            require_open(connection, survey_id, version)
-            return put_in_progress(
-                connection, (survey_id, version, respondent_key), self._today().isoformat(),
-                language, current_question)
-
-        return await self._db.write(work)
+        key = (survey_id, version, respondent_key)
+        return await self._db.write(lambda connection: start_draft(
+            connection, key, self._today().isoformat(), language, current_question))
 
     async def restart(
         self,
@@ -147,18 +136,9 @@ class ResponseRepository:
             NotFound: The survey version does not exist.
             InvalidTransition: The version is not the published one.
         """
-
-        def work(connection: sqlite3.Connection) -> ResponseRecord:
-            existing = get_draft_now(connection, survey_id, respondent_key)
-            if existing is not None and existing.submitted:
-                raise AlreadySubmitted(f"the response to {survey_id!r} was already submitted")
-            require_open(connection, survey_id, version)
-            carried = dict(answers or {})
-            return put_in_progress(
-                connection, (survey_id, version, respondent_key), self._today().isoformat(),
-                language, current_question, carried, kept_languages(existing, carried))
-
-        return await self._db.write(work)
+        key = (survey_id, version, respondent_key)
+        return await self._db.write(lambda connection: restart_draft(
+            connection, key, self._today().isoformat(), language, current_question, answers))
 
     async def _update(
         self,
@@ -168,33 +148,9 @@ class ResponseRepository:
         text_language: tuple[str, str] | None = None,
     ) -> ResponseRecord:
         today = self._today()
-
-        # The write behind every answer: one SELECT and one UPDATE in the writer thread.
-        def work(connection: sqlite3.Connection) -> ResponseRecord:
-            response = in_progress_draft(connection, survey_id, respondent_key)
-            answers, current_question, language = change(response)
-            encoded = answers_to_json(answers)
-            languages = kept_languages(response, answers)
-            if text_language is not None and isinstance(answers.get(text_language[0]), str):
-                languages[text_language[0]] = text_language[1]
-            connection.execute(
-                "UPDATE responses SET answers = ?, current_question = ?, language = ?, "
-                "updated_on = ?, text_languages = ? WHERE survey_id = ? AND respondent_key = ?",
-                (encoded, current_question, language, today.isoformat(),
-                 languages_json(languages), survey_id, respondent_key),
-            )
-            # Built here rather than read back: one round trip less per answer, and the
-            # answers are decoded from exactly the text that was stored.
-            return dataclasses.replace(
-                response,
-                answers=MappingProxyType(answers_from_json(encoded)),
-                current_question=current_question,
-                language=language,
-                updated_on=today,
-                text_languages=MappingProxyType(languages),
-            )
-
-        return await self._db.write(work)
+        return await self._db.write(
+            lambda connection: rewrite_draft(connection, survey_id, respondent_key, change,
+                                             text_language, today))
 
     async def save_answer(
         self,
@@ -374,15 +330,9 @@ class ResponseRepository:
         Returns:
             The number of rows erased.
         """
-
-        def work(connection: sqlite3.Connection) -> int:
-            return connection.execute(
-                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
-                "AND status = 'in_progress'",
-                (survey_id, respondent_key),
-            ).rowcount
-
-        return await self._db.write(work, checkpoint=True)
+        return await self._db.write(
+            lambda connection: delete_draft(connection, survey_id, respondent_key),
+            checkpoint=True)
 
     async def find_all(self, keys: Mapping[str, str]) -> list[ResponseRecord]:
         """One person's drafts and "has responded" markers, by pseudonym (for ``/mydata``).
@@ -411,15 +361,8 @@ class ResponseRepository:
         Returns:
             The number of drafts erased.
         """
-
-        def work(connection: sqlite3.Connection) -> int:
-            return connection.executemany(
-                "DELETE FROM responses WHERE survey_id = ? AND respondent_key = ? "
-                "AND status = 'in_progress'",
-                list(keys.items()),
-            ).rowcount
-
-        return await self._db.write(work, checkpoint=True)
+        return await self._db.write(lambda connection: delete_drafts(connection, keys),
+                                    checkpoint=True)
 
     async def counts(self, survey_id: str, *, version: int | None = None) -> ResponseCounts:
         """How many responses are in progress and submitted (optionally for one version)."""

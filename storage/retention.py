@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.database import Database
-from storage.tallies import forget_survey
+from storage.tally_keeper import forget_survey
 
 __all__ = ["DueSurvey", "RetentionRepository", "SurveyPolicy"]
 

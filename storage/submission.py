@@ -21,7 +21,7 @@ from storage import receipts
 from storage.connections import fetch_one, fetch_one_now
 from storage.drafts import in_progress_draft, kept_languages, languages_json
 from storage.response_records import COLUMNS, ResponseRecord, record_from_row
-from storage.tallies import TallyKeeper
+from storage.tally_keeper import TallyKeeper
 from surveys.codec import answers_to_json
 from surveys.model import Answers
 

@@ -10,112 +10,39 @@ Life cycle of one survey id::
                      ^                    │
                      └── a newer draft ───┘  (publishing it closes the older version)
 
-At most one draft and one published version exist at a time (enforced by the schema).
+At most one draft and one published version exist at a time (enforced by the schema). The
+records returned, and the decoding of a stored definition, are in :mod:`storage.survey_records`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 
 import aiosqlite
 
 from storage.connections import fetch_one_now
 from storage.database import Database
 from storage.errors import InvalidTransition, NotFound
+from storage.survey_records import (
+    COLUMNS,
+    UNREADABLE,
+    SurveyRecord,
+    SurveySource,
+    SurveyStatus,
+    UnreadableSurvey,
+    decode_definition,
+    record_from_row,
+)
 from surveys import model
-from surveys.codec import survey_from_json, survey_to_json
+from surveys.codec import survey_to_json
 from surveys.model import Survey
 
 logger = logging.getLogger(__name__)
 
-#: What decoding a stored definition raises when this release cannot read it (CodecError is a
-#: ValueError; a definition edited by hand can break the structure anywhere).
-_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
-
-__all__ = [
-    "SurveyRecord",
-    "SurveyRepository",
-    "SurveySource",
-    "SurveyStatus",
-    "UnreadableSurvey",
-]
-
-
-class SurveyStatus(StrEnum):
-    """Where a survey version is in its life cycle."""
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True, slots=True)
-class UnreadableSurvey:
-    """A stored survey version this release cannot decode, and why (for moderators)."""
-
-    survey_id: str
-    version: int
-    status: SurveyStatus
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class SurveyRecord:
-    """One stored version of a survey."""
-
-    survey_id: str
-    version: int
-    status: SurveyStatus
-    survey: Survey
-    created_on: _dt.date
-    published_on: _dt.date | None
-    closed_on: _dt.date | None
-    source_name: str = ""
-
-    @property
-    def is_open(self) -> bool:
-        """Participants can answer this version."""
-        return self.status is SurveyStatus.PUBLISHED
-
-
-@dataclass(frozen=True, slots=True)
-class SurveySource:
-    """The file a version was loaded from, byte for byte (for moderators to download)."""
-
-    name: str
-    data: bytes
-
-
-# Definitions are immutable text; decoding the same text again gives an equal survey, so a
-# small cache saves re-parsing the open surveys on every /surveys.
-_decode = functools.lru_cache(maxsize=128)(survey_from_json)
-
-_COLUMNS = (
-    "survey_id, version, status, definition, source_name, created_on, published_on, closed_on"
-)
-
-
-def _day(value: str | None) -> _dt.date | None:
-    return None if value is None else _dt.date.fromisoformat(value)
-
-
-def _record(row: sqlite3.Row) -> SurveyRecord:
-    return SurveyRecord(
-        survey_id=row["survey_id"],
-        version=row["version"],
-        status=SurveyStatus(row["status"]),
-        survey=_decode(row["definition"]),
-        created_on=_dt.date.fromisoformat(row["created_on"]),
-        published_on=_day(row["published_on"]),
-        closed_on=_day(row["closed_on"]),
-        source_name=row["source_name"],
-    )
+__all__ = ["SurveyRepository"]
 
 
 async def _one(
@@ -135,13 +62,13 @@ async def _many(
     it so moderators can be told.
     """
     rows = await connection.execute_fetchall(
-        f"SELECT {_COLUMNS} FROM surveys WHERE {where} ORDER BY survey_id, version", params
+        f"SELECT {COLUMNS} FROM surveys WHERE {where} ORDER BY survey_id, version", params
     )
     records = []
     for row in rows:
         try:
-            records.append(_record(row))
-        except _UNREADABLE as error:
+            records.append(record_from_row(row))
+        except UNREADABLE as error:
             logger.warning("Survey %s version %d cannot be read and is skipped (%s)",
                            row["survey_id"], row["version"], type(error).__name__)
     return records
@@ -158,20 +85,20 @@ def _one_now(
     connection: sqlite3.Connection, where: str, params: tuple[object, ...]
 ) -> SurveyRecord | None:
     """:func:`_one` for a write (in the writer thread)."""
-    row = fetch_one_now(connection, f"SELECT {_COLUMNS} FROM surveys WHERE {where}", params)
-    return None if row is None else _record(row)
+    row = fetch_one_now(connection, f"SELECT {COLUMNS} FROM surveys WHERE {where}", params)
+    return None if row is None else record_from_row(row)
 
 
 def _published_now(connection: sqlite3.Connection, survey_id: str) -> SurveyRecord | None:
     """The published version of ``survey_id`` (an unreadable one is skipped, as in _many)."""
     row = fetch_one_now(
-        connection, f"SELECT {_COLUMNS} FROM surveys WHERE survey_id = ? AND status = 'published'",
+        connection, f"SELECT {COLUMNS} FROM surveys WHERE survey_id = ? AND status = 'published'",
         (survey_id,))
     if row is None:
         return None
     try:
-        return _record(row)
-    except _UNREADABLE as error:
+        return record_from_row(row)
+    except UNREADABLE as error:
         logger.warning("Survey %s version %d cannot be read and is skipped (%s)",
                        row["survey_id"], row["version"], type(error).__name__)
         return None
@@ -375,8 +302,8 @@ class SurveyRepository:
             found = []
             for survey_id, version, status, definition in rows:
                 try:
-                    _decode(definition)
-                except _UNREADABLE as error:
+                    decode_definition(definition)
+                except UNREADABLE as error:
                     found.append(UnreadableSurvey(survey_id, version, SurveyStatus(status),
                                                   str(error) or type(error).__name__))
             return found

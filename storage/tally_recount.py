@@ -54,7 +54,7 @@ class _Memo(dict[Any, int]):
 
 
 class Recount:
-    """Counts responses into the counters :class:`TallyKeeper` keeps, for a check or rebuild.
+    """Counts responses into the counters ``storage.tally_keeper`` keeps, for a check or rebuild.
 
     The cells are those of ``surveys.tally_plan.response_values``, the keeper's; only the
     way to them differs. SQLite hands each answer as its own JSON text (``answers -> path``,

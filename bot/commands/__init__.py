@@ -36,7 +36,8 @@ def configuration(args: argparse.Namespace) -> Config | None:
 
     Imported when called, so ``consultbot --help`` stays quick.
     """
-    from bot.config import ConfigError, load_config
+    from bot.config import ConfigError
+    from bot.config_loading import load_config
 
     try:
         return load_config(getattr(args, "config", None))

@@ -43,7 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Print the findings and return the exit code."""
-    from bot.config import ConfigError, load_config  # imported here: keeps --help fast
+    from bot.config import ConfigError  # imported here: keeps --help fast
+    from bot.config_loading import load_config
     from bot.doctor import DoctorOptions, Finding, Level, exit_code, run_diagnosis
 
     try:

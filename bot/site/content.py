@@ -1,7 +1,7 @@
 """What the results site shows, read once from storage through the publication layer.
 
 Every figure comes from :func:`bot.publication.build_summary` (the protected snapshot that
-``consultbot summary --format json`` prints) or :func:`bot.recommendations.addressed_summary`
+``consultbot summary --format json`` prints) or :func:`bot.addressed_answers.addressed_summary`
 (the same protection for "was this addressed?" answers). Nothing here counts anything.
 """
 
@@ -11,8 +11,9 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
+from bot.addressed_answers import addressed_summary
 from bot.publication import build_summary
-from bot.recommendations import Status, addressed_summary, list_recommendations
+from bot.recommendations import Status, list_recommendations
 from storage.recommendations import Recommendation
 from surveys.aggregation import SurveySummary
 from surveys.model import QuestionType, Survey

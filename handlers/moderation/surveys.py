@@ -38,7 +38,8 @@ from handlers.shared.render import MESSAGE_LIMIT
 from handlers.shared.router import Router
 from storage.audit import moderator_actor
 from storage.errors import InvalidTransition, NotFound
-from storage.surveys import SurveyRecord, SurveyRepository
+from storage.survey_records import SurveyRecord
+from storage.surveys import SurveyRepository
 from surveys.limits import MAX_FILE_BYTES
 from surveys.loading import inspect_bytes
 from surveys.messages import N_

@@ -5,7 +5,7 @@ A participant sees the recommendations of the surveys they may see
 (``bot.recommendation_updates.visible_recommendations``) with their status and progress,
 opens one, and may follow it: its status changes then reach them through the outbox in their
 language. Once it is implemented, the update carries one row of answer buttons; the answer
-is stored without identity by ``bot.recommendations.record_addressed_answer``, once.
+is stored without identity by ``bot.addressed_answers.record_addressed_answer``, once.
 Moderators get their own /recs (``handlers.moderation.recs``), which hands everyone else
 to :func:`list_command`.
 """
@@ -17,6 +17,7 @@ import contextlib
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from bot.addressed_answers import record_addressed_answer
 from bot.context import BotContext, ConsultbotApplication, Translator, services_of
 from bot.recommendation_updates import (
     any_recommendation_by_ref,
@@ -30,12 +31,7 @@ from bot.recommendation_updates import (
     unfollow,
     visible_recommendations,
 )
-from bot.recommendations import (
-    SCALES,
-    AddressedScale,
-    RecommendationError,
-    record_addressed_answer,
-)
+from bot.recommendations import SCALES, AddressedScale, RecommendationError
 from handlers.shared.button_data import (
     AddressedAnswer,
     RecommendationAction,

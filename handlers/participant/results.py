@@ -21,7 +21,7 @@ from handlers.shared.button_data import ShowResults
 from handlers.shared.buttons import button_data, pressed, refuse_button
 from handlers.shared.commands import add_command
 from handlers.shared.router import Router
-from storage.surveys import SurveyRecord
+from storage.survey_records import SurveyRecord
 from surveys.messages import N_
 from surveys.summary_text import render_summary
 

@@ -31,7 +31,8 @@ from telegram import CallbackQuery, Update
 
 from bot.context import BotContext, Services, Translator
 from bot.survey_progress import survey_ref
-from handlers.shared.button_data import ButtonData, decode, encode
+from handlers.shared.button_codec import decode, encode
+from handlers.shared.button_data import ButtonData
 from storage.secret import ServerSecret
 
 __all__ = [

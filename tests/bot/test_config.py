@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_API_URL, Config, ConfigError, load_config
+from bot.config import DEFAULT_API_URL, Config, ConfigError
+from bot.config_loading import load_config
 
 
 def test_defaults_without_anything() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import KEYS, SETTINGS, Config, ConfigError, Setting, load_config
+from bot.config import KEYS, SETTINGS, Config, ConfigError, Setting
+from bot.config_loading import load_config
 
 
 def test_every_config_field_is_one_setting_with_variable_and_key() -> None:

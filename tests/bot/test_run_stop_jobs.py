@@ -3,7 +3,7 @@
 python-telegram-bot's ``JobQueue.stop`` waits for the jobs running when it is called, then
 shuts apscheduler down, which cancels any job a trigger started during that wait and logs
 an error with its traceback (seen once in CI, from ``test_run_under_load``). ``consultbot
-run`` pauses the scheduler when its orderly stop begins (``bot.commands.run``); here a slow
+run`` pauses the scheduler when its orderly stop begins (``bot.serving``); here a slow
 job holds that wait open while another falls due during it, through a real application on
 the offline Bot API fake.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.commands import run as run_command
+from bot import serving
 from tests.handlers.conftest import BotEnv, env  # noqa: F401 - the fixture
 
 
@@ -42,7 +42,7 @@ async def test_an_orderly_stop_leaves_no_cancelled_job(
     # Due while the stop waits for the slow job: started then, it would be cancelled.
     app.job_queue.run_once(late, 0.3)
     caplog.set_level(logging.ERROR)
-    await run_command._stop_in_order(app, None, polling=False)
+    await serving._stop_in_order(app, None, polling=False)
     assert not app.running
     assert late_runs == 0
     # apscheduler says "raised an exception" or "Error running job" for a cancelled job.

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from handlers.shared.button_codec import decode, encode
 from handlers.shared.button_data import (
     Announce,
     AnswerOp,
@@ -23,8 +24,6 @@ from handlers.shared.button_data import (
     ReportStatusAction,
     ReportStatusButton,
     Review,
-    decode,
-    encode,
 )
 from handlers.shared.buttons import button_data, pack, read_button
 from tests.handlers.conftest import BotEnv, in_survey, stored_response

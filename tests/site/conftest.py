@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import addressed_answers as addressed
 from bot import recommendations as recs
 from bot.cli import main
 from storage import Storage
@@ -60,7 +61,7 @@ async def _seed(data_dir: Path) -> None:
                                  reached=True)
         yesterday = today() - dt.timedelta(days=1)
         for user, answer in enumerate(["yes"] * 8 + ["partly"] * 6 + ["no"] * 2):
-            await recs.record_addressed_answer(storage, "pay-on-time", user, answer,
+            await addressed.record_addressed_answer(storage, "pay-on-time", user, answer,
                                                today=yesterday)
         await recs.add_recommendation(
             storage, CLI_ACTOR, recommendation_id="safety-officers", survey_id=SURVEY.id,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import addressed_answers as addressed
 from bot import recommendations as recs
 from storage import Storage
 from storage.audit import CLI_ACTOR
@@ -135,15 +136,15 @@ async def _implemented(storage: Storage) -> None:
 async def test_addressed_answers_are_anonymous_and_given_once(storage: Storage) -> None:
     await _add(storage)
     with pytest.raises(recs.RecommendationError, match="not implemented yet"):
-        await recs.record_addressed_answer(storage, "pay-on-time", 42, "yes")
+        await addressed.record_addressed_answer(storage, "pay-on-time", 42, "yes")
     for status in ("under_consideration", "accepted", "implemented"):
         await recs.change_status(storage, CLI_ACTOR, "pay-on-time", status)
-    assert await recs.record_addressed_answer(storage, "pay-on-time", 42, "yes")
-    assert not await recs.record_addressed_answer(storage, "pay-on-time", 42, "no")
-    assert await recs.has_answered_addressed(storage, "pay-on-time", 42)
-    assert not await recs.has_answered_addressed(storage, "pay-on-time", 43)
+    assert await addressed.record_addressed_answer(storage, "pay-on-time", 42, "yes")
+    assert not await addressed.record_addressed_answer(storage, "pay-on-time", 42, "no")
+    assert await addressed.has_answered_addressed(storage, "pay-on-time", 42)
+    assert not await addressed.has_answered_addressed(storage, "pay-on-time", 43)
     with pytest.raises(recs.RecommendationError, match="Answer one of"):
-        await recs.record_addressed_answer(storage, "pay-on-time", 43, "5")
+        await addressed.record_addressed_answer(storage, "pay-on-time", 43, "5")
     answers = await storage.recommendations.addressed_answers("pay-on-time")
     assert [a.answer for a in answers] == ["yes"]
 
@@ -162,15 +163,15 @@ async def test_addressed_figures_are_published_like_survey_results(storage: Stor
     today = dt.date.today()
     yesterday = today - dt.timedelta(days=1)
     for user in range(3):
-        await recs.record_addressed_answer(storage, "pay-on-time", user, "partly",
+        await addressed.record_addressed_answer(storage, "pay-on-time", user, "partly",
                                            today=yesterday)
-    early = await recs.addressed_summary(storage, "pay-on-time", today=today)
+    early = await addressed.addressed_summary(storage, "pay-on-time", today=today)
     assert early.suppressed is SuppressionReason.NOT_PUBLISHED_YET  # 3 < min_cell
     for user in range(3, 12):
-        await recs.record_addressed_answer(storage, "pay-on-time", user, "yes",
+        await addressed.record_addressed_answer(storage, "pay-on-time", user, "yes",
                                            today=yesterday)
-    await recs.record_addressed_answer(storage, "pay-on-time", 99, "no", today=today)
-    summary = await recs.addressed_summary(storage, "pay-on-time", today=today)
+    await addressed.record_addressed_answer(storage, "pay-on-time", 99, "no", today=today)
+    summary = await addressed.addressed_summary(storage, "pay-on-time", today=today)
     assert summary.snapshot_before == today  # today's answer waits for the day to end
     assert abs((summary.respondents.count or 0) - 12) <= MAX_NOISE
     cells = {c.key: c.cell for c in summary.questions[0].overall.categories}

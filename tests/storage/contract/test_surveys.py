@@ -9,7 +9,8 @@ import pytest
 
 from storage.errors import InvalidTransition, NotFound
 from storage.responses import ResponseRepository
-from storage.surveys import SurveyRepository, SurveySource, SurveyStatus
+from storage.survey_records import SurveySource, SurveyStatus
+from storage.surveys import SurveyRepository
 from tests.storage.samples import Clock, make_survey
 
 KEY_A = "a" * 64
