@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from bot.cli_language import _
 from bot.serving import Webhook, serve
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ def parse_listen(text: str) -> tuple[str, int]:
     host, colon, port_text = text.strip().rpartition(":")
     host = host.strip("[]")
     if not colon or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"--listen must be HOST:PORT, e.g. {DEFAULT_LISTEN} (got {text!r})")
+        raise ValueError(_("--listen must be HOST:PORT, e.g. {example} (got {text!r})").format(
+            example=DEFAULT_LISTEN, text=text))
     return host, int(port_text)
 
 
@@ -68,8 +70,8 @@ def webhook_url(text: str, api_url: str) -> str:
     parts = urlsplit(text.strip())
     schemes = ("https",) if api_url == DEFAULT_API_URL else ("https", "http")
     if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
-        raise ValueError("--webhook must be the public https:// URL the reverse proxy serves, "
-                         f"e.g. https://bot.example.org/telegram (got {text!r})")
+        raise ValueError(_("--webhook must be the public https:// URL the reverse proxy serves, "
+                           "e.g. https://bot.example.org/telegram (got {text!r})").format(text=text))
     return text.strip()
 
 
@@ -79,26 +81,26 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     parser = subparsers.add_parser(
         "run",
-        help="run the bot (long polling, or a webhook)",
-        description=textwrap.fill(
+        help=_("run the bot (long polling, or a webhook)"),
+        description=textwrap.fill(_(
             "Run the bot with long polling, or with --webhook behind a reverse proxy that "
             "terminates HTTPS. Configuration comes from CONSULTBOT_* environment "
             "variables and, optionally, a TOML file with the same keys (the environment wins). "
             "The first Ctrl-C or SIGTERM stops taking updates, finishes the few in flight, "
             "leaves the rest with Telegram (sent again after the restart) and closes the "
-            "database; a second one abandons what is still running and closes it at once.",
+            "database; a second one abandons what is still running and closes it at once."),
             width=79),
         epilog=describe_settings(width=79),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="a consultbot.toml file (keys as the environment variables)")
+                        help=_("a consultbot.toml file (keys as the environment variables)"))
     parser.add_argument("--webhook", metavar="URL",
-                        help="receive updates by webhook at this public https:// URL (your "
-                             "reverse proxy's) instead of long polling")
+                        help=_("receive updates by webhook at this public https:// URL (your "
+                               "reverse proxy's) instead of long polling"))
     parser.add_argument("--listen", metavar="HOST:PORT", default=None,
-                        help=f"where the webhook server listens (default {DEFAULT_LISTEN}); "
-                             "the proxy forwards the URL's path here")
+                        help=_("where the webhook server listens (default {listen}); the "
+                               "proxy forwards the URL's path here").format(listen=DEFAULT_LISTEN))
     parser.set_defaults(handler=run)
 
 
@@ -135,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         survey_files = read_survey_files(config.surveys_dir) if config.surveys_dir else []
     except SurveyFilesError as error:
-        print("consultbot: the survey files have errors; the bot was not started:", file=sys.stderr)
+        print("consultbot: " + _("the survey files have errors; the bot was not started:"),
+              file=sys.stderr)
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_CONFIG
@@ -146,14 +149,15 @@ def run(args: argparse.Namespace) -> int:
             webhook = Webhook(webhook_url(args_webhook, config.api_url), host, port,
                               config.webhook_secret or secrets.token_urlsafe(32))
         elif getattr(args, "listen", None):
-            return _fail("--listen is for webhook mode: give --webhook URL too")
+            return _fail(_("--listen is for webhook mode: give --webhook URL too"))
     except ValueError as error:
         return _fail(str(error))
     try:
         check_data_dir(config.data_dir)
     except OSError as error:
-        return _fail(f"cannot write to the data directory {config.data_dir} "
-                     f"({error.strerror or error}); set CONSULTBOT_DATA_DIR to a writable directory")
+        return _fail(_("cannot write to the data directory {dir} ({reason}); set "
+                       "CONSULTBOT_DATA_DIR to a writable directory").format(
+                           dir=config.data_dir, reason=error.strerror or error))
 
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
@@ -175,23 +179,26 @@ def run(args: argparse.Namespace) -> int:
     try:
         health = _start_health(application, config)
     except OSError as error:
-        return _fail(f"cannot serve metrics on {config.metrics_listen} "
-                     f"({error.strerror or error})", EXIT_FAILURE)
+        return _fail(_("cannot serve metrics on {address} ({reason})").format(
+            address=config.metrics_listen, reason=error.strerror or error), EXIT_FAILURE)
     try:
         finished = asyncio.run(serve(application, webhook))
     except InvalidToken:
-        return _fail("Telegram rejected CONSULTBOT_TOKEN; check the token from @BotFather",
+        return _fail(_("Telegram rejected CONSULTBOT_TOKEN; check the token from @BotFather"),
                      EXIT_FAILURE)
     except NetworkError as error:
-        return _fail(f"cannot reach the Bot API at {config.api_url} ({type(error).__name__})",
-                     EXIT_FAILURE)
+        return _fail(_("cannot reach the Bot API at {url} ({reason})").format(
+            url=config.api_url, reason=type(error).__name__), EXIT_FAILURE)
     except TelegramError as error:
-        return _fail(f"the Bot API refused to start the bot ({type(error).__name__})", EXIT_FAILURE)
+        return _fail(_("the Bot API refused to start the bot ({reason})").format(
+            reason=type(error).__name__), EXIT_FAILURE)
     except OSError as error:  # the webhook server could not listen
-        return _fail(f"cannot listen on {getattr(args, 'listen', None) or DEFAULT_LISTEN} "
-                     f"({error.strerror or error})", EXIT_FAILURE)
+        return _fail(_("cannot listen on {address} ({reason})").format(
+            address=getattr(args, "listen", None) or DEFAULT_LISTEN,
+            reason=error.strerror or error), EXIT_FAILURE)
     except StorageError as error:
-        return _fail(f"cannot open the data in {config.data_dir}: {error}", EXIT_FAILURE)
+        return _fail(_("cannot open the data in {dir}: {reason}").format(
+            dir=config.data_dir, reason=error), EXIT_FAILURE)
     finally:
         if health is not None:
             health.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +73,37 @@ def test_the_installed_command_follows_lang() -> None:
     spanish = load_translations().translator("es").gettext(HELP)
     assert spanish != HELP
     assert " ".join(spanish.split()) in " ".join(result.stdout.split())
+
+
+#: Calls whose text arguments an operator reads, with the keywords that carry text.
+_OPERATOR_TEXT = {"print": (), "add_parser": ("help", "description"),
+                  "add_argument": ("help",), "ArgumentParser": ("description",)}
+
+
+def _untranslated(path: Path) -> list[str]:
+    """Literal texts with words in ``path`` that reach a terminal without ``_()``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", None))
+        if name not in _OPERATOR_TEXT:
+            continue
+        texts = [k.value for k in node.keywords if k.arg in _OPERATOR_TEXT[name]]
+        if name == "print":
+            texts += node.args
+        for text in texts:
+            parts = ([text.value] if isinstance(text, ast.Constant) else
+                     [v.value for v in text.values if isinstance(v, ast.Constant)]
+                     if isinstance(text, ast.JoinedStr) else [])
+            words = " ".join(str(part) for part in parts)
+            if re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", words):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {words[:60]!r}")
+    return found
+
+
+def test_every_text_the_command_line_shows_is_marked_for_translation() -> None:
+    files = [ROOT / "bot" / "cli.py", ROOT / "bot" / "doctor.py",
+             *sorted((ROOT / "bot" / "commands").glob("*.py"))]
+    assert len(files) > 15
+    assert [problem for path in files for problem in _untranslated(path)] == []
