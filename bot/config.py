@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.cli_language import _
 from bot.config_values import (
     api_url,
     clock_times,
@@ -43,6 +44,7 @@ from bot.config_values import (
     whole_number,
     yes_no,
 )
+from surveys.messages import N_
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -167,17 +169,17 @@ def _key_file_outside_data_dir(config: Config) -> None:
     data_dir = config.data_dir.resolve()
     key_file = config.key_file.resolve()
     if key_file.is_dir():
-        raise ConfigError(f"CONSULTBOT_KEY_FILE ({config.key_file}) is a directory; name the "
-                          "key file itself, e.g. /etc/consultbot/secret.key")
+        raise ConfigError(_("CONSULTBOT_KEY_FILE ({path}) is a directory; name the key file "
+                            "itself, e.g. /etc/consultbot/secret.key").format(path=config.key_file))
     inside = key_file == data_dir or key_file.is_relative_to(data_dir)
     if not inside and key_file.is_file() and data_dir.is_dir():
         inside = _hard_linked_inside(key_file, data_dir)
     if inside:
-        raise ConfigError(
-            f"CONSULTBOT_KEY_FILE ({config.key_file}) is inside the data directory "
-            f"CONSULTBOT_DATA_DIR ({config.data_dir}): whoever copies the data directory "
-            "would hold the key to every pseudonym. Keep the key elsewhere, e.g. "
-            "~/.config/consultbot/secret.key, or a systemd credential.")
+        raise ConfigError(_(
+            "CONSULTBOT_KEY_FILE ({path}) is inside the data directory CONSULTBOT_DATA_DIR "
+            "({dir}): whoever copies the data directory would hold the key to every pseudonym. "
+            "Keep the key elsewhere, e.g. ~/.config/consultbot/secret.key, or a systemd "
+            "credential.").format(path=config.key_file, dir=config.data_dir))
 
 
 _HARD_LINK_SEARCH = 10_000
@@ -236,18 +238,18 @@ class Config:
     min_cell: int = setting(
         default=DEFAULT_MIN_CELL, parse=whole_number(
             SMALLEST_MIN_CELL, None,
-            below="smaller groups would let participants be re-identified"),
+            below=N_("smaller groups would let participants be re-identified")),
         help=f"smallest group size shown in any summary or export breakdown; values below "
              f"{SMALLEST_MIN_CELL} are refused")
     session_expiry_minutes: int = setting(
         default=30, parse=whole_number(
-            1, 24 * 60, above="what a conversation left alone holds should not stay in memory "
-                              "for days"),
+            1, 24 * 60, above=N_("what a conversation left alone holds should not stay in "
+                                 "memory for days")),
         help="minutes an untouched conversation state (a report draft, a /status session) "
              "stays in memory before it is cleared, with what it held (1 to 1440)")
     identity_batch_seconds: int = setting(
         default=60, parse=whole_number(
-            1, 3600, above="subscriptions would wait in memory for more than an hour"),
+            1, 3600, above=N_("subscriptions would wait in memory for more than an hour")),
         help="seconds between the shuffled batches in which new update subscriptions and "
              "moderator changes are written, after which the tables holding chat ids are "
              "rewritten in random order (1 to 3600)")
@@ -339,10 +341,9 @@ class Config:
     def require_token(self) -> str:
         """The token, or a :class:`ConfigError` saying how to provide it."""
         if not self.token:
-            raise ConfigError(
+            raise ConfigError(_(
                 "CONSULTBOT_TOKEN is not set: put the token @BotFather gave you in the "
-                "environment variable CONSULTBOT_TOKEN (or in the --config file)."
-            )
+                "environment variable CONSULTBOT_TOKEN (or in the --config file)."))
         return self.token
 
     def __repr__(self) -> str:

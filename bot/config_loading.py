@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.cli_language import _
 from bot.config import KEYS, PREFIX, SETTINGS, Config, ConfigError, Setting
 from bot.config_values import yes_no
 
@@ -43,7 +44,7 @@ def load_config(
     raw: dict[str, tuple[str, str]] = {}  # key -> (text, where it came from)
     if args_config_path is not None:
         for key, value in _read_file(args_config_path).items():
-            raw[key] = (value, f"key {key!r} in {args_config_path}")
+            raw[key] = (value, _("key {key!r} in {path}").format(key=key, path=args_config_path))
     for entry in SETTINGS:
         from_env = environ.get(entry.env_var)
         if from_env is not None and from_env.strip():  # an empty variable does not override
@@ -72,17 +73,20 @@ def _read_file(path: Path) -> dict[str, str]:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
+        raise ConfigError(_("{path}: configuration file not found").format(path=path)) from None
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read the configuration file ({error.strerror})") from None
+        raise ConfigError(_("{path}: cannot read the configuration file ({reason})").format(
+            path=path, reason=error.strerror)) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not a valid TOML file: {error}") from None
+        raise ConfigError(_("{path}: not a valid TOML file: {reason}").format(
+            path=path, reason=error)) from None
     values: dict[str, str] = {}
     for name, value in document.items():
         entry = _BY_KEY.get(name.lower().removeprefix(PREFIX.lower()))
         if entry is None:
             known = ", ".join(KEYS)
-            raise ConfigError(f"{path}: unknown key {name!r} (known keys: {known})")
+            raise ConfigError(_("{path}: unknown key {name!r} (known keys: {known})").format(
+                path=path, name=name, known=known))
         if isinstance(value, bool):  # TOML's true/false (a bool is also an int: test first)
             values[entry.key] = "true" if value else "false"
         elif isinstance(value, list) and all(_is_scalar(item) for item in value):
@@ -92,8 +96,8 @@ def _read_file(path: Path) -> dict[str, str]:
         elif _is_scalar(value):
             values[entry.key] = str(value)
         else:
-            raise ConfigError(f"{path}: {name} must be a string, a number, true/false or a "
-                              "list of them")
+            raise ConfigError(_("{path}: {name} must be a string, a number, true/false or a "
+                                "list of them").format(path=path, name=name))
     return values
 
 

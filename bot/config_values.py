@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.cli_language import _
+
 __all__ = [
     "api_url",
     "clock_times",
@@ -52,8 +54,8 @@ def api_url(raw: str) -> str:
     """An ``http://`` or ``https://`` URL."""
     url = raw.strip()
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"must start with http:// or https:// (got {url!r}), "
-                         "e.g. http://127.0.0.1:8081/bot")
+        raise ValueError(_("must start with http:// or https:// (got {url!r}), "
+                           "e.g. http://127.0.0.1:8081/bot").format(url=url))
     return url
 
 
@@ -69,11 +71,11 @@ def user_ids(raw: str) -> frozenset[int]:
         try:
             user_id = int(part)
         except ValueError:
-            raise ValueError(f"must be comma-separated numeric Telegram user ids; {part!r} is "
-                             "not a number") from None
+            raise ValueError(_("must be comma-separated numeric Telegram user ids; {part!r} "
+                               "is not a number").format(part=part)) from None
         if not 0 < user_id < _LARGEST_USER_ID:
-            raise ValueError(f"must be comma-separated Telegram user ids; {part!r} is not a "
-                             "user id (they are positive numbers below 2^53)")
+            raise ValueError(_("must be comma-separated Telegram user ids; {part!r} is not a "
+                               "user id (they are positive numbers below 2^53)").format(part=part))
         ids.add(user_id)
     return frozenset(ids)
 
@@ -82,19 +84,21 @@ def whole_number(low: int, high: int | None, *, below: str = "",
                  above: str = "") -> Callable[[str], int]:
     """A parser for a whole number from ``low`` to ``high`` (no upper limit when ``None``).
 
-    ``below`` and ``above`` say what the lower and the upper limit protect; they end the
-    message of a value beyond that limit.
+    ``below`` and ``above`` say what the lower and the upper limit protect (marked with
+    ``N_``, translated when shown); they end the message of a value beyond that limit.
     """
 
     def parse(raw: str) -> int:
         try:
             value = int(raw.strip())
         except ValueError:
-            raise ValueError(f"must be a whole number (got {raw!r})") from None
+            raise ValueError(_("must be a whole number (got {raw!r})").format(raw=raw)) from None
         if value < low:
-            raise ValueError(f"must be at least {low} (got {value})" + (f": {below}" if below else ""))
+            message = _("must be at least {low} (got {value})").format(low=low, value=value)
+            raise ValueError(message + (f": {_(below)}" if below else ""))
         if high is not None and value > high:
-            raise ValueError(f"must be at most {high} (got {value})" + (f": {above}" if above else ""))
+            message = _("must be at most {high} (got {value})").format(high=high, value=value)
+            raise ValueError(message + (f": {_(above)}" if above else ""))
         return value
 
     return parse
@@ -107,9 +111,10 @@ def number(low: float, high: float) -> Callable[[str], float]:
         try:
             value = float(raw.strip())
         except ValueError:
-            raise ValueError(f"must be a number (got {raw!r})") from None
+            raise ValueError(_("must be a number (got {raw!r})").format(raw=raw)) from None
         if not low <= value <= high:  # also refuses nan
-            raise ValueError(f"must be between {low:g} and {high:g} (got {raw!r})")
+            raise ValueError(_("must be between {low} and {high} (got {raw!r})").format(
+                low=f"{low:g}", high=f"{high:g}", raw=raw))
         return value
 
     return parse
@@ -120,10 +125,11 @@ def report_categories(raw: str) -> tuple[str, ...]:
     categories = comma_list(raw)
     for category in categories:
         if not re.fullmatch(r"[a-z0-9_]{1,32}", category):
-            raise ValueError(f"must be comma-separated ids of 1-32 of a-z, 0-9 and _ "
-                             f"(e.g. labour_rights,corruption,other); {category!r} is not")
+            raise ValueError(_("must be comma-separated ids of 1-32 of a-z, 0-9 and _ "
+                               "(e.g. labour_rights,corruption,other); {category!r} is not")
+                             .format(category=category))
     if len(set(categories)) != len(categories):
-        raise ValueError(f"lists a category twice (got {raw!r})")
+        raise ValueError(_("lists a category twice (got {raw!r})").format(raw=raw))
     return categories
 
 
@@ -137,8 +143,8 @@ def clock_times(raw: str) -> tuple[str, ...]:
     times = comma_list(raw)
     for time_text in times:
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", time_text):
-            raise ValueError(f"must be comma-separated UTC times as HH:MM (e.g. 08:00,18:00); "
-                             f"{time_text!r} is not")
+            raise ValueError(_("must be comma-separated UTC times as HH:MM (e.g. 08:00,18:00); "
+                               "{time!r} is not").format(time=time_text))
     return times
 
 
@@ -149,7 +155,7 @@ def yes_no(raw: str) -> bool:
         return True
     if value in ("false", "no", "off", "0"):
         return False
-    raise ValueError(f"must be true or false (got {raw!r})")
+    raise ValueError(_("must be true or false (got {raw!r})").format(raw=raw))
 
 
 def one_of(*choices: str) -> Callable[[str], str]:
@@ -158,7 +164,8 @@ def one_of(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip().lower()
         if value not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)} (got {raw!r})")
+            raise ValueError(_("must be one of {choices} (got {raw!r})").format(
+                choices=", ".join(choices), raw=raw))
         return value
 
     return parse
@@ -171,7 +178,8 @@ def listen_address(raw: str) -> str:
         return ""
     host, colon, port = value.rpartition(":")
     if not colon or not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"must be HOST:PORT, e.g. 127.0.0.1:9090 (got {raw!r})")
+        raise ValueError(_("must be HOST:PORT, e.g. 127.0.0.1:9090 (got {raw!r})").format(
+            raw=raw))
     return value
 
 
@@ -179,7 +187,7 @@ def secret_token(raw: str) -> str:
     """1-256 of ``A-Z``, ``a-z``, ``0-9``, ``_`` and ``-``: what Telegram accepts."""
     secret = raw.strip()
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-        raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's "
-                         "rule for secret_token); e.g. the output of "
-                         "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+        raise ValueError(_("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's "
+                           "rule for secret_token); e.g. the output of "
+                           "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"))
     return secret

@@ -64,6 +64,18 @@ def test_errors_are_translated_and_english_is_the_fallback(
     assert MISSING.split("{")[0].strip() in capsys.readouterr().err
 
 
+def test_a_configuration_error_is_translated_with_its_reason(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LANGUAGE", "fr")
+    monkeypatch.setenv("CONSULTBOT_TOKEN", "123456:ABCdefGHIjklMNOpqrsTUVwxyz0123456789")
+    monkeypatch.setenv("CONSULTBOT_MIN_CELL", "1")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    limit = _french("must be at least {low} (got {value})").format(low=3, value=1)
+    reason = _french("smaller groups would let participants be re-identified")
+    assert f"CONSULTBOT_MIN_CELL {limit}: {reason}" in err
+
+
 def test_the_installed_command_follows_lang() -> None:
     """The console script as an operator starts it, with only LANG set."""
     result = subprocess.run(
@@ -77,7 +89,8 @@ def test_the_installed_command_follows_lang() -> None:
 
 #: Calls whose text arguments an operator reads, with the keywords that carry text.
 _OPERATOR_TEXT = {"print": (), "add_parser": ("help", "description"),
-                  "add_argument": ("help",), "ArgumentParser": ("description",)}
+                  "add_argument": ("help",), "ArgumentParser": ("description",),
+                  "ConfigError": (), "ValueError": ()}
 
 
 def _untranslated(path: Path) -> list[str]:
@@ -90,7 +103,7 @@ def _untranslated(path: Path) -> list[str]:
         if name not in _OPERATOR_TEXT:
             continue
         texts = [k.value for k in node.keywords if k.arg in _OPERATOR_TEXT[name]]
-        if name == "print":
+        if name in ("print", "ConfigError", "ValueError"):
             texts += node.args
         for text in texts:
             parts = ([text.value] if isinstance(text, ast.Constant) else
@@ -103,7 +116,8 @@ def _untranslated(path: Path) -> list[str]:
 
 
 def test_every_text_the_command_line_shows_is_marked_for_translation() -> None:
-    files = [ROOT / "bot" / "cli.py", ROOT / "bot" / "doctor.py",
-             *sorted((ROOT / "bot" / "commands").glob("*.py"))]
+    files = [ROOT / "bot" / name for name in ("cli.py", "doctor.py", "config.py",
+                                             "config_values.py", "config_loading.py")]
+    files += sorted((ROOT / "bot" / "commands").glob("*.py"))
     assert len(files) > 15
     assert [problem for path in files for problem in _untranslated(path)] == []
