@@ -33,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                       "into DIR. Every number is the published, protected one."))
     build.add_argument("--output", type=Path, metavar="DIR", required=True,
                        help=_("the directory to write the site into"))
+    build.add_argument("--include-invite-only", action="store_true",
+                       help=_("also publish invite-only surveys and their recommendations "
+                              "(by default the site does not show that they exist)"))
     add_config_argument(build)
     build.set_defaults(handler=run_build)
     serve = actions.add_parser(
@@ -53,10 +56,10 @@ def run_build(args: argparse.Namespace) -> int:
     config = configuration(args)
     if config is None or not has_database(config.data_dir):
         return 2
-    return asyncio.run(_build(config, args.output))
+    return asyncio.run(_build(config, args.output, args.include_invite_only))
 
 
-async def _build(config: Any, output: Path) -> int:
+async def _build(config: Any, output: Path, include_invite_only: bool) -> int:
     from bot.i18n import load_translations
     from bot.site import AuditLogBroken, build_site
     from storage import Storage
@@ -66,7 +69,8 @@ async def _build(config: Any, output: Path) -> int:
         try:
             files = await build_site(storage, output, languages=translations.languages,
                                      translator=translations.translator,
-                                     min_cell=config.min_cell)
+                                     min_cell=config.min_cell,
+                                     include_invite_only=include_invite_only)
         except AuditLogBroken as error:
             print(_("The audit log does not verify ({reason}); the site was not built. "
                     "Run 'consultbot audit verify'.").format(reason=error), file=sys.stderr)

@@ -22,7 +22,8 @@ __all__ = ["AuditLogBroken", "SiteContent", "SiteFiles", "build_site", "survey_p
 
 async def build_site(storage: Any, output: Path, *, languages: Iterable[str],
                      translator: Callable[[str], Any], min_cell: int = 5,
-                     today: _dt.date | None = None) -> SiteFiles:
+                     today: _dt.date | None = None,
+                     include_invite_only: bool = False) -> SiteFiles:
     """Build the whole site into ``output``.
 
     Args:
@@ -30,10 +31,12 @@ async def build_site(storage: Any, output: Path, *, languages: Iterable[str],
         translator: Language -> an object with ``gettext`` and ``ngettext``.
         min_cell: ``CONSULTBOT_MIN_CELL``.
         today: The current day (tests); publications never cover it.
+        include_invite_only: Also publish invite-only surveys (their existence with them).
 
     Raises:
         AuditLogBroken: The audit log does not verify; nothing is written.
     """
-    content = await gather(storage, min_cell=min_cell, today=today or model.today())
+    content = await gather(storage, min_cell=min_cell, today=today or model.today(),
+                           include_invite_only=include_invite_only)
     return await asyncio.to_thread(write_site, content, Path(output), languages=languages,
                                    translator=translator)

@@ -14,6 +14,7 @@ from typing import Any
 from bot.addressed_answers import addressed_summary
 from bot.publication import build_summary
 from bot.recommendations import Status, list_recommendations
+from storage.invites import SurveyAccess
 from storage.recommendations import Recommendation
 from surveys.aggregation import SurveySummary
 from surveys.model import QuestionType, Survey
@@ -64,9 +65,14 @@ class AuditLogBroken(RuntimeError):
     """The audit chain does not verify: publishing its head would vouch for a forgery."""
 
 
-async def _public_surveys(storage: Any) -> list[tuple[Survey, str]]:
+async def _public_surveys(storage: Any, include_invite_only: bool) -> list[tuple[Survey, str]]:
     found = []
     for record in await storage.surveys.list_all():
+        if (not include_invite_only
+                and await storage.invites.mode(record.survey_id) == SurveyAccess.INVITE):
+            # The chat promises that nobody without a code learns an invite-only survey
+            # exists (README, "Invite-only surveys"): the public site must not list it.
+            continue
         versions = await storage.surveys.versions(record.survey_id)
         public = [v for v in versions if v.status.value != "draft"]
         if public:
@@ -75,14 +81,18 @@ async def _public_surveys(storage: Any) -> list[tuple[Survey, str]]:
     return found
 
 
-async def gather(storage: Any, *, min_cell: int, today: _dt.date) -> SiteContent:
-    """Read the published figures of every public survey and every recommendation.
+async def gather(storage: Any, *, min_cell: int, today: _dt.date,
+                 include_invite_only: bool = False) -> SiteContent:
+    """Read the published figures of every public survey and its recommendations.
+
+    A survey is public once published (open or closed), unless it is invite-only:
+    those, and their recommendations, are left out unless ``include_invite_only``.
 
     Raises:
         AuditLogBroken: The audit log was tampered with.
     """
     surveys = []
-    for survey, status in await _public_surveys(storage):
+    for survey, status in await _public_surveys(storage, include_invite_only):
         overall = await build_summary(storage, survey.id, min_cell=min_cell, today=today)
         breakdowns: dict[str, SurveySummary] = {}
         if overall.suppressed is None and overall.respondents.count:

@@ -133,3 +133,38 @@ def test_site_build_refuses_a_missing_database_and_a_broken_audit_log(
     monkeypatch.setenv("CONSULTBOT_DATA_DIR", str(tmp_path / "empty"))
     assert main(["site", "build", "--output", str(output)]) == 2
     assert main(["site", "serve", str(tmp_path / "nothing")]) == 2
+
+
+def test_site_build_leaves_out_an_invite_only_survey_unless_asked(
+        data_dir: Path, tmp_path: Path) -> None:
+    """The chat promises nobody without a code learns an invite-only survey exists."""
+    from storage.invites import SurveyAccess
+    from surveys.model import Choice, Question, QuestionType, Survey, Text
+
+    closed = Survey("closed-circle-2026", Text({"en": "Closed circle consultation"}), ("en",), (
+        Question("q", QuestionType.SINGLE, Text({"en": "Yes or no?"}),
+                 choices=(Choice("y", Text({"en": "Yes"})), Choice("n", Text({"en": "No"})))),))
+
+    async def invite_only() -> None:
+        async with await Storage.open(data_dir) as storage:
+            await seed(storage, closed, [{"q": "y"}] * 12)
+            await storage.invites.set_mode(closed.id, SurveyAccess.INVITE)
+
+    asyncio.run(invite_only())
+    assert main(["recs", "add", "circle-rec", "--survey", closed.id,
+                 "--title", "en=Circle recommendation"]) == 0
+
+    def site_text(output: Path) -> str:
+        return "\n".join(path.read_text(encoding="utf-8") for path in sorted(output.rglob("*"))
+                         if path.is_file() and path.suffix in (".html", ".csv", ".json"))
+
+    hidden = tmp_path / "public"
+    assert main(["site", "build", "--output", str(hidden)]) == 0
+    text = site_text(hidden)
+    assert SURVEY.id in text  # the open survey is published
+    for trace in (closed.id, "Closed circle consultation", "Circle recommendation"):
+        assert trace not in text
+    shown = tmp_path / "with-invite-only"
+    assert main(["site", "build", "--output", str(shown), "--include-invite-only"]) == 0
+    text = site_text(shown)
+    assert closed.id in text and "Circle recommendation" in text
