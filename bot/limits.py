@@ -130,10 +130,16 @@ class ReportLimits:
         default_factory=lambda: SlidingWindow(FOLLOW_UPS_PER_HOUR, 3600.0))
 
     def forget(self, *keys: str) -> None:
-        """Drop every count about these keys (a person's pseudonyms), for ``/forget``."""
+        """Drop the counts that tie these keys (a person's pseudonyms) to report activity,
+        for ``/forget``.
+
+        The times of reports filed and follow-ups added go at once: they would place the
+        person beside a report for the rest of the hour. The wrong receipt codes stay until
+        they expire within the hour: they say nothing about any report, and dropping them
+        would make ``/forget`` a way round the throttle on guessing codes.
+        """
         for key in keys:
             self.filings.forget(key)
-            self.guesses.forget(key)
             self.additions.forget(key)
 
     def sweep(self) -> None:

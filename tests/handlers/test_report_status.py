@@ -54,6 +54,18 @@ async def test_wrong_codes_are_answered_alike_then_slowed_down(env: BotEnv) -> N
     assert "Status: new" in (reporter.last_message().text or "")
 
 
+async def test_forget_does_not_reset_the_wrong_code_throttle(env: BotEnv) -> None:
+    reporter = env.user(7_200_007)
+    receipt = await file_report(reporter)
+    guesser = env.user(7_200_008)
+    for number in range(5):
+        await guesser.command("/status", f"{number}{number}{number}{number}-0000-0000-0000")
+    await guesser.command("/forget")
+    await guesser.press("Yes, erase everything")
+    await guesser.command("/status", receipt)
+    assert "Too many wrong codes" in (guesser.last_message().text or "")
+
+
 async def test_status_without_a_code_explains_usage(env: BotEnv) -> None:
     user = env.user(7_200_006)
     await user.command("/status")
