@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cli_language import _
 from surveys.loading import SURVEY_SUFFIXES, Problem, inspect_bytes, read_bounded
 from surveys.model import Survey
 
@@ -27,7 +28,8 @@ class SurveyFile:
 
 
 class SurveyFilesError(Exception):
-    """Survey files have errors; ``problems`` holds every one, ready to print."""
+    """Survey files have errors; ``problems`` holds every one, ready to print (in the
+    operator's language: :mod:`bot.cli_language`)."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
@@ -42,7 +44,8 @@ def read_survey_files(directory: Path) -> list[SurveyFile]:
             or any file has errors (all of them are listed, not just the first).
     """
     if not directory.is_dir():
-        raise SurveyFilesError([f"{directory}: CONSULTBOT_SURVEYS is not a directory"])
+        raise SurveyFilesError([_("{dir}: CONSULTBOT_SURVEYS is not a directory").format(
+            dir=directory)])
     problems: list[str] = []
     files: list[SurveyFile] = []
     seen: dict[str, Path] = {}
@@ -53,16 +56,18 @@ def read_survey_files(directory: Path) -> list[SurveyFile]:
         try:
             data = read_bounded(path)  # a huge file is refused by size, not read whole
         except OSError as error:
-            problems.append(f"{path}: cannot read the file: {error.strerror}")
+            problems.append(_("{path}: cannot read the file: {reason}").format(
+                path=path, reason=error.strerror))
             continue
         result = inspect_bytes(data, str(path))
         errors: list[Problem] = list(result.errors)
-        problems.extend(str(problem) for problem in errors)
+        problems.extend(problem.render(_) for problem in errors)
         if result.survey is None:
             continue
         survey = result.survey
         if survey.id in seen:
-            problems.append(f"{path}: survey id {survey.id!r} is already defined in {seen[survey.id]}")
+            problems.append(_("{path}: survey id {id!r} is already defined in {other}").format(
+                path=path, id=survey.id, other=seen[survey.id]))
             continue
         seen[survey.id] = path
         files.append(SurveyFile(path, survey, data))

@@ -130,7 +130,7 @@ async def _run(config: Any, args: argparse.Namespace) -> int:
             else:
                 return await _milestone(storage, recs, CLI_ACTOR, Text, args)
         except recs.RecommendationError as error:
-            print(error.message.render(), file=sys.stderr)
+            print(error.message.render(_), file=sys.stderr)
             return 1
     return 0
 

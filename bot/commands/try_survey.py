@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.cli_language import _
+from bot.cli_language import _ as operator_text
 from surveys.engine import (
     InvalidAnswer,
     available_choices,
@@ -59,9 +60,10 @@ def run(args: argparse.Namespace) -> int:
         survey = load_survey(args.file)
     except SurveyDefinitionError as error:
         for problem in error.problems:
-            print(problem, file=sys.stderr)
+            print(problem.render(operator_text), file=sys.stderr)
         return 1
     language = survey.language_for(args.lang)
+    # From here on the survey's language, as the bot would speak it to a participant.
     _ = load_translations().translator(language).gettext
     if args.lang and args.lang != language:
         print(

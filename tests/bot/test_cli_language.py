@@ -76,6 +76,44 @@ def test_a_configuration_error_is_translated_with_its_reason(
     assert f"CONSULTBOT_MIN_CELL {limit}: {reason}" in err
 
 
+def test_survey_file_problems_are_in_the_operators_language(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    """`consultbot run` and `consultbot try` list a broken survey's problems translated."""
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    broken = surveys / "broken.yaml"
+    broken.write_text("id: Not A Valid Id\nquestions: []\n", encoding="utf-8")
+    monkeypatch.setenv("CONSULTBOT_TOKEN", "123456:ABCdefGHIjklMNOpqrsTUVwxyz0123456789")
+    monkeypatch.setenv("CONSULTBOT_SURVEYS", str(surveys))
+    monkeypatch.setenv("CONSULTBOT_DATA_DIR", str(tmp_path / "data"))
+    outputs = {}
+    for language in ("en", "fr"):
+        monkeypatch.setenv("LANGUAGE", language)
+        assert main(["run"]) == 2
+        assert main(["try", str(broken)]) == 1
+        outputs[language] = capsys.readouterr().err.splitlines()
+    english, french = outputs["en"], outputs["fr"]
+    assert len(english) == len(french) >= 4  # header + problems (run), problems (try)
+    assert french[0] == "consultbot: " + _french(
+        "the survey files have errors; the bot was not started:")
+    for line_en, line_fr in zip(english[1:], french[1:], strict=True):
+        assert line_en.startswith(str(broken)) and line_fr.startswith(str(broken))
+        assert line_en != line_fr  # every problem translated, none left in English
+
+
+def test_a_refused_recommendation_change_is_explained_in_the_operators_language(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    from tests.moderation_fixtures import seeded_data_dir
+
+    monkeypatch.setenv("CONSULTBOT_DATA_DIR", str(seeded_data_dir(tmp_path / "data")))
+    monkeypatch.setenv("LANGUAGE", "fr")
+    assert main(["recs", "status", "no-such-rec", "accepted"]) == 1
+    expected = _french("There is no recommendation '{id}'.").format(id="no-such-rec")
+    assert expected in capsys.readouterr().err
+
+
 def test_the_installed_command_follows_lang() -> None:
     """The console script as an operator starts it, with only LANG set."""
     result = subprocess.run(
@@ -117,7 +155,8 @@ def _untranslated(path: Path) -> list[str]:
 
 def test_every_text_the_command_line_shows_is_marked_for_translation() -> None:
     files = [ROOT / "bot" / name for name in ("cli.py", "doctor.py", "config.py",
-                                             "config_values.py", "config_loading.py")]
+                                             "config_values.py", "config_loading.py",
+                                             "survey_files.py")]
     files += sorted((ROOT / "bot" / "commands").glob("*.py"))
     assert len(files) > 15
     assert [problem for path in files for problem in _untranslated(path)] == []
