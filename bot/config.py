@@ -296,12 +296,12 @@ class Config:
              "the chain, which still verifies)")
     moderator_2fa_required: bool = setting(
         default=True, parse=yes_no, shown_default="`true`",
-        help="every moderator must set up a second factor (/2fa) before reading reports, "
-             "raw exports or changing moderators; `false` asks it only of those who set it up")
+        help="every moderator must set up a second factor (/2fa) before opening reports or "
+             "changing moderators; `false` asks it only of those who set it up")
     moderator_2fa_fresh_minutes: int = setting(
         default=15, parse=whole_number(1, 240),
-        help="minutes a second-factor code stays valid for reading reports, raw exports and "
-             "moderator changes (1 to 240)")
+        help="minutes a second-factor code stays valid for opening reports and moderator "
+             "changes (1 to 240)")
     send_rate: float = setting(
         default=30.0, parse=number(0.5, 1000), shown_default="`30`",
         help="messages per second the bot sends in all (Telegram allows about 30 for free); "

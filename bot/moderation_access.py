@@ -38,7 +38,6 @@ __all__ = [
     "grant_of",
     "parse_role",
     "require",
-    "require_raw_export",
 ]
 
 
@@ -170,15 +169,3 @@ async def require(services: Services, user_id: int, permission: Permission | Non
         if enrolled or services.settings.moderator_2fa_required:
             raise SecondFactorNeeded(enrolled)
     return grant
-
-
-async def require_raw_export(services: Services, user_id: int) -> Grant:
-    """What a raw or free-text export needs: the analyst (or admin) role and a fresh code.
-
-    For the publication layer and the ``/export`` command: call it before writing anything.
-
-    Raises:
-        AccessDenied: Not an analyst or admin.
-        SecondFactorNeeded: No code typed within ``moderator_2fa_fresh_minutes``.
-    """
-    return await require(services, user_id, Permission.READ_RESULTS, fresh_2fa=True)
