@@ -103,8 +103,12 @@ async def _export(config: Config, args: argparse.Namespace) -> int:
         except SurveyNotFound:
             print(_("No survey with the id '{id}'.").format(id=args.survey_id), file=sys.stderr)
             return 1
-        except (ExportTooLarge, OSError) as error:
+        except ExportTooLarge as error:
             print(_("Export failed: {reason}").format(reason=error), file=sys.stderr)
+            return 1
+        except OSError as error:
+            print(_("Cannot write {file}: {reason}").format(
+                file=args.output, reason=error.strerror or error), file=sys.stderr)
             return 1
         await record_export(storage, CLI_ACTOR, args.survey_id, result)
     if sys.stderr.isatty():

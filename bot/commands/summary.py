@@ -66,7 +66,12 @@ async def _summary(config: Config, args: argparse.Namespace) -> int:
     data_dir = config.data_dir
     if not has_database(data_dir):
         return 2
-    translator = load_translations().translator(args.lang.split("-")[0].split("_")[0])
+    translations = load_translations()
+    language = translations.negotiate(args.lang)
+    if language is None:
+        print(_("No translation for '{language}': the summary is in {default}.").format(
+            language=args.lang, default=translations.default_language), file=sys.stderr)
+    translator = translations.translator(language or translations.default_language)
     # The installation's own key: the publication's noise is keyed by it (ARCHITECTURE.md).
     storage = await open_storage(config)
     if storage is None:

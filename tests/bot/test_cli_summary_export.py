@@ -165,6 +165,23 @@ def test_a_raw_export_needs_the_flag_and_is_audited_as_raw(
     assert [(e.action, e.details["rows"]) for e in _audit(data_dir)] == [("export_raw", 12)]
 
 
+def test_a_language_without_a_catalog_is_said_and_english_used(
+        data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", SURVEY.id, "--lang", "xx"]) == 0
+    captured = capsys.readouterr()
+    assert "No translation for 'xx': the summary is in en." in captured.err
+    assert "Respondents: " in captured.out
+    assert main(["summary", SURVEY.id, "--lang", "fr-CA"]) == 0  # served by French, silently
+    captured = capsys.readouterr()
+    assert captured.err == "" and "Respondents: " not in captured.out
+
+
+def test_an_export_that_cannot_be_written_says_where_and_why(
+        data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", SURVEY.id, "--output", str(tmp_path)]) == 1  # a directory
+    assert f"Cannot write {tmp_path}: Is a directory" in capsys.readouterr().err
+
+
 def test_export_json_and_unknown_survey(data_dir: Path, tmp_path: Path) -> None:
     output = tmp_path / "out.json"
     assert main(["export", SURVEY.id, "--format", "json", "--output", str(output)]) == 0
