@@ -141,7 +141,7 @@ class Storage:
         self.reports = ReportRepository(db, cipher, secret.derive_key(RECEIPTS_PURPOSE), **clock)
         self.report_routing = ReportRouting(db, cipher)
         self.audit = AuditLog(db, secret.derive_key(AUDIT_PURPOSE))
-        self.moderators = ModeratorRepository(db, **clock, batcher=self.identity)
+        self.moderators = ModeratorRepository(db, batcher=self.identity)
         self.second_factors = SecondFactorRepository(db, secret.derive_key(TOTP_PURPOSE))
         self.invites = InviteRepository(db, secret.derive_key(INVITES_PURPOSE))
         self.retention = RetentionRepository(db)

@@ -18,16 +18,14 @@ decided in ``bot.moderation_access``, not here.
 from __future__ import annotations
 
 import builtins
-import datetime as _dt
 import sqlite3
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
 from storage.database import Database
 from storage.identity_batches import IdentityBatcher
-from surveys import model
 
 __all__ = ["ROLES", "Moderator", "ModeratorRepository"]
 
@@ -42,45 +40,40 @@ class Moderator:
     Attributes:
         user_id: Their Telegram user id.
         added_by: The admin who added them (or last changed their role).
-        added_on: The day they were added.
         role: ``admin``, ``analyst`` or ``handler``.
         categories: The report categories a handler is limited to; empty: all of them.
     """
 
     user_id: int
     added_by: int
-    added_on: _dt.date
     role: str = "handler"
     categories: tuple[str, ...] = ()
 
 
 def _moderator(row: Sequence[object]) -> Moderator:
-    categories = tuple(c for c in str(row[4]).split(",") if c)
-    return Moderator(int(str(row[0])), int(str(row[1])), _dt.date.fromisoformat(str(row[2])),
-                     str(row[3]), categories)
+    categories = tuple(c for c in str(row[3]).split(",") if c)
+    return Moderator(int(str(row[0])), int(str(row[1])), str(row[2]), categories)
 
 
-_COLUMNS = "user_id, added_by, added_on, role, categories"
+#: No day: with a raw id it could be matched with submission days (migration 0013).
+_COLUMNS = "user_id, added_by, role, categories"
 
 #: The first item of the batcher key of a moderator write; the rest is the row itself
-#: ``(user_id, added_by, added_on, role, categories)``, so reads can see what waits.
+#: ``(user_id, added_by, role, categories)``, so reads can see what waits.
 _TAG = "moderator"
 
 
 class ModeratorRepository:
     """Adds, changes, removes and lists moderators."""
 
-    __slots__ = ("_batcher", "_db", "_today")
+    __slots__ = ("_batcher", "_db")
 
-    def __init__(self, db: Database, *, today: Callable[[], _dt.date] = model.today,
-                 batcher: IdentityBatcher | None = None) -> None:
+    def __init__(self, db: Database, *, batcher: IdentityBatcher | None = None) -> None:
         """Args:
         db: The database.
-        today: The clock, to the day.
         batcher: Where additions and role changes wait; by default one that writes at once.
         """
         self._db = db
-        self._today = today
         self._batcher = batcher or IdentityBatcher(db, shuffle=False)
 
     def _waiting(self) -> dict[int, Moderator]:
@@ -112,14 +105,12 @@ class ModeratorRepository:
         before = await self.get(user_id)
         if before is not None and (before.role, ",".join(before.categories)) == (role, joined):
             return False
-        # A role change keeps the day the moderator was first added.
-        added_on = (before.added_on if before is not None else self._today()).isoformat()
-        row = (int(user_id), int(added_by), added_on, role, joined)
+        row = (int(user_id), int(added_by), role, joined)
 
         def work(connection: sqlite3.Connection) -> None:
             connection.execute(
-                "INSERT INTO moderators (user_id, added_by, added_on, role, categories)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+                "INSERT INTO moderators (user_id, added_by, role, categories)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
                 " added_by = excluded.added_by, role = excluded.role,"
                 " categories = excluded.categories",
                 row,

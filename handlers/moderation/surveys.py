@@ -88,9 +88,7 @@ async def list_moderators(update: Update, context: BotContext, command: Moderato
     moderators = await services.storage.moderators.list()
     if moderators:
         lines.append(_("Moderators:"))
-        lines.extend(_("{id}: {role} (since {day})").format(
-            id=m.user_id, role=_role_text(tr, m.role, m.categories),
-            day=m.added_on.isoformat()) for m in moderators)
+        lines.extend(f"{m.user_id}: {_role_text(tr, m.role, m.categories)}" for m in moderators)
     else:
         lines.append(_("No moderators added yet. Admins add one with "
                        "/addmod <user id> <role>."))
