@@ -209,10 +209,16 @@ def _report_key_loads(config: Config) -> None:
     if config.report_key is None:
         return
     # Imported here: PyNaCl is paid for only where sealing is configured (``summary`` stays quick).
-    from storage.sealing import PUBLIC_KEY_NAME, load_public_key
+    from storage.sealing import PUBLIC_KEY_NAME, PrivateKeyGiven, load_public_key
 
     try:
         load_public_key(config.report_key)
+    except PrivateKeyGiven:
+        raise ConfigError(_(
+            "CONSULTBOT_REPORT_KEY ({path}) is the moderators' PRIVATE key: reports sealed to "
+            "it could be read by nobody, and it must never be on the server. Move it back to "
+            "the moderators' computer and point CONSULTBOT_REPORT_KEY at the public key file "
+            "({name}).").format(path=config.report_key, name=PUBLIC_KEY_NAME)) from None
     except FileNotFoundError:
         raise ConfigError(_(
             "CONSULTBOT_REPORT_KEY ({path}): no such file; point it at the moderators' public "

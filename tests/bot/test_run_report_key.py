@@ -112,6 +112,18 @@ def test_a_malformed_report_key_stops_run_before_telegram(
     assert api.paths == []
 
 
+def test_the_private_key_as_report_key_stops_run(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: RecordingApi,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # It would load as a public key nobody holds the private half of: every report unreadable.
+    private, _public = generate_key_pair(tmp_path / "keys")
+    code = run_with_report_key(monkeypatch, api, tmp_path / "data", private)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"CONSULTBOT_REPORT_KEY ({private}) is the moderators' PRIVATE key" in err
+    assert api.paths == []
+
+
 def test_a_report_key_that_is_a_directory_is_a_configuration_error(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: RecordingApi,
         capsys: pytest.CaptureFixture[str]) -> None:
