@@ -146,7 +146,7 @@ async def take_backup(data_dir: Path, public_key: PublicKey, output: Path,
 
 
 async def restore_backup(backup: Path, private_key: PrivateKey, data_dir: Path,
-                         audit_key: bytes | None, *, force: bool = False) -> RestoreSummary:
+                         audit_key: bytes, *, force: bool = False) -> RestoreSummary:
     """Replace the database in ``data_dir`` by the one in ``backup``, after checking it.
 
     Args:
@@ -154,7 +154,7 @@ async def restore_backup(backup: Path, private_key: PrivateKey, data_dir: Path,
         private_key: The backup private key.
         data_dir: Where the database goes (created if missing).
         audit_key: ``ServerSecret.derive_key("audit")`` of the installation, to verify the
-            audit chain; ``None`` skips that check (the operator is then told).
+            audit chain. Required: a restore never skips that check.
         force: Replace the database even though another process has it open.
 
     Raises:

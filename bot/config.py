@@ -198,6 +198,43 @@ def _hard_linked_inside(key_file: Path, data_dir: Path) -> bool:
     return False
 
 
+def _report_key_loads(config: Config) -> None:
+    """Refuse a moderators' public key file the bot could not seal reports to.
+
+    The file is read with the loader :meth:`storage.Storage.open` uses, so what passes here is
+    exactly what the bot accepts. Checked with the configuration, a missing or malformed key
+    stops ``consultbot run`` with one clear line before it contacts Telegram, instead of
+    failing (or, worse, falling back to server-key encryption) once the bot is up.
+    """
+    if config.report_key is None:
+        return
+    # Imported here: PyNaCl is paid for only where sealing is configured (``summary`` stays quick).
+    from storage.sealing import PUBLIC_KEY_NAME, PrivateKeyGiven, load_public_key
+
+    try:
+        load_public_key(config.report_key)
+    except PrivateKeyGiven:
+        raise ConfigError(_(
+            "CONSULTBOT_REPORT_KEY ({path}) is the moderators' PRIVATE key: reports sealed to "
+            "it could be read by nobody, and it must never be on the server. Move it back to "
+            "the moderators' computer and point CONSULTBOT_REPORT_KEY at the public key file "
+            "({name}).").format(path=config.report_key, name=PUBLIC_KEY_NAME)) from None
+    except FileNotFoundError:
+        raise ConfigError(_(
+            "CONSULTBOT_REPORT_KEY ({path}): no such file; point it at the moderators' public "
+            "key file ({name}) that 'consultbot keygen' wrote, or unset it to encrypt reports "
+            "with the server key").format(path=config.report_key, name=PUBLIC_KEY_NAME)) from None
+    except OSError as error:
+        raise ConfigError(_(
+            "CONSULTBOT_REPORT_KEY ({path}): cannot read the file ({reason})").format(
+            path=config.report_key, reason=error.strerror or error)) from None
+    except ValueError:
+        raise ConfigError(_(
+            "CONSULTBOT_REPORT_KEY ({path}) is not a moderators' public key: the file must hold "
+            "the one base64 key line of the {name} file that 'consultbot keygen' wrote").format(
+            path=config.report_key, name=PUBLIC_KEY_NAME)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The validated configuration of one consultbot installation: the configuration table.
@@ -232,7 +269,7 @@ class Config:
         help="directory whose `.yaml`/`.yml`/`.xlsx` survey files are validated and "
              "published at start")
     report_key: Path | None = setting(
-        default=None, parse=optional_path,
+        default=None, parse=optional_path, check=_report_key_loads,
         shown_default="unset: reports encrypted with the server key",
         help="moderators' public key file: reports are then sealed to it (see *Sealed mode*)")
     min_cell: int = setting(

@@ -39,6 +39,7 @@ __all__ = [
     "PRIVATE_KEY_NAME",
     "PUBLIC_KEY_NAME",
     "CannotOpen",
+    "PrivateKeyGiven",
     "ReportCipher",
     "generate_key_pair",
     "load_private_key",
@@ -62,6 +63,17 @@ _PUBLIC_HEADER = "# consultbot moderators' public key: point CONSULTBOT_REPORT_K
 _PRIVATE_HEADER = (
     "# consultbot moderators' PRIVATE key: keep it off the server; it opens every sealed report\n"
 )
+#: What marks the private key file's header, so it is never taken for the public key.
+_PRIVATE_MARK = "moderators' PRIVATE key"
+
+
+class PrivateKeyGiven(ValueError):
+    """The moderators' private key file was given where their public key belongs.
+
+    Both files hold one base64 line of 32 bytes, so without this the private key would load
+    as a "public" key: reports sealed to it could be opened by nobody, and the key meant to
+    stay on the moderators' computer would be on the server.
+    """
 
 
 class CannotOpen(Exception):
@@ -186,9 +198,13 @@ def _unpad(padded: bytes) -> bytes:
 
 
 def _read_key(path: Path) -> bytes:
+    return _decode_key(path, path.read_text(encoding="ascii"))
+
+
+def _decode_key(path: Path, text: str) -> bytes:
     lines = [
         line.strip()
-        for line in path.read_text(encoding="ascii").splitlines()
+        for line in text.splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
     if len(lines) != 1:
@@ -203,11 +219,15 @@ def load_public_key(path: Path) -> PublicKey:
     """Read the public key file written by :func:`generate_key_pair`.
 
     Raises:
+        PrivateKeyGiven: The file is the moderators' private key (its header says so).
         ValueError: The file is not a consultbot public key (it must never silently
             fall back to server-key mode).
         OSError: The file cannot be read.
     """
-    return PublicKey(_read_key(path))
+    text = path.read_text(encoding="ascii")
+    if any(line.lstrip().startswith("#") and _PRIVATE_MARK in line for line in text.splitlines()):
+        raise PrivateKeyGiven(f"{path} is the moderators' private key, not their public key")
+    return PublicKey(_decode_key(path, text))
 
 
 def load_private_key(path: Path) -> PrivateKey:

@@ -2,7 +2,10 @@
 
 The backup is decrypted next to the database and checked there (SQLite integrity, schema
 version not newer than this release, audit chain with the installation's key file); only
-then does one atomic rename replace the database, and the old one is kept aside. A
+then does one atomic rename replace the database, and the old one is kept aside. Without a
+usable key file the restore is refused before anything is read: the audit chain is the
+tamper evidence, and a database restored without its key would be unusable anyway
+(pseudonyms and server-encrypted reports depend on it). A
 database still open in another process (the bot running) is not replaced unless
 ``--force`` is given.
 """
@@ -57,16 +60,18 @@ def run(args: argparse.Namespace) -> int:
             path=args.key, reason=error), file=sys.stderr)
         return 2
     key_path = key_file_location(data_dir, args.key_file)
-    audit_key = None
     try:
         audit_key = load_server_secret(key_path).derive_key("audit")
     except SecretKeyError as error:
-        if args.key_file is not None:
-            print(str(error), file=sys.stderr)
-            return 2
-        print(_("WARNING: no usable secret key file ({reason}); the audit chain is not "
-                "checked, and the bot will not read this backup without the key it was "
-                "written with.").format(reason=error), file=sys.stderr)
+        # Never restored unverified: an unchecked audit chain is no tamper evidence, and
+        # without the key it was written with the bot cannot use the data anyway.
+        print(_("Restore refused, nothing was replaced: the backup's audit chain must be "
+                "checked with this installation's secret key file, the one the bot used when "
+                "the backup was taken (backups never hold it), and {path} cannot be used "
+                "({reason}). Pass that key file with --key-file FILE, or set "
+                "CONSULTBOT_KEY_FILE to it.").format(path=key_path, reason=error),
+              file=sys.stderr)
+        return 1
     if not args.backup.is_file():
         print(_("{path}: no such file").format(path=args.backup), file=sys.stderr)
         return 2

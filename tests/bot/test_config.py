@@ -8,6 +8,7 @@ import pytest
 
 from bot.config import DEFAULT_API_URL, Config, ConfigError
 from bot.config_loading import load_config
+from storage.sealing import generate_key_pair
 
 
 def test_defaults_without_anything() -> None:
@@ -21,14 +22,15 @@ def test_defaults_without_anything() -> None:
     assert config.min_cell == 5
 
 
-def test_every_variable_is_read() -> None:
+def test_every_variable_is_read(tmp_path: Path) -> None:
+    _private, public_key = generate_key_pair(tmp_path)  # the report key is read when checked
     config = load_config(None, env={
         "CONSULTBOT_TOKEN": "123:abc",
         "CONSULTBOT_API_URL": "http://127.0.0.1:8081/bot",
         "CONSULTBOT_DATA_DIR": "/srv/consultbot",
         "CONSULTBOT_ADMINS": " 11, 22 ,33,",
         "CONSULTBOT_SURVEYS": "/srv/surveys",
-        "CONSULTBOT_REPORT_KEY": "/srv/mods.pub",
+        "CONSULTBOT_REPORT_KEY": str(public_key),
         "CONSULTBOT_MIN_CELL": "7",
     })
     assert config.token == "123:abc"
@@ -37,7 +39,7 @@ def test_every_variable_is_read() -> None:
     assert config.data_dir == Path("/srv/consultbot")
     assert config.admins == frozenset({11, 22, 33})
     assert config.surveys_dir == Path("/srv/surveys")
-    assert config.report_key == Path("/srv/mods.pub")
+    assert config.report_key == public_key
     assert config.min_cell == 7
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import KEYS, SETTINGS, Config, ConfigError, Setting
 from bot.config_loading import load_config
+from storage.sealing import generate_key_pair
 
 
 def test_every_config_field_is_one_setting_with_variable_and_key() -> None:
@@ -33,7 +34,7 @@ def test_a_directly_built_config_has_the_loaders_defaults(tmp_path: Path) -> Non
 @pytest.mark.parametrize("entry", SETTINGS, ids=lambda entry: entry.key)
 def test_every_setting_is_read_from_environment_and_file(entry: Setting, tmp_path: Path) -> None:
     """Each setting accepts its default's text from both sources, under both key spellings."""
-    samples = {"token": "1:x", "admins": "5", "surveys": "/s", "report_key": "/k.pub",
+    samples = {"token": "1:x", "admins": "5", "surveys": "/s",
                "key_file": str(tmp_path / "keys" / "secret.key"),
                "report_categories": "wages", "report_channels": "Hotline",
                "report_digest_times": "08:00", "report_digest_hours": "2",
@@ -43,6 +44,8 @@ def test_every_setting_is_read_from_environment_and_file(entry: Setting, tmp_pat
                "audit_retention_days": "70",
                "allow_paid_broadcast": "true", "metrics_listen": "127.0.0.1:9090",
                "log_format": "json"}
+    if entry.key == "report_key":  # checked by reading it: a real public key file
+        samples["report_key"] = str(generate_key_pair(tmp_path / "report-keys")[1])
     value = samples.get(entry.key, "7")
     from_env = load_config(env={entry.env_var: value, "HOME": str(tmp_path)})
     toml = tmp_path / "c.toml"

@@ -218,6 +218,50 @@ def test_another_installations_key_file_fails_the_audit_chain(
     assert fingerprint(data_dir / DATABASE_FILE_NAME) == before
 
 
+def _no_key_anywhere(data_dir: Path, tmp_path: Path) -> tuple[str, ...]:
+    # The installation's key (an older layout keeps it in the data directory) taken away.
+    (data_dir / "secret.key").rename(tmp_path / "kept-elsewhere.key")
+    return ()
+
+
+def _missing_key_file(data_dir: Path, tmp_path: Path) -> tuple[str, ...]:
+    return ("--key-file", str(tmp_path / "no-such.key"))
+
+
+def _unsafe_key_file(data_dir: Path, tmp_path: Path) -> tuple[str, ...]:
+    shared = tmp_path / "shared.key"
+    shared.write_bytes((data_dir / "secret.key").read_bytes())
+    shared.chmod(0o644)
+    return ("--key-file", str(shared))
+
+
+@pytest.mark.parametrize("take_key", [_no_key_anywhere, _missing_key_file, _unsafe_key_file])
+def test_a_restore_without_a_usable_key_file_is_refused(
+        installation: tuple[Path, Path], backup_keys: BackupKeys, tmp_path: Path,
+        take_key: object) -> None:
+    data_dir, backup = installation
+    extra = take_key(data_dir, tmp_path)  # type: ignore[operator]  # one of the functions above
+    before = fingerprint(data_dir / DATABASE_FILE_NAME)
+    code, text = restore(backup, backup_keys.private, data_dir, *extra)
+    assert code == 1, text
+    assert "Restore refused, nothing was replaced" in text and "--key-file" in text
+    assert "audit chain" in text and "WARNING" not in text
+    assert fingerprint(data_dir / DATABASE_FILE_NAME) == before
+    assert not list(data_dir.glob(".*.tmp")) and not list(data_dir.glob("*.before-restore-*"))
+
+
+def test_a_restore_into_a_new_directory_needs_the_key_file(
+        installation: tuple[Path, Path], backup_keys: BackupKeys, tmp_path: Path) -> None:
+    data_dir, backup = installation
+    elsewhere = tmp_path / "new-server"
+    code, text = restore(backup, backup_keys.private, elsewhere)
+    assert code == 1 and "--key-file" in text, text
+    assert not (elsewhere / DATABASE_FILE_NAME).exists()
+    code, text = restore(backup, backup_keys.private, elsewhere, "--key-file",
+                         str(data_dir / "secret.key"))
+    assert code == 0 and "Audit chain intact: 2 entries" in text, text
+
+
 def test_a_backup_from_a_newer_release_is_refused(
         tmp_path: Path, backup_keys: BackupKeys) -> None:
     data_dir = tmp_path / "data"

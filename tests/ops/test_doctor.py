@@ -74,6 +74,23 @@ def test_an_invalid_configuration(installation: Installation,
     assert line(result, "configuration").startswith("FAIL") and "MIN_CELL" in result.out
 
 
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "no such file"),
+    ("not a key\n", "is not a moderators' public key"),
+])
+def test_a_bad_report_key(installation: Installation, monkeypatch: pytest.MonkeyPatch,
+                          tmp_path: Path, content: str | None, message: str) -> None:
+    report_key = tmp_path / "consultbot-reports.pub"
+    if content is not None:
+        report_key.write_text(content, encoding="ascii")
+    monkeypatch.setenv("CONSULTBOT_REPORT_KEY", str(report_key))
+    result = doctor()
+    assert result.code == 1
+    found = line(result, "configuration")
+    assert found.startswith("FAIL") and f"CONSULTBOT_REPORT_KEY ({report_key})" in found
+    assert message in found
+
+
 def test_a_world_readable_data_directory(installation: Installation) -> None:
     installation.data_dir.chmod(0o755)
     result = doctor()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -79,8 +80,11 @@ def test_upgrade_backs_up_before_applying_pending_migrations(
     assert max(after.schema_versions) == newest
     # The backup holds the database as it was before the migration.
     restored = tmp_path / "restored"
+    key_file = tmp_path / "secret.key"  # restore checks the audit chain with a key file
+    key_file.write_bytes(os.urandom(32))
+    key_file.chmod(0o600)
     restore = cli(["restore", str(backups[0]), "--key", str(backup_keys.private),
-                   "--data-dir", str(restored)])
+                   "--data-dir", str(restored), "--key-file", str(key_file)])
     assert restore.code == 0, restore.err
     before = asyncio.run(inspect(restored / DATABASE_FILE_NAME, None))
     assert max(before.schema_versions) == load_migrations()[-2].version

@@ -10,6 +10,7 @@ import pytest
 from storage.attachments import clean_attachment, pack_attachment, unpack_attachment
 from storage.sealing import (
     CannotOpen,
+    PrivateKeyGiven,
     ReportCipher,
     generate_key_pair,
     load_private_key,
@@ -68,6 +69,14 @@ def test_a_broken_key_file_is_an_error(tmp_path: Path) -> None:
     path.write_text("not a key\n")
     with pytest.raises(ValueError):
         load_public_key(path)
+
+
+def test_the_private_key_is_never_taken_for_the_public_key(tmp_path: Path) -> None:
+    # Both files are one base64 line of 32 bytes: only the header tells them apart.
+    private_path, public_path = generate_key_pair(tmp_path)
+    with pytest.raises(PrivateKeyGiven):
+        load_public_key(private_path)
+    assert load_private_key(private_path).public_key == load_public_key(public_path)
 
 
 def test_documents_keep_bytes_but_lose_their_name() -> None:
