@@ -272,6 +272,10 @@ class Config:
         default=None, parse=optional_path, check=_report_key_loads,
         shown_default="unset: reports encrypted with the server key",
         help="moderators' public key file: reports are then sealed to it (see *Sealed mode*)")
+    backup_key: Path | None = setting(
+        default=None, parse=optional_path, shown_default="unset",
+        help="the backup public key file `consultbot backup` and `upgrade` encrypt to, when "
+             "`--public-key` is not given (see *Backups*)")
     min_cell: int = setting(
         default=DEFAULT_MIN_CELL, parse=whole_number(
             SMALLEST_MIN_CELL, None,

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli_language import _
-from bot.commands import add_installation_arguments, data_dir_of
+from bot.commands import add_installation_arguments, configuration, data_dir_of
 
 if TYPE_CHECKING:
     from nacl.public import PublicKey
@@ -53,14 +52,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def backup_public_key(args: argparse.Namespace) -> PublicKey | None:
-    """The backup public key from ``--public-key``, else ``CONSULTBOT_BACKUP_KEY``.
+    """The backup public key from ``--public-key``, else the ``backup_key`` setting
+    (``CONSULTBOT_BACKUP_KEY`` or the ``--config`` file).
 
     Returns:
         The key, or ``None`` after printing how to set it or why it cannot be read.
     """
     from storage.sealing import load_public_key  # imported here: keeps --help fast
 
-    path = getattr(args, "public_key", None) or os.environ.get("CONSULTBOT_BACKUP_KEY") or None
+    path = getattr(args, "public_key", None)
+    if path is None:
+        config = configuration(args)
+        if config is None:
+            return None  # configuration() said why
+        path = config.backup_key
     if path is None:
         print(_("No backup public key: pass --public-key FILE or set CONSULTBOT_BACKUP_KEY "
                 "(create the pair with 'consultbot backup keygen --output DIR')."),

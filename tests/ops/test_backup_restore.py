@@ -166,6 +166,19 @@ def test_a_backup_needs_a_public_key(installation: tuple[Path, Path], tmp_path: 
     assert result.code == 2 and "CONSULTBOT_BACKUP_KEY" in result.err
 
 
+def test_the_backup_key_can_come_from_the_config_file(
+        installation: tuple[Path, Path], backup_keys: BackupKeys, tmp_path: Path) -> None:
+    """CONSULTBOT_BACKUP_KEY is a setting like the others (ARCHITECTURE.md, Configuration)."""
+    data_dir, _ = installation
+    config = tmp_path / "consultbot.toml"
+    config.write_text(f'backup_key = "{backup_keys.public}"\n', encoding="utf-8")
+    output = tmp_path / "consultbot.backup"
+    result = cli(["backup", "--data-dir", str(data_dir), "--config", str(config),
+                  "--output", str(output)])
+    assert result.code == 0, result.err
+    assert output.is_file() and output.stat().st_size > 0
+
+
 def damage(backup: Path) -> None:
     data = bytearray(backup.read_bytes())
     data[len(data) // 2] ^= 0x01
