@@ -75,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.backup.is_file():
         print(_("{path}: no such file").format(path=args.backup), file=sys.stderr)
         return 2
+    print(_("Decrypting {path} and checking the database and its audit chain…").format(
+        path=args.backup), file=sys.stderr)
     try:
         summary = asyncio.run(restore_backup(args.backup, private_key, data_dir, audit_key,
                                              force=args.force))

@@ -70,7 +70,8 @@ async def _build(config: Any, output: Path, include_invite_only: bool) -> int:
             files = await build_site(storage, output, languages=translations.languages,
                                      translator=translations.translator,
                                      min_cell=config.min_cell,
-                                     include_invite_only=include_invite_only)
+                                     include_invite_only=include_invite_only,
+                                     progress=_reading)
         except AuditLogBroken as error:
             print(_("The audit log does not verify ({reason}); the site was not built. "
                     "Run 'consultbot audit verify'.").format(reason=error), file=sys.stderr)
@@ -78,6 +79,11 @@ async def _build(config: Any, output: Path, include_invite_only: bool) -> int:
     print(_("Site written to {dir}: {pages} pages, {files} downloads.").format(
         dir=output, pages=len(files.pages), files=len(files.downloads)))
     return 0
+
+
+def _reading(survey_id: str, number: int, total: int) -> None:
+    print(_("Reading the published results of {id} ({number} of {total})…").format(
+        id=survey_id, number=number, total=total), file=sys.stderr)
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -63,7 +63,9 @@ async def _run(storage: Storage, args: argparse.Namespace) -> int:
         return 1
     survey_ids = [args.survey_id] if args.survey_id is not None else known
     if args.action == "rebuild":
-        for survey_id in survey_ids:
+        for number, survey_id in enumerate(survey_ids, 1):
+            print(_("{id}: recounting ({number} of {total})…").format(
+                id=survey_id, number=number, total=len(survey_ids)), file=sys.stderr)
             counted = await storage.tallies.rebuild(survey_id)
             print(_("{id}: recounted from {responses} responses.").format(
                 id=survey_id, responses=counted))

@@ -62,12 +62,15 @@ def run(args: argparse.Namespace) -> int:
     backup_dir = args.backup_dir or data_dir.resolve().parent
 
     async def upgrade() -> int:
+        print(_("Writing a backup before the migrations, into {dir}…").format(dir=backup_dir),
+              file=sys.stderr)
         summary = await backup_before_migrations(data_dir, public_key, backup_dir)
         if summary is None:
             print(_("The database is up to date; no backup was needed."))
             return 0
         print(_("Backup written: {path} (schema version {version}).").format(
             path=summary.path, version=summary.schema_version))
+        print(_("Applying the migrations…"), file=sys.stderr)
         try:
             async with await Database.open(database):
                 pass

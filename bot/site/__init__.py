@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from bot.site.content import AuditLogBroken, SiteContent, gather
+from bot.site.content import AuditLogBroken, Progress, SiteContent, gather
 from bot.site.render import SiteFiles, survey_page, write_site
 from surveys import model
 
@@ -23,7 +23,8 @@ __all__ = ["AuditLogBroken", "SiteContent", "SiteFiles", "build_site", "survey_p
 async def build_site(storage: Any, output: Path, *, languages: Iterable[str],
                      translator: Callable[[str], Any], min_cell: int = 5,
                      today: _dt.date | None = None,
-                     include_invite_only: bool = False) -> SiteFiles:
+                     include_invite_only: bool = False,
+                     progress: Progress | None = None) -> SiteFiles:
     """Build the whole site into ``output``.
 
     Args:
@@ -32,11 +33,12 @@ async def build_site(storage: Any, output: Path, *, languages: Iterable[str],
         min_cell: ``CONSULTBOT_MIN_CELL``.
         today: The current day (tests); publications never cover it.
         include_invite_only: Also publish invite-only surveys (their existence with them).
+        progress: Told each survey as its figures are read (the long part of a build).
 
     Raises:
         AuditLogBroken: The audit log does not verify; nothing is written.
     """
     content = await gather(storage, min_cell=min_cell, today=today or model.today(),
-                           include_invite_only=include_invite_only)
+                           include_invite_only=include_invite_only, progress=progress)
     return await asyncio.to_thread(write_site, content, Path(output), languages=languages,
                                    translator=translator)

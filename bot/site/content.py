@@ -8,6 +8,7 @@ Every figure comes from :func:`bot.publication.build_summary` (the protected sna
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +82,13 @@ async def _public_surveys(storage: Any, include_invite_only: bool) -> list[tuple
     return found
 
 
+#: Told ``(survey id, its number, how many)`` as each survey's figures are read.
+Progress = Callable[[str, int, int], None]
+
+
 async def gather(storage: Any, *, min_cell: int, today: _dt.date,
-                 include_invite_only: bool = False) -> SiteContent:
+                 include_invite_only: bool = False,
+                 progress: Progress | None = None) -> SiteContent:
     """Read the published figures of every public survey and its recommendations.
 
     A survey is public once published (open or closed), unless it is invite-only:
@@ -92,7 +98,10 @@ async def gather(storage: Any, *, min_cell: int, today: _dt.date,
         AuditLogBroken: The audit log was tampered with.
     """
     surveys = []
-    for survey, status in await _public_surveys(storage, include_invite_only):
+    public = await _public_surveys(storage, include_invite_only)
+    for number, (survey, status) in enumerate(public, 1):
+        if progress is not None:
+            progress(survey.id, number, len(public))
         overall = await build_summary(storage, survey.id, min_cell=min_cell, today=today)
         breakdowns: dict[str, SurveySummary] = {}
         if overall.suppressed is None and overall.respondents.count:

@@ -83,6 +83,7 @@ def test_a_backup_under_write_load_restores_every_acknowledged_answer(
                   "--data-dir", str(restored), "--key-file", str(live / "secret.key")])
     assert result.code == 0, result.err
     assert "Audit chain intact" in result.out
+    assert "and checking the database and its audit chain…" in result.err  # the long part
     shutil.copy2(live / "secret.key", restored / "secret.key")  # the key travels separately
     numbers = asyncio.run(submitted_numbers(restored))
     assert acknowledged_before <= numbers

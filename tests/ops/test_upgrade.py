@@ -76,6 +76,8 @@ def test_upgrade_backs_up_before_applying_pending_migrations(
     assert result.code == 0, result.err
     backups = list((tmp_path / "backups").glob("consultbot-pre-upgrade-*.cbbackup"))
     assert len(backups) == 1 and "Migrations applied" in result.out
+    assert "Writing a backup before the migrations" in result.err
+    assert "Applying the migrations…" in result.err
     after = asyncio.run(inspect(data_dir / DATABASE_FILE_NAME, None))
     assert max(after.schema_versions) == newest
     # The backup holds the database as it was before the migration.

@@ -92,7 +92,9 @@ def test_site_build_writes_the_published_tables(data_dir: Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     output = tmp_path / "public"
     assert main(["site", "build", "--output", str(output)]) == 0
-    assert "Site written to" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "Site written to" in captured.out
+    assert f"Reading the published results of {SURVEY.id} (1 of 1)…" in captured.err
     rows = list(csv.DictReader(io.StringIO((output / "data" / f"{SURVEY.id}.csv").read_text())))
     south = [r for r in rows if r["breakdown"] == "" and r["question"] == "region"
              and r["answer"] == "south"]
