@@ -323,6 +323,10 @@ class Config:
         default=365, parse=whole_number(30, 36500),
         help="days after which a report that was never closed is erased; its handlers are "
              "warned two weeks before")
+    draft_expiry_days: int = setting(
+        default=90, parse=whole_number(1, 36500),
+        help="days an unfinished survey answer nobody touched is kept while its survey stays "
+             "open; then it is erased and the person starts again")
     survey_retention_days: int = setting(
         default=365, parse=whole_number(1, 36500),
         help="days after a survey closed until its answers are erased or reduced to their "

@@ -8,7 +8,9 @@ erases on time):
   handlers of their categories are warned (counts only) :data:`WARNING_DAYS` before;
 * a closed survey's answers are erased, or reduced to their protected summary
   (aggregate-only), ``survey_retention_days`` after it closed (or per survey:
-  ``consultbot retention``);
+  ``consultbot retention``), and its "has responded" markers with them;
+* unfinished answers nobody touched for ``draft_expiry_days`` are erased, also while
+  their survey stays open;
 * audit entries older than ``audit_retention_days`` are erased from the chain's start.
 
 One audit entry records what was erased, as counts only (none when nothing was).
@@ -100,6 +102,8 @@ async def run_retention(application: ConsultbotApplication,
         "open_reports": await retention.erase_open_reports(
             day - _dt.timedelta(days=settings.report_open_max_days)),
         "surveys_deleted": 0, "surveys_aggregated": 0, "responses": 0,
+        "stale_drafts": await retention.erase_stale_drafts(
+            day - _dt.timedelta(days=settings.draft_expiry_days)),
     }
     soon = await retention.open_reports_by_category(
         day - _dt.timedelta(days=settings.report_open_max_days - WARNING_DAYS))

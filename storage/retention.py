@@ -104,6 +104,9 @@ class RetentionRepository:
             forget_survey(connection, survey_id)  # the tallies count nobody any more
             cursor = connection.execute("DELETE FROM responses WHERE survey_id = ?",
                                               (survey_id,))
+            # The "has responded" markers only kept people from answering twice; with the
+            # answers gone they would be the last per-person trace of the survey.
+            connection.execute("DELETE FROM responded WHERE survey_id = ?", (survey_id,))
             return cursor.rowcount
 
         erased: int = await self._db.write(work, checkpoint=True)
@@ -137,6 +140,22 @@ class RetentionRepository:
             cursor = connection.execute(
                 "DELETE FROM reports WHERE closed_on IS NOT NULL AND closed_on <= ?",
                 (closed_before.isoformat(),))
+            return cursor.rowcount
+
+        erased: int = await self._db.write(work, checkpoint=True)
+        return erased
+
+    async def erase_stale_drafts(self, untouched_since: _dt.date) -> int:
+        """Erase unfinished answers last changed on or before ``untouched_since``.
+
+        A draft of a survey that stays open would otherwise be kept for as long as the
+        survey runs; someone who comes back after that starts again.
+        """
+
+        def work(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
+                "DELETE FROM responses WHERE status = 'in_progress' AND updated_on <= ?",
+                (untouched_since.isoformat(),))
             return cursor.rowcount
 
         erased: int = await self._db.write(work, checkpoint=True)

@@ -62,7 +62,28 @@ async def test_closed_survey_answers_are_reduced_to_their_summary_or_deleted(
     # The job audits counts only.
     entry = [e for e in await storage.audit.entries() if e.action == "retention"][-1]
     assert entry.details == {"closed_reports": 0, "open_reports": 0, "surveys_deleted": 0,
-                             "surveys_aggregated": 1, "responses": 12, "audit_entries": 0}
+                             "surveys_aggregated": 1, "responses": 12, "stale_drafts": 0,
+                             "audit_entries": 0}
+    # The "has responded" markers went with the answers: nothing per person is left.
+    for survey_id in (SURVEY.id, other.id):
+        key = storage.secret.respondent_key(survey_id, 1000)  # seed's first respondent
+        assert await storage.responses.get(survey_id, key) is None
+
+
+async def test_unfinished_answers_nobody_touches_expire_while_the_survey_stays_open(
+        env: BotEnv) -> None:
+    assert env.app is not None
+    storage = env.services.storage
+    await seed(storage, responses=[], in_progress=3)
+    expiry = env.services.settings.draft_expiry_days
+    counts = await run_retention(env.app, today=day(expiry - 1))
+    assert counts["stale_drafts"] == 0
+    assert (await storage.responses.counts(SURVEY.id)).in_progress == 3
+    counts = await run_retention(env.app, today=day(expiry))
+    assert counts["stale_drafts"] == 3
+    assert (await storage.responses.counts(SURVEY.id)).in_progress == 0
+    entry = [e for e in await storage.audit.entries() if e.action == "retention"][-1]
+    assert entry.details["stale_drafts"] == 3
 
 
 async def test_closed_reports_are_erased_after_the_retention_period(env: BotEnv) -> None:
