@@ -153,6 +153,10 @@ def _chunk(table: _AnswerTable, keys: np.ndarray, numbers: list[int], submitted:
     day_offset = draw(60)
     answered = draw(len(QUESTION_KINDS))  # in progress: how many questions were answered
     days = [(FIRST_DAY + _dt.timedelta(days=n)).isoformat() for n in range(60)]
+    # Surveys in progress were touched in the last month: older drafts are erased by the
+    # retention job (draft_expiry_days) when the bot starts.
+    today = _dt.datetime.now(_dt.UTC).date()
+    recent = [(today - _dt.timedelta(days=30 - n)).isoformat() for n in range(30)]
     remedy_text = table.remedy_text
     choice = table.choice
     rows: list[tuple[object, ...]] = []
@@ -173,9 +177,10 @@ def _chunk(table: _AnswerTable, keys: np.ndarray, numbers: list[int], submitted:
         else:
             # Somewhere in the middle: the first k questions answered, the next one current.
             k = answered[i]
+            touched = recent[day_offset[i] % len(recent)]
             rows.append((SURVEY_ID, version, key, "in_progress",
                          "{" + ",".join(fragments[:k]) + "}", QUESTION_KINDS[k][0], language,
-                         day, day, None,
+                         touched, touched, None,
                          languages.of({"remedy": remedy_text[remedy[i]]} if k == 9 else {})))
     return rows
 
