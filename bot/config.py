@@ -20,7 +20,6 @@ the bot touches Telegram or the database.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.cli_language import _
+from bot.config_checks import ConfigError, key_file_outside_data_dir, report_key_loads
 from bot.config_values import (
     api_url,
     clock_times,
@@ -70,10 +70,6 @@ DEFAULT_MIN_CELL = 5
 SMALLEST_MIN_CELL = 3
 #: The key's file name inside a systemd credentials directory (``LoadCredential=consultbot-key:…``).
 CREDENTIAL_NAME = "consultbot-key"
-
-
-class ConfigError(ValueError):
-    """A configuration problem, with a message an operator can act on without a traceback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,83 +154,6 @@ def default_key_file(env: Mapping[str, str]) -> Path:
     return (Path(home) if home else Path.home()) / ".config" / "consultbot" / "secret.key"
 
 
-def _key_file_outside_data_dir(config: Config) -> None:
-    """Refuse a key file inside the data directory (by resolved path, or as a hard link there).
-
-    Whoever copies the data directory would otherwise hold the key that turns every chat id
-    into its pseudonym. Paths are compared after resolving symbolic links; a key "moved"
-    with ``ln`` instead of ``mv`` is found by comparing inodes with the data directory's
-    files (the first :data:`_HARD_LINK_SEARCH` of them: a data directory holds a handful).
-    """
-    data_dir = config.data_dir.resolve()
-    key_file = config.key_file.resolve()
-    if key_file.is_dir():
-        raise ConfigError(_("CONSULTBOT_KEY_FILE ({path}) is a directory; name the key file "
-                            "itself, e.g. /etc/consultbot/secret.key").format(path=config.key_file))
-    inside = key_file == data_dir or key_file.is_relative_to(data_dir)
-    if not inside and key_file.is_file() and data_dir.is_dir():
-        inside = _hard_linked_inside(key_file, data_dir)
-    if inside:
-        raise ConfigError(_(
-            "CONSULTBOT_KEY_FILE ({path}) is inside the data directory CONSULTBOT_DATA_DIR "
-            "({dir}): whoever copies the data directory would hold the key to every pseudonym. "
-            "Keep the key elsewhere, e.g. ~/.config/consultbot/secret.key, or a systemd "
-            "credential.").format(path=config.key_file, dir=config.data_dir))
-
-
-_HARD_LINK_SEARCH = 10_000
-
-
-def _hard_linked_inside(key_file: Path, data_dir: Path) -> bool:
-    key_stat = key_file.stat()
-    if key_stat.st_nlink < 2:
-        return False
-    for found in itertools.islice(data_dir.rglob("*"), _HARD_LINK_SEARCH):
-        try:
-            if os.path.samestat(key_stat, found.lstat()):
-                return True
-        except OSError:
-            continue  # unreadable or gone: cannot be the key we just read
-    return False
-
-
-def _report_key_loads(config: Config) -> None:
-    """Refuse a moderators' public key file the bot could not seal reports to.
-
-    The file is read with the loader :meth:`storage.Storage.open` uses, so what passes here is
-    exactly what the bot accepts. Checked with the configuration, a missing or malformed key
-    stops ``consultbot run`` with one clear line before it contacts Telegram, instead of
-    failing (or, worse, falling back to server-key encryption) once the bot is up.
-    """
-    if config.report_key is None:
-        return
-    # Imported here: PyNaCl is paid for only where sealing is configured (``summary`` stays quick).
-    from storage.sealing import PUBLIC_KEY_NAME, PrivateKeyGiven, load_public_key
-
-    try:
-        load_public_key(config.report_key)
-    except PrivateKeyGiven:
-        raise ConfigError(_(
-            "CONSULTBOT_REPORT_KEY ({path}) is the moderators' PRIVATE key: reports sealed to "
-            "it could be read by nobody, and it must never be on the server. Move it back to "
-            "the moderators' computer and point CONSULTBOT_REPORT_KEY at the public key file "
-            "({name}).").format(path=config.report_key, name=PUBLIC_KEY_NAME)) from None
-    except FileNotFoundError:
-        raise ConfigError(_(
-            "CONSULTBOT_REPORT_KEY ({path}): no such file; point it at the moderators' public "
-            "key file ({name}) that 'consultbot keygen' wrote, or unset it to encrypt reports "
-            "with the server key").format(path=config.report_key, name=PUBLIC_KEY_NAME)) from None
-    except OSError as error:
-        raise ConfigError(_(
-            "CONSULTBOT_REPORT_KEY ({path}): cannot read the file ({reason})").format(
-            path=config.report_key, reason=error.strerror or error)) from None
-    except ValueError:
-        raise ConfigError(_(
-            "CONSULTBOT_REPORT_KEY ({path}) is not a moderators' public key: the file must hold "
-            "the one base64 key line of the {name} file that 'consultbot keygen' wrote").format(
-            path=config.report_key, name=PUBLIC_KEY_NAME)) from None
-
-
 @dataclass(frozen=True, slots=True)
 class Config:
     """The validated configuration of one consultbot installation: the configuration table.
@@ -256,7 +175,7 @@ class Config:
         help="directory with the SQLite database, created mode 0700 (never the key file)")
     key_file: Path = setting(
         default=Path("~/.config/consultbot/secret.key"), parse=path,
-        default_from_env=default_key_file, check=_key_file_outside_data_dir,
+        default_from_env=default_key_file, check=key_file_outside_data_dir,
         shown_default="`$CREDENTIALS_DIRECTORY/consultbot-key` under systemd, "
                       "else `~/.config/consultbot/secret.key`",
         help="the secret key file (pseudonyms, server-side encryption); refused inside the "
@@ -269,7 +188,7 @@ class Config:
         help="directory whose `.yaml`/`.yml`/`.xlsx` survey files are validated and "
              "published at start")
     report_key: Path | None = setting(
-        default=None, parse=optional_path, check=_report_key_loads,
+        default=None, parse=optional_path, check=report_key_loads,
         shown_default="unset: reports encrypted with the server key",
         help="moderators' public key file: reports are then sealed to it (see *Sealed mode*)")
     backup_key: Path | None = setting(
