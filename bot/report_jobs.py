@@ -36,7 +36,7 @@ _RETENTION_TIME = _dt.time(3, 17, tzinfo=_dt.UTC)
 def digest_text(gettext: Callable[[str], str], new: int, open_total: int) -> str:
     """The digest, worded the same whatever the numbers (no plural forms, no "nothing new")."""
     _ = gettext
-    return _("Reports digest. New since the last digest: {new}. Open in total: {open}. "
+    return _("Reports digest. Waiting for triage: {new}. Open in total: {open}. "
              "Use /reports to review them.").format(new=new, open=open_total)
 
 
@@ -53,13 +53,13 @@ async def report_handlers(services: Services) -> list[Grant]:
 
 
 async def send_digest(application: ConsultbotApplication) -> int:
-    """Tell each handler how many new and open reports their categories have.
+    """Tell each handler how many reports of their categories wait for triage, and are open.
 
     A handler limited to some categories counts only those: a digest is routed like the
     reports it announces. Returns how many moderators were told.
     """
     services = services_of(application)
-    by_category = await services.storage.report_routing.take_digest_by_category()
+    by_category = await services.storage.report_routing.digest_by_category()
     told = 0
     for grant in await report_handlers(services):
         new = sum(c.new for c in by_category if grant.handles(c.category))

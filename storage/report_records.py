@@ -113,7 +113,7 @@ class ReporterView:
 
 @dataclass(frozen=True, slots=True)
 class DigestCounts:
-    """The numbers of one digest: reports not yet announced, and all open ones."""
+    """The numbers of one digest: reports waiting for triage (status new), and open ones."""
 
     new: int
     open: int

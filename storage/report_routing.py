@@ -30,7 +30,7 @@ __all__ = ["CategoryCounts", "ReportNote", "ReportRouting"]
 
 @dataclass(frozen=True, slots=True)
 class CategoryCounts:
-    """New (not yet announced) and open reports of one category."""
+    """Reports waiting for triage (status new) and open reports of one category."""
 
     category: str
     new: int
@@ -112,17 +112,16 @@ class ReportRouting:
             raise NotFound(f"no report {report_id}")
         return str(rows[0][0])
 
-    async def take_digest_by_category(self) -> list[CategoryCounts]:
-        """Per category: reports not announced yet (now marked announced), and open ones."""
+    async def digest_by_category(self) -> list[CategoryCounts]:
+        """Per category: reports waiting for triage (status new), and open ones."""
 
-        def work(connection: sqlite3.Connection) -> list[CategoryCounts]:
-            rows = connection.execute(
-                "SELECT category, sum(announced = 0), sum(closed_on IS NULL) FROM reports"
-                " GROUP BY category ORDER BY category").fetchall()
-            connection.execute("UPDATE reports SET announced = 1 WHERE announced = 0")
+        async def work(connection: aiosqlite.Connection) -> list[CategoryCounts]:
+            rows = await connection.execute_fetchall(
+                "SELECT category, sum(status = 'new'), sum(closed_on IS NULL) FROM reports"
+                " GROUP BY category ORDER BY category")
             return [CategoryCounts(str(r[0]), int(r[1] or 0), int(r[2] or 0)) for r in rows]
 
-        return await self._db.write(work)
+        return await self._db.read(work)
 
     async def assign(self, report_id: str, handler: str | None) -> None:
         """Assign a report to one handler (audit pseudonym), or unassign with ``None``.

@@ -23,9 +23,11 @@ from storage.report_records import DigestCounts, ReportStatus, ReportSummary
 from storage.reporter_keys import ReporterKey
 
 __all__ = [
+    "DIGEST_SQL",
     "SUMMARY_SQL",
     "delete_closed",
     "delete_report",
+    "digest_counts",
     "insert_item",
     "insert_report",
     "parse_day",
@@ -36,7 +38,6 @@ __all__ = [
     "select_summaries",
     "select_summary",
     "summary_from_row",
-    "take_digest",
     "update_status",
 ]
 
@@ -142,15 +143,13 @@ def update_status(
     return cursor.rowcount
 
 
-def take_digest(connection: sqlite3.Connection) -> DigestCounts:
-    """Mark every report not yet announced as announced; count those and the open ones."""
-    cursor = connection.execute(
-        "UPDATE reports SET announced = 1 WHERE announced = 0")
-    new = cursor.rowcount
-    cursor = connection.execute(
-        "SELECT count(*) FROM reports WHERE closed_on IS NULL")
-    row = cursor.fetchone()
-    return DigestCounts(new=int(new), open=int(row[0]))
+#: What a digest counts: reports waiting for triage, and open ones (migration 0014).
+DIGEST_SQL = ("SELECT sum(status = 'new'), sum(closed_on IS NULL) FROM reports")
+
+
+def digest_counts(row: Sequence[object]) -> DigestCounts:
+    """The counts of :data:`DIGEST_SQL`'s row (sums of no rows are NULL)."""
+    return DigestCounts(new=int(str(row[0] or 0)), open=int(str(row[1] or 0)))
 
 
 def delete_report(connection: sqlite3.Connection, report_id: str) -> int:

@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import aiosqlite
 from nacl.public import PrivateKey, PublicKey
 
 from storage import report_rows
@@ -264,9 +265,18 @@ class ReportRepository:
             raise NotFound(f"no report {report_id}")
         return await self.summary(report_id)
 
-    async def take_digest(self) -> DigestCounts:
-        """Count reports not announced yet (and mark them announced), and all open ones."""
-        counts: DigestCounts = await self._db.write(report_rows.take_digest)
+    async def digest(self) -> DigestCounts:
+        """Reports waiting for triage (status new), and all open ones.
+
+        Counted from the statuses, never from a "counted in a digest" mark: a mark would
+        tell which of today's reports came after the last digest (migration 0014).
+        """
+
+        async def work(connection: aiosqlite.Connection) -> DigestCounts:
+            rows = await connection.execute_fetchall(report_rows.DIGEST_SQL)
+            return report_rows.digest_counts(next(iter(rows)))
+
+        counts: DigestCounts = await self._db.read(work)
         return counts
 
     async def delete(self, report_id: str) -> bool:

@@ -72,9 +72,9 @@ async def test_a_handler_of_wages_never_sees_a_safety_report_or_its_digest(env: 
     await send_digest(env.app)
     # The digest is routed like the reports: counts of one's own categories only.
     assert texts_to(env, WAGES_HANDLER)[-1].startswith(
-        "Reports digest. New since the last digest: 0. Open in total: 0.")
-    assert "New since the last digest: 1. Open in total: 1." in texts_to(env, SAFETY_HANDLER)[-1]
-    assert "New since the last digest: 1." in texts_to(env, MODERATOR_ID)[-1]
+        "Reports digest. Waiting for triage: 0. Open in total: 0.")
+    assert "Waiting for triage: 1. Open in total: 1." in texts_to(env, SAFETY_HANDLER)[-1]
+    assert "Waiting for triage: 1." in texts_to(env, MODERATOR_ID)[-1]
     assert not [t for t in texts_to(env, ANALYST) if t.startswith("Reports digest")]
 
     await wages.command("/reports", "all")

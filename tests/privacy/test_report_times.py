@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.report_jobs import send_digest
 from storage import DATABASE_FILE_NAME, Storage
 from tests.handlers.conftest import BotEnv
 from tests.handlers.moderator_helpers import fresh_code
@@ -87,3 +88,25 @@ def test_the_schema_refuses_a_time_of_day_in_a_report(tmp_path: Path) -> None:
                     " category, status, sealed, body, filed_on, updated_on, closed_on)"
                     " VALUES ('abcdefgh', zeroblob(16), zeroblob(16), zeroblob(32), 'other',"
                     " 'new', 0, x'00', :filed_on, :updated_on, :closed_on)", values)
+
+
+#: Columns that differ between any two reports by construction: random, or ciphertext.
+_RANDOM = {"report_id", "receipt_lookup", "receipt_salt", "receipt_hash", "body",
+           "reporter_key", "reporter_salt"}
+
+
+async def test_nothing_tells_which_of_a_days_reports_came_after_a_digest(env: BotEnv) -> None:
+    """Digests run at fixed hours: a per-report "counted by a digest" mark would split a day's
+    reports into before and after that hour. Two reports of the same day and topic, one
+    filed before a digest and one after, must look alike in every column that is not
+    random or encrypted."""
+    assert env.app is not None
+    before = await report_id_of(env, await file_report(env.user(7_900_002)))
+    await send_digest(env.app)
+    after = await report_id_of(env, await file_report(env.user(7_900_003)))
+    database = Path(env.config.data_dir) / DATABASE_FILE_NAME
+    with sqlite3.connect(database) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = {row["report_id"]: dict(row) for row in connection.execute("SELECT * FROM reports")}
+    differing = {name for name in rows[before] if rows[before][name] != rows[after][name]}
+    assert differing <= _RANDOM, differing - _RANDOM

@@ -9,7 +9,7 @@ import pytest
 from storage.attachments import Attachment
 from storage.errors import NotFound
 from storage.receipts import format_receipt
-from storage.reports import ReportRepository, ReportStatus
+from storage.reports import DigestCounts, ReportRepository, ReportStatus
 from tests.storage.samples import Clock
 
 BODY = "Wages unpaid for six weeks at the Northgate depot"
@@ -61,14 +61,16 @@ async def test_listing_filters_by_status(reports: ReportRepository) -> None:
     assert len(await reports.list_reports()) == 2
 
 
-async def test_digest_counts_each_report_once(reports: ReportRepository) -> None:
-    assert (await reports.take_digest()).new == 0
-    await reports.file("other", "a")
+async def test_the_digest_counts_reports_waiting_for_triage_and_open_ones(
+        reports: ReportRepository) -> None:
+    assert (await reports.digest()).new == 0
+    first = await reports.file("other", "a")
     await reports.file("other", "b")
-    counts = await reports.take_digest()
+    counts = await reports.digest()
     assert (counts.new, counts.open) == (2, 2)
-    counts = await reports.take_digest()
-    assert (counts.new, counts.open) == (0, 2)
+    assert await reports.digest() == counts  # counting marks nothing: the same again
+    await reports.set_status(first.report_id, ReportStatus.IN_REVIEW)
+    assert await reports.digest() == DigestCounts(new=1, open=2)
 
 
 async def test_retention_erases_only_reports_closed_long_enough(
