@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -81,57 +81,47 @@ def run_with_report_key(monkeypatch: pytest.MonkeyPatch, api: RecordingApi, data
     return main(["run"])
 
 
-def test_a_missing_report_key_stops_run_before_telegram(
+def _missing(directory: Path) -> Path:
+    return directory / "keys" / "consultbot-reports.pub"
+
+
+def _malformed(content: str) -> Callable[[Path], Path]:
+    def write(directory: Path) -> Path:
+        path = directory / "consultbot-reports.pub"
+        path.write_text(content, encoding="ascii")
+        return path
+
+    return write
+
+
+def _private(directory: Path) -> Path:
+    # It would load as a public key nobody holds the private half of: every report unreadable.
+    private, _public = generate_key_pair(directory / "keys")
+    return private
+
+
+@pytest.mark.parametrize(("make_key", "message"), [
+    (_missing, "CONSULTBOT_REPORT_KEY ({key}): no such file"),
+    (_malformed("not a key at all\n"), "CONSULTBOT_REPORT_KEY ({key}) is not a moderators' public key"),
+    (_malformed("# a comment\nAAAA\n"),  # base64, but 3 bytes
+     "CONSULTBOT_REPORT_KEY ({key}) is not a moderators' public key"),
+    (_malformed("one line\nanother line\n"),
+     "CONSULTBOT_REPORT_KEY ({key}) is not a moderators' public key"),
+    (_private, "CONSULTBOT_REPORT_KEY ({key}) is the moderators' PRIVATE key"),
+    (lambda directory: directory, "CONSULTBOT_REPORT_KEY ({key}): cannot read the file"),
+], ids=["missing", "not-a-key", "too-short", "two-lines", "private-key", "a-directory"])
+def test_a_bad_report_key_stops_run_before_telegram(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: RecordingApi,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    missing = tmp_path / "keys" / "consultbot-reports.pub"
-    code = run_with_report_key(monkeypatch, api, tmp_path / "data", missing)
+        capsys: pytest.CaptureFixture[str], make_key: Callable[[Path], Path],
+        message: str) -> None:
+    key = make_key(tmp_path)
+    code = run_with_report_key(monkeypatch, api, tmp_path / "data", key)
     err = capsys.readouterr().err
     assert code == 2, err
-    assert f"CONSULTBOT_REPORT_KEY ({missing}): no such file" in err
+    assert message.format(key=key) in err
     assert "Traceback" not in err and "cannot listen" not in err
     assert api.paths == []  # not even getMe
     assert not (tmp_path / "data" / "consultbot.sqlite3").exists()
-
-
-@pytest.mark.parametrize("content", [
-    "not a key at all\n",
-    "# a comment\nAAAA\n",  # base64, but 3 bytes
-    "one line\nanother line\n",
-])
-def test_a_malformed_report_key_stops_run_before_telegram(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: RecordingApi,
-        capsys: pytest.CaptureFixture[str], content: str) -> None:
-    malformed = tmp_path / "consultbot-reports.pub"
-    malformed.write_text(content, encoding="ascii")
-    code = run_with_report_key(monkeypatch, api, tmp_path / "data", malformed)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert f"CONSULTBOT_REPORT_KEY ({malformed}) is not a moderators' public key" in err
-    assert "Traceback" not in err
-    assert api.paths == []
-
-
-def test_the_private_key_as_report_key_stops_run(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: RecordingApi,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    # It would load as a public key nobody holds the private half of: every report unreadable.
-    private, _public = generate_key_pair(tmp_path / "keys")
-    code = run_with_report_key(monkeypatch, api, tmp_path / "data", private)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert f"CONSULTBOT_REPORT_KEY ({private}) is the moderators' PRIVATE key" in err
-    assert api.paths == []
-
-
-def test_a_report_key_that_is_a_directory_is_a_configuration_error(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: RecordingApi,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code = run_with_report_key(monkeypatch, api, tmp_path / "data", tmp_path)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert f"CONSULTBOT_REPORT_KEY ({tmp_path}): cannot read the file" in err
-    assert api.paths == []
 
 
 def test_a_good_report_key_passes_the_check(
