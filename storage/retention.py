@@ -136,14 +136,8 @@ class RetentionRepository:
     async def erase_closed_reports(self, closed_before: _dt.date) -> int:
         """Erase reports closed on or before ``closed_before``."""
 
-        def work(connection: sqlite3.Connection) -> int:
-            cursor = connection.execute(
-                "DELETE FROM reports WHERE closed_on IS NOT NULL AND closed_on <= ?",
-                (closed_before.isoformat(),))
-            return cursor.rowcount
-
-        erased: int = await self._db.write(work, checkpoint=True)
-        return erased
+        return await self._erase_through(
+            "DELETE FROM reports WHERE closed_on IS NOT NULL AND closed_on <= ?", closed_before)
 
     async def erase_stale_drafts(self, untouched_since: _dt.date) -> int:
         """Erase unfinished answers last changed on or before ``untouched_since``.
@@ -152,23 +146,25 @@ class RetentionRepository:
         survey runs; someone who comes back after that starts again.
         """
 
-        def work(connection: sqlite3.Connection) -> int:
-            cursor = connection.execute(
-                "DELETE FROM responses WHERE status = 'in_progress' AND updated_on <= ?",
-                (untouched_since.isoformat(),))
-            return cursor.rowcount
-
-        erased: int = await self._db.write(work, checkpoint=True)
-        return erased
+        return await self._erase_through(
+            "DELETE FROM responses WHERE status = 'in_progress' AND updated_on <= ?",
+            untouched_since)
 
     async def erase_open_reports(self, filed_before: _dt.date) -> int:
         """Erase never-closed reports filed on or before ``filed_before``."""
 
+        return await self._erase_through(
+            "DELETE FROM reports WHERE closed_on IS NULL AND filed_on <= ?", filed_before)
+
+    async def _erase_through(self, delete: str, day: _dt.date) -> int:
+        """Run one ``DELETE`` of rows dated on or before ``day``; how many went.
+
+        Every erasure of the daily job truncates the WAL after its commit, so the erased rows
+        linger in neither file (``secure_delete`` overwrites them in the database).
+        """
+
         def work(connection: sqlite3.Connection) -> int:
-            cursor = connection.execute(
-                "DELETE FROM reports WHERE closed_on IS NULL AND filed_on <= ?",
-                (filed_before.isoformat(),))
-            return cursor.rowcount
+            return connection.execute(delete, (day.isoformat(),)).rowcount
 
         erased: int = await self._db.write(work, checkpoint=True)
         return erased
